@@ -1,0 +1,32 @@
+// Named errors: callers branch on the class, users read the message.
+
+/** The model folder is missing something, is malformed, or is unsafe to load. One clear line. */
+export class ModelError extends Error {
+  override readonly name = 'ModelError';
+}
+
+/** The caller aborted (AbortSignal / CancellationToken). Not a failure. */
+export class AbortError extends Error {
+  override readonly name = 'AbortError';
+  constructor(message = 'Aborted') {
+    super(message);
+  }
+}
+
+/** The request does not fit the model (e.g. translate() on a decoder-only model). */
+export class UnsupportedError extends Error {
+  override readonly name = 'UnsupportedError';
+}
+
+/** Inference itself failed (onnxruntime error); message keeps ORT's text. */
+export class InferenceError extends Error {
+  override readonly name = 'InferenceError';
+}
+
+export function isAbortError(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AbortError';
+}
+
+export function throwIfAborted(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw new AbortError();
+}

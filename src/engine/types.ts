@@ -1,0 +1,233 @@
+// The Engine contract: what every engine host (in-process, worker_threads worker, webview)
+// implements, and what callers (completions, inspector, translation, CLI) depend on.
+// Pure types: no vscode, no DOM, no onnxruntime.
+
+export type Backend = 'wasm' | 'webgpu';
+
+export type ModelKind = 'decoder' | 'encoder-decoder';
+
+/** Fill-in-the-middle special tokens a model declares (in tokenizer_config.json or config.json). */
+export interface FimTokens {
+  readonly prefix: string;
+  readonly suffix: string;
+  readonly middle: string;
+}
+
+export interface ModelInfo {
+  /** Absolute path of the model folder (or a bundled-model name). */
+  readonly id: string;
+  readonly name: string;
+  readonly kind: ModelKind;
+  /** `model_type` from config.json (llama, gpt2, bloom, marian, …). */
+  readonly modelType: string;
+  readonly backend: Backend;
+  readonly layers: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly hiddenSize: number;
+  readonly vocabSize: number;
+  /** Longest sequence the model was trained for (max_position_embeddings or equivalent). */
+  readonly maxPositions: number;
+  /** Decoder layers/heads of an encoder-decoder model (equal to layers/heads for decoders). */
+  readonly decoderLayers: number;
+  readonly decoderHeads: number;
+  readonly hasAttentionOutputs: boolean;
+  readonly fim?: FimTokens;
+  /** Language codes a translation model covers, e.g. ['en', 'de']. */
+  readonly languages?: readonly string[];
+}
+
+export interface SamplingOptions {
+  /** 0 (default) means greedy. */
+  readonly temperature?: number;
+  readonly topK?: number;
+  readonly topP?: number;
+  /** 1 (default) disables; > 1 penalises tokens already in prompt or output (CTRL-style). */
+  readonly repetitionPenalty?: number;
+  /** Seed for the sampler's PRNG; same seed, same prompt, same tokens. */
+  readonly seed?: number;
+}
+
+export interface GenerateRequest {
+  readonly prompt: string;
+  /** Text after the cursor, used for fill-in-the-middle when the model declares FIM tokens. */
+  readonly suffix?: string;
+  readonly maxNewTokens?: number;
+  readonly sampling?: SamplingOptions;
+  /** Generation stops before any of these strings; the stop string is not part of `text`. */
+  readonly stop?: readonly string[];
+  /** false recomputes the whole sequence every step (reference path, no KV cache). Default true. */
+  readonly useKvCache?: boolean;
+  /** false ignores the cached prefix of the previous request. Default true. */
+  readonly reusePrefix?: boolean;
+  /** Keep the attention of generated tokens over the context ("why this suggestion?"). */
+  readonly captureAttention?: boolean;
+}
+
+export type FinishReason = 'eos' | 'length' | 'stop' | 'aborted';
+
+export interface GenerateResult {
+  readonly promptTokens: number;
+  /** Prompt tokens whose KV cache was reused from the previous request (not prefilled again). */
+  readonly reusedTokens: number;
+  readonly tokens: readonly number[];
+  readonly text: string;
+  readonly finishReason: FinishReason;
+  readonly prefillMs: number;
+  readonly decodeMsPerToken: number;
+  /** Id of the captured attention of this generation, when captureAttention was set. */
+  readonly attentionId?: number;
+}
+
+export interface StreamedToken {
+  readonly id: number;
+  /** Text of everything generated so far (decoded as a whole, so multi-byte characters are intact). */
+  readonly textSoFar: string;
+}
+
+/** A token with its exact UTF-16 span in the source text: text.slice(start, end). */
+export interface TokenSpan {
+  readonly id: number;
+  readonly text: string;
+  readonly start: number;
+  readonly end: number;
+}
+
+/**
+ * A dense block of attention probabilities.
+ * data: [layers.length, heads.length, rows.length, keys]  (row-major)
+ * Each row is a query position's distribution over the `keys` key positions.
+ */
+export interface AttentionBlock {
+  readonly layers: readonly number[];
+  readonly heads: readonly number[];
+  /** Query positions (token indices) present in `data`. */
+  readonly rows: readonly number[];
+  readonly keys: number;
+  readonly data: Float32Array;
+}
+
+export type HeadLabel = 'previous-token' | 'local' | 'long-range' | 'sink' | 'broad';
+
+export interface HeadStats {
+  readonly layer: number;
+  readonly head: number;
+  /** Mean over query rows of the row entropy, in nats. */
+  readonly entropy: number;
+  /** Mean over rows of Σ_k p(k)·(q − k), in tokens. */
+  readonly meanDistance: number;
+  readonly previousToken: number;
+  readonly firstToken: number;
+  readonly selfToken: number;
+  readonly label: HeadLabel;
+}
+
+export interface AttentionRequest {
+  readonly text: string;
+  /** Cut the text to its last `maxTokens` tokens (the result says so). */
+  readonly maxTokens?: number;
+  /** Subset to return; default all. */
+  readonly layers?: readonly number[];
+  readonly heads?: readonly number[];
+  /** Query rows to return; default all. */
+  readonly rows?: readonly number[];
+  /** Compute HeadStats for every layer × head (always over all rows). Default true. */
+  readonly withStats?: boolean;
+}
+
+export type AttentionKind = 'self' | 'encoder' | 'decoder' | 'cross';
+
+export interface AttentionResult {
+  readonly kind: AttentionKind;
+  readonly tokens: readonly TokenSpan[];
+  /** Tokens dropped from the start because of maxTokens. */
+  readonly truncatedTokens: number;
+  /** Character offset where the kept tokens start in the request text. */
+  readonly textOffset: number;
+  readonly totalLayers: number;
+  readonly totalHeads: number;
+  readonly attention: AttentionBlock;
+  readonly stats: readonly HeadStats[];
+  readonly forwardMs: number;
+}
+
+/** Attention of a generation's output tokens (queries) over context + output (keys). */
+export interface GenerationAttention {
+  readonly id: number;
+  readonly contextTokens: readonly TokenSpan[];
+  readonly generatedTokens: readonly TokenSpan[];
+  /** text the context tokens' spans refer to (the prompt) */
+  readonly contextText: string;
+  readonly generatedText: string;
+  /** rows = generated token indices (0-based, into generatedTokens); keys = context + generated */
+  readonly attention: AttentionBlock;
+  readonly totalLayers: number;
+  readonly totalHeads: number;
+}
+
+export interface TranslateRequest {
+  readonly text: string;
+  readonly from: string;
+  readonly to: string;
+  /** 1 (default) is greedy. */
+  readonly beams?: number;
+  readonly lengthPenalty?: number;
+  /** Max target tokens = maxLengthRatio × source tokens + maxLengthOffset. */
+  readonly maxLengthRatio?: number;
+  readonly maxLengthOffset?: number;
+  readonly captureAttention?: boolean;
+}
+
+export interface TranslateResult {
+  readonly source: string;
+  readonly target: string;
+  readonly tokens: readonly number[];
+  readonly ms: number;
+  readonly attentionId?: number;
+}
+
+/** Cross-attention of the last translation: rows = target tokens, keys = source tokens. */
+export interface TranslationAttention {
+  readonly id: number;
+  readonly sourceTokens: readonly TokenSpan[];
+  readonly targetTokens: readonly TokenSpan[];
+  readonly sourceText: string;
+  readonly targetText: string;
+  /** [layers, heads, target, source] */
+  readonly cross: AttentionBlock;
+  readonly totalLayers: number;
+  readonly totalHeads: number;
+}
+
+export interface CallOptions {
+  readonly signal?: AbortSignal;
+}
+
+export interface GenerateCallOptions extends CallOptions {
+  readonly onToken?: (token: StreamedToken) => void;
+}
+
+/** One loaded model. Callers never know where inference runs. */
+export interface Engine {
+  readonly info: ModelInfo;
+  tokenize(text: string): Promise<readonly TokenSpan[]>;
+  generate(request: GenerateRequest, options?: GenerateCallOptions): Promise<GenerateResult>;
+  attention(request: AttentionRequest, options?: CallOptions): Promise<AttentionResult>;
+  /** Attention captured by a generate() with captureAttention, if still held (the latest only). */
+  generationAttention(id: number): Promise<GenerationAttention | undefined>;
+  translate(request: TranslateRequest, options?: CallOptions): Promise<TranslateResult>;
+  translationAttention(id: number): Promise<TranslationAttention | undefined>;
+  dispose(): Promise<void>;
+}
+
+export interface LoadOptions {
+  readonly backend?: Backend;
+  /** WASM threads; default min(2, cores). */
+  readonly threads?: number;
+}
+
+/** Loads models; the worker host and the in-process host both implement it. */
+export interface EngineHost {
+  load(modelDir: string, options?: LoadOptions): Promise<Engine>;
+  dispose(): Promise<void>;
+}

@@ -1,0 +1,26 @@
+// What features (completions, inspector, translation) need from the model layer.
+// Implemented by ModelManager (src/models/modelManager.ts); faked in unit tests.
+import type * as vscode from 'vscode';
+import type { Engine, ModelInfo } from '../engine/types';
+
+export type ModelRole = 'completion' | 'inspector' | 'translation';
+
+export type ModelState =
+  | { readonly status: 'idle' }
+  | { readonly status: 'loading'; readonly modelDir: string }
+  | { readonly status: 'ready'; readonly info: ModelInfo }
+  | { readonly status: 'error'; readonly message: string };
+
+export interface ModelStateChange {
+  readonly role: ModelRole;
+  readonly state: ModelState;
+}
+
+export interface ModelProvider {
+  /** Loads (once) and returns the engine for a role; rejects with a ModelError on a bad model. */
+  engineFor(role: ModelRole): Promise<Engine>;
+  /** The engine if already loaded, without starting a load. */
+  readyEngine(role: ModelRole): Engine | undefined;
+  state(role: ModelRole): ModelState;
+  readonly onDidChangeState: vscode.Event<ModelStateChange>;
+}
