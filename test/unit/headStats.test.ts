@@ -1,0 +1,143 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  computeHeadStats,
+  labelHead,
+  uniformBaseline,
+  PREVIOUS_TOKEN_THRESHOLD,
+  SINK_THRESHOLD,
+} from '../../src/engine/headStats';
+import type { AttentionBlock } from '../../src/engine/types';
+
+const close = (actual: number, expected: number, tol = 1e-6): void =>
+  assert.ok(Math.abs(actual - expected) <= tol, `${actual} ≉ ${expected}`);
+
+/** One-layer, one-head block from rows of probabilities. data: [1, 1, rows, keys] */
+function block(matrix: number[][], rows = matrix.map((_, i) => i)): AttentionBlock {
+  return { layers: [0], heads: [0], rows, keys: matrix[0]!.length, data: Float32Array.from(matrix.flat()) };
+}
+
+test('previous-token head: hand-computed measures', () => {
+  // rows q = 0..3; row 0 sees only itself; rows ≥ 1 put everything on q−1
+  const s = computeHeadStats(
+    block([
+      [1, 0, 0, 0],
+      [1, 0, 0, 0],
+      [0, 1, 0, 0],
+      [0, 0, 1, 0],
+    ]),
+  )[0]!;
+  close(s.entropy, 0);
+  close(s.meanDistance, (0 + 1 + 1 + 1) / 4); // 0.75
+  close(s.previousToken, 1);
+  close(s.firstToken, 1 / 3); // only row 1's previous token is token 0
+  close(s.selfToken, 1 / 4); // only row 0
+  assert.equal(s.label, 'previous-token');
+});
+
+test('uniform causal head: entropy ln(q+1), distance q/2, broad', () => {
+  const m = [
+    [1, 0, 0, 0],
+    [1 / 2, 1 / 2, 0, 0],
+    [1 / 3, 1 / 3, 1 / 3, 0],
+    [1 / 4, 1 / 4, 1 / 4, 1 / 4],
+  ];
+  const s = computeHeadStats(block(m))[0]!;
+  close(s.entropy, (0 + Math.log(2) + Math.log(3) + Math.log(4)) / 4, 1e-6);
+  close(s.meanDistance, (0 + 0.5 + 1 + 1.5) / 4, 1e-6);
+  close(s.previousToken, (1 / 2 + 1 / 3 + 1 / 4) / 3, 1e-6);
+  close(s.firstToken, (1 / 2 + 1 / 3 + 1 / 4) / 3, 1e-6);
+  close(s.selfToken, (1 + 1 / 2 + 1 / 3 + 1 / 4) / 4, 1e-6);
+  // a uniform head measures exactly its own baseline
+  const b = uniformBaseline([0, 1, 2, 3], 4);
+  close(b.entropy, s.entropy, 1e-6);
+  close(b.meanDistance, s.meanDistance, 1e-6);
+});
+
+test('a long uniform head is broad, a sink head is sink, a self head is local', () => {
+  const t = 40;
+  const uniform: number[][] = [];
+  const sink: number[][] = [];
+  const self: number[][] = [];
+  for (let q = 0; q < t; q++) {
+    uniform.push(Array.from({ length: t }, (_, k) => (k <= q ? 1 / (q + 1) : 0)));
+    // 0.9 on token 0, 0.1 on itself (row 0: both are token 0)
+    sink.push(Array.from({ length: t }, (_, k) => (q === 0 ? (k === 0 ? 1 : 0) : k === 0 ? 0.9 : k === q ? 0.1 : 0)));
+    self.push(Array.from({ length: t }, (_, k) => (k === q ? 1 : 0)));
+  }
+  assert.equal(computeHeadStats(block(uniform))[0]!.label, 'broad');
+  const sinkStats = computeHeadStats(block(sink))[0]!;
+  close(sinkStats.firstToken, 0.9, 1e-6);
+  assert.equal(sinkStats.label, 'sink');
+  const selfStats = computeHeadStats(block(self))[0]!;
+  close(selfStats.selfToken, 1);
+  close(selfStats.meanDistance, 0);
+  assert.equal(selfStats.label, 'local');
+});
+
+test('a head that looks 10 tokens back is long-range', () => {
+  const t = 40;
+  const m: number[][] = [];
+  for (let q = 0; q < t; q++) m.push(Array.from({ length: t }, (_, k) => (k === Math.max(0, q - 10) ? 1 : 0)));
+  const s = computeHeadStats(block(m))[0]!;
+  // rows 0..10 attend to token 0 (distance q), rows 11..39 at distance 10
+  const expected = (Array.from({ length: 11 }, (_, q) => q).reduce((a, b) => a + b, 0) + 29 * 10) / 40;
+  close(s.meanDistance, expected, 1e-6);
+  assert.equal(s.label, 'long-range');
+});
+
+test('rows subset: only the listed query positions count', () => {
+  // two rows, q = 2 and q = 3, of a 4-key head
+  const s = computeHeadStats(
+    block(
+      [
+        [0.5, 0, 0.5, 0],
+        [0, 0, 0.25, 0.75],
+      ],
+      [2, 3],
+    ),
+  )[0]!;
+  close(s.selfToken, (0.5 + 0.75) / 2);
+  close(s.previousToken, (0 + 0.25) / 2);
+  close(s.firstToken, (0.5 + 0) / 2);
+  close(s.meanDistance, (0.5 * 2 + 0.25 * 1) / 2);
+  close(s.entropy, (Math.log(2) + -(0.25 * Math.log(0.25) + 0.75 * Math.log(0.75))) / 2, 1e-6);
+});
+
+test('layer and head indices come from the block, in [layers, heads] order', () => {
+  // data: [2 layers, 2 heads, 2 rows, 2 keys]
+  const head = [1, 0, 1, 0];
+  const stats = computeHeadStats({ layers: [3, 5], heads: [1, 7], rows: [0, 1], keys: 2, data: Float32Array.from([...head, ...head, ...head, ...head]) });
+  assert.deepEqual(
+    stats.map((s) => [s.layer, s.head]),
+    [
+      [3, 1],
+      [3, 7],
+      [5, 1],
+      [5, 7],
+    ],
+  );
+});
+
+test('a block with the wrong number of values is rejected', () => {
+  assert.throws(() => computeHeadStats({ layers: [0], heads: [0], rows: [0, 1], keys: 2, data: new Float32Array(3) }), RangeError);
+});
+
+test('label thresholds are inclusive and ordered', () => {
+  const base = { entropy: 2, meanDistance: 20 };
+  const m = { entropy: 0.1, meanDistance: 10, previousToken: 0, firstToken: 0, selfToken: 0 };
+  assert.equal(labelHead({ ...m, previousToken: PREVIOUS_TOKEN_THRESHOLD }, base), 'previous-token');
+  assert.equal(labelHead({ ...m, firstToken: SINK_THRESHOLD }, base), 'sink');
+  assert.equal(labelHead({ ...m, firstToken: SINK_THRESHOLD - 0.01 }, base), 'long-range');
+  assert.equal(labelHead({ ...m, meanDistance: 4 }, base), 'local');
+  // short text: uniform distance 2 → local needs ≤ 1
+  assert.equal(labelHead({ ...m, meanDistance: 1.5 }, { entropy: 2, meanDistance: 2 }), 'long-range');
+  assert.equal(labelHead({ ...m, entropy: 1.5 }, base), 'broad');
+});
+
+test('non-causal baseline uses |q − k| over all keys', () => {
+  const b = uniformBaseline([0, 1, 2], 3, false);
+  // q=0: (0+1+2)/3 = 1; q=1: (1+0+1)/3 = 2/3; q=2: 1
+  close(b.meanDistance, (1 + 2 / 3 + 1) / 3);
+  close(b.entropy, Math.log(3));
+});
