@@ -1,0 +1,228 @@
+// `tealeaf` command line: the same engine as the extension, headless, for scripts and benchmarks.
+import { existsSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { blockToNested } from '../engine/attention';
+import { ModelError } from '../engine/errors';
+import type { Engine, EngineHost } from '../engine/types';
+import { createInProcessHost } from '../host/inProcessHost';
+import { renderModelViewSvg } from '../inspector/svg';
+import { checkModel } from './checkModel';
+
+const USAGE = `Usage:
+  tealeaf generate [--model DIR] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
+                   [--repetition-penalty R] [--seed S] [--no-kv-cache] [--threads N] [--json] PROMPT
+  tealeaf attention [--model DIR] [--max-tokens N] [--svg FILE] [--json] TEXT
+  tealeaf translate [--model DIR] --from en|de --to de|en [--beams N] [--json] TEXT
+  tealeaf check-model DIR
+
+Without --model, the bundled default model for the job is used (models/tealeaf-code for
+generate and attention, models/tealeaf-translate for translate).`;
+
+class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+/** The package root: dist/cli.mjs lives one level below it (src/cli/main.ts two, under tsx). */
+function packageRoot(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+}
+
+export const DEFAULT_MODELS = { code: 'models/tealeaf-code', translate: 'models/tealeaf-translate' } as const;
+
+function modelDir(option: string | undefined, job: keyof typeof DEFAULT_MODELS): string {
+  if (option) return path.resolve(option);
+  const bundled = path.join(packageRoot(), DEFAULT_MODELS[job]);
+  if (!existsSync(bundled)) throw new ModelError(`the bundled default model ${DEFAULT_MODELS[job]} is missing; pass --model DIR`);
+  return bundled;
+}
+
+function integer(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw new UsageError(`--${name} must be a non-negative integer, got ${value}`);
+  return n;
+}
+
+function number(value: string | undefined, name: string): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number, got ${value}`);
+  return n;
+}
+
+function singleText(positionals: readonly string[], what: string): string {
+  if (positionals.length === 0) throw new UsageError(`missing ${what}`);
+  return positionals.join(' ');
+}
+
+async function withEngine<T>(dir: string, threads: number | undefined, use: (engine: Engine) => Promise<T>): Promise<T> {
+  const host: EngineHost = createInProcessHost();
+  try {
+    const engine = await host.load(dir, threads ? { threads } : {});
+    return await use(engine);
+  } finally {
+    await host.dispose();
+  }
+}
+
+async function generate(args: readonly string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: {
+      model: { type: 'string' },
+      'max-new-tokens': { type: 'string' },
+      temperature: { type: 'string' },
+      'top-k': { type: 'string' },
+      'top-p': { type: 'string' },
+      'repetition-penalty': { type: 'string' },
+      seed: { type: 'string' },
+      'no-kv-cache': { type: 'boolean' },
+      threads: { type: 'string' },
+      json: { type: 'boolean' },
+    },
+  });
+  const prompt = singleText(positionals, 'PROMPT');
+  const dir = modelDir(values.model, 'code');
+  await withEngine(dir, integer(values.threads, 'threads'), async (engine) => {
+    let printed = 0;
+    const result = await engine.generate(
+      {
+        prompt,
+        maxNewTokens: integer(values['max-new-tokens'], 'max-new-tokens'),
+        useKvCache: !values['no-kv-cache'],
+        sampling: {
+          temperature: number(values.temperature, 'temperature'),
+          topK: integer(values['top-k'], 'top-k'),
+          topP: number(values['top-p'], 'top-p'),
+          repetitionPenalty: number(values['repetition-penalty'], 'repetition-penalty'),
+          seed: integer(values.seed, 'seed'),
+        },
+      },
+      {
+        onToken: values.json
+          ? undefined
+          : (token) => {
+              process.stdout.write(token.textSoFar.slice(printed));
+              printed = token.textSoFar.length;
+            },
+      },
+    );
+    if (values.json) {
+      const output = {
+        model: engine.info.id,
+        backend: engine.info.backend,
+        promptTokens: result.promptTokens,
+        tokens: result.tokens,
+        text: result.text,
+        prefillMs: round(result.prefillMs),
+        decodeMsPerToken: round(result.decodeMsPerToken),
+      };
+      process.stdout.write(`${JSON.stringify(output)}\n`);
+    } else {
+      process.stdout.write(`${result.text.slice(printed)}\n`);
+      process.stderr.write(
+        `[${result.tokens.length} tokens, ${result.finishReason}; prefill ${round(result.prefillMs)} ms, decode ${round(result.decodeMsPerToken)} ms/token]\n`,
+      );
+    }
+  });
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 1000) / 1000;
+}
+
+async function attention(args: readonly string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { model: { type: 'string' }, 'max-tokens': { type: 'string' }, svg: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const text = singleText(positionals, 'TEXT');
+  const dir = modelDir(values.model, 'code');
+  await withEngine(dir, integer(values.threads, 'threads'), async (engine) => {
+    const result = await engine.attention({ text, maxTokens: integer(values['max-tokens'], 'max-tokens') });
+    if (values.svg) {
+      writeFileSync(values.svg, renderModelViewSvg(result));
+      if (!values.json) process.stderr.write(`wrote ${values.svg}\n`);
+    }
+    if (values.json) {
+      const output = {
+        tokens: result.tokens.map((t) => ({ text: t.text, start: t.start, end: t.end })),
+        layers: result.totalLayers,
+        heads: result.totalHeads,
+        attention: blockToNested(result.attention),
+        stats: result.stats,
+      };
+      process.stdout.write(`${JSON.stringify(output)}\n`);
+    } else if (!values.svg) {
+      process.stdout.write(`${result.tokens.length} tokens, ${result.totalLayers} layers × ${result.totalHeads} heads\n`);
+      for (const s of result.stats) {
+        process.stdout.write(
+          `L${s.layer} H${s.head}  ${s.label.padEnd(14)} entropy ${s.entropy.toFixed(2)}  distance ${s.meanDistance.toFixed(2)}  prev ${s.previousToken.toFixed(2)}  first ${s.firstToken.toFixed(2)}  self ${s.selfToken.toFixed(2)}\n`,
+        );
+      }
+    }
+  });
+}
+
+async function translate(args: readonly string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: [...args],
+    allowPositionals: true,
+    options: { model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, beams: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  const text = singleText(positionals, 'TEXT');
+  if (!values.from || !values.to) throw new UsageError('translate needs --from and --to (e.g. --from en --to de)');
+  const dir = modelDir(values.model, 'translate');
+  await withEngine(dir, integer(values.threads, 'threads'), async (engine) => {
+    const result = await engine.translate({ text, from: values.from as string, to: values.to as string, beams: integer(values.beams, 'beams') });
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify({ source: result.source, target: result.target, tokens: result.tokens, ms: round(result.ms) })}\n`);
+    } else {
+      process.stdout.write(`${result.target}\n`);
+    }
+  });
+}
+
+async function main(argv: readonly string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    switch (command) {
+      case 'generate':
+        await generate(rest);
+        return 0;
+      case 'attention':
+        await attention(rest);
+        return 0;
+      case 'translate':
+        await translate(rest);
+        return 0;
+      case 'check-model': {
+        if (!rest[0]) throw new UsageError('check-model needs a model folder');
+        const report = await checkModel(path.resolve(rest[0]));
+        process.stdout.write(`${report}\n`);
+        return 0;
+      }
+      case undefined:
+      case '--help':
+      case '-h':
+      case 'help':
+        process.stdout.write(`${USAGE}\n`);
+        return command === undefined ? 1 : 0;
+      default:
+        throw new UsageError(`unknown command ${command}`);
+    }
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`tealeaf: ${message}\n`);
+    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) process.stderr.write(`${USAGE}\n`);
+    return 1;
+  }
+}
+
+process.exitCode = await main(process.argv.slice(2));

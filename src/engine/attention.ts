@@ -1,0 +1,63 @@
+// Attention extraction: one forward pass with attentions.{i} fetched, then only the requested
+// layers × heads × rows are copied out, so callers never move more than they need.
+import type { OrtTensor } from './onnx';
+import type { AttentionBlock } from './types';
+
+export interface BlockSelection {
+  readonly layers?: readonly number[];
+  readonly heads?: readonly number[];
+  readonly rows?: readonly number[];
+}
+
+function range(n: number): number[] {
+  return Array.from({ length: n }, (_, i) => i);
+}
+
+function validIndices(requested: readonly number[] | undefined, n: number, what: string): number[] {
+  if (!requested) return range(n);
+  for (const i of requested) {
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`${what} ${i} is outside 0..${n - 1}`);
+  }
+  return [...requested];
+}
+
+/**
+ * Copies a selection out of per-layer attention tensors.
+ * attentions: per layer [1, heads, queries, keys]; result data: [layers, heads, rows, keys].
+ */
+export function selectBlock(attentions: readonly OrtTensor[], selection: BlockSelection): AttentionBlock {
+  const first = attentions[0];
+  if (!first) throw new Error('no attention tensors');
+  const [, totalHeads, queries, keys] = first.dims as [number, number, number, number];
+  const layers = validIndices(selection.layers, attentions.length, 'layer');
+  const heads = validIndices(selection.heads, totalHeads, 'head');
+  const rows = validIndices(selection.rows, queries, 'row');
+  const data = new Float32Array(layers.length * heads.length * rows.length * keys);
+  let offset = 0;
+  for (const layer of layers) {
+    const source = (attentions[layer] as OrtTensor).data as Float32Array; // [1, heads, queries, keys]
+    for (const head of heads) {
+      for (const row of rows) {
+        const from = (head * queries + row) * keys;
+        data.set(source.subarray(from, from + keys), offset);
+        offset += keys;
+      }
+    }
+  }
+  return { layers, heads, rows, keys, data };
+}
+
+/** All of an attention block as nested arrays [layer][head][row][key] (for JSON output). */
+export function blockToNested(block: AttentionBlock): number[][][][] {
+  const { keys } = block;
+  let offset = 0;
+  return block.layers.map(() =>
+    block.heads.map(() =>
+      block.rows.map(() => {
+        const row = Array.from(block.data.subarray(offset, offset + keys));
+        offset += keys;
+        return row;
+      }),
+    ),
+  );
+}

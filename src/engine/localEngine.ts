@@ -1,0 +1,279 @@
+// The Engine implementation that runs inference in the current thread (a worker, the CLI, a
+// webview). Hosts wrap it; callers only see the Engine interface.
+import { selectBlock } from './attention';
+import { DecoderModel } from './decoderModel';
+import { ModelError, UnsupportedError } from './errors';
+import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
+import { computeHeadStats } from './headStats';
+import { findFimTokens } from './modelConfig';
+import { findOnnxFile, type ModelFiles, type ModelFolder, ONNX_FILES, readModelFolder, readOnnxFile } from './modelFolder';
+import { createSession, type Runtime } from './onnx';
+import type { Seq2SeqRunner } from './seq2seq/runner';
+import { loadSeq2Seq } from './seq2seq/runner';
+import type {
+  AttentionBlock,
+  AttentionRequest,
+  AttentionResult,
+  CallOptions,
+  Engine,
+  GenerateCallOptions,
+  GenerateRequest,
+  GenerateResult,
+  GenerationAttention,
+  HeadStats,
+  ModelInfo,
+  TokenSpan,
+  TranslateRequest,
+  TranslateResult,
+  TranslationAttention,
+} from './types';
+
+/** Serialises calls: one ONNX session runs one request at a time, and the KV cache is shared state. */
+class SerialQueue {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(task: () => Promise<T>): Promise<T> {
+    const result = this.tail.then(task, task);
+    this.tail = result.catch(() => undefined);
+    return result;
+  }
+}
+
+interface StoredGeneration {
+  readonly id: number;
+  readonly promptText: string;
+  readonly promptIds: readonly number[];
+  readonly tokens: readonly number[];
+  readonly captured: CapturedRows;
+}
+
+/** A prompt cut at a token boundary so that it fits `budget` tokens, re-encoded with its spans. */
+interface FittedText {
+  readonly text: string;
+  readonly offset: number;
+  readonly tokens: TokenSpan[];
+  readonly droppedTokens: number;
+}
+
+export class LocalEngine implements Engine {
+  private readonly queue = new SerialQueue();
+  private lastGeneration: StoredGeneration | undefined;
+  private nextAttentionId = 1;
+
+  private constructor(
+    readonly info: ModelInfo,
+    private readonly folder: ModelFolder,
+    private readonly decoder: DecoderModel | undefined,
+    private readonly generator: DecoderGenerator | undefined,
+    private readonly seq2seq: Seq2SeqRunner | undefined,
+  ) {}
+
+  static async load(files: ModelFiles, runtime: Runtime, name: string): Promise<LocalEngine> {
+    const folder = await readModelFolder(files);
+    const { config, tokenizer } = folder;
+    const base = {
+      id: files.location,
+      name,
+      kind: config.kind,
+      modelType: config.modelType,
+      backend: runtime.backend,
+      layers: config.layers,
+      heads: config.heads,
+      kvHeads: config.kvHeads,
+      hiddenSize: config.hiddenSize,
+      vocabSize: config.vocabSize,
+      maxPositions: config.maxPositions,
+      decoderLayers: config.decoderLayers,
+      decoderHeads: config.decoderHeads,
+    };
+    if (config.kind === 'encoder-decoder') {
+      const seq2seq = await loadSeq2Seq(folder, runtime);
+      const info: ModelInfo = { ...base, hasAttentionOutputs: seq2seq.hasAttentionOutputs, languages: seq2seq.languages };
+      return new LocalEngine(info, folder, undefined, undefined, seq2seq);
+    }
+    const onnx = await readOnnxFile(files, await findOnnxFile(files, ONNX_FILES.decoder));
+    if (onnx.summary.fusedAttentionOps.length > 0 && onnx.summary.softmaxOutputs.length === 0) {
+      // Still usable for generation; the inspector reports that attention is hidden.
+    }
+    const session = await createSession(runtime, onnx);
+    const decoder = new DecoderModel(runtime, session, config);
+    const fim = findFimTokens(folder.tokenizerConfig, (t) => tokenizer.tokenId(t) !== undefined);
+    const info: ModelInfo = { ...base, hasAttentionOutputs: decoder.io.attentionNames.length > 0, ...(fim ? { fim } : {}) };
+    return new LocalEngine(info, folder, decoder, new DecoderGenerator(decoder, tokenizer), undefined);
+  }
+
+  private requireDecoder(): { decoder: DecoderModel; generator: DecoderGenerator } {
+    if (!this.decoder || !this.generator) {
+      throw new UnsupportedError(`${this.info.name} is an encoder-decoder model: it translates, it does not complete text`);
+    }
+    return { decoder: this.decoder, generator: this.generator };
+  }
+
+  async tokenize(text: string): Promise<readonly TokenSpan[]> {
+    return this.folder.tokenizer.encodeWithSpans(text);
+  }
+
+  /** Cuts `text` from the left at a token boundary so that it encodes to at most `budget` tokens. */
+  private fit(text: string, budget: number): FittedText {
+    const tokenizer = this.folder.tokenizer;
+    let tokens = tokenizer.encodeWithSpans(text);
+    if (tokens.length <= budget) return { text, offset: 0, tokens, droppedTokens: 0 };
+    const total = tokens.length;
+    // Specials at the front (BOS) come back when the cut text is re-encoded, so count them once.
+    const leadingSpecials = tokens.findIndex((t) => !tokenizer.isSpecial(t.id));
+    let keep = Math.max(1, budget - Math.max(0, leadingSpecials));
+    let offset = 0;
+    let cut = text;
+    // Re-encoding a cut text can merge differently; shrink until it fits.
+    for (;;) {
+      offset = (tokens[tokens.length - keep] as TokenSpan).start;
+      cut = text.slice(offset);
+      const recoded = tokenizer.encodeWithSpans(cut);
+      if (recoded.length <= budget || keep <= 1) {
+        tokens = recoded;
+        break;
+      }
+      keep--;
+    }
+    const shifted = tokens.map((t) => ({ ...t, start: t.start + offset, end: t.end + offset }));
+    return { text: cut, offset, tokens: shifted, droppedTokens: total - tokens.length };
+  }
+
+  generate(request: GenerateRequest, options: GenerateCallOptions = {}): Promise<GenerateResult> {
+    return this.queue.run(async () => {
+      const { generator } = this.requireDecoder();
+      const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, this.info.maxPositions - 1));
+      const fim = this.info.fim;
+      const prompt = request.suffix !== undefined && fim ? `${fim.prefix}${request.prompt}${fim.suffix}${request.suffix}${fim.middle}` : request.prompt;
+      const fitted = this.fit(prompt, this.info.maxPositions - maxNewTokens);
+      const promptIds = fitted.tokens.map((t) => t.id);
+      if (promptIds.length === 0) throw new ModelError('the prompt encodes to no tokens');
+      const canCapture = request.captureAttention === true && this.info.hasAttentionOutputs;
+      try {
+        const output = await generator.generate(
+          {
+            promptIds,
+            maxNewTokens,
+            sampling: request.sampling,
+            stop: request.stop,
+            eosTokenIds: this.folder.config.eosTokenIds,
+            useKvCache: request.useKvCache ?? true,
+            reusePrefix: request.reusePrefix ?? true,
+            captureAttention: canCapture,
+          },
+          options,
+        );
+        let attentionId: number | undefined;
+        if (output.captured && output.tokens.length > 0) {
+          attentionId = this.nextAttentionId++;
+          this.lastGeneration = { id: attentionId, promptText: fitted.text, promptIds, tokens: output.tokens, captured: output.captured };
+        }
+        return {
+          promptTokens: promptIds.length,
+          reusedTokens: output.reusedTokens,
+          tokens: output.tokens,
+          text: output.text,
+          finishReason: output.finishReason,
+          prefillMs: output.prefillMs,
+          decodeMsPerToken: output.decodeMsPerToken,
+          ...(attentionId !== undefined ? { attentionId } : {}),
+        };
+      } catch (error) {
+        if (!(error instanceof Error && error.name === 'AbortError')) generator.reset();
+        throw error;
+      }
+    });
+  }
+
+  attention(request: AttentionRequest, _options: CallOptions = {}): Promise<AttentionResult> {
+    return this.queue.run(async () => {
+      if (this.seq2seq) {
+        throw new UnsupportedError('self-attention of a text is available for decoder models; translate to see cross-attention');
+      }
+      const { decoder } = this.requireDecoder();
+      if (!this.info.hasAttentionOutputs) {
+        throw new ModelError(`${this.info.name} exports no attention outputs (attentions.{i}): the inspector cannot show them`);
+      }
+      const budget = Math.min(request.maxTokens ?? this.info.maxPositions, this.info.maxPositions);
+      const fitted = this.fit(request.text, budget);
+      if (fitted.tokens.length === 0) throw new ModelError('the text encodes to no tokens');
+      const start = performance.now();
+      const result = await decoder.forward(decoder.emptyCache(), fitted.tokens.map((t) => t.id), { attention: true });
+      const forwardMs = performance.now() - start;
+      const attentions = result.attentions ?? [];
+      const stats: HeadStats[] = [];
+      if (request.withStats ?? true) {
+        attentions.forEach((_, layer) => {
+          stats.push(...computeHeadStats(selectBlock(attentions, { layers: [layer] })));
+        });
+      }
+      return {
+        kind: 'self',
+        tokens: fitted.tokens,
+        truncatedTokens: fitted.droppedTokens,
+        textOffset: fitted.offset,
+        totalLayers: this.info.layers,
+        totalHeads: this.info.heads,
+        attention: selectBlock(attentions, request),
+        stats,
+        forwardMs,
+      };
+    });
+  }
+
+  async generationAttention(id: number): Promise<GenerationAttention | undefined> {
+    const stored = this.lastGeneration;
+    if (!stored || stored.id !== id) return undefined;
+    const tokenizer = this.folder.tokenizer;
+    const contextTokens = tokenizer.encodeWithSpans(stored.promptText);
+    const generated = tokenizer.spansOfGenerated(stored.tokens);
+    const layers = this.info.layers;
+    const heads = stored.captured.heads;
+    const rows = stored.tokens.length;
+    const keys = stored.promptIds.length + rows;
+    // [layers, heads, generated, context + generated]; row i has prompt + i keys, the rest stay 0.
+    const data = new Float32Array(layers * heads * rows * keys);
+    stored.captured.rows.forEach((perLayer, row) => {
+      perLayer.forEach((headRows, layer) => {
+        const width = headRows.length / heads;
+        for (let head = 0; head < heads; head++) {
+          data.set(headRows.subarray(head * width, (head + 1) * width), ((layer * heads + head) * rows + row) * keys);
+        }
+      });
+    });
+    const attention: AttentionBlock = {
+      layers: Array.from({ length: layers }, (_, i) => i),
+      heads: Array.from({ length: heads }, (_, i) => i),
+      rows: Array.from({ length: rows }, (_, i) => i),
+      keys,
+      data,
+    };
+    return {
+      id,
+      contextTokens,
+      generatedTokens: generated.spans,
+      contextText: stored.promptText,
+      generatedText: generated.text,
+      attention,
+      totalLayers: layers,
+      totalHeads: heads,
+    };
+  }
+
+  translate(request: TranslateRequest, options: CallOptions = {}): Promise<TranslateResult> {
+    return this.queue.run(async () => {
+      if (!this.seq2seq) throw new UnsupportedError(`${this.info.name} is a decoder-only model: it cannot translate`);
+      return this.seq2seq.translate(request, options.signal);
+    });
+  }
+
+  async translationAttention(id: number): Promise<TranslationAttention | undefined> {
+    return this.seq2seq?.translationAttention(id);
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue.run(async () => {
+      await this.decoder?.dispose();
+      await this.seq2seq?.dispose();
+    });
+  }
+}

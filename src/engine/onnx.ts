@@ -1,0 +1,66 @@
+// The onnxruntime-web surface the engine uses. The ORT module is injected (Node: 'onnxruntime-web',
+// webview: 'onnxruntime-web/webgpu'), so the engine never imports a particular build.
+import type * as OrtNamespace from 'onnxruntime-web';
+import { InferenceError, ModelError } from './errors';
+import type { Backend } from './types';
+
+export type Ort = typeof OrtNamespace;
+export type OrtTensor = OrtNamespace.Tensor;
+export type OrtSession = OrtNamespace.InferenceSession;
+export type Feeds = Record<string, OrtTensor>;
+
+export interface Runtime {
+  readonly ort: Ort;
+  readonly backend: Backend;
+}
+
+export interface TensorShapeInfo {
+  readonly name: string;
+  readonly type: string;
+  /** Symbolic dims are strings ('batch_size'), fixed dims numbers; empty when unknown. */
+  readonly shape: readonly (number | string)[];
+}
+
+export interface SessionSource {
+  readonly path: string;
+  readonly bytes: Uint8Array;
+  readonly externalData: readonly { readonly path: string; readonly data: Uint8Array }[];
+}
+
+export async function createSession(runtime: Runtime, source: SessionSource): Promise<OrtSession> {
+  const executionProviders = runtime.backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'];
+  try {
+    return await runtime.ort.InferenceSession.create(source.bytes, {
+      executionProviders,
+      graphOptimizationLevel: 'all',
+      externalData: source.externalData.map((d) => ({ path: d.path, data: d.data })),
+    });
+  } catch (error) {
+    throw new ModelError(`${source.path} could not be loaded by onnxruntime-web: ${(error as Error).message}`);
+  }
+}
+
+export function inputInfo(session: OrtSession): TensorShapeInfo[] {
+  return session.inputMetadata.map((m) => ({
+    name: m.name,
+    type: m.isTensor ? m.type : 'unknown',
+    shape: m.isTensor ? m.shape : [],
+  }));
+}
+
+export async function run(session: OrtSession, feeds: Feeds, outputNames: readonly string[]): Promise<Record<string, OrtTensor>> {
+  try {
+    return (await session.run(feeds, outputNames)) as Record<string, OrtTensor>;
+  } catch (error) {
+    throw new InferenceError(`onnxruntime-web run failed: ${(error as Error).message}`);
+  }
+}
+
+export function int64Tensor(ort: Ort, values: readonly number[], dims: readonly number[]): OrtTensor {
+  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
+}
+
+export function floatData(tensor: OrtTensor): Float32Array {
+  if (tensor.type !== 'float32') throw new InferenceError(`expected a float32 output, got ${tensor.type}`);
+  return tensor.data as Float32Array;
+}

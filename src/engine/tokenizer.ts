@@ -1,0 +1,128 @@
+// Tokenizer of a model folder: @huggingface/tokenizers for ids (identical to Python's), plus exact
+// UTF-16 spans per token (see offsets.ts) and incremental decoding for streaming.
+import { Tokenizer } from '@huggingface/tokenizers';
+import { ModelError } from './errors';
+import type { JsonObject } from './modelConfig';
+import { isJsonObject } from './modelConfig';
+import { alignTokens, type SurfaceScheme } from './offsets';
+import type { TokenSpan } from './types';
+
+/** Tokenizer regexes run on the whole input: cap it so a pathological text cannot hang the host. */
+export const MAX_TOKENIZER_INPUT_CHARS = 1_000_000;
+
+function typesIn(component: unknown): string[] {
+  if (!isJsonObject(component)) return [];
+  const own = typeof component.type === 'string' ? [component.type] : [];
+  const children = [component.pretokenizers, component.decoders, component.normalizers];
+  return own.concat(...children.filter(Array.isArray).flatMap((list) => (list as unknown[]).map(typesIn)));
+}
+
+function findComponent(component: unknown, type: string): JsonObject | undefined {
+  if (!isJsonObject(component)) return undefined;
+  if (component.type === type) return component;
+  for (const key of ['pretokenizers', 'decoders']) {
+    const list = component[key];
+    if (Array.isArray(list)) {
+      for (const child of list) {
+        const found = findComponent(child, type);
+        if (found) return found;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function surfaceSchemeOf(tokenizerJson: JsonObject): SurfaceScheme {
+  const model = isJsonObject(tokenizerJson.model) ? tokenizerJson.model : {};
+  const types = [...typesIn(tokenizerJson.pre_tokenizer), ...typesIn(tokenizerJson.decoder)];
+  if (types.includes('ByteLevel')) return { kind: 'byte-level' };
+  if (model.type === 'WordPiece') {
+    const prefix = typeof model.continuing_subword_prefix === 'string' ? model.continuing_subword_prefix : '##';
+    return { kind: 'wordpiece', continuingPrefix: prefix };
+  }
+  const metaspace = findComponent(tokenizerJson.pre_tokenizer, 'Metaspace') ?? findComponent(tokenizerJson.decoder, 'Metaspace');
+  if (metaspace) return { kind: 'metaspace', replacement: typeof metaspace.replacement === 'string' ? metaspace.replacement : '▁' };
+  // SentencePiece BPE exported with a Replace decoder (Llama) also writes spaces as ▁.
+  if (types.includes('Replace') || model.byte_fallback === true) return { kind: 'metaspace', replacement: '▁' };
+  return { kind: 'plain' };
+}
+
+export interface EncodeOptions {
+  readonly addSpecialTokens?: boolean;
+}
+
+export class ModelTokenizer {
+  private readonly tokenizer: Tokenizer;
+  private readonly scheme: SurfaceScheme;
+  private readonly specialIds: ReadonlySet<number>;
+
+  constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject) {
+    try {
+      this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
+    } catch (error) {
+      throw new ModelError(`tokenizer.json could not be loaded: ${(error as Error).message}`);
+    }
+    this.scheme = surfaceSchemeOf(tokenizerJson);
+    const added = Array.isArray(tokenizerJson.added_tokens) ? tokenizerJson.added_tokens : [];
+    this.specialIds = new Set(
+      added.filter((t): t is JsonObject => isJsonObject(t) && t.special === true && typeof t.id === 'number').map((t) => t.id as number),
+    );
+  }
+
+  private checkInput(text: string): void {
+    if (text.length > MAX_TOKENIZER_INPUT_CHARS) {
+      throw new ModelError(`Input of ${text.length} characters exceeds the tokenizer cap of ${MAX_TOKENIZER_INPUT_CHARS}`);
+    }
+  }
+
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    this.checkInput(text);
+    return this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+  }
+
+  /** Ids plus the exact span of every token in `text`. */
+  encodeWithSpans(text: string, options: EncodeOptions = {}): TokenSpan[] {
+    this.checkInput(text);
+    const encoding = this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true });
+    const spans = alignTokens(text, encoding.tokens, this.scheme, (i) => this.specialIds.has(encoding.ids[i] as number));
+    return encoding.ids.map((id, i) => {
+      const span = spans[i] as { start: number; end: number };
+      const surface = text.slice(span.start, span.end);
+      return { id, start: span.start, end: span.end, text: surface.length > 0 ? surface : (encoding.tokens[i] as string) };
+    });
+  }
+
+  decode(ids: readonly number[], skipSpecialTokens = true): string {
+    return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: false });
+  }
+
+  tokenId(token: string): number | undefined {
+    return this.tokenizer.token_to_id(token);
+  }
+
+  tokenString(id: number): string | undefined {
+    return this.tokenizer.id_to_token(id);
+  }
+
+  isSpecial(id: number): boolean {
+    return this.specialIds.has(id);
+  }
+
+  /**
+   * Spans for generated ids over their own decoded text (for "why this suggestion?"): each token's
+   * text is the growth of the decoded string, so multi-byte characters split over tokens stay whole.
+   */
+  spansOfGenerated(ids: readonly number[]): { text: string; spans: TokenSpan[] } {
+    const spans: TokenSpan[] = [];
+    let previous = '';
+    ids.forEach((id, i) => {
+      const decoded = this.decode(ids.slice(0, i + 1));
+      // A partial UTF-8 sequence decodes to U+FFFD until its last byte arrives; hold it back.
+      const stable = decoded.endsWith('\uFFFD') ? previous : decoded;
+      const start = Math.min(previous.length, stable.length);
+      spans.push({ id, start, end: stable.length, text: stable.slice(start) || (this.tokenString(id) ?? '') });
+      previous = stable;
+    });
+    return { text: this.decode(ids), spans };
+  }
+}

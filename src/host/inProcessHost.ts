@@ -1,0 +1,41 @@
+// An EngineHost that runs inference in the calling thread: for the worker, the CLI, tests and
+// benchmarks. Never use it on the extension host's main thread (inference blocks the event loop).
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { LocalEngine } from '../engine/localEngine';
+import type { Engine, EngineHost, LoadOptions } from '../engine/types';
+import { NodeModelFiles } from './nodeModelFiles';
+
+export function defaultThreads(): number {
+  return Math.max(1, Math.min(2, os.availableParallelism()));
+}
+
+/** ORT's wasm files ship beside the bundle (dist/); in tests they are found in node_modules. */
+export function configureOrt(threads: number, wasmDir?: string): void {
+  ort.env.wasm.numThreads = threads;
+  if (wasmDir) ort.env.wasm.wasmPaths = new URL(`file://${path.resolve(wasmDir)}/`).href;
+  ort.env.logLevel = 'error';
+}
+
+export function createInProcessHost(options: { wasmDir?: string } = {}): EngineHost {
+  const engines = new Set<Engine>();
+  let configuredThreads: number | undefined;
+  return {
+    async load(modelDir: string, loadOptions: LoadOptions = {}): Promise<Engine> {
+      // numThreads is process-wide and fixed once the WASM module is initialised.
+      if (configuredThreads === undefined) {
+        configuredThreads = loadOptions.threads ?? defaultThreads();
+        configureOrt(configuredThreads, options.wasmDir);
+      }
+      const files = await NodeModelFiles.open(modelDir);
+      const engine = await LocalEngine.load(files, { ort, backend: 'wasm' }, path.basename(files.location));
+      engines.add(engine);
+      return engine;
+    },
+    async dispose(): Promise<void> {
+      await Promise.all([...engines].map((e) => e.dispose()));
+      engines.clear();
+    },
+  };
+}

@@ -1,0 +1,72 @@
+// ModelFiles over the Node file system, confined to one folder: no absolute or `..` paths, no
+// symlinks anywhere on the way, realpath kept inside the folder, sizes checked before reading.
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { ModelError } from '../engine/errors';
+import type { ModelFiles } from '../engine/modelFolder';
+
+/** Pickled PyTorch weights can run code when loaded: Tealeaf never opens them. */
+export const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.pkl', '.pickle', '.ckpt'];
+
+export class NodeModelFiles implements ModelFiles {
+  private constructor(
+    readonly location: string,
+    private readonly root: string,
+  ) {}
+
+  static async open(folder: string): Promise<NodeModelFiles> {
+    const absolute = path.resolve(folder);
+    let stat;
+    try {
+      stat = await fs.stat(absolute);
+    } catch {
+      throw new ModelError(`model folder ${absolute} does not exist`);
+    }
+    if (!stat.isDirectory()) throw new ModelError(`${absolute} is not a folder`);
+    return new NodeModelFiles(absolute, await fs.realpath(absolute));
+  }
+
+  private async resolve(relativePath: string): Promise<string> {
+    if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).some((p) => p === '..' || p === '')) {
+      throw new ModelError(`refused model path ${relativePath}: it must stay inside the model folder`);
+    }
+    if (PICKLE_EXTENSIONS.includes(path.extname(relativePath).toLowerCase())) {
+      throw new ModelError(`refused ${relativePath}: pickle files can run code and are never loaded`);
+    }
+    let current = this.root;
+    for (const part of relativePath.split(/[\\/]/)) {
+      current = path.join(current, part);
+      const stat = await fs.lstat(current);
+      if (stat.isSymbolicLink()) throw new ModelError(`refused ${relativePath}: symbolic links are not followed in model folders`);
+    }
+    const real = await fs.realpath(current);
+    if (real !== this.root && !real.startsWith(this.root + path.sep)) {
+      throw new ModelError(`refused ${relativePath}: it resolves outside the model folder`);
+    }
+    return real;
+  }
+
+  async exists(relativePath: string): Promise<boolean> {
+    try {
+      await this.resolve(relativePath);
+      return true;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      throw error;
+    }
+  }
+
+  async readBytes(relativePath: string, maxBytes: number): Promise<Uint8Array> {
+    let file: string;
+    try {
+      file = await this.resolve(relativePath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelError(`${this.location} has no ${relativePath}`);
+      throw error;
+    }
+    const stat = await fs.stat(file);
+    if (!stat.isFile()) throw new ModelError(`${relativePath} is not a file`);
+    if (stat.size > maxBytes) throw new ModelError(`${relativePath} is ${stat.size} bytes, over the ${maxBytes}-byte limit`);
+    return new Uint8Array(await fs.readFile(file));
+  }
+}

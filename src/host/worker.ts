@@ -1,0 +1,17 @@
+// Entry point of the worker_threads engine host (bundled as dist/worker.mjs beside ORT's wasm files).
+import { parentPort, workerData } from 'node:worker_threads';
+import { isClientMessage } from '../protocol/engine';
+import { EngineService } from './engineService';
+import { createInProcessHost } from './inProcessHost';
+
+interface WorkerData {
+  readonly wasmDir?: string;
+}
+
+const port = parentPort;
+if (!port) throw new Error('worker.mjs must run in a worker_threads worker');
+const data = (workerData ?? {}) as WorkerData;
+const service = new EngineService(createInProcessHost({ wasmDir: data.wasmDir }), (message) => port.postMessage(message));
+port.on('message', (message: unknown) => {
+  if (isClientMessage(message)) service.handle(message);
+});

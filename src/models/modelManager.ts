@@ -1,0 +1,139 @@
+// Resolves which model folder each feature uses (settings, Workspace Trust, bundled defaults) and
+// loads each folder once in the engine host. Features ask for an Engine by role.
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { ModelError } from '../engine/errors';
+import type { Engine, EngineHost } from '../engine/types';
+import type { ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
+
+/** Setting holding a model folder for each role; empty means the bundled default. */
+export const MODEL_SETTINGS: Readonly<Record<ModelRole, string>> = {
+  completion: 'tealeaf.completion.model',
+  inspector: 'tealeaf.inspector.model',
+  translation: 'tealeaf.translate.model',
+};
+
+export const BUNDLED_MODELS: Readonly<Record<ModelRole, string>> = {
+  completion: 'models/tealeaf-code',
+  inspector: 'models/tealeaf-code',
+  translation: 'models/tealeaf-translate',
+};
+
+export interface ResolvedModel {
+  readonly dir: string;
+  /** Why a workspace value was ignored, if it was. */
+  readonly ignoredUntrusted?: string;
+}
+
+/** Pure resolution rule (unit-tested): workspace values only count in trusted workspaces. */
+export function resolveModelDir(
+  values: { readonly globalValue?: string; readonly workspaceValue?: string; readonly workspaceFolderValue?: string },
+  trusted: boolean,
+  bundled: string,
+  workspaceRoot: string | undefined,
+): ResolvedModel {
+  const workspace = values.workspaceFolderValue || values.workspaceValue;
+  const chosen = trusted ? workspace || values.globalValue : values.globalValue;
+  const ignoredUntrusted = !trusted && workspace ? workspace : undefined;
+  if (!chosen) return { dir: bundled, ignoredUntrusted };
+  const expanded = chosen.startsWith('~/') ? path.join(process.env.HOME ?? '', chosen.slice(2)) : chosen;
+  const dir = path.isAbsolute(expanded) ? expanded : path.resolve(workspaceRoot ?? process.cwd(), expanded);
+  return { dir, ignoredUntrusted };
+}
+
+export class ModelManager implements ModelProvider, vscode.Disposable {
+  private readonly engines = new Map<string, Promise<Engine>>();
+  private readonly ready = new Map<string, Engine>();
+  private readonly states = new Map<ModelRole, ModelState>();
+  private readonly emitter = new vscode.EventEmitter<ModelStateChange>();
+  private readonly disposables: vscode.Disposable[] = [];
+  private readonly warnedUntrusted = new Set<string>();
+  readonly onDidChangeState = this.emitter.event;
+
+  constructor(
+    private readonly host: EngineHost,
+    private readonly extensionPath: string,
+  ) {
+    this.disposables.push(
+      this.emitter,
+      vscode.workspace.onDidChangeConfiguration((event) => {
+        const roles = (Object.keys(MODEL_SETTINGS) as ModelRole[]).filter((role) => event.affectsConfiguration(MODEL_SETTINGS[role]));
+        if (roles.length > 0 || event.affectsConfiguration('tealeaf.engine.threads')) this.reset(roles.length > 0 ? roles : undefined);
+      }),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset()),
+    );
+  }
+
+  modelDir(role: ModelRole): string {
+    const inspected = vscode.workspace.getConfiguration().inspect<string>(MODEL_SETTINGS[role]);
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const resolved = resolveModelDir(inspected ?? {}, vscode.workspace.isTrusted, path.join(this.extensionPath, BUNDLED_MODELS[role]), root);
+    if (resolved.ignoredUntrusted && !this.warnedUntrusted.has(resolved.ignoredUntrusted)) {
+      this.warnedUntrusted.add(resolved.ignoredUntrusted);
+      void vscode.window.showWarningMessage(
+        `Tealeaf: the workspace setting ${MODEL_SETTINGS[role]} (${resolved.ignoredUntrusted}) is ignored until you trust this workspace; using ${resolved.dir}.`,
+      );
+    }
+    // The inspector follows the completion model unless it has its own setting.
+    if (role === 'inspector' && !inspected?.globalValue && !inspected?.workspaceValue && !inspected?.workspaceFolderValue) {
+      return this.modelDir('completion');
+    }
+    return resolved.dir;
+  }
+
+  state(role: ModelRole): ModelState {
+    return this.states.get(role) ?? { status: 'idle' };
+  }
+
+  readyEngine(role: ModelRole): Engine | undefined {
+    return this.ready.get(this.modelDir(role));
+  }
+
+  engineFor(role: ModelRole): Promise<Engine> {
+    const dir = this.modelDir(role);
+    let loading = this.engines.get(dir);
+    if (!loading) {
+      const threads = vscode.workspace.getConfiguration('tealeaf.engine').get<number>('threads', 0);
+      loading = this.host.load(dir, threads > 0 ? { threads } : {});
+      this.engines.set(dir, loading);
+      loading.then(
+        (engine) => this.ready.set(dir, engine),
+        () => this.engines.delete(dir), // a later request retries (the user may fix the folder)
+      );
+    }
+    if (!this.ready.has(dir)) this.setState(role, { status: 'loading', modelDir: dir });
+    return loading.then(
+      (engine) => {
+        this.setState(role, { status: 'ready', info: engine.info });
+        return engine;
+      },
+      (error: unknown) => {
+        const message = error instanceof Error ? error.message : String(error);
+        this.setState(role, { status: 'error', message });
+        throw error instanceof Error ? error : new ModelError(message);
+      },
+    );
+  }
+
+  private setState(role: ModelRole, state: ModelState): void {
+    const previous = this.states.get(role);
+    if (previous && JSON.stringify(previous) === JSON.stringify(state)) return;
+    this.states.set(role, state);
+    this.emitter.fire({ role, state });
+  }
+
+  /** Forget loaded engines (settings changed); they load again on next use. */
+  private reset(roles?: readonly ModelRole[]): void {
+    for (const [dir, loading] of this.engines) {
+      void loading.then((engine) => engine.dispose()).catch(() => undefined);
+      this.engines.delete(dir);
+      this.ready.delete(dir);
+    }
+    for (const role of roles ?? (Object.keys(MODEL_SETTINGS) as ModelRole[])) this.setState(role, { status: 'idle' });
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+    void this.host.dispose();
+  }
+}

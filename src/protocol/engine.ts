@@ -1,0 +1,90 @@
+// Typed messages between an engine client (extension host) and an engine host (worker_threads
+// worker, webview). Every method maps to exactly one params and one result type.
+import type {
+  AttentionRequest,
+  AttentionResult,
+  GenerateRequest,
+  GenerateResult,
+  GenerationAttention,
+  LoadOptions,
+  ModelInfo,
+  StreamedToken,
+  TokenSpan,
+  TranslateRequest,
+  TranslateResult,
+  TranslationAttention,
+} from '../engine/types';
+
+export interface EngineMethods {
+  load: { params: { modelDir: string; options: LoadOptions }; result: { handle: number; info: ModelInfo } };
+  tokenize: { params: { handle: number; text: string }; result: readonly TokenSpan[] };
+  generate: { params: { handle: number; request: GenerateRequest; stream: boolean }; result: GenerateResult };
+  attention: { params: { handle: number; request: AttentionRequest }; result: AttentionResult };
+  generationAttention: { params: { handle: number; id: number }; result: GenerationAttention | undefined };
+  translate: { params: { handle: number; request: TranslateRequest }; result: TranslateResult };
+  translationAttention: { params: { handle: number; id: number }; result: TranslationAttention | undefined };
+  unload: { params: { handle: number }; result: void };
+}
+
+export type EngineMethod = keyof EngineMethods;
+
+export type EngineRequest = {
+  [M in EngineMethod]: { readonly kind: 'request'; readonly id: number; readonly method: M; readonly params: EngineMethods[M]['params'] };
+}[EngineMethod];
+
+export interface SerializedError {
+  readonly name: string;
+  readonly message: string;
+}
+
+export type EngineResponse =
+  | { readonly kind: 'response'; readonly id: number; readonly ok: true; readonly result: unknown }
+  | { readonly kind: 'response'; readonly id: number; readonly ok: false; readonly error: SerializedError };
+
+/** Client → host: stop the request with this id after its current step. */
+export interface AbortNotification {
+  readonly kind: 'abort';
+  readonly requestId: number;
+}
+
+/** Host → client: one streamed token of a generate request. */
+export interface TokenNotification {
+  readonly kind: 'token';
+  readonly requestId: number;
+  readonly token: StreamedToken;
+}
+
+export type ClientMessage = EngineRequest | AbortNotification;
+export type HostMessage = EngineResponse | TokenNotification;
+
+const METHODS: ReadonlySet<string> = new Set<EngineMethod>([
+  'load',
+  'tokenize',
+  'generate',
+  'attention',
+  'generationAttention',
+  'translate',
+  'translationAttention',
+  'unload',
+]);
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+export function isClientMessage(value: unknown): value is ClientMessage {
+  if (!isRecord(value)) return false;
+  if (value.kind === 'abort') return typeof value.requestId === 'number';
+  return value.kind === 'request' && typeof value.id === 'number' && typeof value.method === 'string' && METHODS.has(value.method) && isRecord(value.params);
+}
+
+export function isHostMessage(value: unknown): value is HostMessage {
+  if (!isRecord(value)) return false;
+  if (value.kind === 'token') return typeof value.requestId === 'number' && isRecord(value.token);
+  return value.kind === 'response' && typeof value.id === 'number' && typeof value.ok === 'boolean';
+}
+
+export function serializeError(error: unknown): SerializedError {
+  if (error instanceof Error) return { name: error.name, message: error.message };
+  return { name: 'Error', message: String(error) };
+}
