@@ -1,0 +1,89 @@
+// The engine against PyTorch eager goldens (models/recipes/make_fixtures.py and the default-model
+// recipes): logits and attentions within 1e-4, greedy tokens exactly, on the cached path, the
+// recompute path and with prefix reuse.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { decoderGoldens, loadDecoder, type LoadedDecoder, maxAbsDiff } from './helpers';
+
+const TOLERANCE = 1e-4;
+const goldens = decoderGoldens();
+
+describe('decoder goldens', () => {
+  it('has fixtures to check', () => {
+    assert.ok(goldens.length >= 3, `expected at least the three decoder fixtures, found ${goldens.map((g) => g.name).join(', ')}`);
+  });
+
+  for (const { name, golden } of goldens) {
+    describe(name, () => {
+      let loaded: LoadedDecoder;
+      before(async () => {
+        loaded = await loadDecoder(name);
+      });
+      after(async () => loaded.model.dispose());
+
+      const greedy = (promptIds: readonly number[], options: { useKvCache?: boolean; reusePrefix?: boolean } = {}) =>
+        loaded.generator.generate({
+          promptIds,
+          maxNewTokens: golden.greedy_tokens.length,
+          eosTokenIds: [], // the goldens generate exactly N tokens, EOS disabled
+          useKvCache: options.useKvCache ?? true,
+          reusePrefix: options.reusePrefix ?? false,
+          captureAttention: false,
+        });
+
+      it('tokenizes the prompt like the Python tokenizer', () => {
+        const ids = loaded.folder.tokenizer.encode(golden.prompt, { addSpecialTokens: golden.add_special_tokens });
+        assert.deepEqual(ids, golden.prompt_ids);
+      });
+
+      it(`prompt logits and attentions match within ${TOLERANCE}`, async () => {
+        const { model } = loaded;
+        const result = await model.forward(model.emptyCache(), golden.prompt_ids, { attention: true, allLogits: true });
+        assert.ok(maxAbsDiff(result.allLogits as Float32Array, golden.logits.flat()) < TOLERANCE);
+        const attentions = result.attentions ?? [];
+        assert.equal(attentions.length, golden.attentions.length);
+        attentions.forEach((tensor, layer) => {
+          const diff = maxAbsDiff(tensor.data as Float32Array, (golden.attentions[layer] as number[][][]).flat(2));
+          assert.ok(diff < TOLERANCE, `layer ${layer}: max diff ${diff}`);
+        });
+      });
+
+      it('prompt logits match when prefilled in two chunks over the KV cache', async () => {
+        const { model } = loaded;
+        const split = Math.floor(golden.prompt_ids.length / 2);
+        const first = await model.forward(model.emptyCache(), golden.prompt_ids.slice(0, split), { allLogits: true });
+        const second = await model.forward(first.cache, golden.prompt_ids.slice(split), { allLogits: true });
+        const combined = new Float32Array([...(first.allLogits as Float32Array), ...(second.allLogits as Float32Array)]);
+        assert.ok(maxAbsDiff(combined, golden.logits.flat()) < TOLERANCE);
+      });
+
+      it('greedy tokens match with the KV cache', async () => {
+        assert.deepEqual((await greedy(golden.prompt_ids)).tokens, golden.greedy_tokens);
+      });
+
+      it('greedy tokens match without the KV cache (full recompute)', async () => {
+        assert.deepEqual((await greedy(golden.prompt_ids, { useKvCache: false })).tokens, golden.greedy_tokens);
+      });
+
+      it('greedy tokens match with prefix reuse after a shorter, a diverging and a longer prompt', async () => {
+        const ids = golden.prompt_ids;
+        const shorter = ids.slice(0, Math.max(1, ids.length - 3));
+        await greedy(shorter, { reusePrefix: true });
+        const afterShorter = await greedy(ids, { reusePrefix: true });
+        assert.ok(afterShorter.reusedTokens > 0, 'the cached prefix was reused');
+        assert.deepEqual(afterShorter.tokens, golden.greedy_tokens);
+
+        const diverging = [...ids.slice(0, 2), ...golden.greedy_tokens.slice(0, 4)];
+        await greedy(diverging, { reusePrefix: true });
+        const afterDiverging = await greedy(ids, { reusePrefix: true });
+        assert.ok(afterDiverging.reusedTokens >= 2 && afterDiverging.reusedTokens < ids.length - 1, 'the cache was cut back to the common prefix');
+        assert.deepEqual(afterDiverging.tokens, golden.greedy_tokens);
+
+        // The cache now holds prompt + generated tokens; the bare prompt is a strict prefix of it.
+        const again = await greedy(ids, { reusePrefix: true });
+        assert.equal(again.reusedTokens, ids.length - 1);
+        assert.deepEqual(again.tokens, golden.greedy_tokens);
+      });
+    });
+  }
+});

@@ -1,0 +1,65 @@
+// Shared test helpers: load fixture/default models and their PyTorch goldens.
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import * as ort from 'onnxruntime-web';
+import { DecoderModel } from '../../../src/engine/decoderModel';
+import { DecoderGenerator } from '../../../src/engine/generate';
+import { findOnnxFile, ONNX_FILES, readModelFolder, readOnnxFile, type ModelFolder } from '../../../src/engine/modelFolder';
+import { createSession } from '../../../src/engine/onnx';
+import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
+
+export const ROOT = path.resolve(__dirname, '..', '..', '..');
+export const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'models');
+export const GOLDENS = path.join(ROOT, 'test', 'fixtures', 'goldens');
+
+ort.env.wasm.numThreads = 1;
+ort.env.logLevel = 'error';
+
+/** Golden of a decoder-only model, written by models/recipes/make_fixtures.py from PyTorch eager. */
+export interface DecoderGolden {
+  readonly prompt: string;
+  readonly prompt_ids: number[];
+  readonly add_special_tokens: boolean;
+  /** [T][V] */
+  readonly logits: number[][];
+  /** [L][H][T][T] */
+  readonly attentions: number[][][][];
+  readonly greedy_tokens: number[];
+  readonly greedy_text?: string;
+}
+
+export function modelDir(name: string): string {
+  const fixture = path.join(FIXTURES, name);
+  return existsSync(fixture) ? fixture : path.join(ROOT, 'models', name);
+}
+
+/** Goldens of decoder models whose folder exists (fixtures and shipped defaults). */
+export function decoderGoldens(): { name: string; golden: DecoderGolden }[] {
+  if (!existsSync(GOLDENS)) return [];
+  return readdirSync(GOLDENS)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => ({ name: f.replace(/\.json$/, ''), golden: JSON.parse(readFileSync(path.join(GOLDENS, f), 'utf8')) as DecoderGolden }))
+    .filter(({ name, golden }) => Array.isArray(golden.greedy_tokens) && Array.isArray(golden.logits) && existsSync(path.join(modelDir(name), 'config.json')));
+}
+
+export interface LoadedDecoder {
+  readonly folder: ModelFolder;
+  readonly model: DecoderModel;
+  readonly generator: DecoderGenerator;
+}
+
+export async function loadDecoder(name: string): Promise<LoadedDecoder> {
+  const files = await NodeModelFiles.open(modelDir(name));
+  const folder = await readModelFolder(files);
+  const onnx = await readOnnxFile(files, await findOnnxFile(files, ONNX_FILES.decoder));
+  const session = await createSession({ ort, backend: 'wasm' }, onnx);
+  const model = new DecoderModel({ ort, backend: 'wasm' }, session, folder.config);
+  return { folder, model, generator: new DecoderGenerator(model, folder.tokenizer) };
+}
+
+export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
+  if (actual.length !== expected.length) throw new Error(`length ${actual.length} ≠ ${expected.length}`);
+  let max = 0;
+  for (let i = 0; i < actual.length; i++) max = Math.max(max, Math.abs((actual[i] as number) - (expected[i] as number)));
+  return max;
+}
