@@ -1,0 +1,173 @@
+// A lexer for JavaScript and TypeScript, enough to find comments and string literals: line and
+// block comments, '…' and "…" strings, template literals with nested `${…}` expressions, and regex
+// literals (told apart from division by the previous significant token, so that a quote or `//`
+// inside a regex is not taken for a string or a comment). JSX text is not recognised. Pure.
+import type { Span } from '../spans';
+import type { Literal } from './types';
+
+/** Keywords after which a `/` starts a regex literal rather than a division. */
+const REGEX_AFTER_KEYWORD = new Set([
+  'return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else',
+  'yield', 'await', 'extends',
+]);
+
+const IDENTIFIER_CHAR = /[\p{L}\p{N}_$\u200c\u200d]/u;
+
+class JsScanner {
+  readonly literals: Literal[] = [];
+  constructor(private readonly text: string) {}
+
+  /**
+   * Scans code from `from`. With `untilBrace`, stops after the `}` that closes a template hole and
+   * returns its end; literals inside holes are not reported (they lie inside the template's
+   * protected hole). Returns text.length at the end of input.
+   */
+  code(from: number, untilBrace: boolean, report: boolean): number {
+    const text = this.text;
+    let i = from;
+    let depth = 0;
+    let regexAllowed = true;
+    while (i < text.length) {
+      const c = text[i] as string;
+      const next = text[i + 1];
+      if (/\s/.test(c)) {
+        i += 1;
+      } else if (c === '/' && next === '/') {
+        const end = lineEnd(text, i);
+        if (report) this.comment('line', i, end, '//', '');
+        i = end;
+      } else if (c === '/' && next === '*') {
+        const close = text.indexOf('*/', i + 2);
+        const end = close < 0 ? text.length : close + 2;
+        if (report) this.comment('block', i, end, '/*', close < 0 ? '' : '*/');
+        i = end;
+      } else if (c === '"' || c === "'") {
+        i = this.quoted(i, c, report);
+        regexAllowed = false;
+      } else if (c === '`') {
+        i = this.template(i, report);
+        regexAllowed = false;
+      } else if (c === '/' && regexAllowed) {
+        i = skipRegex(text, i);
+        regexAllowed = false;
+      } else if (c === '{') {
+        depth += 1;
+        i += 1;
+        regexAllowed = true;
+      } else if (c === '}') {
+        if (untilBrace && depth === 0) return i + 1;
+        depth -= 1;
+        i += 1;
+        // After a block a regex may start a statement; after an object literal `/` divides. The
+        // former is the common case at a line start, the only place it matters in practice.
+        regexAllowed = true;
+      } else if (IDENTIFIER_CHAR.test(c)) {
+        let j = i + 1;
+        while (j < text.length && IDENTIFIER_CHAR.test(text[j] as string)) j += 1;
+        const word = text.slice(i, j);
+        regexAllowed = /^\d/.test(word) ? false : REGEX_AFTER_KEYWORD.has(word);
+        i = j;
+      } else {
+        regexAllowed = c !== ')' && c !== ']';
+        i += 1;
+      }
+    }
+    return text.length;
+  }
+
+  private comment(style: 'line' | 'block', start: number, end: number, open: string, close: string): void {
+    this.literals.push({
+      kind: 'comment',
+      style,
+      start,
+      end,
+      contentStart: start + open.length,
+      contentEnd: end - close.length,
+      open,
+      close: style === 'block' ? '*/' : '',
+    });
+  }
+
+  /** A '…' or "…" string; an unescaped line break ends an unterminated one. */
+  private quoted(start: number, quote: string, report: boolean): number {
+    const text = this.text;
+    let i = start + 1;
+    while (i < text.length && text[i] !== quote && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+    const closed = text[i] === quote;
+    const end = closed ? i + 1 : Math.min(i, text.length);
+    if (report) {
+      this.literals.push({
+        kind: 'string',
+        start,
+        end,
+        contentStart: start + 1,
+        contentEnd: closed ? end - 1 : end,
+        quote,
+        raw: false,
+        holes: [],
+      });
+    }
+    return end;
+  }
+
+  private template(start: number, report: boolean): number {
+    const text = this.text;
+    const holes: Span[] = [];
+    let i = start + 1;
+    while (i < text.length && text[i] !== '`') {
+      if (text[i] === '\\') {
+        i += 2;
+      } else if (text[i] === '$' && text[i + 1] === '{') {
+        const end = this.code(i + 2, true, false);
+        holes.push({ start: i, end });
+        i = end;
+      } else {
+        i += 1;
+      }
+    }
+    const closed = text[i] === '`';
+    const end = closed ? i + 1 : text.length;
+    if (report) {
+      this.literals.push({
+        kind: 'string',
+        start,
+        end,
+        contentStart: start + 1,
+        contentEnd: closed ? end - 1 : end,
+        quote: '`',
+        raw: false,
+        interpolation: 'js-template',
+        holes,
+      });
+    }
+    return end;
+  }
+}
+
+function lineEnd(text: string, from: number): number {
+  const match = /[\n\r\u2028\u2029]/.exec(text.slice(from));
+  return match === null ? text.length : from + match.index;
+}
+
+/** Skips /…/flags; a character class may hold an unescaped `/`. Stops at a line break. */
+function skipRegex(text: string, start: number): number {
+  let i = start + 1;
+  let inClass = false;
+  while (i < text.length && text[i] !== '\n') {
+    const c = text[i];
+    if (c === '/' && !inClass) break;
+    if (c === '[') inClass = true;
+    if (c === ']') inClass = false;
+    i += c === '\\' ? 2 : 1;
+  }
+  if (text[i] !== '/') return start + 1; // not a regex after all: treat the `/` as an operator
+  i += 1;
+  while (i < text.length && /[a-z]/i.test(text[i] as string)) i += 1;
+  return i;
+}
+
+export function lexJavaScript(text: string): Literal[] {
+  const scanner = new JsScanner(text);
+  scanner.code(0, false, true);
+  return scanner.literals;
+}

@@ -1,0 +1,76 @@
+// A lexer for HTML and XML: comments, text between tags (prose), and the values of the attributes
+// people read (title, alt, placeholder, aria-label, label). <script>, <style>, CDATA, processing
+// instructions and other attributes are code. Pure.
+import type { Literal } from './types';
+
+const READABLE_ATTRIBUTES = new Set(['title', 'alt', 'placeholder', 'aria-label', 'aria-description', 'label', 'summary']);
+const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'textarea', 'pre', 'code']);
+
+export function lexMarkup(text: string): Literal[] {
+  const literals: Literal[] = [];
+  let i = 0;
+  let textStart = 0;
+  const flushText = (end: number): void => {
+    if (end > textStart) literals.push({ kind: 'text', start: textStart, end, contentStart: textStart, contentEnd: end });
+  };
+  while (i < text.length) {
+    if (text.startsWith('<!--', i)) {
+      flushText(i);
+      const close = text.indexOf('-->', i + 4);
+      const end = close < 0 ? text.length : close + 3;
+      literals.push({
+        kind: 'comment',
+        style: 'block',
+        start: i,
+        end,
+        contentStart: i + 4,
+        contentEnd: close < 0 ? end : close,
+        open: '<!--',
+        close: '-->',
+      });
+      i = textStart = end;
+    } else if (text.startsWith('<![CDATA[', i) || text.startsWith('<?', i) || text.startsWith('<!', i)) {
+      flushText(i);
+      const closer = text.startsWith('<![CDATA[', i) ? ']]>' : text.startsWith('<?', i) ? '?>' : '>';
+      const close = text.indexOf(closer, i + 2);
+      i = textStart = close < 0 ? text.length : close + closer.length;
+    } else if (text[i] === '<' && /[A-Za-z/]/.test(text[i + 1] ?? '')) {
+      flushText(i);
+      const tag = scanTag(text, i, literals);
+      i = textStart = tag.end;
+      if (tag.name !== undefined && RAW_TEXT_ELEMENTS.has(tag.name) && !tag.selfClosing) {
+        const close = text.toLowerCase().indexOf(`</${tag.name}`, i);
+        i = textStart = close < 0 ? text.length : close;
+      }
+    } else {
+      i += 1;
+    }
+  }
+  flushText(text.length);
+  return literals;
+}
+
+/** Scans `<name attr="…" …>`; reports readable attribute values. `name` is lower case, undefined for closing tags. */
+function scanTag(text: string, start: number, literals: Literal[]): { end: number; name: string | undefined; selfClosing: boolean } {
+  const nameMatch = /^<(\/?)([A-Za-z][\w:.-]*)/.exec(text.slice(start, start + 256));
+  let i = start + (nameMatch?.[0].length ?? 1);
+  const closing = nameMatch?.[1] === '/';
+  const name = closing ? undefined : nameMatch?.[2]?.toLowerCase();
+  while (i < text.length && text[i] !== '>') {
+    const attr = /^\s*([^\s=>/]+)\s*=\s*(["'])/.exec(text.slice(i, i + 512));
+    if (attr !== null) {
+      const quote = attr[2] as string;
+      const contentStart = i + attr[0].length;
+      const close = text.indexOf(quote, contentStart);
+      const contentEnd = close < 0 ? text.length : close;
+      if (READABLE_ATTRIBUTES.has((attr[1] as string).toLowerCase())) {
+        literals.push({ kind: 'string', start: contentStart - 1, end: contentEnd + 1, contentStart, contentEnd, quote, raw: true, holes: [] });
+      }
+      i = close < 0 ? text.length : close + 1;
+    } else {
+      i += 1;
+    }
+  }
+  const selfClosing = text[i - 1] === '/';
+  return { end: Math.min(i + 1, text.length), name, selfClosing };
+}
