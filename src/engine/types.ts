@@ -35,6 +35,16 @@ export interface ModelInfo {
   readonly fim?: FimTokens;
   /** Language codes a translation model covers, e.g. ['en', 'de']. */
   readonly languages?: readonly string[];
+  /**
+   * The directions a translation model supports, when not every ordered pair of `languages` is one
+   * (opus-mt-en-de covers en and de but translates only en → de). Absent: every ordered pair.
+   */
+  readonly translationPairs?: readonly TranslationPair[];
+}
+
+export interface TranslationPair {
+  readonly from: string;
+  readonly to: string;
 }
 
 export interface SamplingOptions {
