@@ -46,6 +46,18 @@ export const RESIDUAL_WEIGHT = 0.5;
  * (about a sixth of the dense work), which keeps 1,024 tokens under a second per layer in JS.
  */
 export function rollout(perLayer: Float32Array, layers: number, tokens: number): Float32Array {
+  const steps = rolloutSteps(perLayer, layers, tokens);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+  }
+}
+
+/**
+ * The same computation as rollout(), one output row per step, so a caller on a busy thread (the
+ * extension host) can yield between steps: 1,024 tokens take seconds in JS.
+ */
+export function* rolloutSteps(perLayer: Float32Array, layers: number, tokens: number): Generator<void, Float32Array> {
   const cells = tokens * tokens;
   checkSize(perLayer.length, layers * cells, 'per-layer attention');
   const out = new Float32Array(layers * cells); // [layers, tokens, tokens]
@@ -59,8 +71,10 @@ export function rollout(perLayer: Float32Array, layers: number, tokens: number):
       continue;
     }
     const prev = out.subarray((l - 1) * cells, l * cells);
-    // dst[i, :] = Σ_k Ã[i, k] · prev[k, :]   (row-times-matrix, cache-friendly)
-    for (let i = 0; i < tokens; i++) multiplyRow(mixed, prev, dst, tokens, i, causal);
+    for (let i = 0; i < tokens; i++) {
+      multiplyRow(mixed, prev, dst, tokens, i, causal);
+      yield;
+    }
   }
   return out;
 }

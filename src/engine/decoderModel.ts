@@ -3,7 +3,8 @@
 import { ModelError } from './errors';
 import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
-import { type Feeds, inputInfo, int64Tensor, type OrtSession, type OrtTensor, run, type Runtime, floatData } from './onnx';
+import { findOnnxFile, type ModelFolder, ONNX_FILES, readOnnxFile } from './modelFolder';
+import { createSession, type Feeds, inputInfo, int64Tensor, type OrtSession, type OrtTensor, run, type Runtime, floatData } from './onnx';
 
 export interface DecoderIo {
   readonly hasAttentionMask: boolean;
@@ -117,4 +118,11 @@ export class DecoderModel {
   async dispose(): Promise<void> {
     await this.session.release();
   }
+}
+
+/** Opens the decoder ONNX file of a model folder (onnx/model.onnx, or Optimum's merged decoder). */
+export async function openDecoderModel(folder: ModelFolder, runtime: Runtime): Promise<DecoderModel> {
+  const onnx = await readOnnxFile(folder.files, await findOnnxFile(folder.files, ONNX_FILES.decoder));
+  const session = await createSession(runtime, onnx);
+  return new DecoderModel(runtime, session, folder.config);
 }

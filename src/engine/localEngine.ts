@@ -1,13 +1,13 @@
 // The Engine implementation that runs inference in the current thread (a worker, the CLI, a
 // webview). Hosts wrap it; callers only see the Engine interface.
 import { selectBlock } from './attention';
-import { DecoderModel } from './decoderModel';
+import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
 import { computeHeadStats } from './headStats';
 import { findFimTokens } from './modelConfig';
-import { findOnnxFile, type ModelFiles, type ModelFolder, ONNX_FILES, readModelFolder, readOnnxFile } from './modelFolder';
-import { createSession, type Runtime } from './onnx';
+import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
+import type { Runtime } from './onnx';
 import type { Seq2SeqRunner } from './seq2seq/runner';
 import { loadSeq2Seq } from './seq2seq/runner';
 import type {
@@ -90,12 +90,7 @@ export class LocalEngine implements Engine {
       const info: ModelInfo = { ...base, hasAttentionOutputs: seq2seq.hasAttentionOutputs, languages: seq2seq.languages };
       return new LocalEngine(info, folder, undefined, undefined, seq2seq);
     }
-    const onnx = await readOnnxFile(files, await findOnnxFile(files, ONNX_FILES.decoder));
-    if (onnx.summary.fusedAttentionOps.length > 0 && onnx.summary.softmaxOutputs.length === 0) {
-      // Still usable for generation; the inspector reports that attention is hidden.
-    }
-    const session = await createSession(runtime, onnx);
-    const decoder = new DecoderModel(runtime, session, config);
+    const decoder = await openDecoderModel(folder, runtime);
     const fim = findFimTokens(folder.tokenizerConfig, (t) => tokenizer.tokenId(t) !== undefined);
     const info: ModelInfo = { ...base, hasAttentionOutputs: decoder.io.attentionNames.length > 0, ...(fim ? { fim } : {}) };
     return new LocalEngine(info, folder, decoder, new DecoderGenerator(decoder, tokenizer), undefined);

@@ -2,10 +2,9 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { DecoderModel } from '../../../src/engine/decoderModel';
+import { type DecoderModel, openDecoderModel } from '../../../src/engine/decoderModel';
 import { DecoderGenerator } from '../../../src/engine/generate';
-import { findOnnxFile, ONNX_FILES, readModelFolder, readOnnxFile, type ModelFolder } from '../../../src/engine/modelFolder';
-import { createSession } from '../../../src/engine/onnx';
+import { readModelFolder, type ModelFolder } from '../../../src/engine/modelFolder';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
@@ -51,9 +50,7 @@ export interface LoadedDecoder {
 export async function loadDecoder(name: string): Promise<LoadedDecoder> {
   const files = await NodeModelFiles.open(modelDir(name));
   const folder = await readModelFolder(files);
-  const onnx = await readOnnxFile(files, await findOnnxFile(files, ONNX_FILES.decoder));
-  const session = await createSession({ ort, backend: 'wasm' }, onnx);
-  const model = new DecoderModel({ ort, backend: 'wasm' }, session, folder.config);
+  const model = await openDecoderModel(folder, { ort, backend: 'wasm' });
   return { folder, model, generator: new DecoderGenerator(model, folder.tokenizer) };
 }
 

@@ -1,0 +1,49 @@
+// `npm run bench`: measures, prints a table, and writes bench/results/latest.json.
+// Kept out of `npm test`: timings belong here, not in assertions.
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { createInProcessHost, defaultThreads } from '../src/host/inProcessHost';
+import { benchEngine } from './engine';
+import type { BenchReport, BenchSection } from './types';
+
+const ROOT = path.resolve(__dirname, '..');
+const FIXTURES = ['tiny-gpt2', 'tiny-llama', 'tiny-bloom'].map((m) => path.join(ROOT, 'test', 'fixtures', 'models', m));
+const DEFAULT_CODE = path.join(ROOT, 'models', 'tealeaf-code');
+
+type Section = { readonly name: string; readonly run: () => Promise<BenchSection> };
+
+function ortVersion(): string {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'node_modules', 'onnxruntime-web', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+async function main(): Promise<void> {
+  const only = process.argv.slice(2);
+  const threads = defaultThreads();
+  const host = createInProcessHost();
+  const sections: Section[] = [{ name: 'engine', run: () => benchEngine(host, [...FIXTURES, DEFAULT_CODE], threads) }];
+  const report: BenchReport = {
+    machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, onnxruntime: `onnxruntime-web ${ortVersion()}` },
+    results: [],
+    ratios: {},
+    metrics: {},
+  };
+  for (const section of sections.filter((s) => only.length === 0 || only.includes(s.name))) {
+    process.stderr.write(`bench: ${section.name}…\n`);
+    const result = await section.run();
+    report.results.push(...result.results);
+    Object.assign(report.ratios, result.ratios ?? {});
+    Object.assign(report.metrics, result.metrics ?? {});
+  }
+  await host.dispose();
+  const out = path.join(ROOT, 'bench', 'results', 'latest.json');
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  console.table(report.results.map((r) => ({ ...r, value: Number(r.value.toFixed(3)) })));
+  console.log('ratios', report.ratios);
+  console.log('metrics', report.metrics);
+  console.log(`wrote ${path.relative(ROOT, out)}`);
+}
+
+void main();
