@@ -85,6 +85,8 @@ function firstStop(text: string, stop: readonly string[] | undefined): number {
 abstract class FakeEngineBase implements Engine {
   inFlight = 0;
   maxInFlight = 0;
+  /** Tokens produced over the engine's life (shows when a generation was stopped early). */
+  tokensEmitted = 0;
   readonly requests: GenerateRequest[] = [];
   readonly results: GenerateResult[] = [];
   private nextAttentionId = 1;
@@ -126,6 +128,7 @@ abstract class FakeEngineBase implements Engine {
           break;
         }
         generated.push(token);
+        this.tokensEmitted++;
         this.accept(token);
         text = generated.join('');
         options.onToken?.({ id: tokenId(token), textSoFar: text });

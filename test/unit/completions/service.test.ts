@@ -1,0 +1,274 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { InferenceError } from '../../../src/engine/errors';
+import type { Engine } from '../../../src/engine/types';
+import { CompletionService, type CompletionRequest, type Suggestion } from '../../../src/completions/service';
+import { DEFAULT_SETTINGS, type CompletionSettings } from '../../../src/completions/settings';
+import { fakeTokenize, HashChainEngine, OracleEngine, type FakeTiming } from './fakeEngine';
+
+/** A real source file is the text being typed. */
+const SOURCE = readFileSync(path.join(__dirname, '../../../src/completions/scheduler.ts'), 'utf8');
+
+function settings(overrides: Partial<CompletionSettings> = {}): CompletionSettings {
+  return { ...DEFAULT_SETTINGS, debounceMs: 0, contextTokens: 256, maxTokens: 64, ...overrides };
+}
+
+/** Deterministic PRNG (mulberry32). */
+function prng(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** The document while the user types [start, end) of `final`: typed part + untouched rest. */
+function requestAt(final: string, cursor: number, end: number, signal?: AbortSignal): CompletionRequest {
+  return {
+    documentKey: 'file:///typed.ts',
+    windowStart: 0,
+    before: final.slice(0, cursor),
+    after: final.slice(end),
+    ...(signal ? { signal } : {}),
+  };
+}
+
+/** What the oracle model must suggest at `cursor` (single line): the rest of that line of `final`. */
+function expectedAt(final: string, cursor: number, maxTokens: number): string {
+  const heal = /[ \t]+$/.exec(final.slice(final.lastIndexOf('\n', cursor - 1) + 1, cursor))?.[0] ?? '';
+  const generated = fakeTokenize(final.slice(cursor - heal.length))
+    .slice(0, maxTokens)
+    .map((t) => t.text)
+    .join('');
+  const line = generated.slice(heal.length).split('\n')[0] ?? '';
+  return line.replace(/[ \t\r]+$/, '');
+}
+
+function region(final: string, length: number): { start: number; end: number } {
+  const start = final.lastIndexOf('\n', Math.floor(final.length * 0.3)) + 1;
+  const end = final.indexOf('\n', start + length);
+  return { start, end };
+}
+
+const storms = [
+  { onAbort: 'throw', useCache: true, debounceMs: 0, seed: 1 },
+  { onAbort: 'resolve', useCache: true, debounceMs: 0, seed: 2 },
+  { onAbort: 'throw', useCache: false, debounceMs: 2, seed: 3 },
+  { onAbort: 'resolve', useCache: false, debounceMs: 2, seed: 4 },
+] as const;
+
+for (const { onAbort, useCache, debounceMs, seed } of storms) {
+  test(`typing storm (engine ${onAbort}s on abort, cache ${useCache ? 'on' : 'off'}, debounce ${debounceMs} ms): 1,000 keystrokes, ≤ 1 generation in flight, every promise settles, no stale result`, async () => {
+    const timing: FakeTiming = { decodeMs: 0, prefillMsPerToken: 0, onAbort };
+    const engine = new OracleEngine(SOURCE, timing);
+    const current = settings({ debounceMs });
+    const service = new CompletionService({ engine: () => engine, settings: () => current, useCache });
+    const random = prng(seed);
+    const { start, end } = region(SOURCE, 700);
+
+    let cursor = start;
+    let latest = -1;
+    let maxServiceInFlight = 0;
+    const failures: string[] = [];
+    const shown: { i: number; suggestion: Suggestion }[] = [];
+    const settled: Promise<void>[] = [];
+    let vscodeToken: AbortController | undefined;
+
+    for (let i = 0; i < 1000; i++) {
+      // Mostly typing forward, sometimes a backspace; the text stays a prefix of the file.
+      cursor = random() < 0.12 && cursor > start ? cursor - 1 : Math.min(cursor + 1, end);
+      // VS Code usually cancels the previous request's token; sometimes not yet.
+      if (random() < 0.6) vscodeToken?.abort();
+      vscodeToken = new AbortController();
+      latest = i;
+      const at = cursor;
+      const expected = expectedAt(SOURCE, at, current.maxTokens);
+      settled.push(
+        service.complete(requestAt(SOURCE, at, end, vscodeToken.signal)).then((suggestion) => {
+          if (!suggestion) return;
+          if (latest !== i) failures.push(`stale: result of keystroke ${i} delivered after keystroke ${latest}`);
+          const ok =
+            suggestion.text === expected || (suggestion.source === 'cache' && expected.startsWith(suggestion.text));
+          if (!ok) failures.push(`keystroke ${i}: got ${JSON.stringify(suggestion.text)}, expected ${JSON.stringify(expected)}`);
+          shown.push({ i, suggestion });
+        }),
+      );
+      maxServiceInFlight = Math.max(maxServiceInFlight, service.inFlight);
+      const pause = random();
+      if (pause < 0.5) await new Promise((resolve) => setImmediate(resolve));
+      else if (pause < 0.9) await new Promise((resolve) => setTimeout(resolve, 1));
+      else await new Promise((resolve) => setTimeout(resolve, 5)); // a pause long enough to finish
+    }
+
+    const timeout = new Promise<'timeout'>((resolve) => setTimeout(() => resolve('timeout'), 20_000).unref());
+    assert.notEqual(await Promise.race([Promise.all(settled).then(() => 'ok' as const), timeout]), 'timeout');
+    assert.deepEqual(failures, []);
+    assert.ok(engine.maxInFlight <= 1, `engine saw ${engine.maxInFlight} generations at once`);
+    assert.ok(maxServiceInFlight <= 1);
+    assert.equal(engine.inFlight, 0);
+    assert.equal(service.inFlight, 0);
+    // The storm is not answered by silence: suggestions were shown, from both paths, and the
+    // last keystroke (nothing after it) got its suggestion.
+    assert.ok(shown.length > 50, `${shown.length} suggestions shown`);
+    assert.ok(engine.results.some((r) => r.finishReason === 'aborted') || onAbort === 'throw' || !useCache);
+    assert.equal(shown.some((s) => s.suggestion.source === 'cache'), useCache);
+    assert.ok(shown.some((s) => s.suggestion.source === 'generation'));
+    if (expectedAt(SOURCE, cursor, current.maxTokens) !== '') assert.equal(shown.at(-1)?.i, 999);
+    assert.ok(engine.requests.length < 1000, `${engine.requests.length} generations for 1,000 keystrokes`);
+    service.dispose();
+  });
+}
+
+test('prefix reuse yields the same tokens and suggestions as cold runs, while prefilling far less', async () => {
+  const warm = new HashChainEngine();
+  const cold = new HashChainEngine();
+  const current = settings({ contextTokens: 1024, maxTokens: 24 });
+  const withReuse = new CompletionService({ engine: () => warm, settings: () => current, useCache: false });
+  const without = new CompletionService({ engine: () => cold, settings: () => current, useCache: false, reusePrefix: false });
+  const long = SOURCE.repeat(3);
+  const start = long.indexOf('\n', 5000) + 1;
+  for (let cursor = start; cursor < start + 200; cursor++) {
+    const request = requestAt(long, cursor, cursor);
+    const a = await withReuse.complete(request);
+    const b = await without.complete(request);
+    assert.equal(a?.text, b?.text, `suggestion at ${cursor}`);
+  }
+  // A generation that cannot fit the cursor is stopped early (heal mismatch): no result either way.
+  assert.equal(warm.results.length, cold.results.length);
+  assert.ok(warm.results.length > 150);
+  assert.deepEqual(
+    warm.results.map((r) => r.tokens),
+    cold.results.map((r) => r.tokens),
+  );
+  assert.deepEqual(
+    warm.requests.map((r) => r.prompt),
+    cold.requests.map((r) => r.prompt),
+  );
+  const prompt = warm.results.reduce((n, r) => n + r.promptTokens, 0);
+  const reused = warm.results.reduce((n, r) => n + r.reusedTokens, 0);
+  assert.ok(reused / prompt > 0.9, `reused ${((100 * reused) / prompt).toFixed(1)}% of prompt tokens`);
+  assert.ok(warm.results.some((r) => r.promptTokens > 700), 'contexts reach the 1,000-token scale');
+  assert.equal(cold.results.reduce((n, r) => n + r.reusedTokens, 0), 0);
+  assert.ok(warm.computedPositions * 10 < cold.computedPositions);
+});
+
+test('typing the characters of a shown suggestion shows its rest without a new generation', async () => {
+  const final = 'function area(r) {\n  return Math.PI * r * r;\n}\n';
+  const engine = new OracleEngine(final);
+  const service = new CompletionService({ engine: () => engine, settings: () => settings() });
+  const cursor = final.indexOf('return');
+  const first = await service.complete(requestAt(final, cursor, final.indexOf('\n}')));
+  assert.equal(first?.text, 'return Math.PI * r * r;');
+  assert.equal(first?.source, 'generation');
+  const generations = engine.requests.length;
+  for (let typed = 1; typed < 'return Math.PI * r * r;'.length; typed++) {
+    const next = await service.complete(requestAt(final, cursor + typed, final.indexOf('\n}')));
+    assert.equal(next?.source, 'cache');
+    assert.equal(next?.text, 'return Math.PI * r * r;'.slice(typed));
+  }
+  assert.equal(engine.requests.length, generations);
+  // The shown completion keeps the generation's attention id for "why this suggestion?".
+  const shown = service.lastShownCompletion();
+  assert.equal(shown?.shownText, ';');
+  assert.ok(shown?.completion.attentionId !== undefined);
+  assert.ok(await engine.generationAttention(shown.completion.attentionId));
+});
+
+test('indentation before the cursor is healed: the suggestion does not repeat it', async () => {
+  const final = 'if (ok) {\n    launch();\n}\n';
+  const engine = new OracleEngine(final);
+  const service = new CompletionService({ engine: () => engine, settings: () => settings() });
+  const cursor = final.indexOf('launch');
+  const suggestion = await service.complete(requestAt(final, cursor, final.indexOf('\n}')));
+  assert.equal(suggestion?.text, 'launch();');
+  assert.equal(engine.requests[0]?.prompt, 'if (ok) {\n');
+});
+
+test('multi-line: a block is suggested up to its close, and the generation is stopped there', async () => {
+  const final = 'function f(x) {\n  if (x) {\n    go(x);\n  }\n  return x;\n}\n' + 'const pad = 1;\n'.repeat(50);
+  for (const onAbort of ['throw', 'resolve'] as const) {
+    const engine = new OracleEngine(final, { onAbort });
+    const service = new CompletionService({ engine: () => engine, settings: () => settings({ multiline: true, maxTokens: 200 }) });
+    const cursor = final.indexOf('if (x)');
+    const suggestion = await service.complete({ documentKey: 'k', windowStart: 0, before: final.slice(0, cursor), after: '' });
+    assert.equal(suggestion?.text, 'if (x) {\n    go(x);\n  }');
+    assert.ok(engine.tokensEmitted < 40, `${engine.tokensEmitted} tokens: stopped at the rule, not at maxTokens`);
+    assert.equal(engine.requests[0]?.maxNewTokens, 200);
+  }
+});
+
+test('single line by default; what follows the cursor is not repeated', async () => {
+  const final = 'const total = sum(values) + 1;\nnext();\n';
+  const engine = new OracleEngine(final);
+  const service = new CompletionService({ engine: () => engine, settings: () => settings() });
+  const cursor = final.indexOf('values');
+  // The document already holds ") + 1;" after the cursor: the suggestion stops before it.
+  const suggestion = await service.complete({
+    documentKey: 'k',
+    windowStart: 0,
+    before: final.slice(0, cursor),
+    after: ') + 1;\nnext();\n',
+  });
+  assert.equal(suggestion?.text, 'values');
+  assert.ok(engine.requests[0]?.stop?.includes(') + 1;'));
+});
+
+test('no engine (model not ready): undefined, no generation; an aborted request: undefined', async () => {
+  const service = new CompletionService({ engine: () => undefined, settings: () => settings() });
+  assert.equal(await service.complete(requestAt('abc', 1, 1)), undefined);
+  const engine = new OracleEngine('abc def');
+  const ready = new CompletionService({ engine: () => engine, settings: () => settings() });
+  const controller = new AbortController();
+  controller.abort();
+  assert.equal(await ready.complete(requestAt('abc def', 3, 3, controller.signal)), undefined);
+  assert.equal(engine.requests.length, 0);
+});
+
+test('a failing engine: every request settles to undefined and the error is reported once', async () => {
+  let fail = true;
+  const oracle = new OracleEngine('let a = 1;\nlet b = 2;\n');
+  const engine: Engine = Object.create(oracle) as Engine;
+  engine.generate = (request, options) =>
+    fail ? Promise.reject(new InferenceError('ORT: out of memory')) : oracle.generate(request, options);
+  const service = new CompletionService({ engine: () => engine, settings: () => settings() });
+  const messages: string[] = [];
+  service.onDidFail((message) => messages.push(message));
+  const doc = 'let a = 1;\nlet b = 2;\n';
+  for (let i = 0; i < 5; i++) assert.equal(await service.complete(requestAt(doc, 15 + i, doc.length)), undefined);
+  assert.deepEqual(messages, ['ORT: out of memory']);
+  fail = false;
+  assert.equal((await service.complete(requestAt(doc, 15, doc.length)))?.text, 'b = 2;');
+  fail = true;
+  await service.complete(requestAt(doc, 13, doc.length)); // not a cache hit: a new generation
+  assert.equal(messages.length, 2, 'reported again after a success');
+});
+
+test('debounce: a burst of keystrokes inside the debounce window starts one generation', async () => {
+  const engine = new OracleEngine(SOURCE);
+  const service = new CompletionService({ engine: () => engine, settings: () => settings({ debounceMs: 30 }), useCache: false });
+  const { start, end } = region(SOURCE, 10);
+  const pending = [];
+  for (let i = 0; i < 10; i++) pending.push(service.complete(requestAt(SOURCE, start + i, end)));
+  const results = await Promise.all(pending);
+  assert.equal(engine.requests.length, 1);
+  assert.deepEqual(results.slice(0, 9), Array(9).fill(undefined));
+  assert.ok(results[9]);
+});
+
+test('statistics and activity events', async () => {
+  const engine = new OracleEngine('alpha beta gamma delta\n');
+  const service = new CompletionService({ engine: () => engine, settings: () => settings() });
+  const activity: boolean[] = [];
+  service.onDidChangeActivity((busy) => activity.push(busy));
+  await service.complete(requestAt('alpha beta gamma delta\n', 6, 6));
+  assert.deepEqual(activity, [true, false]);
+  const stats = service.lastGeneration;
+  assert.ok(stats);
+  assert.equal(stats.generatedTokens, 3);
+  assert.equal(stats.tokensPerSecond, 500); // fake: 2 ms per decode step
+  assert.equal(stats.finishReason, 'stop');
+});
