@@ -1,0 +1,409 @@
+// One inspected text (or captured generation / translation) on the extension-host side: builds
+// the document the webview paints first, and answers its on-demand block requests. No vscode
+// import, so the bench and the tests drive it with a real or fake Engine directly.
+import { reduceHeads, rolloutSteps } from '../engine/aggregate';
+import { computeHeadStats } from '../engine/headStats';
+import type {
+  AttentionBlock,
+  AttentionResult,
+  Engine,
+  GenerationAttention,
+  HeadStats,
+  TokenSpan,
+  TranslationAttention,
+} from '../engine/types';
+import type {
+  BlockScope,
+  InspectorDocument,
+  PersistedSource,
+  QuantizedMatrices,
+  SectionKind,
+  SectionSummary,
+  TokenLabel,
+} from '../protocol/inspector';
+import { blockBytes, blockToNestedRounded, queryPositionsFromMask, round6, sliceBlock } from './blocks';
+import { quantizeRows, thumbnails } from './quantize';
+
+/**
+ * The full [layers, heads, rows, keys] tensor stays in the host only up to this size (512 tokens of
+ * a 6 × 8-head model is 48 MiB); above it, layers and heads are fetched again from the engine on
+ * demand and only the per-layer mean and max over heads are kept.
+ */
+export const FULL_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Where a section's tokens lie in an editor document: document offset = base + token.start. */
+export interface EditorLink {
+  readonly uri: string;
+  readonly base: number;
+  /** Tokens ending after base + length (e.g. generated ones) are not in the document. */
+  readonly length: number;
+}
+
+/** Fetches [layers, heads, all rows, keys] for model layer/head numbers. */
+type Refetch = (layers: readonly number[], heads: readonly number[]) => Promise<AttentionBlock>;
+
+interface SectionInput {
+  readonly id: string;
+  readonly kind: SectionKind;
+  readonly title: string;
+  readonly queryTokens: readonly TokenLabel[];
+  readonly keyTokens: readonly TokenLabel[];
+  /** All layers × heads × rows of the section: [layers, heads, rows, keys] */
+  readonly block: AttentionBlock;
+  readonly stats: readonly HeadStats[];
+  readonly totalLayers: number;
+  readonly totalHeads: number;
+  readonly rollout: boolean;
+  readonly link?: EditorLink;
+  readonly refetch?: Refetch;
+}
+
+export class InspectorSection {
+  readonly summary: SectionSummary;
+  readonly link: EditorLink | undefined;
+  private full: AttentionBlock | undefined;
+  private readonly refetch: Refetch | undefined;
+  private readonly rows: number;
+  private readonly keys: number;
+  /** Per layer position: [rows, keys] */
+  private readonly means = new Map<number, Float32Array>();
+  private readonly maxes = new Map<number, Float32Array>();
+  private rolloutPromise: Promise<Float32Array> | undefined;
+
+  constructor(input: SectionInput, cacheBytes = FULL_BLOCK_CACHE_BYTES) {
+    const { block } = input;
+    this.rows = block.rows.length;
+    this.keys = block.keys;
+    this.link = input.link;
+    this.refetch = input.refetch;
+    const count = block.layers.length * block.heads.length;
+    this.summary = {
+      id: input.id,
+      kind: input.kind,
+      title: input.title,
+      queryTokens: input.queryTokens,
+      keyTokens: input.keyTokens,
+      layers: [...block.layers],
+      heads: [...block.heads],
+      totalLayers: input.totalLayers,
+      totalHeads: input.totalHeads,
+      stats: input.stats,
+      thumbnails: thumbnails(block.data, count, this.rows, this.keys),
+      rollout: input.rollout,
+      editorLinked: input.link !== undefined,
+    };
+    if (input.refetch === undefined || blockBytes(block) <= cacheBytes) {
+      this.full = block;
+    } else {
+      // The only moment the whole tensor is here: keep what the aggregates need, drop the rest.
+      const mean = reduceHeads(block, 'mean'); // [layers, rows, keys]
+      const max = reduceHeads(block, 'max');
+      const cells = this.rows * this.keys;
+      for (let li = 0; li < block.layers.length; li++) {
+        this.means.set(li, mean.slice(li * cells, (li + 1) * cells));
+        this.maxes.set(li, max.slice(li * cells, (li + 1) * cells));
+      }
+      this.full = undefined;
+    }
+  }
+
+  /** Whether the whole tensor is held (for tests and the bench). */
+  get holdsFullBlock(): boolean {
+    return this.full !== undefined;
+  }
+
+  /** Exact attention for model layer/head numbers: [layers, heads, rows, keys]. */
+  async fetch(layers: readonly number[], heads: readonly number[]): Promise<AttentionBlock> {
+    const li = layers.map((l) => this.layerPosition(l));
+    const hi = heads.map((h) => this.headPosition(h));
+    if (this.full) return sliceBlock(this.full, li, hi);
+    if (!this.refetch) throw new Error('this attention is no longer available');
+    const block = await this.refetch(layers, heads);
+    if (block.rows.length !== this.rows || block.keys !== this.keys) {
+      throw new Error(`the engine returned ${block.rows.length} × ${block.keys} attention, expected ${this.rows} × ${this.keys}`);
+    }
+    return block;
+  }
+
+  /** The matrices of a scope, quantized for the webview. */
+  async quantized(scope: BlockScope): Promise<QuantizedMatrices> {
+    switch (scope.kind) {
+      case 'layer': {
+        const block = await this.fetch([scope.layer], this.summary.heads);
+        return quantizeRows(block.data, this.summary.heads.length, this.rows, this.keys);
+      }
+      case 'head': {
+        const block = await this.fetch([scope.layer], [scope.head]);
+        return quantizeRows(block.data, 1, this.rows, this.keys);
+      }
+      case 'aggregate':
+        return quantizeRows(await this.aggregate(scope.reduction, scope.layer), 1, this.rows, this.keys);
+    }
+  }
+
+  /** Mean / max over heads of one layer, or rollout up to it. out: [rows, keys] */
+  async aggregate(reduction: 'mean' | 'max' | 'rollout', layer: number): Promise<Float32Array> {
+    const li = this.layerPosition(layer);
+    if (reduction === 'rollout') {
+      if (!this.summary.rollout) throw new Error('rollout needs self-attention over every token');
+      const all = await this.rolloutAll(); // [layers, rows, keys]
+      const cells = this.rows * this.keys;
+      return all.slice(li * cells, (li + 1) * cells);
+    }
+    const cache = reduction === 'mean' ? this.means : this.maxes;
+    const hit = cache.get(li);
+    if (hit) return hit;
+    const block = await this.fetch([layer], this.summary.heads);
+    const reduced = reduceHeads(block, reduction); // [1, rows, keys]
+    cache.set(li, reduced);
+    return reduced;
+  }
+
+  private rolloutAll(): Promise<Float32Array> {
+    this.rolloutPromise ??= (async () => {
+      const layers = this.summary.layers;
+      const cells = this.rows * this.keys;
+      const perLayer = new Float32Array(layers.length * cells); // [layers, tokens, tokens]
+      for (let li = 0; li < layers.length; li++) perLayer.set(await this.aggregate('mean', layers[li]!), li * cells);
+      return drain(rolloutSteps(perLayer, layers.length, this.rows));
+    })();
+    // a failed rollout (engine gone) can be retried
+    this.rolloutPromise.catch(() => (this.rolloutPromise = undefined));
+    return this.rolloutPromise;
+  }
+
+  layerPosition(layer: number): number {
+    const i = this.summary.layers.indexOf(layer);
+    if (i < 0) throw new RangeError(`layer ${layer} is not in this attention`);
+    return i;
+  }
+
+  headPosition(head: number): number {
+    const i = this.summary.heads.indexOf(head);
+    if (i < 0) throw new RangeError(`head ${head} is not in this attention`);
+    return i;
+  }
+}
+
+/** Runs a step generator, yielding to the event loop every ~12 ms so the host stays responsive. */
+export async function drain<T>(steps: Generator<void, T>, sliceMs = 12): Promise<T> {
+  let started = performance.now();
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
+    if (performance.now() - started > sliceMs) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      started = performance.now();
+    }
+  }
+}
+
+export interface SessionMeta {
+  readonly docId: number;
+  readonly title: string;
+  readonly modelName: string;
+  readonly notice?: string;
+  readonly source?: PersistedSource;
+}
+
+/** JSON export of attention (exact float32 values rounded to 1e-6). */
+export interface ExportedAttention {
+  readonly format: 'tealeaf-attention';
+  readonly version: 1;
+  readonly model: string;
+  readonly title: string;
+  readonly section: { readonly id: string; readonly kind: SectionKind; readonly title: string };
+  readonly queryTokens: readonly TokenLabel[];
+  readonly keyTokens: readonly TokenLabel[];
+  readonly stats: readonly HeadStats[];
+  readonly scope: BlockScope | { readonly kind: 'all' };
+  /** [layers][heads][rows][keys] for 'all', 'layer' and 'head'; absent for aggregates */
+  readonly attention?: number[][][][];
+  readonly layers?: readonly number[];
+  readonly heads?: readonly number[];
+  /** [rows][keys] for aggregate scopes */
+  readonly matrix?: number[][];
+}
+
+export class InspectorSession {
+  readonly document: InspectorDocument;
+  private readonly sections: ReadonlyMap<string, InspectorSection>;
+
+  constructor(meta: SessionMeta, sections: readonly InspectorSection[], forwardMs: number) {
+    this.sections = new Map(sections.map((s) => [s.summary.id, s]));
+    this.document = {
+      docId: meta.docId,
+      title: meta.title,
+      modelName: meta.modelName,
+      ...(meta.notice !== undefined ? { notice: meta.notice } : {}),
+      sections: sections.map((s) => s.summary),
+      ...(meta.source !== undefined ? { source: meta.source } : {}),
+      forwardMs,
+    };
+  }
+
+  get docId(): number {
+    return this.document.docId;
+  }
+
+  section(id: string): InspectorSection {
+    const s = this.sections.get(id);
+    if (!s) throw new RangeError(`no section ${id}`);
+    return s;
+  }
+
+  allSections(): readonly InspectorSection[] {
+    return [...this.sections.values()];
+  }
+
+  async exportJson(sectionId: string, scope?: BlockScope): Promise<ExportedAttention> {
+    const section = this.section(sectionId);
+    const s = section.summary;
+    const base = {
+      format: 'tealeaf-attention' as const,
+      version: 1 as const,
+      model: this.document.modelName,
+      title: this.document.title,
+      section: { id: s.id, kind: s.kind, title: s.title },
+      queryTokens: s.queryTokens,
+      keyTokens: s.keyTokens,
+      stats: s.stats,
+    };
+    if (scope?.kind === 'aggregate') {
+      const m = await section.aggregate(scope.reduction, scope.layer); // [rows, keys]
+      const keys = s.keyTokens.length;
+      const matrix = Array.from({ length: s.queryTokens.length }, (_, r) => Array.from(m.subarray(r * keys, (r + 1) * keys), round6));
+      return { ...base, scope, matrix };
+    }
+    const layers = scope === undefined ? s.layers : [scope.layer];
+    const heads = scope?.kind === 'head' ? [scope.head] : s.heads;
+    const block = await section.fetch(layers, heads);
+    return { ...base, scope: scope ?? { kind: 'all' }, layers, heads, attention: blockToNestedRounded(block) };
+  }
+}
+
+const toLabel = (t: TokenSpan, shift = 0): TokenLabel => ({ text: t.text, start: t.start + shift, end: t.end + shift });
+
+export interface InspectTextOptions {
+  readonly text: string;
+  readonly maxTokens?: number;
+  /** Where the text lies in an editor document. */
+  readonly link?: { readonly uri: string; readonly base: number };
+  /** Tokens cut before the text reached the engine (counted in the notice). */
+  readonly precutCharacters?: number;
+  readonly signal?: AbortSignal;
+  readonly cacheBytes?: number;
+}
+
+/** The notice shown when the inspected text was cut to its last tokens. */
+export function cutNotice(result: Pick<AttentionResult, 'tokens' | 'truncatedTokens'>, maxTokens: number | undefined, precutCharacters = 0): string | undefined {
+  if (result.truncatedTokens <= 0 && precutCharacters <= 0) return undefined;
+  const parts = [`Showing the last ${result.tokens.length} tokens`];
+  if (result.truncatedTokens > 0) parts.push(`${result.truncatedTokens} tokens before them were cut`);
+  if (precutCharacters > 0) parts.push(`${precutCharacters} characters before the text were not tokenized`);
+  const limit = maxTokens !== undefined ? ` (limit: ${maxTokens} tokens, setting tealeaf.inspector.maxTokens)` : '';
+  return `${parts.join('; ')}${limit}.`;
+}
+
+/** Runs the engine on a text and builds its session (self-attention, or encoder self-attention). */
+export async function inspectText(engine: Engine, options: InspectTextOptions, meta: SessionMeta): Promise<InspectorSession> {
+  const request = { text: options.text, ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}) };
+  const callOptions = options.signal ? { signal: options.signal } : {};
+  const result = await engine.attention({ ...request, withStats: true }, callOptions);
+  const refetch: Refetch = async (layers, heads) => {
+    const again = await engine.attention({ ...request, layers, heads, withStats: false });
+    if (again.tokens.length !== result.tokens.length) throw new Error('the text tokenized differently on the second pass');
+    return again.attention;
+  };
+  const section = sectionFromResult(result, refetch, options.link, options.cacheBytes);
+  const notice = meta.notice ?? cutNotice(result, options.maxTokens, options.precutCharacters);
+  return new InspectorSession({ ...meta, ...(notice !== undefined ? { notice } : {}) }, [section], result.forwardMs);
+}
+
+export function sectionFromResult(
+  result: AttentionResult,
+  refetch?: Refetch,
+  link?: { readonly uri: string; readonly base: number },
+  cacheBytes?: number,
+): InspectorSection {
+  const kind: SectionKind = result.kind === 'self' ? 'self' : result.kind;
+  const tokens = result.tokens.map((t) => toLabel(t));
+  const lastEnd = tokens.length > 0 ? tokens[tokens.length - 1]!.end : 0;
+  const stats = result.stats.length > 0 ? result.stats : computeHeadStats(result.attention, { causal: kind !== 'encoder' });
+  return new InspectorSection(
+    {
+      id: kind,
+      kind,
+      title: kind === 'self' ? 'Self-attention' : kind === 'encoder' ? 'Encoder' : kind === 'decoder' ? 'Decoder' : 'Cross-attention',
+      queryTokens: tokens,
+      keyTokens: tokens,
+      block: result.attention,
+      stats,
+      totalLayers: result.totalLayers,
+      totalHeads: result.totalHeads,
+      rollout: (kind === 'self' || kind === 'encoder' || kind === 'decoder') && isAllRows(result.attention),
+      ...(link ? { link: { uri: link.uri, base: link.base, length: lastEnd } } : {}),
+      ...(refetch ? { refetch } : {}),
+    },
+    cacheBytes,
+  );
+}
+
+function isAllRows(block: AttentionBlock): boolean {
+  return block.rows.length === block.keys && block.rows.every((r, i) => r === i);
+}
+
+/**
+ * "Why this suggestion?": the generated tokens (queries) over context + generated tokens (keys).
+ * Key labels index contextText + generatedText; link places contextText in an editor document.
+ */
+export function inspectGeneration(ga: GenerationAttention, meta: SessionMeta, link?: EditorLink): InspectorSession {
+  const shift = ga.contextText.length;
+  const generated = ga.generatedTokens.map((t) => toLabel(t, shift));
+  const keyTokens = [...ga.contextTokens.map((t) => toLabel(t)), ...generated];
+  const block = ga.attention;
+  if (block.keys !== keyTokens.length) {
+    throw new RangeError(`generation attention has ${block.keys} keys for ${keyTokens.length} tokens`);
+  }
+  // Stats of causal rows need each row's query position among the keys.
+  const stats = computeHeadStats({ ...block, rows: queryPositionsFromMask(block) });
+  const section = new InspectorSection({
+    id: 'generation',
+    kind: 'generation',
+    title: 'Why this suggestion',
+    queryTokens: generated,
+    keyTokens,
+    block,
+    stats,
+    totalLayers: ga.totalLayers,
+    totalHeads: ga.totalHeads,
+    rollout: false,
+    ...(link ? { link } : {}),
+  });
+  return new InspectorSession(meta, [section], 0);
+}
+
+/**
+ * Translation: cross-attention (target tokens over source tokens), plus the encoder's
+ * self-attention over the source when the engine can compute it.
+ */
+export function inspectTranslation(ta: TranslationAttention, meta: SessionMeta, encoder?: AttentionResult): InspectorSession {
+  const sections: InspectorSection[] = [];
+  if (encoder) sections.push(sectionFromResult({ ...encoder, kind: 'encoder' }));
+  const cross = ta.cross;
+  sections.push(
+    new InspectorSection({
+      id: 'cross',
+      kind: 'cross',
+      title: 'Cross-attention',
+      queryTokens: ta.targetTokens.map((t) => toLabel(t)),
+      keyTokens: ta.sourceTokens.map((t) => toLabel(t)),
+      block: cross,
+      stats: computeHeadStats(cross, { causal: false }),
+      totalLayers: ta.totalLayers,
+      totalHeads: ta.totalHeads,
+      rollout: false,
+    }),
+  );
+  return new InspectorSession(meta, sections, encoder?.forwardMs ?? 0);
+}
