@@ -171,8 +171,8 @@ const CODE_TOKENS: readonly RegExp[] = [
   /(?<![\w$])[A-Za-z_$][\w$]*\(\)/g,
   /(?<![\w.])@(?:param|arg|argument|property|prop|typedef|callback|template|member|var)\b(?:[ \t]+\{[^}\n]*\})?(?:[ \t]+\[?[\w$.]+(?:=[^\]\n]*)?\]?)?/g,
   /(?<![\w.])@[A-Za-z][\w-]*(?:[ \t]+\{[^}\n]*\})?/g,
-  /^[ \t]*:[a-zA-Z]+(?:[ \t]+[\w.*]+){0,2}:/gm,
-  /^[ \t]*(?:>>>|\.\.\.)(?: .*)?$/gm,
+  /(?<=^[ \t]*):[a-zA-Z]+(?:[ \t]+[\w.*]+){0,2}:/gm,
+  /(?<=^[ \t]*)(?:>>>|\.\.\.)(?: .*)?$/gm,
 ];
 
 export function codeTokenSpans(text: string): Span[] {

@@ -89,6 +89,13 @@ export function mask(text: string, extra: readonly Span[] = []): MaskedText {
   return { text: out, placeholders, spans, gluedBefore, gluedAfter };
 }
 
+const OPENING_TAG = /^<[A-Za-z][^<>]*[^/]>$|^<[A-Za-z]>$/;
+const CLOSING_TAG = /^<\/[^<>]+>$/;
+/** Text ending in an opening bracket or quote, then spaces: `( {0}`. */
+const OPENING_PUNCTUATION = /[(\[{«„“‘][ \t]+$/;
+/** Spaces, then closing punctuation: `{0} !`. */
+const CLOSING_PUNCTUATION = /^[ \t]+[.,;:!?)\]}»”’…]/;
+
 const MASK_IN_OUTPUT = /\{\s*(\d{1,4})\s*\}/g;
 
 /** A piece of a restored translation: model text (to escape for its context) or source text. */
@@ -121,11 +128,19 @@ export function unmaskParts(translation: string, masked: MaskedText): RestoredPa
     at = match.index + match[0].length;
   }
   texts.push(translation.slice(at));
-  // Glue: a placeholder that touched a word in the source (`<b>word`, `%s!`) touches it again.
+  // Glue: a placeholder that touched punctuation in the source (`%s!`, `(%s)`) touches it again, and
+  // tags stay on the words they wrap (`<b>word</b>`). A moved placeholder next to a word keeps its space.
   for (let i = 0; i < indices.length; i++) {
     const index = indices[i] as number;
-    if (masked.gluedBefore[index] === true) texts[i] = (texts[i] as string).replace(/[ \t]+$/, '');
-    if (masked.gluedAfter[index] === true) texts[i + 1] = (texts[i + 1] as string).replace(/^[ \t]+/, '');
+    const placeholder = masked.placeholders[index] as string;
+    const before = texts[i] as string;
+    const after = texts[i + 1] as string;
+    if (masked.gluedBefore[index] === true && (CLOSING_TAG.test(placeholder) || OPENING_PUNCTUATION.test(before))) {
+      texts[i] = before.replace(/[ \t]+$/, '');
+    }
+    if (masked.gluedAfter[index] === true && (OPENING_TAG.test(placeholder) || CLOSING_PUNCTUATION.test(after))) {
+      texts[i + 1] = after.replace(/^[ \t]+/, '');
+    }
   }
   const parts: RestoredPart[] = [];
   for (let i = 0; i < texts.length; i++) {

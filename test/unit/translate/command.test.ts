@@ -1,0 +1,205 @@
+// The translate command's orchestration with a fake engine and fake ports: cancel writes nothing,
+// a changed document writes nothing, all selections go out in one write, unsupported directions
+// and engine failures become clear messages.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AbortError, ModelError, throwIfAborted } from '../../../src/engine/errors';
+import type { ModelInfo, TranslateRequest, TranslateResult } from '../../../src/engine/types';
+import {
+  outcomeMessage,
+  runTranslateCommand,
+  type Replacement,
+  type TranslateJob,
+  type TranslatePorts,
+  type TranslationEngine,
+  type WriteResult,
+} from '../../../src/translate/command';
+
+function info(overrides: Partial<ModelInfo> = {}): ModelInfo {
+  return {
+    id: '/models/fake',
+    name: 'fake-mt',
+    kind: 'encoder-decoder',
+    modelType: 'marian',
+    backend: 'wasm',
+    layers: 1,
+    heads: 1,
+    kvHeads: 1,
+    hiddenSize: 8,
+    vocabSize: 32,
+    maxPositions: 64,
+    decoderLayers: 1,
+    decoderHeads: 1,
+    hasAttentionOutputs: false,
+    languages: ['en', 'de'],
+    ...overrides,
+  };
+}
+
+const DICTIONARY: Readonly<Record<string, string>> = {
+  'Hello world.': 'Hallo Welt.',
+  'Good morning.': 'Guten Morgen.',
+  'Save the file.': 'Datei speichern.',
+};
+
+/** Looks sentences up; optionally waits for `gate` before answering (to cancel mid-way). */
+function fakeEngine(options: { gate?: () => Promise<void>; modelInfo?: ModelInfo } = {}): TranslationEngine & { requests: TranslateRequest[] } {
+  const requests: TranslateRequest[] = [];
+  return {
+    info: options.modelInfo ?? info(),
+    requests,
+    async translate(request: TranslateRequest, call?: { signal?: AbortSignal }): Promise<TranslateResult> {
+      requests.push(request);
+      await options.gate?.();
+      throwIfAborted(call?.signal);
+      const target = DICTIONARY[request.text] ?? request.text.toUpperCase();
+      return { source: request.text, target, tokens: [], ms: 1 };
+    },
+  };
+}
+
+interface Recorder {
+  writes: Replacement[][];
+  progress: number[];
+}
+
+function ports(engine: TranslationEngine, recorder: Recorder, control: { abortAfterUnits?: number; write?: WriteResult } = {}): TranslatePorts {
+  return {
+    engine: async () => engine,
+    async withProgress(_title, task) {
+      const controller = new AbortController();
+      return task((fraction) => {
+        recorder.progress.push(fraction);
+        // The user presses Cancel after N units were reported.
+        if (control.abortAfterUnits !== undefined && recorder.progress.length - 1 >= control.abortAfterUnits) controller.abort();
+      }, controller.signal);
+    },
+    async write(replacements) {
+      recorder.writes.push([...replacements]);
+      return control.write ?? 'written';
+    },
+  };
+}
+
+function job(document: string, selections: TranslateJob['selections'], overrides: Partial<TranslateJob> = {}): TranslateJob {
+  return { document, languageId: 'plaintext', selections, pair: { from: 'en', to: 'de' }, beams: 1, codeAware: true, ...overrides };
+}
+
+describe('translate command', () => {
+  it('replaces the selection in one write with the engine output', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const engine = fakeEngine();
+    const text = 'Intro: Hello world. Good morning.\n';
+    const start = text.indexOf('Hello');
+    const outcome = await runTranslateCommand(job(text, [{ start, end: text.length }]), ports(engine, recorder));
+    assert.equal(outcome.kind, 'translated');
+    assert.deepEqual(recorder.writes, [[{ span: { start, end: text.length }, text: 'Hallo Welt. Guten Morgen.\n' }]]);
+    assert.deepEqual(engine.requests.map((r) => [r.text, r.from, r.to, r.beams]), [
+      ['Hello world.', 'en', 'de', 1],
+      ['Good morning.', 'en', 'de', 1],
+    ]);
+    assert.deepEqual(recorder.progress, [0, 12 / 25, 1]);
+  });
+
+  it('writes all selections together (one edit, one undo)', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const text = 'Hello world.\nkeep\nSave the file.';
+    const outcome = await runTranslateCommand(
+      job(text, [{ start: 0, end: 12 }, { start: 18, end: text.length }]),
+      ports(fakeEngine(), recorder),
+    );
+    assert.equal(outcome.kind, 'translated');
+    assert.equal(recorder.writes.length, 1);
+    assert.deepEqual(recorder.writes[0]?.map((r) => r.text), ['Hallo Welt.', 'Datei speichern.']);
+  });
+
+  it('cancel during the translation writes nothing', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const engine = fakeEngine();
+    const text = 'Hello world. Good morning. Save the file.';
+    const outcome = await runTranslateCommand(job(text, [{ start: 0, end: text.length }]), ports(engine, recorder, { abortAfterUnits: 1 }));
+    assert.equal(outcome.kind, 'cancelled');
+    assert.deepEqual(recorder.writes, []);
+    assert.equal(engine.requests.length, 1, 'no unit is sent after the cancel');
+    assert.equal(outcomeMessage(outcome), undefined);
+  });
+
+  it('cancel while the engine is busy (the engine sees the abort) writes nothing', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    let abort: (() => void) | undefined;
+    const engine = fakeEngine({
+      gate: async () => {
+        abort?.();
+      },
+    });
+    const base = ports(engine, recorder);
+    const outcome = await runTranslateCommand(job('Hello world.', [{ start: 0, end: 12 }]), {
+      ...base,
+      async withProgress(_title, task) {
+        const controller = new AbortController();
+        abort = () => controller.abort();
+        return task(() => undefined, controller.signal);
+      },
+    });
+    assert.equal(outcome.kind, 'cancelled');
+    assert.deepEqual(recorder.writes, []);
+  });
+
+  it('an engine that rejects with AbortError counts as a cancel', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const engine: TranslationEngine = {
+      info: info(),
+      translate: async () => {
+        throw new AbortError();
+      },
+    };
+    const outcome = await runTranslateCommand(job('Hello world.', [{ start: 0, end: 12 }]), ports(engine, recorder));
+    assert.equal(outcome.kind, 'cancelled');
+    assert.deepEqual(recorder.writes, []);
+  });
+
+  it('reports a document changed meanwhile', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const outcome = await runTranslateCommand(job('Hello world.', [{ start: 0, end: 12 }]), ports(fakeEngine(), recorder, { write: 'document-changed' }));
+    assert.equal(outcome.kind, 'document-changed');
+    assert.match(outcomeMessage(outcome)?.text ?? '', /nothing was replaced/);
+  });
+
+  it('does not load the engine for an empty selection or code without comments and strings', async () => {
+    let loads = 0;
+    const recorder: Recorder = { writes: [], progress: [] };
+    const counting: TranslatePorts = { ...ports(fakeEngine(), recorder), engine: async () => (loads++, fakeEngine()) };
+    assert.equal((await runTranslateCommand(job('Hello world.', [{ start: 3, end: 3 }]), counting)).kind, 'empty-selection');
+    const code = 'const x = foo(bar);';
+    const outcome = await runTranslateCommand(job(code, [{ start: 0, end: code.length }], { languageId: 'typescript' }), counting);
+    assert.equal(outcome.kind, 'nothing-to-translate');
+    assert.match(outcomeMessage(outcome)?.text ?? '', /tealeaf\.translate\.codeAware/);
+    assert.equal(loads, 0);
+    assert.deepEqual(recorder.writes, []);
+  });
+
+  it('refuses a direction the model does not translate, naming the ones it does', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const engine = fakeEngine({ modelInfo: info({ name: 'opus-mt-en-de', translationPairs: [{ from: 'en', to: 'de' }] }) });
+    const outcome = await runTranslateCommand(job('Hallo Welt.', [{ start: 0, end: 11 }], { pair: { from: 'de', to: 'en' } }), ports(engine, recorder));
+    assert.deepEqual(outcome, {
+      kind: 'unsupported-pair',
+      message: 'opus-mt-en-de does not translate German → English (it translates English → German).',
+    });
+    assert.deepEqual(engine.requests, []);
+    assert.deepEqual(recorder.writes, []);
+  });
+
+  it('turns a model that fails to load into one error line', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const failing: TranslatePorts = {
+      ...ports(fakeEngine(), recorder),
+      engine: async () => {
+        throw new ModelError('/models/x: config.json is missing');
+      },
+    };
+    const outcome = await runTranslateCommand(job('Hello world.', [{ start: 0, end: 12 }]), failing);
+    assert.deepEqual(outcomeMessage(outcome), { level: 'error', text: 'Tealeaf: translation failed: /models/x: config.json is missing' });
+    assert.deepEqual(recorder.writes, []);
+  });
+});
