@@ -42,6 +42,8 @@ export interface Completion {
   /** Id for engine.generationAttention() ("why this suggestion?"), if captured. */
   readonly attentionId?: number;
   readonly prompt: string;
+  /** Document offset where the prompt starts (the prompt ends at promptStart + prompt.length). */
+  readonly promptStart: number;
   readonly stats: GenerationStats;
 }
 
@@ -65,6 +67,7 @@ export interface ShownCompletion {
 export interface CompletionServiceOptions {
   /** The completion engine if it is loaded (the service never starts a load). */
   readonly engine: () => Engine | undefined;
+  /** Settings used when complete() is given none. */
   readonly settings: () => CompletionSettings;
   readonly now?: () => number;
   readonly sleep?: Sleep;
@@ -133,12 +136,14 @@ export class CompletionService {
     this.scheduler.supersedeAll();
   }
 
-  /** Never rejects: undefined when there is nothing (new) to show. */
-  async complete(request: CompletionRequest): Promise<Suggestion | undefined> {
+  /**
+   * Never rejects: undefined when there is nothing (new) to show.
+   * @param settings the settings for this document (language overrides); default options.settings().
+   */
+  async complete(request: CompletionRequest, settings = this.options.settings()): Promise<Suggestion | undefined> {
     const started = this.now();
     const engine = this.options.engine();
     if (!engine || request.signal?.aborted) return undefined;
-    const settings = this.options.settings();
     const cacheContext: CacheContext = {
       variant: variantOf(engine, settings),
       documentKey: request.documentKey,
@@ -248,6 +253,7 @@ export class CompletionService {
         modelId: info.id,
         ...(result?.attentionId !== undefined ? { attentionId: result.attentionId } : {}),
         prompt: context.prompt,
+        promptStart: context.promptStart,
         stats,
       };
       if (this.options.useCache !== false) this.cache.put(cacheContext, completion);

@@ -1,0 +1,115 @@
+// The status bar menu: toggle completions, choose the model, open the inspector, explain the last
+// suggestion. vscode side only; the commands it runs are registered elsewhere.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ModelState } from '../models/types';
+import { SETTINGS_SECTION } from './settings';
+
+export const COMMAND_INSPECT = 'tealeaf.inspectAttention';
+export const COMMAND_EXPLAIN = 'tealeaf.explainCompletion';
+
+export interface MenuDeps {
+  readonly extensionPath: string;
+  readonly enabled: () => boolean;
+  readonly modelState: () => ModelState;
+  readonly toggle: () => Promise<void>;
+  readonly reload: () => void;
+  /** Argument for tealeaf.explainCompletion, when the last shown suggestion kept its attention. */
+  readonly explainTarget: () => object | undefined;
+}
+
+type Action = () => Promise<unknown> | unknown;
+interface MenuItem extends vscode.QuickPickItem {
+  readonly action?: Action;
+}
+
+export async function showCompletionMenu(deps: MenuDeps): Promise<void> {
+  const enabled = deps.enabled();
+  const state = deps.modelState();
+  const target = deps.explainTarget();
+  const items: MenuItem[] = [
+    {
+      label: enabled ? '$(circle-slash) Disable inline completions' : '$(check) Enable inline completions',
+      action: deps.toggle,
+    },
+    { label: '$(file-directory) Choose completion model…', description: modelDescription(state), action: () => chooseModel(deps.extensionPath) },
+    ...(state.status === 'error' ? [{ label: '$(refresh) Retry loading the model', detail: state.message, action: deps.reload }] : []),
+    { label: '$(eye) Open the attention inspector', action: () => run(COMMAND_INSPECT) },
+    ...(target ? [{ label: '$(question) Why this suggestion?', description: 'attention of the last suggestion', action: () => run(COMMAND_EXPLAIN, target) }] : []),
+    { label: '$(gear) Completion settings', action: () => run('workbench.action.openSettings', SETTINGS_SECTION) },
+  ];
+  const picked = await vscode.window.showQuickPick(items, { title: 'Tealeaf', placeHolder: 'Inline completions' });
+  await picked?.action?.();
+}
+
+function modelDescription(state: ModelState): string {
+  switch (state.status) {
+    case 'ready':
+      return `${state.info.name} · ${state.info.backend}`;
+    case 'loading':
+      return 'loading…';
+    case 'error':
+      return 'error';
+    case 'idle':
+      return 'not loaded yet';
+  }
+}
+
+async function run(command: string, ...args: unknown[]): Promise<void> {
+  try {
+    await vscode.commands.executeCommand(command, ...args);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Tealeaf: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+interface ModelItem extends vscode.QuickPickItem {
+  /** '' = bundled default; undefined = browse. */
+  readonly value: string | undefined;
+}
+
+/** Sets tealeaf.completion.model in the user settings (the setting is machine-overridable). */
+async function chooseModel(extensionPath: string): Promise<void> {
+  const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+  const current = config.get<string>('model', '');
+  const bundled = bundledDecoders(extensionPath);
+  const items: ModelItem[] = [
+    { label: 'Bundled default', description: 'tealeaf-code', value: '' },
+    ...bundled
+      .filter((dir) => path.basename(dir) !== 'tealeaf-code')
+      .map((dir) => ({ label: path.basename(dir), description: 'bundled', value: dir })),
+    ...(current && !bundled.includes(current) ? [{ label: path.basename(current), description: current, value: current }] : []),
+    { label: '$(folder-opened) Browse for a model folder…', detail: 'A folder in the transformers.js layout with onnx/model.onnx', value: undefined },
+  ].map((item) => (item.value === current ? { ...item, label: `$(check) ${item.label}` } : item));
+  const picked = await vscode.window.showQuickPick(items, { title: 'Tealeaf: completion model' });
+  if (!picked) return;
+  let value = picked.value;
+  if (value === undefined) {
+    const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
+    const dir = folder?.[0]?.fsPath;
+    if (!dir) return;
+    if (!fs.existsSync(path.join(dir, 'onnx', 'model.onnx'))) {
+      void vscode.window.showErrorMessage(`Tealeaf: ${dir} has no onnx/model.onnx (a decoder-only model in the transformers.js layout).`);
+      return;
+    }
+    value = dir;
+  }
+  await config.update('model', value, vscode.ConfigurationTarget.Global);
+  const inspected = config.inspect<string>('model');
+  if (vscode.workspace.isTrusted && (inspected?.workspaceValue || inspected?.workspaceFolderValue)) {
+    void vscode.window.showInformationMessage('Tealeaf: this workspace sets tealeaf.completion.model, which takes precedence over your user setting.');
+  }
+}
+
+function bundledDecoders(extensionPath: string): string[] {
+  const root = path.join(extensionPath, 'models');
+  try {
+    return fs
+      .readdirSync(root, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(root, entry.name, 'onnx', 'model.onnx')))
+      .map((entry) => path.join(root, entry.name));
+  } catch {
+    return [];
+  }
+}
