@@ -5,6 +5,7 @@ import type { DecoderModel, ForwardResult } from './decoderModel';
 import { commonPrefixLength, type KvCache } from './kvCache';
 import type { OrtTensor } from './onnx';
 import { Sampler } from './sampling';
+import { yieldToEventLoop } from './yield';
 import type { FinishReason, GenerateCallOptions, SamplingOptions } from './types';
 import type { ModelTokenizer } from './tokenizer';
 
@@ -123,6 +124,7 @@ export class DecoderGenerator {
         break;
       }
       if (tokens.length >= maxNewTokens) break;
+      if (signal) await yieldToEventLoop(); // lets an abort request arrive
       if (signal?.aborted) {
         finishReason = 'aborted';
         break;

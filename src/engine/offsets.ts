@@ -132,8 +132,9 @@ export function alignTokens(
     let length = surface.length;
     if (surface.length > 0 && matchesAt(bytes, cursor, surface)) {
       start = cursor;
-    } else if (surface.length > 1 && surface[0] === 0x20 && matchesAt(bytes, cursor, surface, 1)) {
-      // A space the tokenizer prepended (Metaspace prefix space) that the text does not have.
+    } else if (surface[0] === 0x20 && bytes[cursor] !== 0x20 && matchesAt(bytes, cursor, surface, 1)) {
+      // A space the tokenizer prepended (Metaspace prefix space) that the text does not have; a
+      // lone `▁` piece of it gets an empty span.
       start = cursor;
       length = surface.length - 1;
     } else if (!special && surface.length > 0) {
