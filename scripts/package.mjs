@@ -1,0 +1,203 @@
+// `npm run package`: a production build, a check that every bundled model folder is complete
+// and matches its SHA256SUMS, then the VSIX for desktop VS Code (@vscode/vsce 3.9.2; 4.x needs
+// Node 22). What goes in is decided by .vscodeignore (an allow-list); we list it and fail if
+// anything that must never ship (sources, tests, node_modules, recipes) slipped in.
+//
+//   node scripts/package.mjs [--out file.vsix] [--allow-missing-models] [--no-build]
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { copyFileSync, createReadStream, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const VSCE = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
+/**
+ * vsce globs every file under its folder before applying .vscodeignore; in the repository that
+ * means the 300 MB e2e install and the training work folders (minutes). It packs a stage instead:
+ * the top-level entries that can hold shipped files, hard-linked, and .vscodeignore decides.
+ */
+const STAGE = join(ROOT, 'out', 'vsix-stage');
+const STAGED_ENTRIES = ['dist', 'media', 'models', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore'];
+
+/** The defaults the extension falls back to (src/models/modelManager.ts BUNDLED_MODELS). */
+const DEFAULT_MODELS = ['models/tealeaf-code', 'models/tealeaf-translate'];
+
+/** Files the extension needs at run time: the bundles and onnxruntime-web's WASM beside them. */
+const REQUIRED_DIST = ['dist/extension.js', 'dist/worker.mjs', 'dist/ort-wasm-simd-threaded.mjs', 'dist/ort-wasm-simd-threaded.wasm'];
+
+/** Paths that must never be in the VSIX, whatever .vscodeignore says. */
+const FORBIDDEN = [/^src\//, /^test\//, /^node_modules\//, /^models\/recipes\//, /^scripts\//, /^bench\//, /^\.e2e\//, /\.map$/, /\.ts$/];
+
+export class PackageCheckError extends Error {
+  name = 'PackageCheckError';
+}
+
+function sha256(file) {
+  return new Promise((resolvePromise, reject) => {
+    const hash = createHash('sha256');
+    createReadStream(file)
+      .on('data', (chunk) => hash.update(chunk))
+      .on('error', reject)
+      .on('end', () => resolvePromise(hash.digest('hex')));
+  });
+}
+
+/** Every file under `dir`, as paths relative to it (symlinks are reported, never followed). */
+function listFiles(dir, base = dir) {
+  const out = [];
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const full = join(dir, entry.name);
+    if (entry.isDirectory()) out.push(...listFiles(full, base));
+    else out.push(relative(base, full));
+  }
+  return out;
+}
+
+/**
+ * Parses `sha256sum` output: "<64 hex>  <path>" (text mode) or "<64 hex> *<path>" (binary mode).
+ * @returns {Map<string, string>} path → hash
+ */
+export function parseSha256Sums(text, source) {
+  const sums = new Map();
+  for (const [index, raw] of text.split(/\r?\n/).entries()) {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#')) continue;
+    const match = /^([0-9a-fA-F]{64}) [ *](.+)$/.exec(line);
+    if (!match) throw new PackageCheckError(`${source}:${index + 1}: not a sha256sum line: ${line}`);
+    const path = match[2].replace(/^\.\//, '');
+    if (path.startsWith('/') || path.split('/').includes('..')) throw new PackageCheckError(`${source}:${index + 1}: path leaves the folder: ${path}`);
+    sums.set(path, match[1].toLowerCase());
+  }
+  return sums;
+}
+
+/**
+ * A bundled model folder is complete when it has SHA256SUMS, every listed file exists with that
+ * hash, and no file ships unlisted (an unlisted file would go into the VSIX unchecked).
+ * @returns {Promise<{ files: number, bytes: number }>}
+ */
+export async function checkModelFolder(dir) {
+  const name = relative(ROOT, dir);
+  const sumsFile = join(dir, 'SHA256SUMS');
+  if (!existsSync(sumsFile)) throw new PackageCheckError(`${name}: SHA256SUMS is missing`);
+  const sums = parseSha256Sums(readFileSync(sumsFile, 'utf8'), `${name}/SHA256SUMS`);
+  if (sums.size === 0) throw new PackageCheckError(`${name}/SHA256SUMS lists no files`);
+  const problems = [];
+  let bytes = 0;
+  for (const [path, expected] of sums) {
+    const file = join(dir, path);
+    if (!existsSync(file)) {
+      problems.push(`${path}: missing`);
+      continue;
+    }
+    if (lstatSync(file).isSymbolicLink()) {
+      problems.push(`${path}: a symlink (models must be plain files)`);
+      continue;
+    }
+    bytes += statSync(file).size;
+    const actual = await sha256(file);
+    if (actual !== expected) problems.push(`${path}: sha256 ${actual}, SHA256SUMS says ${expected}`);
+  }
+  for (const path of listFiles(dir)) {
+    if (path !== 'SHA256SUMS' && !sums.has(path)) problems.push(`${path}: not listed in SHA256SUMS`);
+  }
+  if (problems.length > 0) throw new PackageCheckError(`${name} does not match its SHA256SUMS:\n  ${problems.join('\n  ')}`);
+  return { files: sums.size, bytes };
+}
+
+/** Checks every models/tealeaf-* folder; the defaults must exist unless allowMissing. */
+export async function checkModels({ allowMissing = false, log = console.log } = {}) {
+  const modelsDir = join(ROOT, 'models');
+  const folders = existsSync(modelsDir)
+    ? readdirSync(modelsDir, { withFileTypes: true })
+        .filter((e) => e.isDirectory() && e.name.startsWith('tealeaf-'))
+        .map((e) => join(modelsDir, e.name))
+    : [];
+  const missing = DEFAULT_MODELS.filter((m) => !folders.includes(join(ROOT, m)));
+  if (missing.length > 0) {
+    const message = `Bundled default model(s) missing: ${missing.join(', ')} (train them with models/recipes/)`;
+    if (!allowMissing) throw new PackageCheckError(message);
+    log(`warning: ${message}; the VSIX will need tealeaf.*.model settings`);
+  }
+  for (const folder of folders) {
+    const { files, bytes } = await checkModelFolder(folder);
+    log(`model ${relative(ROOT, folder)}: ${files} files match SHA256SUMS (${(bytes / 1e6).toFixed(1)} MB)`);
+  }
+}
+
+/** Hard-links (or copies, across devices) `from` into `to`, skipping models/recipes. */
+function stageEntry(from, to) {
+  const stat = lstatSync(from);
+  if (stat.isSymbolicLink()) throw new PackageCheckError(`${relative(ROOT, from)} is a symlink: it would not be packed as the file it points to`);
+  if (stat.isDirectory()) {
+    if (relative(ROOT, from) === join('models', 'recipes')) return;
+    mkdirSync(to, { recursive: true });
+    for (const name of readdirSync(from)) stageEntry(join(from, name), join(to, name));
+    return;
+  }
+  try {
+    linkSync(from, to);
+  } catch {
+    copyFileSync(from, to);
+  }
+}
+
+function stage() {
+  rmSync(STAGE, { recursive: true, force: true });
+  mkdirSync(STAGE, { recursive: true });
+  for (const entry of STAGED_ENTRIES) {
+    if (existsSync(join(ROOT, entry))) stageEntry(join(ROOT, entry), join(STAGE, entry));
+  }
+}
+
+function run(command, args, cwd = ROOT) {
+  const result = spawnSync(command, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  if (result.status !== 0) {
+    throw new PackageCheckError(`${[command, ...args].join(' ')} failed (${result.status ?? result.signal}):\n${result.stdout}${result.stderr}`);
+  }
+  return result.stdout;
+}
+
+/**
+ * Builds (production) unless noBuild, checks, packages. Returns the VSIX path, size and file list.
+ * @param {{ out?: string, allowMissingModels?: boolean, noBuild?: boolean, log?: (line: string) => void }} [options]
+ */
+export async function packageVsix(options = {}) {
+  const log = options.log ?? console.log;
+  const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+  const out = resolve(options.out ?? join(ROOT, `${manifest.name}-${manifest.version}.vsix`));
+  if (!options.noBuild) run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--production']);
+  const missingDist = REQUIRED_DIST.filter((f) => !existsSync(join(ROOT, f)));
+  if (missingDist.length > 0) throw new PackageCheckError(`Build output missing: ${missingDist.join(', ')} (npm run build)`);
+  await checkModels({ allowMissing: options.allowMissingModels, log });
+
+  // The same list vsce packs: dependencies are bundled by esbuild, so none are added.
+  const vsceFlags = ['--no-dependencies'];
+  stage();
+  const files = run(process.execPath, [VSCE, 'ls', ...vsceFlags], STAGE).split('\n').map((l) => l.trim()).filter(Boolean);
+  const forbidden = files.filter((f) => FORBIDDEN.some((pattern) => pattern.test(f)));
+  if (forbidden.length > 0) throw new PackageCheckError(`.vscodeignore lets through files that must not ship:\n  ${forbidden.join('\n  ')}`);
+
+  run(process.execPath, [VSCE, 'package', ...vsceFlags, '--allow-missing-repository', '--skip-license', '--out', out], STAGE);
+  const bytes = statSync(out).size;
+  log(`${relative(process.cwd(), out) || out}: ${(bytes / 1e6).toFixed(2)} MB, ${files.length} files`);
+  return { path: out, bytes, files };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  const args = process.argv.slice(2);
+  const outIndex = args.indexOf('--out');
+  packageVsix({
+    out: outIndex >= 0 ? args[outIndex + 1] : undefined,
+    allowMissingModels: args.includes('--allow-missing-models'),
+    noBuild: args.includes('--no-build'),
+  })
+    .then(({ files }) => {
+      for (const file of files) console.log(`  ${file}`);
+    })
+    .catch((error) => {
+      console.error(error instanceof Error ? error.message : error);
+      process.exit(1);
+    });
+}

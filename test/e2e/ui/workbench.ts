@@ -1,0 +1,108 @@
+// Driving the VS Code workbench in the browser the way a user does: keyboard, command palette,
+// quick open. Selectors are VS Code 1.100's (code-server 4.100.3).
+import * as assert from 'node:assert/strict';
+import { mkdirSync } from 'node:fs';
+import * as path from 'node:path';
+import type { Browser, FrameLocator, Page } from 'playwright-core';
+
+export interface WorkbenchOptions {
+  readonly url: string;
+  readonly folder: string;
+  readonly artifactsDir: string;
+}
+
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    private readonly artifactsDir: string,
+  ) {}
+
+  static async open(browser: Browser, options: WorkbenchOptions): Promise<Workbench> {
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    page.setDefaultTimeout(30_000);
+    await page.goto(`${options.url}/?folder=${encodeURIComponent(options.folder)}`);
+    await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
+    await page.locator('.statusbar').waitFor();
+    // The explorer lists the sample files once the remote file system answers.
+    await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
+    mkdirSync(options.artifactsDir, { recursive: true });
+    return new Workbench(page, options.artifactsDir);
+  }
+
+  async screenshot(name: string): Promise<string> {
+    const file = path.join(this.artifactsDir, `${name}.png`);
+    await this.page.screenshot({ path: file });
+    return file;
+  }
+
+  /** Runs a palette command by its full title ("Tealeaf: Inspect Attention"). */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`>${title}`);
+    const first = this.page.locator('.quick-input-list .monaco-list-row').first();
+    await first.waitFor();
+    const label = (await first.getAttribute('aria-label')) ?? (await first.innerText());
+    assert.ok(label.includes(title), `the palette's first match for "${title}" is "${label}"`);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  }
+
+  /** Opens a workspace file through Quick Open and waits until its editor has focus. */
+  async openFile(relativePath: string): Promise<void> {
+    await this.page.keyboard.press('Control+P');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(relativePath);
+    const first = this.page.locator('.quick-input-list .monaco-list-row').first();
+    await first.waitFor();
+    await this.page.keyboard.press('Enter');
+    const name = path.posix.basename(relativePath);
+    await this.page.locator(`.tab.active[aria-label*="${name}"]`).waitFor();
+    await this.page.locator('.editor-instance .monaco-editor.focused').waitFor();
+  }
+
+  /** Moves the cursor to the end of a 1-based line (Go to Line). */
+  async goToLineEnd(line: number): Promise<void> {
+    await this.page.keyboard.press('Control+G');
+    const input = this.page.locator('.quick-input-widget input');
+    await input.waitFor();
+    await input.fill(`:${line}`);
+    await this.page.keyboard.press('Enter');
+    await this.page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+    await this.page.keyboard.press('End');
+  }
+
+  /** Selects a whole 1-based line (without its line break). */
+  async selectLine(line: number): Promise<void> {
+    await this.goToLineEnd(line);
+    await this.page.keyboard.press('Shift+Home');
+    // Shift+Home stops at the first non-blank character; a second press would go to column 1.
+  }
+
+  /** The rendered text of every visible line of the active editor (nbsp turned into spaces). */
+  async visibleLines(): Promise<string[]> {
+    const lines = this.page.locator('.editor-instance .monaco-editor.focused .view-lines .view-line');
+    const rendered = await lines.evaluateAll((nodes) =>
+      nodes
+        .map((node) => ({ top: parseFloat((node as HTMLElement).style.top || '0'), text: (node.textContent ?? '').replace(/\u00a0/g, ' ') }))
+        .sort((a, b) => a.top - b.top)
+        .map((l) => l.text),
+    );
+    return rendered;
+  }
+
+  /** The (outer, inner) frames of the visible webview panel. */
+  webview(): FrameLocator {
+    return this.page.frameLocator('iframe.webview.ready').frameLocator('#active-frame');
+  }
+
+  async close(): Promise<void> {
+    await this.page.close();
+  }
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
