@@ -1,0 +1,85 @@
+// The inspector's host side on a real engine (tiny-llama fixture, in-process WASM): the document it
+// posts, blocks from the cache and from a second forward agree, rollout rows are distributions,
+// the SVG renders, and "why this suggestion?" builds from a captured generation.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createInProcessHost } from '../../src/host/inProcessHost';
+import type { Engine, EngineHost } from '../../src/engine/types';
+import { dequantize } from '../../src/inspector/quantize';
+import { inspectGeneration, inspectText } from '../../src/inspector/session';
+import { renderModelViewSvg } from '../../src/inspector/svg';
+import { textWithContext } from '../../src/inspector/context';
+import { isInspectorDocument } from '../../src/protocol/inspector';
+import { modelDir } from './engine/helpers';
+
+const TEXT = 'function add(a, b) {\n  return a + b;\n}\nconst total = add(1, 2);\n';
+const meta = { docId: 1, title: 'fixture', modelName: 'tiny-llama' };
+
+describe('inspector on tiny-llama', () => {
+  let host: EngineHost;
+  let engine: Engine;
+  before(async () => {
+    host = createInProcessHost();
+    engine = await host.load(modelDir('tiny-llama'), { threads: 1 });
+  });
+  after(async () => host.dispose());
+
+  it('posts a valid document with every layer × head and answers blocks identically from cache and engine', async () => {
+    const cached = await inspectText(engine, { text: TEXT }, meta);
+    const refetched = await inspectText(engine, { text: TEXT, cacheBytes: 0 }, meta);
+    const doc = cached.document;
+    assert.ok(isInspectorDocument(doc));
+    const s = doc.sections[0]!;
+    assert.equal(s.layers.length, engine.info.layers);
+    assert.equal(s.heads.length, engine.info.heads);
+    assert.equal(s.stats.length, engine.info.layers * engine.info.heads);
+    assert.equal(s.thumbnails.count, engine.info.layers * engine.info.heads);
+    // labels carry exact spans: the non-special tokens' slices rebuild the text
+    assert.equal(s.queryTokens.filter((t) => t.end > t.start).map((t) => TEXT.slice(t.start, t.end)).join(''), TEXT);
+    assert.equal(cached.section('self').holdsFullBlock, true);
+    assert.equal(refetched.section('self').holdsFullBlock, false);
+    const scope = { kind: 'head' as const, layer: 1, head: 2 };
+    const a = dequantize(await cached.section('self').quantized(scope));
+    const b = dequantize(await refetched.section('self').quantized(scope));
+    assert.deepEqual(Array.from(a), Array.from(b));
+    const roll = await cached.section('self').aggregate('rollout', engine.info.layers - 1);
+    const n = s.queryTokens.length;
+    for (let r = 0; r < n; r++) {
+      const sum = roll.subarray(r * n, (r + 1) * n).reduce((x, y) => x + y, 0);
+      assert.ok(Math.abs(sum - 1) < 1e-4, `rollout row ${r} sums to ${sum}`);
+    }
+  });
+
+  it('cuts a long text to maxTokens with a notice, and context tokens come from the tokenizer', async () => {
+    const long = TEXT.repeat(12);
+    const session = await inspectText(engine, { text: long, maxTokens: 64 }, meta);
+    assert.ok(session.document.sections[0]!.queryTokens.length <= 64);
+    assert.match(session.document.notice ?? '', /^Showing the last \d+ tokens; \d+ tokens before them were cut/);
+    const sel = long.lastIndexOf('const');
+    const ctx = await textWithContext(long, sel, long.length, 8, 256, (t) => engine.tokenize(t));
+    assert.ok(ctx.base < sel && long.slice(ctx.base).endsWith('add(1, 2);\n'));
+    const before = (await engine.tokenize(long.slice(ctx.base, sel))).filter((t) => t.end > t.start);
+    assert.ok(before.length <= 9, `${before.length} context tokens`); // 8, ±1 where a merge crosses the cut
+  });
+
+  it('renders the model view as SVG from a real result', async () => {
+    const result = await engine.attention({ text: TEXT });
+    const svg = renderModelViewSvg(result);
+    assert.equal((svg.match(/<g transform=/g) ?? []).length, engine.info.layers * engine.info.heads);
+    assert.ok(svg.length < 400_000, `${svg.length} bytes`);
+  });
+
+  it('"why this suggestion?" from a captured generation', async () => {
+    const gen = await engine.generate({ prompt: TEXT, maxNewTokens: 4, captureAttention: true, reusePrefix: false });
+    assert.ok(gen.attentionId !== undefined);
+    const ga = await engine.generationAttention(gen.attentionId);
+    assert.ok(ga);
+    const session = inspectGeneration(ga, meta);
+    const s = session.document.sections[0]!;
+    assert.equal(s.queryTokens.length, gen.tokens.length);
+    assert.equal(s.keyTokens.length, ga.attention.keys);
+    assert.ok(isInspectorDocument(session.document));
+    const layer = await session.section('generation').quantized({ kind: 'layer', layer: 0 });
+    assert.equal(layer.rows, gen.tokens.length);
+  });
+});
