@@ -24,7 +24,8 @@ export interface Shaped {
  *   still grow: it cannot yet be called blank, and a closing line may still get its ";").
  */
 export function applyLineRules(raw: string, options: LineRuleOptions, finished: boolean): Shaped {
-  const lines = raw.split('\n').map((line) => (line.endsWith('\r') ? line.slice(0, -1) : line));
+  // A lone '\r' is a line break too (old Mac files; VS Code would split the line there).
+  const lines = raw.split(/\r\n|\r|\n/);
   if (!options.multiline) return { text: lines[0] ?? '', complete: lines.length > 1 };
 
   let depth = bracketDelta(lines[0] ?? '');

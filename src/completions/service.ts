@@ -25,10 +25,14 @@ export interface GenerationStats {
   readonly latencyMs: number;
   readonly debounceMs: number;
   readonly promptTokens: number;
-  readonly reusedTokens: number;
   readonly generatedTokens: number;
-  readonly prefillMs: number;
-  readonly decodeMsPerToken: number;
+  /**
+   * The engine's own figures; undefined when the line rules stopped a generation through its
+   * signal and the engine answered the abort by throwing (so it reported nothing).
+   */
+  readonly reusedTokens: number | undefined;
+  readonly prefillMs: number | undefined;
+  readonly decodeMsPerToken: number | undefined;
   /** Decode speed; undefined when fewer than one decode step ran. */
   readonly tokensPerSecond: number | undefined;
   readonly finishReason: FinishReason | 'rule';
@@ -224,23 +228,23 @@ export class CompletionService {
       );
       throwIfAborted(signal);
 
-      const { raw, result, ruleStopped } = await this.run(engine, context, settings, signal);
+      const { raw, result, ruleStopped, streamedTokens } = await this.run(engine, context, settings, signal);
       // Superseded or cancelled: an engine that resolves with a partial result is not shown either.
       if (signal.aborted) throw new AbortError();
 
       const shaped = shape(raw, context, settings.multiline, true);
       const text = shaped ? cleanupSuggestion(shaped.text, context) : '';
-      const generatedTokens = result?.tokens.length ?? 0;
-      const decodeMsPerToken = result?.decodeMsPerToken ?? 0;
+      const generatedTokens = result?.tokens.length ?? streamedTokens;
+      const decodeMsPerToken = result?.decodeMsPerToken;
       const stats: GenerationStats = {
         latencyMs: this.now() - started,
         debounceMs: settings.debounceMs,
         promptTokens: result?.promptTokens ?? context.promptTokens,
-        reusedTokens: result?.reusedTokens ?? 0,
         generatedTokens,
-        prefillMs: result?.prefillMs ?? 0,
+        reusedTokens: result?.reusedTokens,
+        prefillMs: result?.prefillMs,
         decodeMsPerToken,
-        tokensPerSecond: decodeMsPerToken > 0 && generatedTokens > 1 ? 1000 / decodeMsPerToken : undefined,
+        tokensPerSecond: decodeMsPerToken !== undefined && decodeMsPerToken > 0 && generatedTokens > 1 ? 1000 / decodeMsPerToken : undefined,
         finishReason: ruleStopped ? 'rule' : (result?.finishReason ?? 'aborted'),
       };
       this.lastStats = stats;
@@ -269,10 +273,11 @@ export class CompletionService {
     context: BuiltContext,
     settings: CompletionSettings,
     signal: AbortSignal,
-  ): Promise<{ raw: string; result: GenerateResult | undefined; ruleStopped: boolean }> {
+  ): Promise<{ raw: string; result: GenerateResult | undefined; ruleStopped: boolean; streamedTokens: number }> {
     const ruleStop = new AbortController();
     const linked = anySignal([signal, ruleStop.signal]);
     let streamed = '';
+    let streamedTokens = 0;
     try {
       const result = await engine.generate(
         {
@@ -287,16 +292,17 @@ export class CompletionService {
           signal: linked.signal,
           onToken: (token) => {
             streamed = token.textSoFar;
+            streamedTokens++;
             const shaped = shape(streamed, context, settings.multiline, false);
             if (!shaped || shaped.complete) ruleStop.abort();
           },
         },
       );
       // An engine that honours the abort by resolving keeps the text it had: the rules cut it.
-      return { raw: result.text, result, ruleStopped: ruleStop.signal.aborted };
+      return { raw: result.text, result, ruleStopped: ruleStop.signal.aborted, streamedTokens };
     } catch (error) {
       if (isAbortError(error) && ruleStop.signal.aborted && !signal.aborted) {
-        return { raw: streamed, result: undefined, ruleStopped: true };
+        return { raw: streamed, result: undefined, ruleStopped: true, streamedTokens };
       }
       throw error;
     } finally {

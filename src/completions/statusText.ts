@@ -75,8 +75,12 @@ function tooltipOf(kind: StatusKind, input: StatusInput): string {
   const stats = input.stats;
   if (stats) {
     const speed = stats.tokensPerSecond !== undefined ? `, ${Math.round(stats.tokensPerSecond)} tokens/s` : '';
+    const prefill =
+      stats.prefillMs !== undefined && stats.reusedTokens !== undefined
+        ? `, prefill ${formatMs(stats.prefillMs)} for ${stats.promptTokens - stats.reusedTokens} new of ${stats.promptTokens} prompt tokens`
+        : `, ${stats.promptTokens} prompt tokens`;
     lines.push(
-      `Last suggestion: ${formatMs(stats.latencyMs)} (debounce ${stats.debounceMs} ms, prefill ${formatMs(stats.prefillMs)} for ${stats.promptTokens - stats.reusedTokens} new of ${stats.promptTokens} prompt tokens), ${stats.generatedTokens} tokens${speed}`,
+      `Last suggestion: ${formatMs(stats.latencyMs)} (debounce ${stats.debounceMs} ms${prefill}), ${stats.generatedTokens} tokens${speed}`,
     );
   }
   if (kind === 'generating') lines.push('Generating…');

@@ -9,6 +9,7 @@ test('single line: up to the first line break', () => {
   assert.deepEqual(applyLineRules('return a + b;\n}', single, false), { text: 'return a + b;', complete: true });
   assert.deepEqual(applyLineRules('return a', single, false), { text: 'return a', complete: false });
   assert.deepEqual(applyLineRules('x = 1;\r\ny', single, true), { text: 'x = 1;', complete: true });
+  assert.deepEqual(applyLineRules('x = 1;\ry', single, false), { text: 'x = 1;', complete: true }, 'a lone CR ends the line');
 });
 
 test('multi-line: stops before a blank line', () => {
