@@ -73,18 +73,22 @@ export function meanPool(
   const outRows = rowEdges.length - 1;
   const outKeys = keyEdges.length - 1;
   const data = new Float32Array(outRows * outKeys); // [outRows, outKeys]
-  // key bin of every key, so the inner loop is one add per input cell
-  const keyBin = new Int32Array(keys);
-  for (let b = 0; b < outKeys; b++) for (let k = keyEdges[b]!; k < keyEdges[b + 1]!; k++) keyBin[k] = b;
+  const acc = new Float64Array(outKeys); // block sums of one output row
   for (let rb = 0; rb < outRows; rb++) {
-    const dst = rb * outKeys;
+    acc.fill(0);
     for (let r = rowEdges[rb]!; r < rowEdges[rb + 1]!; r++) {
       const base = offset + r * keys;
-      for (let k = 0; k < keys; k++) data[dst + keyBin[k]!] += src[base + k]!;
+      // contiguous key ranges per bin: one add per input cell, no index indirection
+      for (let kb = 0; kb < outKeys; kb++) {
+        let sum = 0;
+        const end = base + keyEdges[kb + 1]!;
+        for (let i = base + keyEdges[kb]!; i < end; i++) sum += src[i]!;
+        acc[kb] += sum;
+      }
     }
     const rowCount = rowEdges[rb + 1]! - rowEdges[rb]!;
     for (let kb = 0; kb < outKeys; kb++) {
-      data[dst + kb] = data[dst + kb]! / (rowCount * (keyEdges[kb + 1]! - keyEdges[kb]!));
+      data[rb * outKeys + kb] = acc[kb]! / (rowCount * (keyEdges[kb + 1]! - keyEdges[kb]!));
     }
   }
   return { data, rows: outRows, keys: outKeys };

@@ -69,6 +69,7 @@ export class InspectorSection {
   private readonly means = new Map<number, Float32Array>();
   private readonly maxes = new Map<number, Float32Array>();
   private rolloutPromise: Promise<Float32Array> | undefined;
+  private readonly compaction: Promise<void>;
 
   constructor(input: SectionInput, cacheBytes = FULL_BLOCK_CACHE_BYTES) {
     const { block } = input;
@@ -92,19 +93,32 @@ export class InspectorSection {
       rollout: input.rollout,
       editorLinked: input.link !== undefined,
     };
-    if (input.refetch === undefined || blockBytes(block) <= cacheBytes) {
-      this.full = block;
-    } else {
-      // The only moment the whole tensor is here: keep what the aggregates need, drop the rest.
-      const mean = reduceHeads(block, 'mean'); // [layers, rows, keys]
-      const max = reduceHeads(block, 'max');
-      const cells = this.rows * this.keys;
-      for (let li = 0; li < block.layers.length; li++) {
-        this.means.set(li, mean.slice(li * cells, (li + 1) * cells));
-        this.maxes.set(li, max.slice(li * cells, (li + 1) * cells));
-      }
-      this.full = undefined;
+    this.full = block;
+    this.compaction =
+      input.refetch !== undefined && blockBytes(block) > cacheBytes ? this.compact(block) : Promise.resolve();
+  }
+
+  /**
+   * Over the cache budget, the whole tensor is dropped once the per-layer mean and max over heads
+   * (what the aggregates need) are kept. Runs after the document went out, one layer per task, so
+   * neither the first paint nor the host's event loop waits for it.
+   */
+  private async compact(block: AttentionBlock): Promise<void> {
+    const heads = block.heads.length;
+    const cells = this.rows * this.keys;
+    for (let li = 0; li < block.layers.length; li++) {
+      await new Promise<void>((resolve) => setTimeout(resolve, 0));
+      // one layer's heads: [1, heads, rows, keys], a view (no copy)
+      const layer: AttentionBlock = { ...block, layers: [block.layers[li]!], data: block.data.subarray(li * heads * cells, (li + 1) * heads * cells) };
+      this.means.set(li, reduceHeads(layer, 'mean'));
+      this.maxes.set(li, reduceHeads(layer, 'max'));
     }
+    this.full = undefined;
+  }
+
+  /** Resolves when the section holds what it keeps for good (tests, bench). */
+  settled(): Promise<void> {
+    return this.compaction;
   }
 
   /** Whether the whole tensor is held (for tests and the bench). */

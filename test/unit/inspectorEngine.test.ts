@@ -37,6 +37,7 @@ describe('inspector on tiny-llama', () => {
     // labels carry exact spans: the non-special tokens' slices rebuild the text
     assert.equal(s.queryTokens.filter((t) => t.end > t.start).map((t) => TEXT.slice(t.start, t.end)).join(''), TEXT);
     assert.equal(cached.section('self').holdsFullBlock, true);
+    await refetched.section('self').settled();
     assert.equal(refetched.section('self').holdsFullBlock, false);
     const scope = { kind: 'head' as const, layer: 1, head: 2 };
     const a = dequantize(await cached.section('self').quantized(scope));

@@ -99,6 +99,8 @@ test('above the cache budget, layers are fetched again and aggregates come from 
   const calls: AttentionRequest[] = [];
   const session = await inspectText(fakeEngine(calls), { text: 'abcdefghij', cacheBytes: 100 }, meta);
   const section = session.section('self');
+  assert.equal(section.holdsFullBlock, true, 'kept until the document is out');
+  await section.settled();
   assert.equal(section.holdsFullBlock, false);
   const mean = await section.aggregate('mean', 1);
   assert.equal(calls.length, 1, 'means were kept from the first pass');

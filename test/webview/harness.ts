@@ -1,6 +1,7 @@
 // Headless Chromium harness for the inspector webview: serves the built page with the real HTML
 // and CSP (src/inspector/html.ts), stands in for VS Code's webview API, and answers block requests
 // from a real InspectorSession. Reused by the bench (first paint) and the webview tests.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -10,7 +11,8 @@ import { inspectorHtml, makeNonce } from '../../src/inspector/html';
 import type { InspectorSession } from '../../src/inspector/session';
 import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../src/protocol/inspector';
 
-const ROOT = join(__dirname, '..', '..');
+// The repository root (tsx may load this file from an ESM caller without a usable __dirname).
+const ROOT = existsSync(join(__dirname, '..', '..', 'package.json')) ? join(__dirname, '..', '..') : process.cwd();
 
 /** Flags of DESIGN.md §4: no sandbox (root), no GPU, nothing reaching out to the network. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
@@ -183,7 +185,7 @@ export async function openInspector(browser: Browser, server: StaticServer, size
     });
   };
   await page.goto(`${server.origin}/inspector.html`);
-  await waitForMessage('ready');
+  await waitForMessage('ready', undefined, 30_000);
   await page.evaluate((vars) => (globalThis as unknown as PageGlobals).__tealeaf.theme('vscode-dark', vars), DARK_THEME);
   return {
     page,
