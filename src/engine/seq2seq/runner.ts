@@ -1,25 +1,217 @@
-// Encoder-decoder (Marian-style) translation runner.
+// Encoder-decoder (Marian-style) translation: the engine's Engine.translate and
+// Engine.translationAttention for models whose config is encoder-decoder. LocalEngine
+// (src/engine/localEngine.ts) calls loadSeq2Seq(folder, runtime) and delegates to the runner.
 //
-// CONTRACT (for the engineer who owns src/engine/seq2seq/): LocalEngine (src/engine/localEngine.ts)
-// calls `loadSeq2Seq(folder, runtime)` for every model whose config is encoder-decoder and uses
-// the returned Seq2SeqRunner for Engine.translate / Engine.translationAttention. Replace the body
-// of loadSeq2Seq with the real implementation (you may split it over more files in this folder);
-// keep these names and signatures, or tell the lead what changed.
-import { UnsupportedError } from '../errors';
+// One translation: pick the target-language token (multi-target models), encode the source once,
+// then greedy or beam search over the cached decoder (search.ts), with ids, languages and
+// generation defaults all read from the model folder (settings.ts, languages.ts).
+import { AbortError, ModelError, UnsupportedError } from '../errors';
 import type { ModelFolder } from '../modelFolder';
 import type { Runtime } from '../onnx';
-import type { TranslateRequest, TranslateResult, TranslationAttention } from '../types';
+import type { AttentionBlock, TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
+import { detectLanguages, type ModelLanguages, normalizeLanguage } from './languages';
+import { type DecoderState, Seq2SeqModel } from './model';
+import { search, type SearchResult, type StepModel } from './search';
+import { readSeq2SeqSettings, type Seq2SeqSettings } from './settings';
 
 export interface Seq2SeqRunner {
   /** The export has cross_attentions.{i} outputs. */
   readonly hasAttentionOutputs: boolean;
   /** Language codes the model translates between (from its config/tokenizer, never hard-coded). */
   readonly languages: readonly string[];
+  /** The directions it translates (a single-pair model covers en and de but only en → de). */
+  readonly translationPairs: readonly TranslationPair[];
   translate(request: TranslateRequest, signal?: AbortSignal): Promise<TranslateResult>;
   translationAttention(id: number): Promise<TranslationAttention | undefined>;
   dispose(): Promise<void>;
 }
 
-export async function loadSeq2Seq(folder: ModelFolder, _runtime: Runtime): Promise<Seq2SeqRunner> {
-  throw new UnsupportedError(`${folder.files.location}: encoder-decoder models are not supported yet`);
+/** Target length budget: maxLengthRatio × source tokens + maxLengthOffset (request defaults). */
+export const DEFAULT_MAX_LENGTH_RATIO = 2;
+export const DEFAULT_MAX_LENGTH_OFFSET = 10;
+export const MAX_BEAMS = 16;
+
+interface StoredTranslation {
+  readonly id: number;
+  /** The text the encoder read (target-language token included): source token spans refer to it. */
+  readonly encoderText: string;
+  /** Generated ids without the final EOS. */
+  readonly tokens: readonly number[];
+  /** Per target token, per layer [heads, source] */
+  readonly cross: readonly (readonly Float32Array[])[];
+}
+
+export interface PreparedSource {
+  readonly encoderText: string;
+  readonly ids: readonly number[];
+}
+
+export class MarianRunner implements Seq2SeqRunner {
+  private last: StoredTranslation | undefined;
+  private nextId = 1;
+
+  constructor(
+    private readonly folder: ModelFolder,
+    readonly model: Seq2SeqModel,
+    readonly settings: Seq2SeqSettings,
+    private readonly modelLanguages: ModelLanguages,
+    private readonly now: () => number = () => performance.now(),
+  ) {}
+
+  get hasAttentionOutputs(): boolean {
+    return this.model.hasCrossAttentions;
+  }
+
+  get languages(): readonly string[] {
+    return this.modelLanguages.languages;
+  }
+
+  get translationPairs(): readonly TranslationPair[] {
+    return this.modelLanguages.pairs;
+  }
+
+  /** The encoder input for a request: `>>xx<< text` for multi-target models, else the text. */
+  prepareSource(text: string, from: string, to: string): PreparedSource {
+    const source = normalizeLanguage(from);
+    const target = normalizeLanguage(to);
+    if (!this.modelLanguages.pairs.some((p) => p.from === source && p.to === target)) {
+      const known = this.modelLanguages.pairs.map((p) => `${p.from}→${p.to}`).join(', ');
+      throw new UnsupportedError(
+        `${this.folder.files.location} does not translate ${from}→${to}` + (known ? ` (it translates ${known})` : ' (it declares no languages)'),
+      );
+    }
+    const token = this.modelLanguages.targetTokens.get(target);
+    const encoderText = token !== undefined ? `${token} ${text}` : text;
+    const ids = this.folder.tokenizer.encode(encoderText, { addSpecialTokens: true });
+    const limit = this.folder.config.maxPositions;
+    if (ids.length > limit) {
+      throw new UnsupportedError(`the text is ${ids.length} tokens long; this model reads at most ${limit}: translate shorter pieces`);
+    }
+    return { encoderText, ids };
+  }
+
+  /** Generated ids for encoder ids (the golden tests call this directly). */
+  async generateIds(
+    ids: readonly number[],
+    options: {
+      readonly maxNewTokens: number;
+      readonly numBeams?: number;
+      readonly lengthPenalty?: number;
+      readonly earlyStopping?: boolean | 'never';
+      readonly captureCross?: boolean;
+      readonly signal?: AbortSignal;
+    },
+  ): Promise<SearchResult> {
+    const encoded = await this.model.encode(ids);
+    if (options.signal?.aborted) throw new AbortError();
+    const stepModel: StepModel<DecoderState> = {
+      step: (state, tokens, stepOptions) => this.model.step(state, tokens, stepOptions),
+      reorder: (state, rows) => this.model.reorder(state, rows),
+    };
+    return search(stepModel, this.model.start(encoded), {
+      settings: this.settings,
+      maxNewTokens: options.maxNewTokens,
+      numBeams: Math.max(1, Math.min(MAX_BEAMS, Math.floor(options.numBeams ?? this.settings.numBeams))),
+      lengthPenalty: options.lengthPenalty ?? this.settings.lengthPenalty,
+      earlyStopping: options.earlyStopping ?? this.settings.earlyStopping,
+      captureCross: options.captureCross === true && this.model.hasCrossAttentions,
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+  }
+
+  /** Target-length budget for `sourceTokens` encoder tokens, within the model's declared limits. */
+  maxNewTokens(sourceTokens: number, request: Pick<TranslateRequest, 'maxLengthRatio' | 'maxLengthOffset'>): number {
+    const ratio = request.maxLengthRatio ?? DEFAULT_MAX_LENGTH_RATIO;
+    const offset = request.maxLengthOffset ?? DEFAULT_MAX_LENGTH_OFFSET;
+    let budget = Math.floor(ratio * sourceTokens + offset);
+    if (this.settings.maxLength !== undefined) budget = Math.min(budget, this.settings.maxLength - 1);
+    if (this.settings.maxNewTokens !== undefined) budget = Math.min(budget, this.settings.maxNewTokens);
+    return Math.max(1, Math.min(budget, this.folder.config.maxPositions - 1));
+  }
+
+  async translate(request: TranslateRequest, signal?: AbortSignal): Promise<TranslateResult> {
+    const start = this.now();
+    if (signal?.aborted) throw new AbortError();
+    const prepared = this.prepareSource(request.text, request.from, request.to);
+    if (request.text.trim() === '') return { source: request.text, target: '', tokens: [], ms: this.now() - start };
+    const result = await this.generateIds(prepared.ids, {
+      maxNewTokens: this.maxNewTokens(prepared.ids.length, request),
+      ...(request.beams !== undefined ? { numBeams: request.beams } : { numBeams: 1 }),
+      ...(request.lengthPenalty !== undefined ? { lengthPenalty: request.lengthPenalty } : {}),
+      captureCross: request.captureAttention === true,
+      ...(signal ? { signal } : {}),
+    });
+    const special = new Set([...this.settings.eosTokenIds, ...(this.settings.padTokenId !== undefined ? [this.settings.padTokenId] : [])]);
+    const keepCount = result.tokens.findIndex((t) => special.has(t));
+    const tokens = keepCount < 0 ? [...result.tokens] : result.tokens.slice(0, keepCount);
+    const target = this.folder.tokenizer.decode(tokens);
+    let attentionId: number | undefined;
+    if (result.cross !== undefined && tokens.length > 0) {
+      attentionId = this.nextId++;
+      this.last = { id: attentionId, encoderText: prepared.encoderText, tokens, cross: result.cross.slice(0, tokens.length) };
+    }
+    return {
+      source: request.text,
+      target,
+      tokens,
+      ms: this.now() - start,
+      ...(attentionId !== undefined ? { attentionId } : {}),
+    };
+  }
+
+  async translationAttention(id: number): Promise<TranslationAttention | undefined> {
+    const stored = this.last;
+    if (stored === undefined || stored.id !== id) return undefined;
+    const tokenizer = this.folder.tokenizer;
+    const sourceTokens = tokenizer.encodeWithSpans(stored.encoderText, { addSpecialTokens: true });
+    const target = tokenizer.spansOfGenerated(stored.tokens);
+    const layers = stored.cross[0]?.length ?? 0;
+    const keys = sourceTokens.length;
+    const heads = layers > 0 ? ((stored.cross[0]?.[0]?.length ?? 0) / keys) : 0;
+    if (!Number.isInteger(heads)) throw new ModelError('cross-attention rows do not match the source length');
+    const rows = stored.tokens.length;
+    // [layers, heads, target, source]
+    const data = new Float32Array(layers * heads * rows * keys);
+    stored.cross.forEach((perLayer, row) => {
+      perLayer.forEach((headRows, layer) => {
+        for (let head = 0; head < heads; head++) {
+          data.set(headRows.subarray(head * keys, (head + 1) * keys), ((layer * heads + head) * rows + row) * keys);
+        }
+      });
+    });
+    const cross: AttentionBlock = {
+      layers: Array.from({ length: layers }, (_, i) => i),
+      heads: Array.from({ length: heads }, (_, i) => i),
+      rows: Array.from({ length: rows }, (_, i) => i),
+      keys,
+      data,
+    };
+    return {
+      id,
+      sourceTokens,
+      targetTokens: target.spans,
+      sourceText: stored.encoderText,
+      targetText: target.text,
+      cross,
+      totalLayers: layers,
+      totalHeads: heads,
+    };
+  }
+
+  async dispose(): Promise<void> {
+    this.last = undefined;
+    await this.model.dispose();
+  }
+}
+
+export async function loadSeq2Seq(folder: ModelFolder, runtime: Runtime): Promise<Seq2SeqRunner> {
+  const settings = await readSeq2SeqSettings(folder);
+  const languages = detectLanguages({
+    tokenizerJson: folder.tokenizerJson,
+    tokenizerConfig: folder.tokenizerConfig,
+    config: folder.rawConfig,
+    location: folder.files.location,
+  });
+  const model = await Seq2SeqModel.open(folder, runtime);
+  return new MarianRunner(folder, model, settings, languages);
 }

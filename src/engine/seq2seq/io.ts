@@ -1,0 +1,96 @@
+// Input/output names of an encoder-decoder export, discovered from the sessions (never assumed):
+// the Optimum / transformers.js layout (DESIGN.md §2). What the decoder export allows decides how
+// generation runs: with `past_key_values.{i}.decoder.*` the self-attention keys/values are cached;
+// with `past_key_values.{i}.encoder.*` the cross-attention keys/values of the first step are fed
+// back instead of being recomputed; Optimum's merged decoder also wants `use_cache_branch`.
+import { ModelError } from '../errors';
+import type { ModelConfig } from '../modelConfig';
+import { inputInfo, type OrtSession } from '../onnx';
+
+export interface KvNames {
+  /** Per layer, key then value: past_key_values.{i}.decoder.key, …value. */
+  readonly past: readonly string[];
+  /** The matching outputs: present.{i}.decoder.key, … */
+  readonly present: readonly string[];
+}
+
+export interface EncoderIo {
+  readonly hasAttentionMask: boolean;
+}
+
+export interface DecoderIo {
+  readonly hasEncoderAttentionMask: boolean;
+  /** Optimum's merged decoder: a bool input choosing the with-past branch. */
+  readonly hasUseCacheBranch: boolean;
+  /** Self-attention cache; undefined: the decoder recomputes the whole target prefix every step. */
+  readonly selfKv: KvNames | undefined;
+  /** Cross-attention cache; undefined: the decoder projects encoder_hidden_states every step. */
+  readonly crossKv: KvNames | undefined;
+  readonly layers: number;
+  readonly heads: number;
+  readonly headDim: number;
+  readonly kvDtype: 'float32' | 'float16';
+  /** cross_attentions.{i} by layer; empty when the export has none (or not for every layer). */
+  readonly crossAttentionNames: readonly string[];
+}
+
+const PAST = /^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$/;
+const CROSS_ATTENTIONS = /^cross_attentions\.(\d+)$/;
+
+function sortedByLayer(names: readonly string[], pattern: RegExp, part?: string): string[] {
+  return names
+    .map((name) => ({ name, match: pattern.exec(name) }))
+    .filter((x): x is { name: string; match: RegExpExecArray } => x.match !== null && (part === undefined || x.match[2] === part))
+    .sort((a, b) => Number(a.match[1]) - Number(b.match[1]) || (a.match[3] ?? '').localeCompare(b.match[3] ?? ''))
+    .map((x) => x.name);
+}
+
+export function discoverEncoderIo(session: OrtSession, file: string): EncoderIo {
+  const inputs = session.inputNames;
+  if (!inputs.includes('input_ids')) throw new ModelError(`${file} has no input_ids input`);
+  if (!session.outputNames.includes('last_hidden_state')) throw new ModelError(`${file} has no last_hidden_state output`);
+  return { hasAttentionMask: inputs.includes('attention_mask') };
+}
+
+export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file: string): DecoderIo {
+  const inputs = session.inputNames;
+  const outputs = session.outputNames;
+  for (const name of ['input_ids', 'encoder_hidden_states']) {
+    if (!inputs.includes(name)) throw new ModelError(`${file} has no ${name} input`);
+  }
+  if (!outputs.includes('logits')) throw new ModelError(`${file} has no logits output`);
+  const layers = config.decoderLayers;
+  const kv = (part: 'decoder' | 'encoder'): KvNames | undefined => {
+    const past = sortedByLayer(inputs, PAST, part);
+    if (past.length === 0) return undefined;
+    if (past.length !== 2 * layers) {
+      throw new ModelError(`${file} has ${past.length / 2} cached ${part} layers but config.json declares ${layers} decoder layers`);
+    }
+    const present = past.map((name) => name.replace('past_key_values.', 'present.'));
+    const missing = present.filter((name) => !outputs.includes(name));
+    if (missing.length > 0) throw new ModelError(`${file} lacks outputs ${missing.join(', ')}`);
+    return { past, present };
+  };
+  const selfKv = kv('decoder');
+  const crossKv = kv('encoder');
+  if (crossKv !== undefined && selfKv === undefined) {
+    throw new ModelError(`${file} caches cross-attention but not self-attention keys/values: an export this engine does not know`);
+  }
+  const first = inputInfo(session).find((i) => i.name === (selfKv?.past[0] ?? ''));
+  const shape = first?.shape ?? []; // [batch, heads, past, headDim]
+  const heads = typeof shape[1] === 'number' ? shape[1] : config.decoderHeads;
+  const headDim = typeof shape[3] === 'number' ? shape[3] : config.hiddenSize / config.decoderHeads;
+  if (!Number.isInteger(headDim) || headDim < 1) throw new ModelError(`${file}: cannot tell the attention head size`);
+  const crossAttentionNames = sortedByLayer(outputs, CROSS_ATTENTIONS);
+  return {
+    hasEncoderAttentionMask: inputs.includes('encoder_attention_mask'),
+    hasUseCacheBranch: inputs.includes('use_cache_branch'),
+    selfKv,
+    crossKv,
+    layers,
+    heads,
+    headDim,
+    kvDtype: first?.type === 'float16' ? 'float16' : 'float32',
+    crossAttentionNames: crossAttentionNames.length === layers ? crossAttentionNames : [],
+  };
+}

@@ -1,0 +1,179 @@
+// One encoder-decoder export (onnx/encoder_model.onnx + onnx/decoder_model_merged.onnx): the
+// encoder runs once per source; each decoder step feeds one new token per batch row on top of the
+// cached self-attention keys/values and, where the export allows, the cross-attention keys/values
+// that the first step computed (they depend only on the encoder output, so recomputing them every
+// step would be wasted work). Batch rows are beams; reorder() follows beam search's choices.
+import { ModelError } from '../errors';
+import { findOnnxFile, type ModelFolder, ONNX_FILES, readOnnxFile } from '../modelFolder';
+import { createSession, type Feeds, floatData, int64Tensor, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
+import { type DecoderIo, discoverDecoderIo, discoverEncoderIo, type EncoderIo } from './io';
+import { emptyKv, gatherRows, lastQueryRows } from './tensors';
+
+export interface EncoderOutput {
+  /** [1, source, hidden] */
+  readonly hidden: OrtTensor;
+  readonly length: number;
+}
+
+/** Everything one decoder step needs besides the new tokens; immutable (steps return a new one). */
+export interface DecoderState {
+  readonly batch: number;
+  /** [batch, source, hidden] */
+  readonly encoderHidden: OrtTensor;
+  /** [batch, source] */
+  readonly encoderMask: OrtTensor;
+  /** Decoder inputs fed so far, per row (start token first). */
+  readonly inputs: readonly (readonly number[])[];
+  /** past_key_values.{i}.decoder.key|value: [batch, heads, fed, headDim]; empty when recomputing. */
+  readonly selfKv: readonly OrtTensor[];
+  /** past_key_values.{i}.encoder.key|value: [batch, heads, source, headDim] after the first step, [batch, heads, 0, headDim] before. */
+  readonly crossKv: readonly OrtTensor[];
+}
+
+export interface StepResult {
+  /** [batch, vocab] logits of each row's newest position */
+  readonly logits: Float32Array;
+  readonly vocab: number;
+  readonly state: DecoderState;
+  /** When asked: per batch row, per layer [heads, source] — the new position's cross-attention. */
+  readonly cross?: readonly (readonly Float32Array[])[];
+}
+
+export class Seq2SeqModel {
+  private constructor(
+    private readonly runtime: Runtime,
+    private readonly encoder: OrtSession,
+    private readonly decoder: OrtSession,
+    readonly encoderIo: EncoderIo,
+    readonly decoderIo: DecoderIo,
+  ) {}
+
+  static async open(folder: ModelFolder, runtime: Runtime): Promise<Seq2SeqModel> {
+    const encoderFile = await readOnnxFile(folder.files, await findOnnxFile(folder.files, ONNX_FILES.encoder));
+    const decoderFile = await readOnnxFile(folder.files, await findOnnxFile(folder.files, ONNX_FILES.seq2seqDecoder));
+    const encoder = await createSession(runtime, encoderFile);
+    let decoder: OrtSession;
+    try {
+      decoder = await createSession(runtime, decoderFile);
+    } catch (error) {
+      await encoder.release();
+      throw error;
+    }
+    try {
+      return new Seq2SeqModel(
+        runtime,
+        encoder,
+        decoder,
+        discoverEncoderIo(encoder, encoderFile.path),
+        discoverDecoderIo(decoder, folder.config, decoderFile.path),
+      );
+    } catch (error) {
+      await Promise.all([encoder.release(), decoder.release()]);
+      throw error;
+    }
+  }
+
+  get hasCrossAttentions(): boolean {
+    return this.decoderIo.crossAttentionNames.length > 0;
+  }
+
+  async encode(ids: readonly number[]): Promise<EncoderOutput> {
+    if (ids.length === 0) throw new ModelError('the source encodes to no tokens');
+    const { ort } = this.runtime;
+    const feeds: Feeds = { input_ids: int64Tensor(ort, ids, [1, ids.length]) }; // [1, source]
+    if (this.encoderIo.hasAttentionMask) feeds.attention_mask = int64Tensor(ort, new Array<number>(ids.length).fill(1), [1, ids.length]);
+    const outputs = await run(this.encoder, feeds, ['last_hidden_state']);
+    return { hidden: outputs.last_hidden_state as OrtTensor, length: ids.length };
+  }
+
+  /** The state before the first decoder step: one row, nothing fed yet (feed the start token). */
+  start(encoder: EncoderOutput): DecoderState {
+    const { ort } = this.runtime;
+    const io = this.decoderIo;
+    const empty = (names: readonly string[] | undefined): OrtTensor[] =>
+      (names ?? []).map(() => emptyKv(ort, io.kvDtype, 1, io.heads, io.headDim)); // [1, heads, 0, headDim]
+    return {
+      batch: 1,
+      encoderHidden: encoder.hidden,
+      encoderMask: int64Tensor(ort, new Array<number>(encoder.length).fill(1), [1, encoder.length]), // [1, source]
+      inputs: [[]],
+      selfKv: empty(io.selfKv?.past),
+      crossKv: empty(io.crossKv?.past),
+    };
+  }
+
+  /** Feeds one new token per row. */
+  async step(state: DecoderState, tokens: readonly number[], options: { readonly crossAttention?: boolean } = {}): Promise<StepResult> {
+    if (tokens.length !== state.batch) throw new Error(`step() got ${tokens.length} tokens for ${state.batch} rows`);
+    const { ort } = this.runtime;
+    const io = this.decoderIo;
+    const inputs = state.inputs.map((row, i) => [...row, tokens[i] as number]);
+    const cached = io.selfKv !== undefined;
+    // With a cache only the new token goes in; without one, the whole target prefix every step.
+    const fed = cached ? tokens.map((t) => [t]) : inputs;
+    const width = (fed[0] as number[]).length;
+    const feeds: Feeds = {
+      input_ids: int64Tensor(ort, fed.flat(), [state.batch, width]), // [batch, new]
+      encoder_hidden_states: state.encoderHidden, // [batch, source, hidden]
+    };
+    if (io.hasEncoderAttentionMask) feeds.encoder_attention_mask = state.encoderMask; // [batch, source]
+    const firstStep = (state.inputs[0] as readonly number[]).length === 0;
+    io.selfKv?.past.forEach((name, i) => {
+      feeds[name] = state.selfKv[i] as OrtTensor; // [batch, heads, past, headDim]
+    });
+    io.crossKv?.past.forEach((name, i) => {
+      feeds[name] = state.crossKv[i] as OrtTensor; // [batch, heads, 0 | source, headDim]
+    });
+    if (io.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([firstStep ? 0 : 1]), [1]);
+    const wantCross = options.crossAttention === true && this.hasCrossAttentions;
+    // Cross keys/values are read once, on the first step; later steps keep feeding those.
+    const crossPresents = firstStep ? (io.crossKv?.present ?? []) : [];
+    const outputNames = ['logits', ...(io.selfKv?.present ?? []), ...crossPresents, ...(wantCross ? io.crossAttentionNames : [])];
+    const outputs = await run(this.decoder, feeds, outputNames);
+    const logitsTensor = outputs.logits as OrtTensor; // [batch, new, vocab]
+    const all = floatData(logitsTensor);
+    const vocab = logitsTensor.dims[2] as number;
+    const logits = new Float32Array(state.batch * vocab); // [batch, vocab]
+    for (let b = 0; b < state.batch; b++) {
+      const from = (b * width + width - 1) * vocab;
+      logits.set(all.subarray(from, from + vocab), b * vocab);
+    }
+    const next: DecoderState = {
+      ...state,
+      inputs,
+      selfKv: io.selfKv?.present.map((name) => required(outputs, name)) ?? [],
+      crossKv: firstStep ? (io.crossKv?.present.map((name) => required(outputs, name)) ?? []) : state.crossKv,
+    };
+    let cross: Float32Array[][] | undefined;
+    if (wantCross) {
+      const perLayer = io.crossAttentionNames.map((name) => lastQueryRows(required(outputs, name))); // [layer][batch] → [heads, source]
+      cross = Array.from({ length: state.batch }, (_, b) => perLayer.map((rows) => rows[b] as Float32Array));
+    }
+    return { logits, vocab, state: next, ...(cross ? { cross } : {}) };
+  }
+
+  /** The state with rows `rows` of `state` (beam reordering; repeats tile a row). */
+  reorder(state: DecoderState, rows: readonly number[]): DecoderState {
+    const { ort } = this.runtime;
+    const identity = rows.length === state.batch && rows.every((r, i) => r === i);
+    if (identity) return state;
+    return {
+      batch: rows.length,
+      encoderHidden: gatherRows(ort, state.encoderHidden, rows),
+      encoderMask: gatherRows(ort, state.encoderMask, rows),
+      inputs: rows.map((r) => state.inputs[r] as readonly number[]),
+      selfKv: state.selfKv.map((t) => gatherRows(ort, t, rows)),
+      crossKv: state.crossKv.map((t) => gatherRows(ort, t, rows)),
+    };
+  }
+
+  async dispose(): Promise<void> {
+    await Promise.all([this.encoder.release(), this.decoder.release()]);
+  }
+}
+
+function required(outputs: Record<string, OrtTensor>, name: string): OrtTensor {
+  const tensor = outputs[name];
+  if (tensor === undefined) throw new ModelError(`the decoder did not return ${name}`);
+  return tensor;
+}
