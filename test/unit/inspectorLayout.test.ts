@@ -38,6 +38,14 @@ test('model grid: cells fill the width within bounds, hit testing round-trips', 
   assert.equal(gridHitTest(g, r.x + r.w + 2, r.y + 5), undefined); // the gap
 });
 
+test('model grid layout is idempotent: laying out at its own width gives the same grid (the e2e test relies on it)', () => {
+  for (const width of [150, 333, 600, 1000, 4000])
+    for (const [layers, heads] of [[2, 4], [6, 8], [12, 12], [1, 1]] as const) {
+      const g = modelGridLayout(width, layers, heads);
+      assert.deepEqual(modelGridLayout(g.width, layers, heads), g);
+    }
+});
+
 test('matrix: visible range, hit test with scroll, content size', () => {
   const g = { rows: 1024, keys: 1024, cell: 4, labelLeft: 80, labelTop: 60 };
   assert.deepEqual(matrixContentSize(g), { width: 80 + 4096, height: 60 + 4096 });
