@@ -36,7 +36,8 @@ export async function runApiTests(browser: Browser, options: ApiRunOptions): Pro
     ['extensionDevelopmentPath', remote(options.extensionDir)],
     ['extensionTestsPath', remote(options.testsPath)],
   ];
-  const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+  const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await context.newPage();
   const consoleLines: string[] = [];
   page.on('console', (message) => consoleLines.push(`[${message.type()}] ${message.text()}`));
   page.on('pageerror', (error) => consoleLines.push(`[pageerror] ${error.message}`));
@@ -60,7 +61,7 @@ export async function runApiTests(browser: Browser, options: ApiRunOptions): Pro
     clearTimeout(timer);
     await page.screenshot({ path: path.join(options.artifactsDir, 'api-tests-final.png') }).catch(() => undefined);
     writeFileSync(path.join(options.logsDir, 'api-browser-console.log'), `${consoleLines.join('\n')}\n`);
-    await page.close();
+    await context.close();
   }
 }
 

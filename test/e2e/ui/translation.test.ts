@@ -24,11 +24,11 @@ export function registerTranslationUiTests(ctx: UiContext): void {
       await wb.screenshot('ui-translation-selected');
       await wb.runCommand('Tealeaf: Translate Selection to German');
       const deadline = Date.now() + 180_000;
-      let text = (await wb.visibleLines())[line - 1];
+      let text = await wb.lineText(line);
       while (text === SOURCE) {
         assert.ok(Date.now() < deadline, 'the selection was not replaced within 180 s');
         await sleep(500);
-        text = (await wb.visibleLines())[line - 1];
+        text = await wb.lineText(line);
       }
       assert.ok(text !== undefined && text.trim().length > 0, `line ${line} is empty after translating`);
       await wb.screenshot('ui-translation-replaced');

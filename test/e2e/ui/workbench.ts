@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import * as path from 'node:path';
-import type { Browser, FrameLocator, Page } from 'playwright-core';
+import type { Browser, BrowserContext, FrameLocator, Page } from 'playwright-core';
 
 export interface WorkbenchOptions {
   readonly url: string;
@@ -13,12 +13,18 @@ export interface WorkbenchOptions {
 
 export class Workbench {
   private constructor(
+    private readonly context: BrowserContext,
     readonly page: Page,
     private readonly artifactsDir: string,
   ) {}
 
+  /**
+   * Opens the workbench on `folder` in a fresh browser context: the web workbench keeps editor
+   * state and unsaved-file backups in the browser's storage, which must not leak between suites.
+   */
   static async open(browser: Browser, options: WorkbenchOptions): Promise<Workbench> {
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
     page.setDefaultTimeout(30_000);
     await page.goto(`${options.url}/?folder=${encodeURIComponent(options.folder)}`);
     await page.locator('.monaco-workbench').waitFor({ timeout: 90_000 });
@@ -26,7 +32,7 @@ export class Workbench {
     // The explorer lists the sample files once the remote file system answers.
     await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 90_000 });
     mkdirSync(options.artifactsDir, { recursive: true });
-    return new Workbench(page, options.artifactsDir);
+    return new Workbench(context, page, options.artifactsDir);
   }
 
   async screenshot(name: string): Promise<string> {
@@ -81,16 +87,28 @@ export class Workbench {
     // Shift+Home stops at the first non-blank character; a second press would go to column 1.
   }
 
-  /** The rendered text of every visible line of the active editor (nbsp turned into spaces). */
-  async visibleLines(): Promise<string[]> {
-    const lines = this.page.locator('.editor-instance .monaco-editor.focused .view-lines .view-line');
-    const rendered = await lines.evaluateAll((nodes) =>
-      nodes
-        .map((node) => ({ top: parseFloat((node as HTMLElement).style.top || '0'), text: (node.textContent ?? '').replace(/\u00a0/g, ' ') }))
-        .sort((a, b) => a.top - b.top)
-        .map((l) => l.text),
+  /**
+   * The rendered text of a 1-based line of the focused editor (nbsp turned into spaces), found
+   * through its line number in the gutter (the editor renders only the lines in view, scrolled).
+   * Ghost text is drawn inside the line as decoration spans: `withoutGhost` leaves it out, giving
+   * the document's text only. Undefined when the line is not rendered.
+   */
+  async lineText(line: number, options: { withoutGhost?: boolean } = {}): Promise<string | undefined> {
+    const editor = this.page.locator('.editor-instance .monaco-editor.focused');
+    return editor.evaluate(
+      (root, { line, withoutGhost }) => {
+        const numbers = Array.from(root.querySelectorAll<HTMLElement>('.margin-view-overlays .line-numbers'));
+        const number = numbers.find((n) => (n.textContent ?? '').trim() === String(line));
+        const top = number?.parentElement?.style.top;
+        if (top === undefined) return undefined;
+        const viewLine = Array.from(root.querySelectorAll<HTMLElement>('.view-lines .view-line')).find((l) => l.style.top === top);
+        if (!viewLine) return undefined;
+        const copy = viewLine.cloneNode(true) as HTMLElement;
+        if (withoutGhost) for (const ghost of Array.from(copy.querySelectorAll('[class*="ghost-text"]'))) ghost.remove();
+        return (copy.textContent ?? '').replace(/\u00a0/g, ' ');
+      },
+      { line, withoutGhost: options.withoutGhost === true },
     );
-    return rendered;
   }
 
   /** The (outer, inner) frames of the visible webview panel. */
@@ -99,7 +117,7 @@ export class Workbench {
   }
 
   async close(): Promise<void> {
-    await this.page.close();
+    await this.context.close();
   }
 }
 
