@@ -25,6 +25,7 @@ export class HeadView implements View {
   private hover: Hover;
   private loading = false;
   private error: string | undefined;
+  private swatches: HTMLElement[] = [];
 
   constructor(private readonly host: ViewHost) {
     this.toolbar = el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Head view controls' });
@@ -62,9 +63,11 @@ export class HeadView implements View {
       },
     );
     const toggles = el('div', { class: 'head-toggles', role: 'group', 'aria-label': 'Heads shown' });
+    this.swatches = [];
     s.heads.forEach((h, hi) => {
       const swatch = el('span', { class: 'swatch', 'aria-hidden': 'true' });
       swatch.style.background = rgbCss(this.host.theme.headColour(hi, s.heads.length));
+      this.swatches.push(swatch);
       const box = custom('vscode-checkbox', { checked: state.enabledHeads.has(h), label: `H${h}`, 'data-head': h });
       box.addEventListener('change', () => {
         if ((box as HTMLElement & { checked: boolean }).checked) state.enabledHeads.add(h);
@@ -108,8 +111,10 @@ export class HeadView implements View {
     this.draw();
   }
 
+  /** Resize or theme change: recolour the swatches (keeping the controls and their focus) and repaint. */
   redraw(): void {
-    this.buildToolbar();
+    const n = this.host.section.heads.length;
+    this.swatches.forEach((swatch, hi) => (swatch.style.background = rgbCss(this.host.theme.headColour(hi, n))));
     this.draw();
   }
 
