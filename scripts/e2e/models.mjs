@@ -58,7 +58,7 @@ export function describeModels(models) {
   return Object.entries(ROLES)
     .map(([role]) => {
       const m = models[role];
-      return `${role}: ${m ? `${m.dir}${m.bundled ? ' (bundled)' : ''}` : 'none (its tests are skipped)'}`;
+      return `${role}: ${m ? `${m.dir}${m.bundled ? ' (bundled)' : ''}` : 'none'}`;
     })
     .join('; ');
 }

@@ -48,7 +48,7 @@ async function main() {
   step('built and type-checked test/e2e');
 
   const models = chooseModels();
-  step(`models: ${describeModels(models)}`);
+  step(`models: ${describeModels(models)} (tests of a role without a model are skipped)`);
 
   const run = createRun('test');
   const extensionDir = await installExtension(run, VSIX_PATH);
