@@ -6,7 +6,10 @@ import type { RegionContext } from './regions';
 /** Typographic stand-ins for quotes that cannot be escaped (raw strings). */
 const TYPOGRAPHIC: Readonly<Record<string, string>> = { '"': '”', "'": '’', '`': 'ˋ' };
 
-export function escaperFor(context: RegionContext): (text: string) => string {
+/** Escapes model text for its context; `atEnd`: the text ends the region (touches the closing delimiter). */
+export type Escaper = (text: string, atEnd: boolean) => string;
+
+export function escaperFor(context: RegionContext): Escaper {
   switch (context.kind) {
     case 'prose':
       return (text) => text;
@@ -15,7 +18,7 @@ export function escaperFor(context: RegionContext): (text: string) => string {
     case 'block-comment':
       return (text) => breakCloser(text, context.close);
     case 'string':
-      return (text) => escapeString(text, context);
+      return (text, atEnd) => escapeString(text, context, atEnd);
   }
 }
 
@@ -26,7 +29,7 @@ function breakCloser(text: string, close: string): string {
   return text.split(close).join(broken);
 }
 
-function escapeString(text: string, context: Extract<RegionContext, { kind: 'string' }>): string {
+function escapeString(text: string, context: Extract<RegionContext, { kind: 'string' }>, atEnd: boolean): string {
   const quoteChar = context.quote[0] as string;
   let out = text.replace(/[\r\n]+/g, ' ');
   if (context.raw) {
@@ -36,8 +39,8 @@ function escapeString(text: string, context: Extract<RegionContext, { kind: 'str
     out = out.replace(/\\/g, '\\\\');
     if (context.quote.length === 3) {
       out = out.split(context.quote).join(`\\${quoteChar}`.repeat(3));
-      // A quote at the very end would merge with the closing delimiter.
-      if (out.endsWith(quoteChar)) out = `${out.slice(0, -1)}\\${quoteChar}`;
+      // A quote right before the closing delimiter would merge with it.
+      if (atEnd && out.endsWith(quoteChar)) out = `${out.slice(0, -1)}\\${quoteChar}`;
     } else {
       out = out.split(quoteChar).join(`\\${quoteChar}`);
     }

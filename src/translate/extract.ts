@@ -117,7 +117,13 @@ function commentRegions(document: string, comment: CommentLiteral): Translatable
       }
     }
     if (end > start) {
-      regions.push({ start, end, protected: shift(codeTokenSpans(document.slice(start, end)), start), context });
+      const text = document.slice(start, end);
+      // Markers inside the text (nested comments, a stray `/*`) are syntax: they stay, and the
+      // escaper does not break them up.
+      const markers = [comment.open, comment.close]
+        .filter((m) => m.length > 1)
+        .flatMap((m) => [...text.matchAll(new RegExp(escapeRegExp(m), 'g'))].map((x) => ({ start: x.index, end: x.index + m.length })));
+      regions.push({ start, end, protected: shift(normalizeSpans([...codeTokenSpans(text), ...markers]), start), context });
     }
     lineStart = lineBreak.at + lineBreak.length;
     first = false;
@@ -128,13 +134,17 @@ function commentRegions(document: string, comment: CommentLiteral): Translatable
 function stringRegion(document: string, literal: StringLiteral, selection: Span): TranslatableRegion | undefined {
   if (literal.binary === true || literal.contentEnd <= literal.contentStart) return undefined;
   const content = document.slice(literal.contentStart, literal.contentEnd);
-  const escapes = literal.raw ? [] : [...content.matchAll(ESCAPE)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  // Raw strings have no escapes, but a backslash still keeps their quote from ending them (r"a\"b").
+  const escapePattern = literal.raw ? new RegExp(`\\\\${escapeRegExp(literal.quote[0] as string)}`, 'g') : ESCAPE;
+  const escapes = [...content.matchAll(escapePattern)].map((m) => ({ start: m.index, end: m.index + m[0].length }));
+  // f-strings write a literal brace as {{ or }}: syntax, not text.
+  const braces = literal.interpolation === 'python-f' ? [...content.matchAll(/\{\{|\}\}/g)].map((m) => ({ start: m.index, end: m.index + 2 })) : [];
   const doubled =
     literal.doubledQuote === true
       ? [...content.matchAll(new RegExp(escapeRegExp(literal.quote.repeat(2)), 'g'))].map((m) => ({ start: m.index, end: m.index + m[0].length }))
       : [];
   const holes = literal.holes.map((h) => ({ start: h.start - literal.contentStart, end: h.end - literal.contentStart }));
-  const syntax = normalizeSpans([...escapes, ...doubled, ...holes]);
+  const syntax = normalizeSpans([...escapes, ...doubled, ...holes, ...braces]);
   // A selection inside one literal is an explicit request; otherwise skip keys, paths and ids.
   const selectedInside = selection.start >= literal.contentStart && selection.end <= literal.contentEnd;
   if (!selectedInside && !looksLikeProse(content, syntax)) return undefined;
@@ -156,7 +166,7 @@ function textRegion(literal: TextLiteral): TranslatableRegion {
 }
 
 /** Escape sequences of C-family and Python strings (protected: they are syntax, not text). */
-const ESCAPE = /\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}\n]*\}|[0-7]{1,3}|\r\n|[\s\S])/g;
+const ESCAPE = /\\(?:x[0-9a-fA-F]{2}|u\{[0-9a-fA-F]{1,6}\}|u[0-9a-fA-F]{4}|U[0-9a-fA-F]{8}|N\{[^}\n]*\}|[0-7]{1,3}|\r\n|[\s\S]|$)/g; // a lone `\` at the end of an unterminated literal too
 
 /**
  * Identifiers and markup in comments and strings that are code, not words: dotted names

@@ -3,7 +3,7 @@
 // checking the AbortSignal before each call and reporting progress after it; assemble() writes
 // the results back. The source outside the regions and every kept piece come out unchanged.
 // Pure: no vscode, no engine (the translator is a function).
-import { AbortError, throwIfAborted } from '../engine/errors';
+import { throwIfAborted } from '../engine/errors';
 import { escaperFor } from './escape';
 import { joinParts, mask, unmaskParts, type MaskedText, type RestoredPart } from './placeholders';
 import type { TranslatableRegion } from './regions';
@@ -148,10 +148,10 @@ export function assemble(translationPlan: TranslationPlan, results: readonly Uni
   for (const { region, pieces } of translationPlan.regions) {
     out += translationPlan.source.slice(at, region.start);
     const escape = escaperFor(region.context);
-    for (const piece of pieces) {
+    pieces.forEach((piece, i) => {
       if (piece.kind === 'keep') out += piece.text;
-      else out += joinParts(results[piece.unit], escape) ?? '';
-    }
+      else out += joinParts(results[piece.unit], escape, i === pieces.length - 1) ?? '';
+    });
     at = region.end;
   }
   return out + translationPlan.source.slice(at);
@@ -168,5 +168,3 @@ export async function translateRegions(
   const results = await execute(translationPlan, translate, options);
   return assemble(translationPlan, results);
 }
-
-export { AbortError };

@@ -156,10 +156,15 @@ export function unmask(
   masked: MaskedText,
   escape: (text: string) => string = (t) => t,
 ): string | undefined {
-  return joinParts(unmaskParts(translation, masked), escape);
+  return joinParts(unmaskParts(translation, masked), (text) => escape(text));
 }
 
-export function joinParts(parts: readonly RestoredPart[] | undefined, escape: (text: string) => string): string | undefined {
+/** Joins parts; `escape(text, atEnd)` applies to model text, atEnd for the last part when `endsRegion`. */
+export function joinParts(
+  parts: readonly RestoredPart[] | undefined,
+  escape: (text: string, atEnd: boolean) => string,
+  endsRegion = false,
+): string | undefined {
   if (parts === undefined) return undefined;
-  return parts.map((p) => (p.kind === 'translated' ? escape(p.text) : p.text)).join('');
+  return parts.map((p, i) => (p.kind === 'translated' ? escape(p.text, endsRegion && i === parts.length - 1) : p.text)).join('');
 }

@@ -39,7 +39,10 @@ export function lexMarkup(text: string): Literal[] {
       const tag = scanTag(text, i, literals);
       i = textStart = tag.end;
       if (tag.name !== undefined && RAW_TEXT_ELEMENTS.has(tag.name) && !tag.selfClosing) {
-        const close = text.toLowerCase().indexOf(`</${tag.name}`, i);
+        // A case-insensitive search from here (toLowerCase() could shift offsets: 'İ' grows).
+        const closer = new RegExp(`</${tag.name}`, 'gi');
+        closer.lastIndex = i;
+        const close = closer.exec(text)?.index ?? -1;
         i = textStart = close < 0 ? text.length : close;
       }
     } else {

@@ -3,6 +3,7 @@
 // markers, quotes, escapes, interpolations and Markdown syntax come out byte for byte.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import fc from 'fast-check';
 import { extractRegions } from '../../../src/translate/extract';
 import { translateRegions, type UnitTranslator } from '../../../src/translate/pipeline';
 
@@ -184,6 +185,29 @@ describe('code-aware extraction', () => {
     assert.equal(
       await translateAll(html, 'html'),
       '<p class="intro big" title="«MAIN INTRO»">«HELLO» <b>«WORLD»</b>!</p><!-- «A COMMENT» --><script>var s = "no";</script>',
+    );
+  });
+
+  it('any text, language and selection: regions stay inside the selection, and an identity model changes nothing', async () => {
+    const syntaxy = fc.string({
+      unit: fc.constantFrom('a', 'b', 'Z', ' ', ' ', '.', '\n', '\r\n', '\t', '"', "'", '`', '/', '*', '#', '-', '\\', '{', '}', '$', '<', '>', '!', '[', ']', '(', ')', '|', '=', ';', '%', 's', 'f', 'r', 'ü'),
+      maxLength: 160,
+    });
+    const language = fc.constantFrom('typescript', 'javascript', 'python', 'markdown', 'html', 'rust', 'shellscript', 'sql', 'lua', 'haskell', 'plaintext', 'vb');
+    await fc.assert(
+      fc.asyncProperty(syntaxy, language, fc.nat(), fc.nat(), async (text, languageId, a, b) => {
+        const start = Math.min(a, b) % (text.length + 1);
+        const end = Math.min(text.length, start + (Math.max(a, b) % (text.length + 1)));
+        const regions = extractRegions(text, { start, end }, languageId, { codeAware: true });
+        let previous = 0;
+        for (const region of regions) {
+          assert.ok(region.start >= previous && region.end <= end - start && region.start < region.end, JSON.stringify(region));
+          previous = region.end;
+        }
+        const selected = text.slice(start, end);
+        assert.equal(await translateRegions(selected, regions, async (t) => t), selected);
+      }),
+      { numRuns: 2000 },
     );
   });
 });
