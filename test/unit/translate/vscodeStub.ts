@@ -1,0 +1,182 @@
+// The vscode API pieces the translation adapter (src/translate/register.ts) touches, for unit tests
+// (the real `vscode` module exists only inside VS Code). install() must run before register.ts is
+// imported. Records what the adapter did: edits, messages, progress, documents opened beside.
+import Module from 'node:module';
+
+export class Position {
+  constructor(
+    readonly line: number,
+    readonly character: number,
+  ) {}
+}
+
+export class Range {
+  constructor(
+    readonly start: Position,
+    readonly end: Position,
+  ) {}
+}
+
+export class Selection extends Range {}
+
+/** A TextDocument over a string (LF line breaks) whose edits bump the version. */
+export class FakeDocument {
+  readonly uri = { scheme: 'file', toString: () => 'file:///doc' };
+  version = 1;
+  isClosed = false;
+
+  constructor(
+    public text: string,
+    readonly languageId = 'plaintext',
+  ) {}
+
+  getText(): string {
+    return this.text;
+  }
+
+  offsetAt(position: Position): number {
+    const lines = this.text.split('\n');
+    let offset = 0;
+    for (let i = 0; i < position.line; i++) offset += (lines[i] as string).length + 1;
+    return offset + position.character;
+  }
+
+  positionAt(offset: number): Position {
+    const before = this.text.slice(0, offset).split('\n');
+    return new Position(before.length - 1, (before[before.length - 1] as string).length);
+  }
+
+  /** Applies replacements (document offsets) back to front, as one change. */
+  apply(replacements: readonly { start: number; end: number; text: string }[]): void {
+    let text = this.text;
+    for (const r of [...replacements].sort((a, b) => b.start - a.start)) text = text.slice(0, r.start) + r.text + text.slice(r.end);
+    this.text = text;
+    this.version += 1;
+  }
+}
+
+export class FakeEditor {
+  /** Each call is one edit, i.e. one undo step. */
+  readonly edits: { start: number; end: number; text: string }[][] = [];
+
+  constructor(
+    readonly document: FakeDocument,
+    public selections: Selection[],
+  ) {}
+
+  async edit(build: (builder: { replace(range: Range, text: string): void }) => void): Promise<boolean> {
+    const replacements: { start: number; end: number; text: string }[] = [];
+    build({
+      replace: (range, text) => replacements.push({ start: this.document.offsetAt(range.start), end: this.document.offsetAt(range.end), text }),
+    });
+    this.edits.push(replacements);
+    this.document.apply(replacements);
+    return true;
+  }
+}
+
+type EditorCommand = (editor: FakeEditor) => Promise<void>;
+
+export const recorded = {
+  commands: new Map<string, EditorCommand>(),
+  messages: [] as { level: string; text: string }[],
+  progress: [] as { increment?: number; message?: string }[],
+  opened: [] as { content: string; language: string }[],
+  shownBeside: 0,
+  quickPickLabels: [] as string[],
+  /** What the next quick pick returns: the index of an item, or undefined for Escape. */
+  quickPickChoice: 0 as number | undefined,
+  /** Press Cancel on the progress notification after this many reports. */
+  cancelAfterReports: undefined as number | undefined,
+  configuration: {} as Record<string, unknown>,
+};
+
+export function reset(): void {
+  recorded.messages.length = 0;
+  recorded.progress.length = 0;
+  recorded.opened.length = 0;
+  recorded.shownBeside = 0;
+  recorded.quickPickLabels.length = 0;
+  recorded.quickPickChoice = 0;
+  recorded.cancelAfterReports = undefined;
+  for (const key of Object.keys(recorded.configuration)) delete recorded.configuration[key];
+}
+
+const message = (level: string) => async (text: string) => {
+  recorded.messages.push({ level, text });
+  return undefined;
+};
+
+export const stub = {
+  Position,
+  Range,
+  Selection,
+  ProgressLocation: { Notification: 15, Window: 10 },
+  ViewColumn: { Beside: -2 },
+  WorkspaceEdit: class {},
+  commands: {
+    registerTextEditorCommand(id: string, callback: EditorCommand) {
+      recorded.commands.set(id, callback);
+      return { dispose: () => recorded.commands.delete(id) };
+    },
+  },
+  workspace: {
+    getConfiguration: (section: string) => ({
+      get: <T>(name: string, fallback: T): T => (recorded.configuration[`${section}.${name}`] as T | undefined) ?? fallback,
+    }),
+    async openTextDocument(options: { content: string; language: string }) {
+      recorded.opened.push(options);
+      return options;
+    },
+    applyEdit: async () => false,
+  },
+  window: {
+    showErrorMessage: message('error'),
+    showWarningMessage: message('warning'),
+    showInformationMessage: message('info'),
+    async showQuickPick<T extends { label: string }>(items: T[]): Promise<T | undefined> {
+      recorded.quickPickLabels.push(...items.map((i) => i.label));
+      return recorded.quickPickChoice === undefined ? undefined : items[recorded.quickPickChoice];
+    },
+    async showTextDocument(_document: unknown, options: { viewColumn: number }) {
+      if (options.viewColumn === -2) recorded.shownBeside += 1;
+    },
+    async withProgress<T>(
+      _options: unknown,
+      task: (
+        progress: { report(value: { increment?: number; message?: string }): void },
+        token: { onCancellationRequested(listener: () => void): { dispose(): void } },
+      ) => Promise<T>,
+    ): Promise<T> {
+      const listeners: (() => void)[] = [];
+      const token = {
+        onCancellationRequested(listener: () => void) {
+          listeners.push(listener);
+          return { dispose: () => listeners.splice(listeners.indexOf(listener), 1) };
+        },
+      };
+      return task(
+        {
+          report(value) {
+            recorded.progress.push(value);
+            if (recorded.cancelAfterReports !== undefined && recorded.progress.length >= recorded.cancelAfterReports) {
+              for (const listener of [...listeners]) listener();
+            }
+          },
+        },
+        token,
+      );
+    },
+  },
+};
+
+let installed = false;
+export function install(): void {
+  if (installed) return;
+  installed = true;
+  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
+  const original = loader._load;
+  loader._load = function (request: string, ...rest: unknown[]) {
+    return request === 'vscode' ? stub : original.call(this, request, ...rest);
+  };
+}
