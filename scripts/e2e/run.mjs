@@ -64,8 +64,11 @@ async function main() {
   run.env.TEALEAF_E2E_REPORT = apiReportFile;
   run.env.TEALEAF_E2E_MODELS = Object.keys(models).join(',');
   if (grep) run.env.TEALEAF_E2E_GREP = grep;
-  // Playwright's own temporary profile goes into the run folder too.
-  process.env.TMPDIR = run.tmp;
+  // Chromium (its profile, crash reports, dconf) and Playwright's temporary files go into the
+  // run folder too: this process launches them with its own environment.
+  for (const name of ['HOME', 'XDG_CONFIG_HOME', 'XDG_DATA_HOME', 'XDG_CACHE_HOME', 'XDG_STATE_HOME', 'XDG_RUNTIME_DIR', 'TMPDIR']) {
+    process.env[name] = run.env[name];
+  }
 
   const port = await freePort();
   const server = await startCodeServer(run, { port });
