@@ -146,16 +146,17 @@ export function largestSources(dir: string, count: number): string[] {
     .map((f) => f.file);
 }
 
-/** A session starts at the first line start with ≥ `contextTokens` tokens before it. */
+/** A session's cursor is the first line start with more than `contextTokens` tokens before it. */
 async function sessionIn(engine: Engine, file: string, contextTokens: number): Promise<Session> {
   const text = readFileSync(file, 'utf8').replace(/\r\n/g, '\n');
   const spans = await engine.tokenize(text);
   if (spans.length < contextTokens + 200) throw new Error(`${file} is too short for ${contextTokens} tokens of context`);
   const after = spans[contextTokens]!.start;
   const cursor = text.indexOf('\n', after) + 1;
-  // The window starts at the line start that leaves about contextTokens tokens before the cursor.
+  // The window starts at the first line start that leaves at most contextTokens tokens before the
+  // cursor (so the context builder never has to cut it during the session).
   const target = spans.findIndex((s) => s.end > cursor) - contextTokens;
-  const windowStart = text.lastIndexOf('\n', spans[Math.max(0, target)]!.start) + 1;
+  const windowStart = text.indexOf('\n', spans[Math.max(0, target)]!.start) + 1;
   return { file, text, windowStart, cursor };
 }
 
