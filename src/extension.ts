@@ -2,14 +2,29 @@
 // Every disposable goes to context.subscriptions.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { registerCompletions } from './completions/register';
 import { WorkerHost } from './host/workerHost';
+import { registerInspector } from './inspector/index';
 import { ModelManager } from './models/modelManager';
+import { registerTranslation } from './translate/register';
 
-export function activate(context: vscode.ExtensionContext): void {
+/** What activate() returns: used by the end-to-end tests inside VS Code. */
+export interface TealeafApi {
+  readonly models: ModelManager;
+  readonly completions: ReturnType<typeof registerCompletions>;
+  readonly inspector: ReturnType<typeof registerInspector>;
+}
+
+export function activate(context: vscode.ExtensionContext): TealeafApi {
   // Inference runs in a worker_threads worker: the extension host's event loop stays free.
   const host = new WorkerHost({ workerPath: path.join(context.extensionPath, 'dist', 'worker.mjs') });
   const models = new ModelManager(host, context.extensionPath);
   context.subscriptions.push(models);
+
+  const completions = registerCompletions(context, { models });
+  const inspector = registerInspector(context, { models, lastCompletion: () => completions.explainTarget() });
+  registerTranslation(context, models);
+  return { models, completions, inspector };
 }
 
 export function deactivate(): void {

@@ -136,7 +136,6 @@ export class DecoderGenerator {
     }
     const decodeMs = this.now() - decodeStart;
     if (input.useKvCache) this.cache = step.cache;
-    if (finishReason === 'aborted') throw new AbortError();
     const heads = step.attentions?.[0]?.dims[1] ?? 0;
     return {
       tokens,

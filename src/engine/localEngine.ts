@@ -265,10 +265,14 @@ export class LocalEngine implements Engine {
     return this.seq2seq?.translationAttention(id);
   }
 
-  async dispose(): Promise<void> {
-    await this.queue.run(async () => {
+  private disposed: Promise<void> | undefined;
+
+  /** Releases the ONNX sessions once; later calls return the same promise. */
+  dispose(): Promise<void> {
+    this.disposed ??= this.queue.run(async () => {
       await this.decoder?.dispose();
       await this.seq2seq?.dispose();
     });
+    return this.disposed;
   }
 }

@@ -74,6 +74,10 @@ export interface GenerateRequest {
   readonly captureAttention?: boolean;
 }
 
+/**
+ * 'aborted': the signal fired after generation started; the result holds the tokens produced so
+ * far (a signal already aborted before the call rejects with AbortError instead).
+ */
 export type FinishReason = 'eos' | 'length' | 'stop' | 'aborted';
 
 export interface GenerateResult {

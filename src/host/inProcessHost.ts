@@ -34,6 +34,7 @@ export function createInProcessHost(options: { wasmDir?: string } = {}): EngineH
       return engine;
     },
     async dispose(): Promise<void> {
+      // LocalEngine.dispose is idempotent: engines their owner already disposed are fine here.
       await Promise.all([...engines].map((e) => e.dispose()));
       engines.clear();
     },

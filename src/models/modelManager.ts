@@ -57,8 +57,8 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     this.disposables.push(
       this.emitter,
       vscode.workspace.onDidChangeConfiguration((event) => {
-        const roles = (Object.keys(MODEL_SETTINGS) as ModelRole[]).filter((role) => event.affectsConfiguration(MODEL_SETTINGS[role]));
-        if (roles.length > 0 || event.affectsConfiguration('tealeaf.engine.threads')) this.reset(roles.length > 0 ? roles : undefined);
+        const changed = (Object.values(MODEL_SETTINGS) as string[]).some((setting) => event.affectsConfiguration(setting));
+        if (changed || event.affectsConfiguration('tealeaf.engine.threads')) this.reset();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset()),
     );
@@ -123,13 +123,14 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
   }
 
   /** Forget loaded engines (settings changed); they load again on next use. */
-  private reset(roles?: readonly ModelRole[]): void {
+  private reset(): void {
     for (const [dir, loading] of this.engines) {
       void loading.then((engine) => engine.dispose()).catch(() => undefined);
       this.engines.delete(dir);
       this.ready.delete(dir);
     }
-    for (const role of roles ?? (Object.keys(MODEL_SETTINGS) as ModelRole[])) this.setState(role, { status: 'idle' });
+    // Every engine is gone, so no role may still claim to be ready.
+    for (const role of Object.keys(MODEL_SETTINGS) as ModelRole[]) this.setState(role, { status: 'idle' });
   }
 
   dispose(): void {

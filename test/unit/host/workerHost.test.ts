@@ -66,10 +66,24 @@ describe('WorkerHost', { skip: !existsSync(WORKER) && 'run `npm run build` first
     assert.ok(free.maxGap < 0.5 * free.elapsed, `worker: the loop stalled ${free.maxGap.toFixed(0)} of ${free.elapsed.toFixed(0)} ms`);
   });
 
-  it('aborts a running generation', async () => {
+  it('aborts a running generation after the current step', async () => {
     const controller = new AbortController();
-    const pending = engine.generate({ prompt: 'x = 1\n', maxNewTokens: 200, useKvCache: false }, { signal: controller.signal, onToken: () => controller.abort() });
-    await assert.rejects(pending, (e: unknown) => isAbortError(e));
+    let streamed = 0;
+    const result = await engine.generate(
+      { prompt: 'x = 1\n', maxNewTokens: 200, useKvCache: false },
+      {
+        signal: controller.signal,
+        onToken: () => {
+          streamed++;
+          controller.abort();
+        },
+      },
+    );
+    assert.equal(result.finishReason, 'aborted');
+    // The abort message crosses threads while the worker goes on with its next steps (a few on a
+    // loaded machine); the in-process test shows the one-step bound once the signal is seen.
+    assert.ok(result.tokens.length < 50, `${result.tokens.length} tokens after abort`);
+    await assert.rejects(engine.generate({ prompt: 'x' }, { signal: AbortSignal.abort() }), (e: unknown) => isAbortError(e));
   });
 
   it('returns typed errors for a bad model folder', async () => {
