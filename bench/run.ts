@@ -4,7 +4,10 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { createInProcessHost, defaultThreads } from '../src/host/inProcessHost';
+import { existsSync } from 'node:fs';
+import { benchCompletions } from './completions';
 import { benchEngine } from './engine';
+import { benchInspector } from './inspector';
 import type { BenchReport, BenchSection } from './types';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -22,7 +25,13 @@ async function main(): Promise<void> {
   const only = process.argv.slice(2);
   const threads = defaultThreads();
   const host = createInProcessHost();
-  const sections: Section[] = [{ name: 'engine', run: () => benchEngine(host, [...FIXTURES, DEFAULT_CODE], threads) }];
+  // The default code model when it is there; the tiny-llama fixture otherwise (figures then say so).
+  const codeModel = existsSync(path.join(DEFAULT_CODE, 'config.json')) ? DEFAULT_CODE : (FIXTURES[1] as string);
+  const sections: Section[] = [
+    { name: 'engine', run: () => benchEngine(host, [...FIXTURES, DEFAULT_CODE], threads) },
+    { name: 'completions', run: () => benchCompletions(host, codeModel, threads) },
+    { name: 'inspector', run: () => benchInspector(host, codeModel, threads) },
+  ];
   const report: BenchReport = {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, onnxruntime: `onnxruntime-web ${ortVersion()}` },
     results: [],

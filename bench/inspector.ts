@@ -1,0 +1,31 @@
+// Inspector: command → first paint (engine forward with attention, host-side statistics and
+// thumbnails, the webview's first frame in headless Chromium) for 128, 512 and 1,024 tokens.
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import type { EngineHost } from '../src/engine/types';
+import { measureInspectorFirstPaint } from '../test/webview/firstPaint';
+import { type BenchRow, type BenchSection, median, percentile } from './types';
+
+const ROOT = path.resolve(__dirname, '..');
+
+export async function benchInspector(host: EngineHost, modelDir: string, threads: number): Promise<BenchSection> {
+  const engine = await host.load(modelDir, { threads });
+  const model = path.basename(modelDir);
+  const system = `tealeaf-wasm-${threads}t`;
+  // Real source as the "selection": this repository's own engine code, repeated if short.
+  let text = ['src/engine/localEngine.ts', 'src/engine/generate.ts', 'src/engine/offsets.ts'].map((f) => readFileSync(path.join(ROOT, f), 'utf8')).join('\n');
+  const results: BenchRow[] = [];
+  const metrics: Record<string, number> = {};
+  for (const tokens of [128, 512, 1024].filter((n) => n <= engine.info.maxPositions)) {
+    while ((await engine.tokenize(text)).length < tokens) text += text;
+    const samples = await measureInspectorFirstPaint(engine, text, tokens, 5);
+    const firstPaint = samples.map((s) => s.firstPaintMs);
+    results.push({ system, model, metric: `inspector_first_paint_p50_${tokens}`, value: median(firstPaint), unit: 'ms' });
+    results.push({ system, model, metric: `inspector_first_paint_p95_${tokens}`, value: percentile(firstPaint, 95), unit: 'ms' });
+    results.push({ system, model, metric: `inspector_forward_${tokens}`, value: median(samples.map((s) => s.forwardMs)), unit: 'ms' });
+    results.push({ system, model, metric: `inspector_host_${tokens}`, value: median(samples.map((s) => s.hostMs)), unit: 'ms' });
+    metrics[`inspector_first_paint_ms_${tokens}`] = median(firstPaint);
+  }
+  await engine.dispose();
+  return { results, metrics };
+}
