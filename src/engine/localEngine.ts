@@ -87,7 +87,7 @@ export class LocalEngine implements Engine {
     };
     if (config.kind === 'encoder-decoder') {
       const seq2seq = await loadSeq2Seq(folder, runtime);
-      const info: ModelInfo = { ...base, hasAttentionOutputs: seq2seq.hasAttentionOutputs, languages: seq2seq.languages };
+      const info: ModelInfo = { ...base, hasAttentionOutputs: seq2seq.hasAttentionOutputs, languages: seq2seq.languages, translationPairs: seq2seq.translationPairs };
       return new LocalEngine(info, folder, undefined, undefined, seq2seq);
     }
     const decoder = await openDecoderModel(folder, runtime);

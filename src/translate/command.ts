@@ -39,6 +39,8 @@ export interface TranslatePorts {
   withProgress<T>(title: string, task: (progress: ProgressSink, signal: AbortSignal) => Promise<T>): Promise<T>;
   /** Writes all replacements as one edit (one undo step), unless the document changed since the job was taken. */
   write(replacements: readonly Replacement[]): Promise<WriteResult>;
+  /** Told the attention id of each translated unit (the inspector shows the latest one). */
+  onAttention?(attentionId: number): void;
 }
 
 export type TranslateOutcome =
@@ -68,9 +70,14 @@ export async function runTranslateCommand(job: TranslateJob, ports: TranslatePor
       const out: Replacement[] = [];
       let doneBefore = 0;
       for (const { selection, plan: selectionPlan } of plans) {
-        const results = await translatePlan(selectionPlan, engine, job, signal, (done) => {
-          progress((doneBefore + done) / totalChars, `${Math.round((100 * (doneBefore + done)) / totalChars)} %`);
-        });
+        const results = await translatePlan(
+          selectionPlan,
+          engine,
+          job,
+          signal,
+          (done) => progress((doneBefore + done) / totalChars, `${Math.round((100 * (doneBefore + done)) / totalChars)} %`),
+          ports.onAttention?.bind(ports),
+        );
         doneBefore += selectionPlan.totalChars;
         out.push({ span: selection, text: assemble(selectionPlan, results) });
       }
@@ -93,14 +100,16 @@ function translatePlan(
   job: TranslateJob,
   signal: AbortSignal,
   onProgress: (doneChars: number) => void,
+  onAttention?: (attentionId: number) => void,
 ): Promise<UnitResult[]> {
   return execute(
     selectionPlan,
     async (text, unitSignal) => {
       const result = await engine.translate(
-        { text, from: job.pair.from, to: job.pair.to, beams: job.beams },
+        { text, from: job.pair.from, to: job.pair.to, beams: job.beams, captureAttention: onAttention !== undefined },
         unitSignal === undefined ? {} : { signal: unitSignal },
       );
+      if (result.attentionId !== undefined) onAttention?.(result.attentionId);
       return result.target;
     },
     { signal, onProgress },

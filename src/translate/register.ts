@@ -38,17 +38,33 @@ function readSettings(scope: vscode.Uri): TranslateSettings {
   };
 }
 
+/** The inspector's internal command that shows a translation's cross-attention. */
+const INSPECT_TRANSLATION_COMMAND = 'tealeaf.inspectTranslation';
+export const SHOW_TRANSLATION_ATTENTION_COMMAND = 'tealeaf.showTranslationAttention';
+
 export function registerTranslation(context: vscode.ExtensionContext, models: ModelProvider): void {
+  // Attention id of the last translated sentence; the engine holds only the latest one.
+  let lastAttention: number | undefined;
+  const onAttention = (id: number) => {
+    lastAttention = id;
+  };
   context.subscriptions.push(
     vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.toGerman, (editor) =>
-      translateEditor(editor, models, { from: 'en', to: 'de' }),
+      translateEditor(editor, models, { from: 'en', to: 'de' }, onAttention),
     ),
     vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.toEnglish, (editor) =>
-      translateEditor(editor, models, { from: 'de', to: 'en' }),
+      translateEditor(editor, models, { from: 'de', to: 'en' }, onAttention),
     ),
     vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.choose, async (editor) => {
       const pair = await pickPair(models);
-      if (pair !== undefined) await translateEditor(editor, models, pair);
+      if (pair !== undefined) await translateEditor(editor, models, pair, onAttention);
+    }),
+    vscode.commands.registerCommand(SHOW_TRANSLATION_ATTENTION_COMMAND, async () => {
+      if (lastAttention === undefined) {
+        void vscode.window.showInformationMessage('Tealeaf: translate a selection first; its cross-attention then opens here.');
+        return;
+      }
+      await vscode.commands.executeCommand(INSPECT_TRANSLATION_COMMAND, lastAttention);
     }),
   );
 }
@@ -76,7 +92,12 @@ async function pickPair(models: ModelProvider): Promise<TranslationPair | undefi
   return picked?.pair;
 }
 
-async function translateEditor(editor: vscode.TextEditor, models: ModelProvider, pair: TranslationPair): Promise<void> {
+async function translateEditor(
+  editor: vscode.TextEditor,
+  models: ModelProvider,
+  pair: TranslationPair,
+  onAttention: (attentionId: number) => void,
+): Promise<void> {
   const document = editor.document;
   const settings = readSettings(document.uri);
   const version = document.version;
@@ -90,6 +111,7 @@ async function translateEditor(editor: vscode.TextEditor, models: ModelProvider,
     codeAware: settings.codeAware,
   };
   const ports: TranslatePorts = {
+    onAttention,
     engine: () => models.engineFor('translation'),
     withProgress,
     write: (replacements) =>

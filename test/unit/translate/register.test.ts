@@ -10,7 +10,7 @@ import { FakeDocument, FakeEditor, install, Position, recorded, reset, Selection
 
 install();
 // Imported after install(): register.ts imports 'vscode' at load time.
-const { registerTranslation, TRANSLATE_COMMANDS } = require('../../../src/translate/register') as typeof import('../../../src/translate/register');
+const { registerTranslation, SHOW_TRANSLATION_ATTENTION_COMMAND, TRANSLATE_COMMANDS } = require('../../../src/translate/register') as typeof import('../../../src/translate/register');
 
 const INFO: ModelInfo = {
   id: '/models/mt',
@@ -42,7 +42,7 @@ function models(options: { onTranslate?: (request: TranslateRequest) => void } =
       options.onTranslate?.(request);
       throwIfAborted(call?.signal);
       const table = request.to === 'de' ? GERMAN : ENGLISH;
-      return { source: request.text, target: table[request.text] ?? request.text, tokens: [], ms: 1 };
+      return { source: request.text, target: table[request.text] ?? request.text, tokens: [], ms: 1, ...(request.captureAttention ? { attentionId: 41 } : {}) };
     },
   } as unknown as Engine;
   return {
@@ -57,7 +57,7 @@ function models(options: { onTranslate?: (request: TranslateRequest) => void } =
 function register(provider: ModelProvider): void {
   const context = { subscriptions: [] as { dispose(): void }[] };
   registerTranslation(context as never, provider);
-  assert.equal(context.subscriptions.length, 3);
+  assert.equal(context.subscriptions.length, 4);
 }
 
 function editorOn(text: string, start: number, end: number, languageId = 'plaintext'): FakeEditor {
@@ -68,9 +68,23 @@ function editorOn(text: string, start: number, end: number, languageId = 'plaint
 describe('translation commands (vscode adapter)', () => {
   beforeEach(reset);
 
-  it('registers the three commands', () => {
+  it('registers the three editor commands and the cross-attention command', () => {
     register(models());
     assert.deepEqual([...recorded.commands.keys()].sort(), [TRANSLATE_COMMANDS.choose, TRANSLATE_COMMANDS.toEnglish, TRANSLATE_COMMANDS.toGerman].sort());
+    assert.deepEqual([...recorded.plainCommands.keys()], [SHOW_TRANSLATION_ATTENTION_COMMAND]);
+  });
+
+  it('shows the cross-attention of the last translated sentence in the inspector', async () => {
+    const provider = models();
+    register(provider);
+    await recorded.plainCommands.get(SHOW_TRANSLATION_ATTENTION_COMMAND)?.();
+    assert.equal(recorded.executed.length, 0, 'nothing to show before a translation');
+    assert.match(recorded.messages.at(-1)?.text ?? '', /translate a selection first/);
+    const editor = editorOn('Hello world.', 0, 12);
+    await recorded.commands.get(TRANSLATE_COMMANDS.toGerman)?.(editor as never);
+    assert.ok(provider.requests.every((r) => r.captureAttention === true), 'translations keep their attention');
+    await recorded.plainCommands.get(SHOW_TRANSLATION_ATTENTION_COMMAND)?.();
+    assert.deepEqual(recorded.executed.at(-1), { id: 'tealeaf.inspectTranslation', args: [41] });
   });
 
   it('"to German" replaces the selection in one edit with the configured beams', async () => {

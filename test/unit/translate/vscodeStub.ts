@@ -79,6 +79,8 @@ type EditorCommand = (editor: FakeEditor) => Promise<void>;
 
 export const recorded = {
   commands: new Map<string, EditorCommand>(),
+  plainCommands: new Map<string, () => unknown>(),
+  executed: [] as { id: string; args: unknown[] }[],
   messages: [] as { level: string; text: string }[],
   progress: [] as { increment?: number; message?: string }[],
   opened: [] as { content: string; language: string }[],
@@ -92,6 +94,7 @@ export const recorded = {
 };
 
 export function reset(): void {
+  recorded.executed.length = 0;
   recorded.messages.length = 0;
   recorded.progress.length = 0;
   recorded.opened.length = 0;
@@ -118,6 +121,14 @@ export const stub = {
     registerTextEditorCommand(id: string, callback: EditorCommand) {
       recorded.commands.set(id, callback);
       return { dispose: () => recorded.commands.delete(id) };
+    },
+    registerCommand(id: string, callback: () => unknown) {
+      recorded.plainCommands.set(id, callback);
+      return { dispose: () => recorded.plainCommands.delete(id) };
+    },
+    async executeCommand(id: string, ...args: unknown[]) {
+      recorded.executed.push({ id, args });
+      return undefined;
     },
   },
   workspace: {
