@@ -8,11 +8,13 @@ import { existsSync } from 'node:fs';
 import { benchCompletions } from './completions';
 import { benchEngine } from './engine';
 import { benchInspector } from './inspector';
+import { benchTranslate } from './translate';
 import type { BenchReport, BenchSection } from './types';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = ['tiny-gpt2', 'tiny-llama', 'tiny-bloom'].map((m) => path.join(ROOT, 'test', 'fixtures', 'models', m));
 const DEFAULT_CODE = path.join(ROOT, 'models', 'tealeaf-code');
+const DEFAULT_TRANSLATE = path.join(ROOT, 'models', 'tealeaf-translate');
 
 type Section = { readonly name: string; readonly run: () => Promise<BenchSection> };
 
@@ -31,6 +33,7 @@ async function main(): Promise<void> {
     { name: 'engine', run: () => benchEngine(host, [...FIXTURES, DEFAULT_CODE], threads) },
     { name: 'completions', run: () => benchCompletions(host, codeModel, threads) },
     { name: 'inspector', run: () => benchInspector(host, codeModel, threads) },
+    { name: 'translate', run: () => benchTranslate(host, DEFAULT_TRANSLATE, threads) },
   ];
   const report: BenchReport = {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, onnxruntime: `onnxruntime-web ${ortVersion()}` },
