@@ -32,6 +32,7 @@ export function registerInspectorUiTests(ctx: UiContext): void {
       assert.ok(model);
       await wb.openFile('src/geometry.ts');
       await wb.selectLine(lineNumber(ctx, 'src/geometry.ts', (l) => l.includes('return Math.sqrt')));
+      await wb.screenshot('ui-inspector-selection');
       await wb.runCommand('Tealeaf: Inspect Attention');
 
       const canvas = wb.webview().locator('canvas[data-view="model"][data-painted="true"]');
