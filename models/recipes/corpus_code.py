@@ -82,6 +82,8 @@ def main() -> None:
     ap.add_argument("--smoke", action="store_true", help="only a handful of packages")
     args = ap.parse_args()
 
+    # The smoke corpus is tiny: hold out more of it so that the held-out split is never empty.
+    heldout_fraction = 0.3 if args.smoke else HELDOUT_FRACTION
     node_pkgs = read_list(RECIPES / "packages-code-node.txt")
     if args.smoke:
         node_pkgs = node_pkgs[:12]
@@ -93,7 +95,7 @@ def main() -> None:
                             "minified": "dropped (line > 400 chars or mean line > 90 chars)",
                             "dedupe": "exact, on whitespace-normalised text, first occurrence wins",
                             "max_unit_bytes": MAX_UNIT_BYTES},
-                "heldout": "by package (node) / by top-level module (Python stdlib), ~5%"}
+                "heldout": f"by package (node) / by top-level module (Python stdlib), ~{heldout_fraction:.0%}"}
     args.out.mkdir(parents=True, exist_ok=True)
     f_train = open(args.out / "train.jsonl", "w")
     f_held = open(args.out / "heldout.jsonl", "w")
@@ -110,7 +112,7 @@ def main() -> None:
             totals["over_unit_cap"] += 1
             return 0, ""
         unit_bytes[unit] = unit_bytes.get(unit, 0) + len(text.encode())
-        split = "heldout" if stable_fraction(unit) < HELDOUT_FRACTION else "train"
+        split = "heldout" if stable_fraction(unit) < heldout_fraction else "train"
         (f_held if split == "heldout" else f_train).write(
             json.dumps({"unit": unit, "lang": lang, "path": rel, "text": text}) + "\n")
         totals[split] += len(text.encode())
@@ -138,7 +140,7 @@ def main() -> None:
         root = extract_deb(debs[pkg], WORK / "extract/code" / pkg)
         entry = {"package": pkg, "version": deb_version(debs[pkg]),
                  "licence": licence_of(copyright_in(root, pkg)), "languages": {}, "files": 0, "bytes": 0,
-                 "split": "heldout" if stable_fraction(pkg) < HELDOUT_FRACTION else "train"}
+                 "split": "heldout" if stable_fraction(pkg) < heldout_fraction else "train"}
         for p, lang in node_files(root):
             text = read_ok(p)
             if text is None:

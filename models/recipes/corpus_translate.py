@@ -164,8 +164,8 @@ def main() -> None:
             seen.add((en_c, de_c))
             kept.append((en_c, de_c))
         cleaned[pkg] = kept
-    big = sorted(cleaned, key=lambda p: -len(cleaned[p]))[:4]
-    target = HELDOUT_PAIRS if not args.smoke else 60
+    big = sorted(cleaned, key=lambda p: -len(cleaned[p]))[:4] if not args.smoke else []
+    target = HELDOUT_PAIRS if not args.smoke else 200
     held_pkgs: set[str] = set()
     n_held = 0
     for pkg in sorted(cleaned, key=stable_fraction):
