@@ -167,10 +167,11 @@ export async function packageVsix(options = {}) {
   const log = options.log ?? console.log;
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   const out = resolve(options.out ?? join(ROOT, `${manifest.name}-${manifest.version}.vsix`));
+  // Models first: hashing is quick and a stale model is the likelier mistake.
+  await checkModels({ allowMissing: options.allowMissingModels, log });
   if (!options.noBuild) run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--production']);
   const missingDist = REQUIRED_DIST.filter((f) => !existsSync(join(ROOT, f)));
   if (missingDist.length > 0) throw new PackageCheckError(`Build output missing: ${missingDist.join(', ')} (npm run build)`);
-  await checkModels({ allowMissing: options.allowMissingModels, log });
 
   // The same list vsce packs: dependencies are bundled by esbuild, so none are added.
   const vsceFlags = ['--no-dependencies'];
