@@ -920,7 +920,10 @@ def _check_greedy(
     return min(margins)
 
 
-def _write_json(path: str | os.PathLike, data: dict[str, Any]) -> None:
+def _write_json(path: str | os.PathLike | None, data: dict[str, Any]) -> None:
+    """Write compact UTF-8 JSON; path None writes nothing (dry runs, e.g. a seed search)."""
+    if path is None:
+        return
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     p.write_text(json.dumps(data, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
@@ -930,7 +933,7 @@ def write_decoder_golden(
     model: nn.Module,
     tokenizer: Any,
     prompt: str,
-    path: str | os.PathLike,
+    path: str | os.PathLike | None,
     *,
     add_special_tokens: bool | None = None,
     max_new_tokens: int = 20,
@@ -998,7 +1001,7 @@ def write_seq2seq_golden(
     model: nn.Module,
     tokenizer: Any,
     source: str,
-    path: str | os.PathLike,
+    path: str | os.PathLike | None,
     *,
     target_lang_token: str | None = None,
     max_new_tokens: int = 20,
