@@ -61,3 +61,22 @@ export function blockToNested(block: AttentionBlock): number[][][][] {
     ),
   );
 }
+
+/**
+ * Assembles attention rows captured one decode step at a time into a block.
+ * captured[row][layer]: [heads, width] with width ≤ keys (keys a row could not see stay 0).
+ * Result data: [layers, heads, rows, keys].
+ */
+export function blockFromCapturedRows(captured: readonly (readonly Float32Array[])[], layers: number, heads: number, keys: number): AttentionBlock {
+  const rows = captured.length;
+  const data = new Float32Array(layers * heads * rows * keys);
+  captured.forEach((perLayer, row) => {
+    perLayer.forEach((headRows, layer) => {
+      const width = headRows.length / heads;
+      for (let head = 0; head < heads; head++) {
+        data.set(headRows.subarray(head * width, (head + 1) * width), ((layer * heads + head) * rows + row) * keys);
+      }
+    });
+  });
+  return { layers: range(layers), heads: range(heads), rows: range(rows), keys, data };
+}

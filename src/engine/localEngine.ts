@@ -1,6 +1,6 @@
 // The Engine implementation that runs inference in the current thread (a worker, the CLI, a
 // webview). Hosts wrap it; callers only see the Engine interface.
-import { selectBlock } from './attention';
+import { blockFromCapturedRows, selectBlock } from './attention';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
@@ -11,7 +11,6 @@ import type { Runtime } from './onnx';
 import type { Seq2SeqRunner } from './seq2seq/runner';
 import { loadSeq2Seq } from './seq2seq/runner';
 import type {
-  AttentionBlock,
   AttentionRequest,
   AttentionResult,
   CallOptions,
@@ -223,25 +222,9 @@ export class LocalEngine implements Engine {
     const generated = tokenizer.spansOfGenerated(stored.tokens);
     const layers = this.info.layers;
     const heads = stored.captured.heads;
-    const rows = stored.tokens.length;
-    const keys = stored.promptIds.length + rows;
-    // [layers, heads, generated, context + generated]; row i has prompt + i keys, the rest stay 0.
-    const data = new Float32Array(layers * heads * rows * keys);
-    stored.captured.rows.forEach((perLayer, row) => {
-      perLayer.forEach((headRows, layer) => {
-        const width = headRows.length / heads;
-        for (let head = 0; head < heads; head++) {
-          data.set(headRows.subarray(head * width, (head + 1) * width), ((layer * heads + head) * rows + row) * keys);
-        }
-      });
-    });
-    const attention: AttentionBlock = {
-      layers: Array.from({ length: layers }, (_, i) => i),
-      heads: Array.from({ length: heads }, (_, i) => i),
-      rows: Array.from({ length: rows }, (_, i) => i),
-      keys,
-      data,
-    };
+    const keys = stored.promptIds.length + stored.tokens.length;
+    // [layers, heads, generated, context + generated]; row i sees prompt + i keys, the rest stay 0.
+    const attention = blockFromCapturedRows(stored.captured.rows, layers, heads, keys);
     return {
       id,
       contextTokens,

@@ -5,10 +5,11 @@
 // One translation: pick the target-language token (multi-target models), encode the source once,
 // then greedy or beam search over the cached decoder (search.ts), with ids, languages and
 // generation defaults all read from the model folder (settings.ts, languages.ts).
+import { blockFromCapturedRows } from '../attention';
 import { AbortError, ModelError, UnsupportedError } from '../errors';
 import type { ModelFolder } from '../modelFolder';
 import type { Runtime } from '../onnx';
-import type { AttentionBlock, TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
+import type { TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
 import { detectLanguages, type ModelLanguages, normalizeLanguage } from './languages';
 import { type DecoderState, Seq2SeqModel } from './model';
 import { search, type SearchResult, type StepModel } from './search';
@@ -169,23 +170,8 @@ export class MarianRunner implements Seq2SeqRunner {
     const keys = sourceTokens.length;
     const heads = layers > 0 ? ((stored.cross[0]?.[0]?.length ?? 0) / keys) : 0;
     if (!Number.isInteger(heads)) throw new ModelError('cross-attention rows do not match the source length');
-    const rows = stored.tokens.length;
     // [layers, heads, target, source]
-    const data = new Float32Array(layers * heads * rows * keys);
-    stored.cross.forEach((perLayer, row) => {
-      perLayer.forEach((headRows, layer) => {
-        for (let head = 0; head < heads; head++) {
-          data.set(headRows.subarray(head * keys, (head + 1) * keys), ((layer * heads + head) * rows + row) * keys);
-        }
-      });
-    });
-    const cross: AttentionBlock = {
-      layers: Array.from({ length: layers }, (_, i) => i),
-      heads: Array.from({ length: heads }, (_, i) => i),
-      rows: Array.from({ length: rows }, (_, i) => i),
-      keys,
-      data,
-    };
+    const cross = blockFromCapturedRows(stored.cross, layers, heads, keys);
     return {
       id,
       sourceTokens,
