@@ -1042,9 +1042,21 @@ def write_seq2seq_golden(
     with torch.no_grad():
         enc = model.get_encoder()(input_ids=ids, attention_mask=mask, output_attentions=True, return_dict=True)
         greedy = model.generate(**common, num_beams=1, output_logits=True, return_dict_in_generate=True)
-        beam = model.generate(
-            **common, num_beams=num_beams, length_penalty=length_penalty, early_stopping=early_stopping
+        beam_out = model.generate(
+            **common,
+            num_beams=num_beams,
+            length_penalty=length_penalty,
+            early_stopping=early_stopping,
+            num_return_sequences=num_beams,
+            output_scores=True,
+            return_dict_in_generate=True,
         )
+        beam = beam_out.sequences[:1]  # the best hypothesis
+        # Final hypotheses scored too close together could swap under float noise.
+        beam_scores = sorted(beam_out.sequences_scores.tolist(), reverse=True)
+        beam_margin = beam_scores[0] - beam_scores[1] if len(beam_scores) > 1 else math.inf
+        if beam_margin <= min_margin:
+            raise GoldenMarginError(f"beam: best two hypotheses {beam_margin:.3g} apart (pick another seed)")
         greedy_seq = greedy.sequences[0].tolist()  # [start, tokens...]
         # Re-run the greedy sequence in one teacher-forced pass for its logits and cross attentions.
         full = model(
@@ -1090,6 +1102,7 @@ def write_seq2seq_golden(
             "length_penalty": length_penalty,
             "early_stopping": early_stopping,
             "output_ids": beam[0].tolist()[1:],
+            "score_margin": _round(beam_margin),
             "text": tokenizer.decode(beam[0].tolist()[1:], skip_special_tokens=True, clean_up_tokenization_spaces=False),
         },
         "encoder_attentions": _round(torch.stack(enc.attentions)[:, 0]),  # [L][H][S][S]
