@@ -5,6 +5,7 @@ import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
 import { computeHeadStats } from './headStats';
+import { fitText } from './fitText';
 import { findFimTokens } from './modelConfig';
 import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
 import type { Runtime } from './onnx';
@@ -43,14 +44,6 @@ interface StoredGeneration {
   readonly promptIds: readonly number[];
   readonly tokens: readonly number[];
   readonly captured: CapturedRows;
-}
-
-/** A prompt cut at a token boundary so that it fits `budget` tokens, re-encoded with its spans. */
-interface FittedText {
-  readonly text: string;
-  readonly offset: number;
-  readonly tokens: TokenSpan[];
-  readonly droppedTokens: number;
 }
 
 export class LocalEngine implements Engine {
@@ -106,39 +99,13 @@ export class LocalEngine implements Engine {
     return this.folder.tokenizer.encodeWithSpans(text);
   }
 
-  /** Cuts `text` from the left at a token boundary so that it encodes to at most `budget` tokens. */
-  private fit(text: string, budget: number): FittedText {
-    const tokenizer = this.folder.tokenizer;
-    let tokens = tokenizer.encodeWithSpans(text);
-    if (tokens.length <= budget) return { text, offset: 0, tokens, droppedTokens: 0 };
-    const total = tokens.length;
-    // Specials at the front (BOS) come back when the cut text is re-encoded, so count them once.
-    const leadingSpecials = tokens.findIndex((t) => !tokenizer.isSpecial(t.id));
-    let keep = Math.max(1, budget - Math.max(0, leadingSpecials));
-    let offset = 0;
-    let cut = text;
-    // Re-encoding a cut text can merge differently; shrink until it fits.
-    for (;;) {
-      offset = (tokens[tokens.length - keep] as TokenSpan).start;
-      cut = text.slice(offset);
-      const recoded = tokenizer.encodeWithSpans(cut);
-      if (recoded.length <= budget || keep <= 1) {
-        tokens = recoded;
-        break;
-      }
-      keep--;
-    }
-    const shifted = tokens.map((t) => ({ ...t, start: t.start + offset, end: t.end + offset }));
-    return { text: cut, offset, tokens: shifted, droppedTokens: total - tokens.length };
-  }
-
   generate(request: GenerateRequest, options: GenerateCallOptions = {}): Promise<GenerateResult> {
     return this.queue.run(async () => {
       const { generator } = this.requireDecoder();
       const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, this.info.maxPositions - 1));
       const fim = this.info.fim;
       const prompt = request.suffix !== undefined && fim ? `${fim.prefix}${request.prompt}${fim.suffix}${request.suffix}${fim.middle}` : request.prompt;
-      const fitted = this.fit(prompt, this.info.maxPositions - maxNewTokens);
+      const fitted = fitText(this.folder.tokenizer, prompt, this.info.maxPositions - maxNewTokens);
       const promptIds = fitted.tokens.map((t) => t.id);
       if (promptIds.length === 0) throw new ModelError('the prompt encodes to no tokens');
       const canCapture = request.captureAttention === true && this.info.hasAttentionOutputs;
@@ -181,14 +148,17 @@ export class LocalEngine implements Engine {
   attention(request: AttentionRequest, _options: CallOptions = {}): Promise<AttentionResult> {
     return this.queue.run(async () => {
       if (this.seq2seq) {
-        throw new UnsupportedError('self-attention of a text is available for decoder models; translate to see cross-attention');
+        if (!this.seq2seq.hasEncoderAttentions) {
+          throw new ModelError(`${this.info.name} exports no encoder attention outputs (encoder_attentions.{i}): the inspector cannot show them`);
+        }
+        return this.seq2seq.encoderAttention(request);
       }
       const { decoder } = this.requireDecoder();
       if (!this.info.hasAttentionOutputs) {
         throw new ModelError(`${this.info.name} exports no attention outputs (attentions.{i}): the inspector cannot show them`);
       }
       const budget = Math.min(request.maxTokens ?? this.info.maxPositions, this.info.maxPositions);
-      const fitted = this.fit(request.text, budget);
+      const fitted = fitText(this.folder.tokenizer, request.text, budget);
       if (fitted.tokens.length === 0) throw new ModelError('the text encodes to no tokens');
       const start = performance.now();
       const result = await decoder.forward(decoder.emptyCache(), fitted.tokens.map((t) => t.id), { attention: true });

@@ -16,6 +16,8 @@ export interface KvNames {
 
 export interface EncoderIo {
   readonly hasAttentionMask: boolean;
+  /** encoder_attentions.{i} by layer; empty when the export has none. */
+  readonly attentionNames: readonly string[];
 }
 
 export interface DecoderIo {
@@ -36,6 +38,7 @@ export interface DecoderIo {
 
 const PAST = /^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$/;
 const CROSS_ATTENTIONS = /^cross_attentions\.(\d+)$/;
+const ENCODER_ATTENTIONS = /^encoder_attentions\.(\d+)$/;
 
 function sortedByLayer(names: readonly string[], pattern: RegExp, part?: string): string[] {
   return names
@@ -49,7 +52,7 @@ export function discoverEncoderIo(session: OrtSession, file: string): EncoderIo 
   const inputs = session.inputNames;
   if (!inputs.includes('input_ids')) throw new ModelError(`${file} has no input_ids input`);
   if (!session.outputNames.includes('last_hidden_state')) throw new ModelError(`${file} has no last_hidden_state output`);
-  return { hasAttentionMask: inputs.includes('attention_mask') };
+  return { hasAttentionMask: inputs.includes('attention_mask'), attentionNames: sortedByLayer(session.outputNames, ENCODER_ATTENTIONS) };
 }
 
 export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file: string): DecoderIo {

@@ -13,6 +13,8 @@ export interface EncoderOutput {
   /** [1, source, hidden] */
   readonly hidden: OrtTensor;
   readonly length: number;
+  /** When asked: per layer [1, heads, source, source] */
+  readonly attentions?: readonly OrtTensor[];
 }
 
 /** Everything one decoder step needs besides the new tokens; immutable (steps return a new one). */
@@ -77,13 +79,21 @@ export class Seq2SeqModel {
     return this.decoderIo.crossAttentionNames.length > 0;
   }
 
-  async encode(ids: readonly number[]): Promise<EncoderOutput> {
+  async encode(ids: readonly number[], options: { readonly attention?: boolean } = {}): Promise<EncoderOutput> {
     if (ids.length === 0) throw new ModelError('the source encodes to no tokens');
     const { ort } = this.runtime;
     const feeds: Feeds = { input_ids: int64Tensor(ort, ids, [1, ids.length]) }; // [1, source]
     if (this.encoderIo.hasAttentionMask) feeds.attention_mask = int64Tensor(ort, new Array<number>(ids.length).fill(1), [1, ids.length]);
-    const outputs = await run(this.encoder, feeds, ['last_hidden_state']);
-    return { hidden: outputs.last_hidden_state as OrtTensor, length: ids.length };
+    const attentionNames = options.attention ? this.encoderIo.attentionNames : [];
+    if (options.attention && attentionNames.length === 0) {
+      throw new ModelError('this encoder exports no attention outputs (encoder_attentions.{i}); re-export it with them');
+    }
+    const outputs = await run(this.encoder, feeds, ['last_hidden_state', ...attentionNames]);
+    return {
+      hidden: outputs.last_hidden_state as OrtTensor,
+      length: ids.length,
+      ...(options.attention ? { attentions: attentionNames.map((name) => outputs[name] as OrtTensor) } : {}),
+    };
   }
 
   /** The state before the first decoder step: one row, nothing fed yet (feed the start token). */

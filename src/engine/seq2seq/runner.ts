@@ -5,11 +5,13 @@
 // One translation: pick the target-language token (multi-target models), encode the source once,
 // then greedy or beam search over the cached decoder (search.ts), with ids, languages and
 // generation defaults all read from the model folder (settings.ts, languages.ts).
-import { blockFromCapturedRows } from '../attention';
+import { blockFromCapturedRows, selectBlock } from '../attention';
+import { fitText } from '../fitText';
+import { computeHeadStats } from '../headStats';
 import { AbortError, ModelError, UnsupportedError } from '../errors';
 import type { ModelFolder } from '../modelFolder';
 import type { Runtime } from '../onnx';
-import type { TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
+import type { AttentionRequest, AttentionResult, HeadStats, TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
 import { detectLanguages, type ModelLanguages, normalizeLanguage } from './languages';
 import { type DecoderState, Seq2SeqModel } from './model';
 import { search, type SearchResult, type StepModel } from './search';
@@ -18,12 +20,16 @@ import { readSeq2SeqSettings, type Seq2SeqSettings } from './settings';
 export interface Seq2SeqRunner {
   /** The export has cross_attentions.{i} outputs. */
   readonly hasAttentionOutputs: boolean;
+  /** The encoder export has encoder_attentions.{i} outputs. */
+  readonly hasEncoderAttentions: boolean;
   /** Language codes the model translates between (from its config/tokenizer, never hard-coded). */
   readonly languages: readonly string[];
   /** The directions it translates (a single-pair model covers en and de but only en → de). */
   readonly translationPairs: readonly TranslationPair[];
   translate(request: TranslateRequest, signal?: AbortSignal): Promise<TranslateResult>;
   translationAttention(id: number): Promise<TranslationAttention | undefined>;
+  /** Encoder self-attention over a text (every token sees every token). */
+  encoderAttention(request: AttentionRequest): Promise<AttentionResult>;
   dispose(): Promise<void>;
 }
 
@@ -61,6 +67,10 @@ export class MarianRunner implements Seq2SeqRunner {
 
   get hasAttentionOutputs(): boolean {
     return this.model.hasCrossAttentions;
+  }
+
+  get hasEncoderAttentions(): boolean {
+    return this.model.encoderIo.attentionNames.length > 0;
   }
 
   get languages(): readonly string[] {
@@ -157,6 +167,30 @@ export class MarianRunner implements Seq2SeqRunner {
       tokens,
       ms: this.now() - start,
       ...(attentionId !== undefined ? { attentionId } : {}),
+    };
+  }
+
+  async encoderAttention(request: AttentionRequest): Promise<AttentionResult> {
+    const { config, tokenizer } = this.folder;
+    const fitted = fitText(tokenizer, request.text, Math.min(request.maxTokens ?? config.maxPositions, config.maxPositions));
+    const started = this.now();
+    const encoded = await this.model.encode(fitted.tokens.map((t) => t.id), { attention: true });
+    const forwardMs = this.now() - started;
+    const attentions = encoded.attentions ?? []; // per layer [1, heads, source, source]
+    const stats: HeadStats[] = [];
+    if (request.withStats ?? true) {
+      attentions.forEach((_, layer) => stats.push(...computeHeadStats(selectBlock(attentions, { layers: [layer] }), { causal: false })));
+    }
+    return {
+      kind: 'encoder',
+      tokens: fitted.tokens,
+      truncatedTokens: fitted.droppedTokens,
+      textOffset: fitted.offset,
+      totalLayers: config.layers,
+      totalHeads: config.heads,
+      attention: selectBlock(attentions, request),
+      stats,
+      forwardMs,
     };
   }
 
