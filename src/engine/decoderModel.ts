@@ -79,8 +79,20 @@ export class DecoderModel {
     private readonly runtime: Runtime,
     private readonly session: OrtSession,
     readonly config: ModelConfig,
+    /** Fused attention ops in the graph (com.microsoft Attention, GroupQueryAttention, …). */
+    readonly fusedAttentionOps: readonly string[] = [],
   ) {
     this.io = discoverDecoderIo(session, config);
+  }
+
+  /** Why attention cannot be shown, in one line, or undefined when it can. */
+  attentionUnavailableReason(name: string): string | undefined {
+    if (this.io.attentionNames.length > 0) return undefined;
+    if (this.fusedAttentionOps.length > 0) {
+      const ops = [...new Set(this.fusedAttentionOps)].join(', ');
+      return `${name} computes attention inside fused ${ops} ops, which hide the probabilities: re-export it without fusion and with attentions.{i} outputs (models/recipes/tealeaf_export.py)`;
+    }
+    return `${name} exports no attention outputs (attentions.{i}): re-export it with them (models/recipes/tealeaf_export.py) to inspect it`;
   }
 
   emptyCache(): KvCache {
@@ -99,9 +111,7 @@ export class DecoderModel {
     if (this.io.hasAttentionMask) feeds.attention_mask = int64Tensor(ort, new Array<number>(total).fill(1), [1, total]); // [1, total]
     if (this.io.hasPositionIds) feeds.position_ids = int64Tensor(ort, newIds.map((_, i) => past + i), [1, newIds.length]); // [1, new]
     const wantAttention = options.attention === true;
-    if (wantAttention && this.io.attentionNames.length === 0) {
-      throw new ModelError('this model exports no attention outputs (attentions.{i}); re-export it with them');
-    }
+    if (wantAttention && this.io.attentionNames.length === 0) throw new ModelError(this.attentionUnavailableReason('this model') as string);
     const outputNames = ['logits', ...this.io.kv.presentNames, ...(wantAttention ? this.io.attentionNames : [])];
     const outputs = await run(this.session, feeds, outputNames);
     const logits = floatData(outputs.logits as OrtTensor); // [1, new, vocab]
@@ -124,5 +134,5 @@ export class DecoderModel {
 export async function openDecoderModel(folder: ModelFolder, runtime: Runtime): Promise<DecoderModel> {
   const onnx = await readOnnxFile(folder.files, await findOnnxFile(folder.files, ONNX_FILES.decoder));
   const session = await createSession(runtime, onnx);
-  return new DecoderModel(runtime, session, folder.config);
+  return new DecoderModel(runtime, session, folder.config, onnx.summary.fusedAttentionOps);
 }

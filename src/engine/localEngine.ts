@@ -154,9 +154,8 @@ export class LocalEngine implements Engine {
         return this.seq2seq.encoderAttention(request);
       }
       const { decoder } = this.requireDecoder();
-      if (!this.info.hasAttentionOutputs) {
-        throw new ModelError(`${this.info.name} exports no attention outputs (attentions.{i}): the inspector cannot show them`);
-      }
+      const unavailable = decoder.attentionUnavailableReason(this.info.name);
+      if (unavailable) throw new ModelError(unavailable);
       const budget = Math.min(request.maxTokens ?? this.info.maxPositions, this.info.maxPositions);
       const fitted = fitText(this.folder.tokenizer, request.text, budget);
       if (fitted.tokens.length === 0) throw new ModelError('the text encodes to no tokens');
