@@ -184,6 +184,26 @@ def marian_unigram(texts: Iterable[str], vocab_size: int) -> Tokenizer:
         max_piece_length=12,
     )
     tok.train_from_iterator(texts, trainer)
+    # The trainer's EM sums in a varying order (its hash maps are randomly seeded): the last digits
+    # of the scores, and so the order (= ids) of pieces with equal scores, change from run to run.
+    # Rounded scores and a canonical order (specials first, then by score, then by text) make the
+    # file reproducible.
+    # The trainer also appends the characters it did not keep as pieces with scores just below the
+    # rest, spaced by 1e-4 in hash-map order: those get scores in code-point order instead. (Each is
+    # a single character below every multi-character piece, so this never changes which
+    # segmentation of a text wins except between equally rare characters.)
+    data = json.loads(tok.to_str())
+    vocab = [(piece, round(score, 6)) for piece, score in data["model"]["vocab"]]
+    multi_min = min(score for piece, score in vocab if piece not in specials and len(piece) > 1)
+    tail = sorted(piece for piece, score in vocab if piece not in specials and len(piece) == 1 and score < multi_min)
+    tail_scores = {piece: round(multi_min - 1 - 1e-4 * i, 6) for i, piece in enumerate(tail)}
+    vocab = [(piece, tail_scores.get(piece, score)) for piece, score in vocab]
+    head = [entry for entry in vocab if entry[0] in specials]
+    assert [p for p, _ in head] == specials, head
+    rest = sorted((e for e in vocab if e[0] not in specials), key=lambda e: (-e[1], e[0]))
+    data["model"]["vocab"] = [list(e) for e in head + rest]
+    data["model"]["unk_id"] = specials.index("<unk>")
+    tok = Tokenizer.from_str(json.dumps(data))
     tok.post_processor = processors.TemplateProcessing(
         single="$A </s>", pair="$A $B </s>", special_tokens=[("</s>", tok.token_to_id("</s>"))]
     )
