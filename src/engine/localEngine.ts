@@ -213,8 +213,9 @@ export class LocalEngine implements Engine {
     });
   }
 
-  async translationAttention(id: number): Promise<TranslationAttention | undefined> {
-    return this.seq2seq?.translationAttention(id);
+  translationAttention(id: number): Promise<TranslationAttention | undefined> {
+    // Queued: building it may run the decoder once more (decoder self-attention).
+    return this.queue.run(async () => this.seq2seq?.translationAttention(id));
   }
 
   private disposed: Promise<void> | undefined;

@@ -209,6 +209,10 @@ export interface TranslationAttention {
   readonly targetText: string;
   /** [layers, heads, target, source] */
   readonly cross: AttentionBlock;
+  /** Decoder self-attention [layers, heads, target, decoder inputs], when the export has it. */
+  readonly decoderSelf?: AttentionBlock;
+  /** The decoder inputs decoderSelf's keys stand for: the start token, then target tokens but the last. */
+  readonly decoderInputTokens?: readonly TokenSpan[];
   readonly totalLayers: number;
   readonly totalHeads: number;
 }

@@ -419,5 +419,21 @@ export function inspectTranslation(ta: TranslationAttention, meta: SessionMeta, 
       rollout: false,
     }),
   );
+  if (ta.decoderSelf && ta.decoderInputTokens) {
+    sections.push(
+      new InspectorSection({
+        id: 'decoder',
+        kind: 'decoder',
+        title: 'Decoder self-attention',
+        queryTokens: ta.targetTokens.map((t) => toLabel(t)),
+        keyTokens: ta.decoderInputTokens.map((t) => toLabel(t)),
+        block: ta.decoderSelf,
+        stats: computeHeadStats(ta.decoderSelf),
+        totalLayers: ta.totalLayers,
+        totalHeads: ta.totalHeads,
+        rollout: false,
+      }),
+    );
+  }
   return new InspectorSession(meta, sections, encoder?.forwardMs ?? 0);
 }

@@ -34,11 +34,14 @@ export interface DecoderIo {
   readonly kvDtype: 'float32' | 'float16';
   /** cross_attentions.{i} by layer; empty when the export has none (or not for every layer). */
   readonly crossAttentionNames: readonly string[];
+  /** decoder_attentions.{i} (decoder self-attention) by layer; empty when the export has none. */
+  readonly selfAttentionNames: readonly string[];
 }
 
 const PAST = /^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$/;
 const CROSS_ATTENTIONS = /^cross_attentions\.(\d+)$/;
 const ENCODER_ATTENTIONS = /^encoder_attentions\.(\d+)$/;
+const DECODER_ATTENTIONS = /^decoder_attentions\.(\d+)$/;
 
 function sortedByLayer(names: readonly string[], pattern: RegExp, part?: string): string[] {
   return names
@@ -85,6 +88,7 @@ export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file
   const headDim = typeof shape[3] === 'number' ? shape[3] : config.hiddenSize / config.decoderHeads;
   if (!Number.isInteger(headDim) || headDim < 1) throw new ModelError(`${file}: cannot tell the attention head size`);
   const crossAttentionNames = sortedByLayer(outputs, CROSS_ATTENTIONS);
+  const selfAttentionNames = sortedByLayer(outputs, DECODER_ATTENTIONS);
   return {
     hasEncoderAttentionMask: inputs.includes('encoder_attention_mask'),
     hasUseCacheBranch: inputs.includes('use_cache_branch'),
@@ -95,5 +99,6 @@ export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file
     headDim,
     kvDtype: first?.type === 'float16' ? 'float16' : 'float32',
     crossAttentionNames: crossAttentionNames.length === layers ? crossAttentionNames : [],
+    selfAttentionNames: selfAttentionNames.length === layers ? selfAttentionNames : [],
   };
 }

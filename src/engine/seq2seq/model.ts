@@ -162,6 +162,34 @@ export class Seq2SeqModel {
     return { logits, vocab, state: next, ...(cross ? { cross } : {}) };
   }
 
+  /**
+   * One teacher-forced decoder pass over a whole target prefix (no cache), returning the decoder
+   * self-attention of every position: per layer [1, heads, inputs, inputs]. Used after a search to
+   * show the chosen translation's decoder attention without carrying it through every beam.
+   */
+  async decoderSelfAttention(encoder: EncoderOutput, inputs: readonly number[]): Promise<readonly OrtTensor[]> {
+    const io = this.decoderIo;
+    if (io.selfAttentionNames.length === 0) throw new ModelError('this decoder exports no decoder_attentions.{i} outputs');
+    const { ort } = this.runtime;
+    const empty = (names: readonly string[] | undefined): OrtTensor[] => (names ?? []).map(() => emptyKv(ort, io.kvDtype, 1, io.heads, io.headDim));
+    const feeds: Feeds = {
+      input_ids: int64Tensor(ort, inputs, [1, inputs.length]), // [1, target]
+      encoder_hidden_states: encoder.hidden, // [1, source, hidden]
+    };
+    if (io.hasEncoderAttentionMask) feeds.encoder_attention_mask = int64Tensor(ort, new Array<number>(encoder.length).fill(1), [1, encoder.length]);
+    const selfPast = empty(io.selfKv?.past);
+    const crossPast = empty(io.crossKv?.past);
+    io.selfKv?.past.forEach((name, i) => {
+      feeds[name] = selfPast[i] as OrtTensor; // [1, heads, 0, headDim]
+    });
+    io.crossKv?.past.forEach((name, i) => {
+      feeds[name] = crossPast[i] as OrtTensor; // [1, heads, 0, headDim]
+    });
+    if (io.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([0]), [1]);
+    const outputs = await run(this.decoder, feeds, io.selfAttentionNames);
+    return io.selfAttentionNames.map((name) => required(outputs, name));
+  }
+
   /** The state with rows `rows` of `state` (beam reordering; repeats tile a row). */
   reorder(state: DecoderState, rows: readonly number[]): DecoderState {
     const { ort } = this.runtime;

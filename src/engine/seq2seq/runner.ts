@@ -213,9 +213,29 @@ export class MarianRunner implements Seq2SeqRunner {
       sourceText: stored.encoderText,
       targetText: target.text,
       cross,
+      ...(await this.decoderSelf(sourceTokens.map((t) => t.id), stored.tokens)),
       totalLayers: layers,
       totalHeads: heads,
     };
+  }
+
+  /**
+   * Decoder self-attention of a finished translation, from one teacher-forced pass: query i is the
+   * position that produced target token i; its keys are the decoder inputs (start token, then the
+   * target tokens before i). Absent when the export has no decoder_attentions.{i}.
+   */
+  private async decoderSelf(
+    sourceIds: readonly number[],
+    targetIds: readonly number[],
+  ): Promise<Pick<TranslationAttention, 'decoderSelf' | 'decoderInputTokens'>> {
+    if (this.model.decoderIo.selfAttentionNames.length === 0) return {};
+    const inputs = [this.settings.decoderStartTokenId, ...targetIds.slice(0, -1)];
+    const encoded = await this.model.encode(sourceIds);
+    const attentions = await this.model.decoderSelfAttention(encoded, inputs); // per layer [1, heads, T, T]
+    const tokenizer = this.folder.tokenizer;
+    const generated = tokenizer.spansOfGenerated(targetIds.slice(0, -1)).spans;
+    const start = { id: this.settings.decoderStartTokenId, text: tokenizer.tokenString(this.settings.decoderStartTokenId) ?? '<start>', start: 0, end: 0 };
+    return { decoderSelf: selectBlock(attentions, {}), decoderInputTokens: [start, ...generated] };
   }
 
   async dispose(): Promise<void> {

@@ -36,6 +36,25 @@ describe('encoder self-attention (tiny-marian)', () => {
     assert.equal(result.stats.length, engine.info.layers * engine.info.heads);
   });
 
+  it('a translation keeps its decoder self-attention: causal rows over the decoder inputs', async () => {
+    const result = await engine.translate({ text: 'The file could not be opened.', from: 'en', to: 'de', captureAttention: true, maxLengthOffset: 6, maxLengthRatio: 0 });
+    assert.ok(result.attentionId !== undefined);
+    const attention = await engine.translationAttention(result.attentionId);
+    const block = attention?.decoderSelf;
+    assert.ok(attention && block && attention.decoderInputTokens);
+    const t = result.tokens.length;
+    assert.equal(block.rows.length, t);
+    assert.equal(block.keys, t);
+    assert.equal(attention.decoderInputTokens.length, t);
+    assert.equal(attention.decoderInputTokens[0]?.id, 2, 'the first key is the decoder start token (pad for Marian)');
+    for (let i = 0; i < block.data.length; i += t) {
+      const row = block.data.subarray(i, i + t);
+      const q = (i / t) % t;
+      assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
+      assert.ok(row.subarray(q + 1).every((v) => v === 0), 'no attention to later inputs');
+    }
+  });
+
   it('returns only the requested layer, heads and rows', async () => {
     const full = await engine.attention({ text: golden.encoder_text });
     const s = full.attention.keys;
