@@ -14,8 +14,9 @@ Folder layout (DESIGN.md section 2):
     onnx/encoder_model.onnx + onnx/decoder_model_merged.onnx  (encoder-decoder)
 
 Every export is verified against PyTorch eager with onnxruntime before the function returns
-(prefill with an empty past, then several cached decode steps, plus a left-padded batch of two);
-a max abs difference of 1e-4 or more raises ExportVerificationError.
+(prefill with an empty past, then several cached decode steps, for one sequence and for a padded
+batch of two; for seq2seq also that cached steps ignore encoder_hidden_states); a max abs
+difference of 1e-4 or more raises ExportVerificationError.
 
 Pitfalls met on torch 2.13 / transformers 5.18 / onnxruntime 1.30 / transformers.js 4.3.1 and how
 this module handles them:
@@ -30,9 +31,19 @@ this module handles them:
   tracing have a past length of at least 2 (torch.export specialises sizes 0 and 1).
 * transformers.js builds the empty past from the session's input metadata: a dimension named
   exactly `batch_size` gets the batch size, every other symbolic dimension becomes 0. So the batch
-  axis must be named `batch_size` and the past length must be symbolic. The dynamo exporter names
-  derived dimensions after their expression (e.g. `past_sequence_length + sequence_length`), so
-  the ONNX value infos are renamed afterwards to the Optimum names (`total_sequence_length`).
+  axis must be named `batch_size` and the past length must be symbolic.
+* dynamic_shapes: `torch.export.Dim` cannot express `past + seq` (derived dims take one Dim only),
+  so the axes are given as strings; torch.onnx turns them into Dim.DYNAMIC and names the ONNX axes
+  after them. Outputs whose size is an expression come out named after it (e.g.
+  `past_sequence_length + sequence_length`) and are renamed to the Optimum names afterwards
+  (`total_sequence_length`). torch.export groups a `*past` varargs parameter into one tuple, so its
+  dynamic shapes are nested the same way.
+* In the merged seq2seq decoder a `.view(batch, n, -1, head_dim)` of a zero-row projection fails
+  to export ("cannot reshape tensor of 0 elements ... -1 is ambiguous"): the head count is explicit.
+* The dynamo exporter stores a stack trace with absolute paths on every node: stripped, so that
+  rebuilt files are identical and about a third of the size.
+* transformers 5 writes `"tokenizer_class": "TokenizersBackend"`, unknown to transformers.js; the
+  class is set per model type (TOKENIZER_CLASSES) or by the caller.
 * transformers.js needs `tokenizer_config.json` beside `tokenizer.json`, and without
   `"clean_up_tokenization_spaces": false` its decode does not round-trip (`" != "` -> `"!= "`).
 * Encoder-decoder: transformers.js 4.3.1 loads only `decoder_model_merged.onnx` (no
@@ -42,8 +53,9 @@ this module handles them:
   appends them: with an empty encoder past this is the full projection, with a full one it is a
   zero-row projection, so a runtime that keeps the cross K/V skips recomputing them, and no `If`
   node is needed. The past encoder length must be 0 or the encoder length.
-* The decoder-only models that take `position_ids` (Llama, GPT-2, Falcon) get that input; ALiBi
-  models that do not (Bloom) have no `position_ids` input: positions come from the attention mask.
+* Decoder-only models whose forward takes `position_ids` (Llama, GPT-2) get that input; BLOOM
+  (ALiBi) takes none, so its graph has no `position_ids` input: its positions come from the
+  cumulative attention mask.
 """
 
 from __future__ import annotations
@@ -224,8 +236,11 @@ def _maxdiff(a: torch.Tensor | np.ndarray, b: torch.Tensor | np.ndarray, keep: n
 
 # transformers.js picks its tokenizer class from tokenizer_config.json's `tokenizer_class`
 # (a trailing "Fast" is dropped). transformers 5 writes "TokenizersBackend", which transformers.js
-# does not know (it warns and falls back to the base class). MarianTokenizer matters: it splits a
-# leading `>>xx<<` language token off before encoding, like opus-mt exports expect.
+# does not know (it warns and falls back to the base class). transformers.js' MarianTokenizer
+# splits a leading `>>xx<<` token off, trims the space after it and encodes the rest alone: that
+# equals Python's encoding only when the tokenizer's Metaspace prepends "▁" to every segment
+# (prepend_scheme "always", as opus-mt's and tiny-marian's do). Otherwise pass
+# tokenizer_class="PreTrainedTokenizerFast" (the default-model recipe does).
 TOKENIZER_CLASSES = {
     "gpt2": "GPT2Tokenizer",
     "llama": "LlamaTokenizer",
