@@ -55,6 +55,11 @@ def licence_summary(pkgs: list[dict]) -> str:
     return ", ".join(f"{k} ({v})" for k, v in c.most_common(8)) + (", …" if len(c) > 8 else "")
 
 
+def cell(text: str) -> str:
+    """Text for a Markdown table cell: pipes escaped, empty shown as such."""
+    return text.replace("|", "\\|") if text.strip() else "*(empty)*"
+
+
 def sums(model: Path) -> None:
     lines = []
     for p in sorted(model.rglob("*")):
@@ -94,9 +99,10 @@ def code_card(model: Path) -> str:
     py = next((p for p in pk if p["package"].startswith("libpython")), None)
 
     def ex_block(x: dict) -> str:
+        fence = "````"          # four backticks: the code itself may contain ```
         return (f"*{x['lang']}, `{x['unit']}` ({x['path']}), {x['matching_chars']} characters right*\n\n"
-                f"```\n{x['prompt_tail']}\n```\nModel continues:\n```\n{x['output']}\n```\n"
-                f"Actual continuation:\n```\n{x['reference']}\n```\n")
+                f"Prompt (last lines):\n{fence}\n{x['prompt_tail']}\n{fence}\nModel continues:\n{fence}\n"
+                f"{x['output']}\n{fence}\nActual continuation:\n{fence}\n{x['reference']}\n{fence}\n")
 
     top_rows = "\n".join(f"| {p['package']} | {p['version']} | {p['licence']} | {mb(p['bytes'])} | {p['split']} |"
                          for p in top)
@@ -239,7 +245,8 @@ def translate_card(model: Path) -> str:
         for g, gv in e["groups"].items():
             for d in ("en-de", "de-en"):
                 for x in gv[d][kind][:2]:
-                    out.append(f"| {d} | {x['source']} | {x['output']} | {x['reference']} | {x['chrF']} |")
+                    cells = [cell(x["source"]), cell(x["output"]), cell(x["reference"])]
+                    out.append(f"| {d} | {cells[0]} | {cells[1]} | {cells[2]} | {x['chrF']} |")
         return "| direction | source | output | reference | chrF |\n|---|---|---|---|---:|\n" + "\n".join(out)
 
     return f"""# tealeaf-translate
