@@ -4,8 +4,9 @@ Definitions follow sacrebleu's defaults (Popović 2015; Papineni et al. 2002):
   * chrF: character n-grams n = 1..6 with whitespace removed, statistics summed over the corpus per
     order, precision and recall averaged over the orders, F-beta with beta = 2; score in 0..100.
   * BLEU: 13a-style tokenisation (punctuation split off, lower-casing not applied), n = 1..4 clipped
-    counts summed over the corpus, geometric mean of the four precisions, brevity penalty
-    exp(1 - r/c) when the hypothesis corpus is shorter than the reference corpus; score in 0..100.
+    counts summed over the corpus, geometric mean of the four precisions ("exp" smoothing for orders
+    without any match, as sacrebleu), brevity penalty exp(1 - r/c) when the hypothesis corpus is
+    shorter than the reference corpus; score in 0..100.
 """
 from __future__ import annotations
 
@@ -86,12 +87,23 @@ def corpus_bleu(hyps: list[str], refs: list[str], order: int = 4) -> dict[str, f
             rc = Counter(tuple(rt[i:i + n]) for i in range(len(rt) - n + 1))
             matches[n - 1] += sum((hc & rc).values())
             totals[n - 1] += max(0, len(ht) - n + 1)
-    if min(matches) == 0 or hyp_len == 0:
+    # sacrebleu's default "exp" smoothing: the k-th order with no match gets precision 1 / (2^k * total)
+    # instead of 0 (a corpus of one- and two-word entries has no 4-gram matches at all).
+    precisions = [0.0] * order
+    smooth = 1.0
+    for n in range(order):
+        if totals[n] == 0:
+            break
+        if matches[n] == 0:
+            smooth *= 2
+            precisions[n] = 100.0 / (smooth * totals[n])
+        else:
+            precisions[n] = 100.0 * matches[n] / totals[n]
+    if hyp_len == 0 or min(precisions) == 0.0:
         bleu = 0.0
     else:
-        log_p = sum(math.log(m / t) for m, t in zip(matches, totals)) / order
         bp = 1.0 if hyp_len > ref_len else math.exp(1 - ref_len / hyp_len)
-        bleu = 100.0 * bp * math.exp(log_p)
+        bleu = bp * math.exp(sum(math.log(p) for p in precisions) / order)
     return {"bleu": bleu, "precisions": [100.0 * m / t if t else 0.0 for m, t in zip(matches, totals)],
             "hyp_len": hyp_len, "ref_len": ref_len}
 
@@ -103,5 +115,5 @@ if __name__ == "__main__":
     b = corpus_bleu(["the cat sat on the mat ."], ["the cat sat on the mat ."])
     assert abs(b["bleu"] - 100.0) < 1e-9, b
     b = corpus_bleu(["the cat"], ["the cat sat on the mat"])
-    assert b["bleu"] == 0.0                      # no 3-grams: geometric mean is 0
+    assert b["bleu"] == 0.0                      # no 3-grams at all: geometric mean is 0
     print("metrics ok", tokenize_13a("Hello, world! (x=3.5)"))
