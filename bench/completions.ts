@@ -375,7 +375,7 @@ export class BareOrtLoop {
       const feeds: Record<string, ort.Tensor> = {
         ...past,
         input_ids: int64([...input], [1, input.length]),
-        attention_mask: int64(new Array<number>(pastLength + input.length).fill(1), [1, pastLength + input.length]),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(pastLength + input.length).fill(1n), [1, pastLength + input.length]),
       };
       if (this.hasPositionIds) feeds.position_ids = int64(input.map((_, k) => pastLength + k), [1, input.length]);
       const out = await this.session.run(feeds, [...this.fetches]);

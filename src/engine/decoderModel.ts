@@ -4,7 +4,7 @@ import { ModelError } from './errors';
 import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
 import { findOnnxFile, type ModelFolder, ONNX_FILES, readOnnxFile } from './modelFolder';
-import { createSession, type Feeds, inputInfo, int64Tensor, type OrtSession, type OrtTensor, run, type Runtime, floatData } from './onnx';
+import { createSession, type Feeds, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime, floatData } from './onnx';
 
 export interface DecoderIo {
   readonly hasAttentionMask: boolean;
@@ -108,7 +108,7 @@ export class DecoderModel {
       input_ids: int64Tensor(ort, newIds, [1, newIds.length]), // [1, new]
       ...cache.feeds(), // past_key_values.*: [1, kvHeads, past, headDim]
     };
-    if (this.io.hasAttentionMask) feeds.attention_mask = int64Tensor(ort, new Array<number>(total).fill(1), [1, total]); // [1, total]
+    if (this.io.hasAttentionMask) feeds.attention_mask = onesInt64(ort, [1, total]); // [1, total]
     if (this.io.hasPositionIds) feeds.position_ids = int64Tensor(ort, newIds.map((_, i) => past + i), [1, newIds.length]); // [1, new]
     const wantAttention = options.attention === true;
     if (wantAttention && this.io.attentionNames.length === 0) throw new ModelError(this.attentionUnavailableReason('this model') as string);

@@ -108,7 +108,7 @@ export class DecoderGenerator {
     let decodeSteps = 0;
     while (tokens.length < maxNewTokens) {
       if (input.captureAttention && step.attentions) captured.push(lastRows(step.attentions));
-      const next = sampler.next(step.lastLogits, [...promptIds, ...tokens]);
+      const next = sampler.next(step.lastLogits, () => [...promptIds, ...tokens]);
       if (input.eosTokenIds.includes(next)) {
         captured.pop();
         finishReason = 'eos';

@@ -60,6 +60,12 @@ export function int64Tensor(ort: Ort, values: readonly number[], dims: readonly 
   return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
 }
 
+/** An int64 tensor of ones (attention masks), without a BigInt conversion per element. */
+export function onesInt64(ort: Ort, dims: readonly number[]): OrtTensor {
+  const size = dims.reduce((a, b) => a * b, 1);
+  return new ort.Tensor('int64', new BigInt64Array(size).fill(1n), dims);
+}
+
 export function floatData(tensor: OrtTensor): Float32Array {
   if (tensor.type !== 'float32') throw new InferenceError(`expected a float32 output, got ${tensor.type}`);
   return tensor.data as Float32Array;

@@ -49,10 +49,13 @@ export class Sampler {
     this.random = seededRandom(options.seed ?? Date.now());
   }
 
-  /** Picks the next id from one row of logits [vocab]. `seen` = prompt + generated ids. */
-  next(logitsRow: Float32Array, seen: readonly number[]): number {
+  /** Picks the next id from one row of logits [vocab]. `seen()` = prompt + generated ids. */
+  next(logitsRow: Float32Array, seen: () => readonly number[]): number {
+    const penalty = this.options.repetitionPenalty ?? 1;
+    // The common greedy path reads the row in place: no copy, no list of seen ids.
+    if (penalty === 1 && isGreedy(this.options)) return argmax(logitsRow);
     const logits = Float32Array.from(logitsRow);
-    applyRepetitionPenalty(logits, seen, this.options.repetitionPenalty ?? 1);
+    applyRepetitionPenalty(logits, seen(), penalty);
     if (isGreedy(this.options)) return argmax(logits);
     return this.sample(logits);
   }

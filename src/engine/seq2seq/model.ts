@@ -5,7 +5,7 @@
 // step would be wasted work). Batch rows are beams; reorder() follows beam search's choices.
 import { ModelError } from '../errors';
 import { findOnnxFile, type ModelFolder, ONNX_FILES, readOnnxFile } from '../modelFolder';
-import { createSession, type Feeds, floatData, int64Tensor, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
+import { createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
 import { type DecoderIo, discoverDecoderIo, discoverEncoderIo, type EncoderIo } from './io';
 import { emptyKv, gatherRows, lastQueryRows } from './tensors';
 
@@ -83,7 +83,7 @@ export class Seq2SeqModel {
     if (ids.length === 0) throw new ModelError('the source encodes to no tokens');
     const { ort } = this.runtime;
     const feeds: Feeds = { input_ids: int64Tensor(ort, ids, [1, ids.length]) }; // [1, source]
-    if (this.encoderIo.hasAttentionMask) feeds.attention_mask = int64Tensor(ort, new Array<number>(ids.length).fill(1), [1, ids.length]);
+    if (this.encoderIo.hasAttentionMask) feeds.attention_mask = onesInt64(ort, [1, ids.length]);
     const attentionNames = options.attention ? this.encoderIo.attentionNames : [];
     if (options.attention && attentionNames.length === 0) {
       throw new ModelError('this encoder exports no attention outputs (encoder_attentions.{i}); re-export it with them');
@@ -105,7 +105,7 @@ export class Seq2SeqModel {
     return {
       batch: 1,
       encoderHidden: encoder.hidden,
-      encoderMask: int64Tensor(ort, new Array<number>(encoder.length).fill(1), [1, encoder.length]), // [1, source]
+      encoderMask: onesInt64(ort, [1, encoder.length]), // [1, source]
       inputs: [[]],
       selfKv: empty(io.selfKv?.past),
       crossKv: empty(io.crossKv?.past),
@@ -176,7 +176,7 @@ export class Seq2SeqModel {
       input_ids: int64Tensor(ort, inputs, [1, inputs.length]), // [1, target]
       encoder_hidden_states: encoder.hidden, // [1, source, hidden]
     };
-    if (io.hasEncoderAttentionMask) feeds.encoder_attention_mask = int64Tensor(ort, new Array<number>(encoder.length).fill(1), [1, encoder.length]);
+    if (io.hasEncoderAttentionMask) feeds.encoder_attention_mask = onesInt64(ort, [1, encoder.length]);
     const selfPast = empty(io.selfKv?.past);
     const crossPast = empty(io.crossKv?.past);
     io.selfKv?.past.forEach((name, i) => {

@@ -155,7 +155,9 @@ export class MarianRunner implements Seq2SeqRunner {
     const special = new Set([...this.settings.eosTokenIds, ...(this.settings.padTokenId !== undefined ? [this.settings.padTokenId] : [])]);
     const keepCount = result.tokens.findIndex((t) => special.has(t));
     const tokens = keepCount < 0 ? [...result.tokens] : result.tokens.slice(0, keepCount);
-    const target = this.folder.tokenizer.decode(tokens);
+    // Byte-level vocabularies trained on " " + text decode with a leading space; a translation
+    // never starts with one (the caller keeps the source's own surrounding whitespace).
+    const target = this.folder.tokenizer.decode(tokens).trimStart();
     let attentionId: number | undefined;
     if (result.cross !== undefined && tokens.length > 0) {
       attentionId = this.nextId++;

@@ -6,15 +6,15 @@ const logits = Float32Array.from([1.0, 3.0, 2.5, -1.0, 0.5]);
 
 describe('sampling', () => {
   it('greedy picks the argmax and ignores the seed', () => {
-    assert.equal(new Sampler({ seed: 1 }).next(logits, []), 1);
-    assert.equal(new Sampler({ temperature: 0, seed: 99 }).next(logits, []), 1);
+    assert.equal(new Sampler({ seed: 1 }).next(logits, () => []), 1);
+    assert.equal(new Sampler({ temperature: 0, seed: 99 }).next(logits, () => []), 1);
     assert.equal(argmax([0, -1, 5, 5]), 2, 'ties resolve to the first index, like torch.argmax');
   });
 
   it('the same seed draws the same tokens, another seed draws others', () => {
     const draw = (seed: number) => {
       const sampler = new Sampler({ temperature: 1.5, seed });
-      return Array.from({ length: 40 }, () => sampler.next(logits, []));
+      return Array.from({ length: 40 }, () => sampler.next(logits, () => []));
     };
     assert.deepEqual(draw(7), draw(7));
     assert.notDeepEqual(draw(7), draw(8));
@@ -22,17 +22,17 @@ describe('sampling', () => {
 
   it('top-k = 2 only ever yields the two best tokens', () => {
     const sampler = new Sampler({ temperature: 10, topK: 2, seed: 3 });
-    const seen = new Set(Array.from({ length: 500 }, () => sampler.next(logits, [])));
+    const seen = new Set(Array.from({ length: 500 }, () => sampler.next(logits, () => [])));
     assert.deepEqual([...seen].sort(), [1, 2]);
   });
 
   it('top-p keeps the smallest nucleus reaching p', () => {
     // softmax([1, 3, 2.5, -1, .5]) ≈ [.073, .539, .327, .010, .044]: p = 0.8 keeps tokens 1 and 2.
     const sampler = new Sampler({ temperature: 1, topP: 0.8, seed: 11 });
-    const seen = new Set(Array.from({ length: 500 }, () => sampler.next(logits, [])));
+    const seen = new Set(Array.from({ length: 500 }, () => sampler.next(logits, () => [])));
     assert.deepEqual([...seen].sort(), [1, 2]);
     const tiny = new Sampler({ temperature: 1, topP: 0.01, seed: 11 });
-    assert.ok(Array.from({ length: 50 }, () => tiny.next(logits, [])).every((t) => t === 1));
+    assert.ok(Array.from({ length: 50 }, () => tiny.next(logits, () => [])).every((t) => t === 1));
   });
 
   it('sampling frequencies follow the temperature-scaled softmax', () => {
@@ -40,7 +40,7 @@ describe('sampling', () => {
     const sampler = new Sampler({ temperature: 1, seed: 5 });
     const n = 4000;
     let ones = 0;
-    for (let i = 0; i < n; i++) ones += sampler.next(two, []);
+    for (let i = 0; i < n; i++) ones += sampler.next(two, () => []);
     assert.ok(Math.abs(ones / n - 0.75) < 0.03, `observed ${ones / n}`);
   });
 
@@ -49,7 +49,7 @@ describe('sampling', () => {
     applyRepetitionPenalty(row, [0, 1, 1], 2);
     assert.deepEqual([...row], [1, -4, 4]);
     // Strong enough, it changes the greedy choice.
-    assert.equal(new Sampler({ repetitionPenalty: 2 }).next(logits, [1]), 2);
+    assert.equal(new Sampler({ repetitionPenalty: 2 }).next(logits, () => [1]), 2);
   });
 
   it('the PRNG is uniform enough', () => {
