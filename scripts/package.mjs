@@ -180,7 +180,8 @@ export async function packageVsix(options = {}) {
   const forbidden = files.filter((f) => FORBIDDEN.some((pattern) => pattern.test(f)));
   if (forbidden.length > 0) throw new PackageCheckError(`.vscodeignore lets through files that must not ship:\n  ${forbidden.join('\n  ')}`);
 
-  run(process.execPath, [VSCE, 'package', ...vsceFlags, '--allow-missing-repository', '--skip-license', '--out', out], STAGE);
+  // The README's screenshot is a relative link into the package (media/): keep it relative.
+  run(process.execPath, [VSCE, 'package', ...vsceFlags, '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license', '--out', out], STAGE);
   const bytes = statSync(out).size;
   log(`${relative(process.cwd(), out) || out}: ${(bytes / 1e6).toFixed(2)} MB, ${files.length} files`);
   return { path: out, bytes, files };
