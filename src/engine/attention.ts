@@ -33,9 +33,15 @@ export function selectBlock(attentions: readonly OrtTensor[], selection: BlockSe
   const heads = validIndices(selection.heads, totalHeads, 'head');
   const rows = validIndices(selection.rows, queries, 'row');
   const data = new Float32Array(layers.length * heads.length * rows.length * keys);
+  const isIdentity = (list: readonly number[], n: number) => list.length === n && list.every((v, i) => v === i);
   let offset = 0;
   for (const layer of layers) {
     const source = (attentions[layer] as OrtTensor).data as Float32Array; // [1, heads, queries, keys]
+    if (isIdentity(heads, totalHeads) && isIdentity(rows, queries)) {
+      data.set(source, offset); // the whole layer: one copy
+      offset += source.length;
+      continue;
+    }
     for (const head of heads) {
       for (const row of rows) {
         const from = (head * queries + row) * keys;
@@ -79,4 +85,13 @@ export function blockFromCapturedRows(captured: readonly (readonly Float32Array[
     });
   });
   return { layers: range(layers), heads: range(heads), rows: range(rows), keys, data };
+}
+
+/**
+ * One layer's tensor seen as a block, without copying. attention: [1, heads, queries, keys];
+ * result data: [1 layer, heads, queries, keys] (the same memory).
+ */
+export function layerView(attention: OrtTensor, layer: number): AttentionBlock {
+  const [, heads, queries, keys] = attention.dims as [number, number, number, number];
+  return { layers: [layer], heads: range(heads), rows: range(queries), keys, data: attention.data as Float32Array };
 }

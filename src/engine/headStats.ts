@@ -81,7 +81,7 @@ export function computeHeadStats(block: AttentionBlock, options: HeadStatsOption
   for (let li = 0; li < layers.length; li++) {
     for (let hi = 0; hi < heads.length; hi++) {
       const headOffset = (li * heads.length + hi) * rowCount * keys;
-      const measures = measureHead(data, headOffset, rows, keys);
+      const measures = measureHead(data, headOffset, rows, keys, causal);
       out.push({
         layer: layers[li]!,
         head: heads[hi]!,
@@ -98,7 +98,7 @@ export function computeHeadStats(block: AttentionBlock, options: HeadStatsOption
  * Rows whose query position lies outside the keys (cannot happen for self-attention) contribute
  * nothing to the self / previous / first shares but still to entropy and distance.
  */
-export function measureHead(data: Float32Array, offset: number, rows: readonly number[], keys: number): HeadMeasures {
+export function measureHead(data: Float32Array, offset: number, rows: readonly number[], keys: number, causal = false): HeadMeasures {
   let entropy = 0;
   let distance = 0;
   let self = 0;
@@ -110,7 +110,9 @@ export function measureHead(data: Float32Array, offset: number, rows: readonly n
     const base = offset + r * keys;
     let h = 0;
     let d = 0;
-    for (let k = 0; k < keys; k++) {
+    // Causal rows hold zeros after the query position: skip them (half the work).
+    const end = causal ? Math.min(keys, q + 1) : keys;
+    for (let k = 0; k < end; k++) {
       const p = data[base + k]!;
       if (p > 0) {
         h -= p * Math.log(p);

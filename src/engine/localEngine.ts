@@ -1,6 +1,6 @@
 // The Engine implementation that runs inference in the current thread (a worker, the CLI, a
 // webview). Hosts wrap it; callers only see the Engine interface.
-import { blockFromCapturedRows, selectBlock } from './attention';
+import { blockFromCapturedRows, layerView, selectBlock } from './attention';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
@@ -165,9 +165,7 @@ export class LocalEngine implements Engine {
       const attentions = result.attentions ?? [];
       const stats: HeadStats[] = [];
       if (request.withStats ?? true) {
-        attentions.forEach((_, layer) => {
-          stats.push(...computeHeadStats(selectBlock(attentions, { layers: [layer] })));
-        });
+        attentions.forEach((tensor, layer) => stats.push(...computeHeadStats(layerView(tensor, layer))));
       }
       return {
         kind: 'self',

@@ -5,7 +5,7 @@
 // One translation: pick the target-language token (multi-target models), encode the source once,
 // then greedy or beam search over the cached decoder (search.ts), with ids, languages and
 // generation defaults all read from the model folder (settings.ts, languages.ts).
-import { blockFromCapturedRows, selectBlock } from '../attention';
+import { blockFromCapturedRows, layerView, selectBlock } from '../attention';
 import { fitText } from '../fitText';
 import { computeHeadStats } from '../headStats';
 import { AbortError, ModelError, UnsupportedError } from '../errors';
@@ -181,7 +181,7 @@ export class MarianRunner implements Seq2SeqRunner {
     const attentions = encoded.attentions ?? []; // per layer [1, heads, source, source]
     const stats: HeadStats[] = [];
     if (request.withStats ?? true) {
-      attentions.forEach((_, layer) => stats.push(...computeHeadStats(selectBlock(attentions, { layers: [layer] }), { causal: false })));
+      attentions.forEach((tensor, layer) => stats.push(...computeHeadStats(layerView(tensor, layer), { causal: false })));
     }
     return {
       kind: 'encoder',
