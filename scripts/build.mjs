@@ -35,7 +35,9 @@ const targets = [
 function copyOrtWasm() {
   mkdirSync(dist, { recursive: true });
   const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
-  for (const file of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm', 'ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) {
+  // Only the plain WASM build: the asyncify build is for the WebGPU execution provider, which no
+  // shipped engine host uses yet.
+  for (const file of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
     copyFileSync(join(ortDist, file), join(dist, file));
   }
 }
