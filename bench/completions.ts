@@ -85,7 +85,7 @@ export async function benchCompletions(
     const cached = await typeSuggestions(engine, settings, sessions, keystrokes);
     log(`completions: cold p50 ${median(cold.latencies).toFixed(1)} ms, reuse p50 ${median(reuse.latencies).toFixed(1)} ms, cache p50 ${median(cached).toFixed(3)} ms`);
 
-    const decode = await decodeSpeed(engine, modelDir, sessions[0]!, options.decodeTokens ?? 64, options.repeats ?? 8);
+    const decode = await decodeSpeed(engine, modelDir, sessions[0]!, options.decodeTokens ?? 64, options.repeats ?? 16);
     log(`completions: decode ${decode.tealeaf.toFixed(1)} tok/s (Tealeaf) vs ${decode.bare.toFixed(1)} tok/s (bare ORT)`);
 
     const results: BenchRow[] = [];
