@@ -53,14 +53,14 @@ export function selectBlock(attentions: readonly OrtTensor[], selection: BlockSe
   return { layers, heads, rows, keys, data };
 }
 
-/** All of an attention block as nested arrays [layer][head][row][key] (for JSON output). */
-export function blockToNested(block: AttentionBlock): number[][][][] {
+/** All of an attention block as nested arrays [layer][head][row][key] (for JSON output), values optionally mapped (rounded). */
+export function blockToNested(block: AttentionBlock, map: (value: number) => number = (v) => v): number[][][][] {
   const { keys } = block;
   let offset = 0;
   return block.layers.map(() =>
     block.heads.map(() =>
       block.rows.map(() => {
-        const row = Array.from(block.data.subarray(offset, offset + keys));
+        const row = Array.from(block.data.subarray(offset, offset + keys), map);
         offset += keys;
         return row;
       }),

@@ -57,26 +57,7 @@ export function queryPositionsFromMask(block: AttentionBlock): number[] {
   return positions;
 }
 
-/** Bytes of a block's data. */
-export function blockBytes(block: AttentionBlock): number {
-  return block.data.byteLength;
-}
-
-/** Nested arrays [layer][head][row][key], rounded to 1e-6 (float32 has ~7 significant digits). */
-export function blockToNestedRounded(block: AttentionBlock): number[][][][] {
-  const { keys } = block;
-  let offset = 0;
-  return block.layers.map(() =>
-    block.heads.map(() =>
-      block.rows.map(() => {
-        const row = Array.from(block.data.subarray(offset, offset + keys), round6);
-        offset += keys;
-        return row;
-      }),
-    ),
-  );
-}
-
+/** Rounding for JSON export: float32 has ~7 significant digits. */
 export function round6(v: number): number {
   return Math.round(v * 1e6) / 1e6;
 }

@@ -21,7 +21,8 @@ import type {
   SectionSummary,
   TokenLabel,
 } from '../protocol/inspector';
-import { blockBytes, blockToNestedRounded, queryPositionsFromMask, round6, sliceBlock } from './blocks';
+import { blockToNested } from '../engine/attention';
+import { queryPositionsFromMask, round6, sliceBlock } from './blocks';
 import { quantizeRows, thumbnails } from './quantize';
 
 /**
@@ -95,7 +96,7 @@ export class InspectorSection {
     };
     this.full = block;
     this.compaction =
-      input.refetch !== undefined && blockBytes(block) > cacheBytes ? this.compact(block) : Promise.resolve();
+      input.refetch !== undefined && block.data.byteLength > cacheBytes ? this.compact(block) : Promise.resolve();
   }
 
   /**
@@ -292,7 +293,7 @@ export class InspectorSession {
     const layers = scope === undefined ? s.layers : [scope.layer];
     const heads = scope?.kind === 'head' ? [scope.head] : s.heads;
     const block = await section.fetch(layers, heads);
-    return { ...base, scope: scope ?? { kind: 'all' }, layers, heads, attention: blockToNestedRounded(block) };
+    return { ...base, scope: scope ?? { kind: 'all' }, layers, heads, attention: blockToNested(block, round6) };
   }
 }
 

@@ -16,14 +16,12 @@ import { loadSeq2Seq, type MarianRunner } from '../../src/engine/seq2seq/runner'
 import { greedySearch, type StepModel } from '../../src/engine/seq2seq/search';
 import { parseSeq2SeqSettings, type Seq2SeqSettings } from '../../src/engine/seq2seq/settings';
 import { NodeModelFiles } from '../../src/host/nodeModelFiles';
+import { GOLDENS, maxAbsDiff, modelDir } from './engine/helpers';
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
 
 const TOLERANCE = 1e-4;
-const ROOT = path.resolve(__dirname, '..', '..');
-const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'models');
-const GOLDENS = path.join(ROOT, 'test', 'fixtures', 'goldens');
 
 /** A seq2seq golden (models/recipes/tealeaf_export.py write_seq2seq_golden). */
 interface Seq2SeqGolden {
@@ -49,24 +47,12 @@ interface Seq2SeqGolden {
   readonly cross_attentions: number[][][][];
 }
 
-function modelDir(name: string): string {
-  const fixture = path.join(FIXTURES, name);
-  return existsSync(fixture) ? fixture : path.join(ROOT, 'models', name);
-}
-
 function seq2seqGoldens(): { name: string; golden: Seq2SeqGolden }[] {
   if (!existsSync(GOLDENS)) return [];
   return readdirSync(GOLDENS)
     .filter((f) => f.endsWith('.json'))
     .map((f) => ({ name: f.replace(/\.json$/, ''), golden: JSON.parse(readFileSync(path.join(GOLDENS, f), 'utf8')) as Seq2SeqGolden }))
     .filter(({ name, golden }) => golden.kind === 'seq2seq' && existsSync(path.join(modelDir(name), 'config.json')));
-}
-
-function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number>): number {
-  assert.equal(actual.length, expected.length, 'lengths differ');
-  let max = 0;
-  for (let i = 0; i < actual.length; i++) max = Math.max(max, Math.abs((actual[i] as number) - (expected[i] as number)));
-  return max;
 }
 
 /** The target language a golden asks for: its `>>xx<<` token, or the model's only target. */

@@ -13,7 +13,7 @@ import type { ModelFolder } from '../modelFolder';
 import type { Runtime } from '../onnx';
 import type { AttentionRequest, AttentionResult, HeadStats, TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
 import { detectLanguages, type ModelLanguages, normalizeLanguage } from './languages';
-import { type DecoderState, Seq2SeqModel } from './model';
+import { type DecoderState, type EncoderOutput, Seq2SeqModel } from './model';
 import { search, type SearchResult, type StepModel } from './search';
 import { readSeq2SeqSettings, type Seq2SeqSettings } from './settings';
 
@@ -46,6 +46,8 @@ interface StoredTranslation {
   readonly tokens: readonly number[];
   /** Per target token, per layer [heads, source] */
   readonly cross: readonly (readonly Float32Array[])[];
+  /** The encoder output the translation was decoded from (reused for decoder self-attention). */
+  readonly encoder: EncoderOutput;
 }
 
 export interface PreparedSource {
@@ -112,14 +114,14 @@ export class MarianRunner implements Seq2SeqRunner {
       readonly captureCross?: boolean;
       readonly signal?: AbortSignal;
     },
-  ): Promise<SearchResult> {
+  ): Promise<SearchResult & { readonly encoder: EncoderOutput }> {
     const encoded = await this.model.encode(ids);
     if (options.signal?.aborted) throw new AbortError();
     const stepModel: StepModel<DecoderState> = {
       step: (state, tokens, stepOptions) => this.model.step(state, tokens, stepOptions),
       reorder: (state, rows) => this.model.reorder(state, rows),
     };
-    return search(stepModel, this.model.start(encoded), {
+    const result = await search(stepModel, this.model.start(encoded), {
       settings: this.settings,
       maxNewTokens: options.maxNewTokens,
       numBeams: Math.max(1, Math.min(MAX_BEAMS, Math.floor(options.numBeams ?? this.settings.numBeams))),
@@ -128,6 +130,7 @@ export class MarianRunner implements Seq2SeqRunner {
       captureCross: options.captureCross === true && this.model.hasCrossAttentions,
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    return { ...result, encoder: encoded };
   }
 
   /** Target-length budget for `sourceTokens` encoder tokens, within the model's declared limits. */
@@ -161,7 +164,7 @@ export class MarianRunner implements Seq2SeqRunner {
     let attentionId: number | undefined;
     if (result.cross !== undefined && tokens.length > 0) {
       attentionId = this.nextId++;
-      this.last = { id: attentionId, encoderText: prepared.encoderText, tokens, cross: result.cross.slice(0, tokens.length) };
+      this.last = { id: attentionId, encoderText: prepared.encoderText, tokens, cross: result.cross.slice(0, tokens.length), encoder: result.encoder };
     }
     return {
       source: request.text,
@@ -215,7 +218,7 @@ export class MarianRunner implements Seq2SeqRunner {
       sourceText: stored.encoderText,
       targetText: target.text,
       cross,
-      ...(await this.decoderSelf(sourceTokens.map((t) => t.id), stored.tokens)),
+      ...(await this.decoderSelf(stored.encoder, stored.tokens)),
       totalLayers: layers,
       totalHeads: heads,
     };
@@ -227,13 +230,12 @@ export class MarianRunner implements Seq2SeqRunner {
    * target tokens before i). Absent when the export has no decoder_attentions.{i}.
    */
   private async decoderSelf(
-    sourceIds: readonly number[],
+    encoder: EncoderOutput,
     targetIds: readonly number[],
   ): Promise<Pick<TranslationAttention, 'decoderSelf' | 'decoderInputTokens'>> {
     if (this.model.decoderIo.selfAttentionNames.length === 0) return {};
     const inputs = [this.settings.decoderStartTokenId, ...targetIds.slice(0, -1)];
-    const encoded = await this.model.encode(sourceIds);
-    const attentions = await this.model.decoderSelfAttention(encoded, inputs); // per layer [1, heads, T, T]
+    const attentions = await this.model.decoderSelfAttention(encoder, inputs); // per layer [1, heads, T, T]
     const tokenizer = this.folder.tokenizer;
     const generated = tokenizer.spansOfGenerated(targetIds.slice(0, -1)).spans;
     const start = { id: this.settings.decoderStartTokenId, text: tokenizer.tokenString(this.settings.decoderStartTokenId) ?? '<start>', start: 0, end: 0 };
