@@ -439,15 +439,28 @@ def export_decoder(
 
     _save_common(model, tokenizer, out, tokenizer_class)
     diffs = _verify_decoder(model, tokenizer, onnx_path, num_layers, kv_heads, head_dim, with_pos, vocab, verify_steps)
+    return _verified_report(
+        onnx_path, out, diffs, {"onnx/model.onnx": input_names}, {"onnx/model.onnx": output_names}
+    )
+
+
+def _verified_report(
+    what: Path,
+    out: Path,
+    diffs: dict[str, float],
+    input_names: dict[str, list[str]],
+    output_names: dict[str, list[str]],
+) -> ExportReport:
+    """Fails the export when any ONNX output differs from eager beyond TOLERANCE; else reports it."""
     bad = {k: v for k, v in diffs.items() if not v < TOLERANCE}
     if bad:
-        raise ExportVerificationError(f"{onnx_path}: ONNX differs from eager beyond {TOLERANCE}: {bad}")
+        raise ExportVerificationError(f"{what}: ONNX differs from eager beyond {TOLERANCE}: {bad}")
     return ExportReport(
         out_dir=str(out),
         files=_file_sizes(out),
         max_abs_diff=diffs,
-        input_names={"onnx/model.onnx": input_names},
-        output_names={"onnx/model.onnx": output_names},
+        input_names=input_names,
+        output_names=output_names,
     )
 
 
@@ -758,15 +771,12 @@ def export_encoder_decoder(
 
     _save_common(model, tokenizer, out, tokenizer_class)
     diffs = _verify_seq2seq(model, tokenizer, enc_path, dec_path, num_layers, dec_heads, head_dim, vocab, verify_steps)
-    bad = {k: v for k, v in diffs.items() if not v < TOLERANCE}
-    if bad:
-        raise ExportVerificationError(f"{out}: ONNX differs from eager beyond {TOLERANCE}: {bad}")
-    return ExportReport(
-        out_dir=str(out),
-        files=_file_sizes(out),
-        max_abs_diff=diffs,
-        input_names={"onnx/encoder_model.onnx": enc_in, "onnx/decoder_model_merged.onnx": dec_in},
-        output_names={"onnx/encoder_model.onnx": enc_out, "onnx/decoder_model_merged.onnx": dec_out},
+    return _verified_report(
+        out,
+        out,
+        diffs,
+        {"onnx/encoder_model.onnx": enc_in, "onnx/decoder_model_merged.onnx": dec_in},
+        {"onnx/encoder_model.onnx": enc_out, "onnx/decoder_model_merged.onnx": dec_out},
     )
 
 
