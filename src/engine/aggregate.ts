@@ -1,23 +1,24 @@
 // Aggregates of attention over heads and across layers. Pure TypeScript (no vscode, no DOM).
+import { checkBlock, headMatrix } from './attention';
 import type { AttentionBlock } from './types';
 
 export type HeadReduction = 'mean' | 'max';
 
 /**
  * Mean or max over the heads of a block, per layer.
- * in:  block.data [layers, heads, rows, keys]
+ * in:  block.layerData, each [heads, rows, keys]
  * out: [layers, rows, keys]
  */
 export function reduceHeads(block: AttentionBlock, reduction: HeadReduction): Float32Array {
+  checkBlock(block);
   const layers = block.layers.length;
   const heads = block.heads.length;
   const cells = block.rows.length * block.keys; // one head's [rows, keys]
-  checkSize(block.data.length, layers * heads * cells, 'attention block');
   const out = new Float32Array(layers * cells); // [layers, rows, keys]
   for (let l = 0; l < layers; l++) {
     const dst = out.subarray(l * cells, (l + 1) * cells);
     for (let h = 0; h < heads; h++) {
-      const src = block.data.subarray((l * heads + h) * cells, (l * heads + h + 1) * cells);
+      const src = headMatrix(block, l, h);
       if (reduction === 'max') {
         if (h === 0) dst.set(src);
         else for (let i = 0; i < cells; i++) if (src[i]! > dst[i]!) dst[i] = src[i]!;

@@ -1,5 +1,5 @@
 // Attention extraction: one forward pass with attentions.{i} fetched, then only the requested
-// layers × heads × rows are copied out, so callers never move more than they need.
+// layers × heads × rows are kept, so callers never move more than they need.
 import type { OrtTensor } from './onnx';
 import type { AttentionBlock } from './types';
 
@@ -22,8 +22,9 @@ function validIndices(requested: readonly number[] | undefined, n: number, what:
 }
 
 /**
- * Copies a selection out of per-layer attention tensors.
- * attentions: per layer [1, heads, queries, keys]; result data: [layers, heads, rows, keys].
+ * A selection out of per-layer attention tensors. A layer whose every head and row is selected is
+ * taken as it is (no copy: the result shares the tensor's memory); others are copied.
+ * attentions: per layer [1, heads, queries, keys]; result layerData[l]: [heads, rows, keys].
  */
 export function selectBlock(attentions: readonly OrtTensor[], selection: BlockSelection): AttentionBlock {
   const first = attentions[0];
@@ -32,16 +33,13 @@ export function selectBlock(attentions: readonly OrtTensor[], selection: BlockSe
   const layers = validIndices(selection.layers, attentions.length, 'layer');
   const heads = validIndices(selection.heads, totalHeads, 'head');
   const rows = validIndices(selection.rows, queries, 'row');
-  const data = new Float32Array(layers.length * heads.length * rows.length * keys);
   const isIdentity = (list: readonly number[], n: number) => list.length === n && list.every((v, i) => v === i);
-  let offset = 0;
-  for (const layer of layers) {
+  const whole = isIdentity(heads, totalHeads) && isIdentity(rows, queries);
+  const layerData = layers.map((layer) => {
     const source = (attentions[layer] as OrtTensor).data as Float32Array; // [1, heads, queries, keys]
-    if (isIdentity(heads, totalHeads) && isIdentity(rows, queries)) {
-      data.set(source, offset); // the whole layer: one copy
-      offset += source.length;
-      continue;
-    }
+    if (whole) return source;
+    const data = new Float32Array(heads.length * rows.length * keys); // [heads, rows, keys]
+    let offset = 0;
     for (const head of heads) {
       for (const row of rows) {
         const from = (head * queries + row) * keys;
@@ -49,23 +47,50 @@ export function selectBlock(attentions: readonly OrtTensor[], selection: BlockSe
         offset += keys;
       }
     }
+    return data;
+  });
+  return { layers, heads, rows, keys, layerData };
+}
+
+/** One head of a block as a view (no copy). out: [rows, keys] */
+export function headMatrix(block: AttentionBlock, layerPosition: number, headPosition: number): Float32Array {
+  const cells = block.rows.length * block.keys;
+  const layer = block.layerData[layerPosition];
+  if (!layer || headPosition < 0 || headPosition >= block.heads.length) {
+    throw new RangeError(`layer position ${layerPosition} / head position ${headPosition} is outside the block`);
   }
-  return { layers, heads, rows, keys, data };
+  return layer.subarray(headPosition * cells, (headPosition + 1) * cells);
+}
+
+/** Throws unless every layer array holds heads × rows × keys values. */
+export function checkBlock(block: AttentionBlock): void {
+  const expected = block.heads.length * block.rows.length * block.keys;
+  if (block.layerData.length !== block.layers.length) {
+    throw new RangeError(`attention block has ${block.layerData.length} layer arrays for ${block.layers.length} layers`);
+  }
+  block.layerData.forEach((data, l) => {
+    if (data.length !== expected) {
+      throw new RangeError(
+        `attention block layer ${block.layers[l]} has ${data.length} values, expected ${expected} = ` +
+          `${block.heads.length} heads × ${block.rows.length} rows × ${block.keys} keys`,
+      );
+    }
+  });
 }
 
 /** All of an attention block as nested arrays [layer][head][row][key] (for JSON output), values optionally mapped (rounded). */
 export function blockToNested(block: AttentionBlock, map: (value: number) => number = (v) => v): number[][][][] {
   const { keys } = block;
-  let offset = 0;
-  return block.layers.map(() =>
-    block.heads.map(() =>
+  return block.layerData.map((data) => {
+    let offset = 0;
+    return block.heads.map(() =>
       block.rows.map(() => {
-        const row = Array.from(block.data.subarray(offset, offset + keys), map);
+        const row = Array.from(data.subarray(offset, offset + keys), map);
         offset += keys;
         return row;
       }),
-    ),
-  );
+    );
+  });
 }
 
 /**
@@ -75,23 +100,23 @@ export function blockToNested(block: AttentionBlock, map: (value: number) => num
  */
 export function blockFromCapturedRows(captured: readonly (readonly Float32Array[])[], layers: number, heads: number, keys: number): AttentionBlock {
   const rows = captured.length;
-  const data = new Float32Array(layers * heads * rows * keys);
+  const layerData = Array.from({ length: layers }, () => new Float32Array(heads * rows * keys)); // each [heads, rows, keys]
   captured.forEach((perLayer, row) => {
     perLayer.forEach((headRows, layer) => {
       const width = headRows.length / heads;
       for (let head = 0; head < heads; head++) {
-        data.set(headRows.subarray(head * width, (head + 1) * width), ((layer * heads + head) * rows + row) * keys);
+        layerData[layer]!.set(headRows.subarray(head * width, (head + 1) * width), (head * rows + row) * keys);
       }
     });
   });
-  return { layers: range(layers), heads: range(heads), rows: range(rows), keys, data };
+  return { layers: range(layers), heads: range(heads), rows: range(rows), keys, layerData };
 }
 
 /**
  * One layer's tensor seen as a block, without copying. attention: [1, heads, queries, keys];
- * result data: [1 layer, heads, queries, keys] (the same memory).
+ * result layerData[0]: [heads, queries, keys] (the same memory).
  */
 export function layerView(attention: OrtTensor, layer: number): AttentionBlock {
   const [, heads, queries, keys] = attention.dims as [number, number, number, number];
-  return { layers: [layer], heads: range(heads), rows: range(queries), keys, data: attention.data as Float32Array };
+  return { layers: [layer], heads: range(heads), rows: range(queries), keys, layerData: [attention.data as Float32Array] };
 }

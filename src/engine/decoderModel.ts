@@ -5,6 +5,7 @@ import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
 import { findOnnxFile, type ModelFolder, ONNX_FILES, readOnnxFile } from './modelFolder';
 import { createSession, type Feeds, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime, floatData } from './onnx';
+import { pruneToOutputs } from './onnxPrune';
 
 export interface DecoderIo {
   readonly hasAttentionMask: boolean;
@@ -72,8 +73,12 @@ export function discoverDecoderIo(session: OrtSession, config: ModelConfig): Dec
   };
 }
 
+/** Opens a session of the graph cut down to the given outputs. */
+export type PrunedSessionFactory = (outputs: readonly string[]) => Promise<OrtSession>;
+
 export class DecoderModel {
   readonly io: DecoderIo;
+  private attentionSession: Promise<OrtSession> | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -81,6 +86,8 @@ export class DecoderModel {
     readonly config: ModelConfig,
     /** Fused attention ops in the graph (com.microsoft Attention, GroupQueryAttention, …). */
     readonly fusedAttentionOps: readonly string[] = [],
+    /** Where the attention-only session comes from; without it, attention runs on the full graph. */
+    private readonly prunedSession?: PrunedSessionFactory,
   ) {
     this.io = discoverDecoderIo(session, config);
   }
@@ -99,7 +106,7 @@ export class DecoderModel {
     return KvCache.empty(this.runtime.ort, this.io.kv);
   }
 
-  async forward(cache: KvCache, newIds: readonly number[], options: ForwardOptions = {}): Promise<ForwardResult> {
+  private feeds(cache: KvCache, newIds: readonly number[]): Feeds {
     if (newIds.length === 0) throw new Error('forward() needs at least one new token');
     const { ort } = this.runtime;
     const past = cache.length;
@@ -110,6 +117,11 @@ export class DecoderModel {
     };
     if (this.io.hasAttentionMask) feeds.attention_mask = onesInt64(ort, [1, total]); // [1, total]
     if (this.io.hasPositionIds) feeds.position_ids = int64Tensor(ort, newIds.map((_, i) => past + i), [1, newIds.length]); // [1, new]
+    return feeds;
+  }
+
+  async forward(cache: KvCache, newIds: readonly number[], options: ForwardOptions = {}): Promise<ForwardResult> {
+    const feeds = this.feeds(cache, newIds);
     const wantAttention = options.attention === true;
     if (wantAttention && this.io.attentionNames.length === 0) throw new ModelError(this.attentionUnavailableReason('this model') as string);
     const outputNames = ['logits', ...this.io.kv.presentNames, ...(wantAttention ? this.io.attentionNames : [])];
@@ -125,14 +137,41 @@ export class DecoderModel {
     };
   }
 
+  /**
+   * One pass over `ids` from an empty cache that computes and fetches only attentions.{i}: per
+   * layer [1, heads, ids, ids]. Runs on a copy of the graph pruned to those outputs (no LM head, no
+   * last MLP), opened on first use; if the graph cannot be pruned, on the full graph.
+   */
+  async attentionPass(ids: readonly number[]): Promise<readonly OrtTensor[]> {
+    if (this.io.attentionNames.length === 0) throw new ModelError(this.attentionUnavailableReason('this model') as string);
+    const session = await this.openAttentionSession();
+    const outputs = await run(session, this.feeds(this.emptyCache(), ids), this.io.attentionNames);
+    return this.io.attentionNames.map((name) => outputs[name] as OrtTensor);
+  }
+
+  /** Opens the attention-only session ahead of the first attentionPass (idempotent). */
+  openAttentionSession(): Promise<OrtSession> {
+    const factory = this.prunedSession;
+    this.attentionSession ??= factory ? factory(this.io.attentionNames).catch(() => this.session) : Promise.resolve(this.session);
+    return this.attentionSession;
+  }
+
   async dispose(): Promise<void> {
+    const attention = await this.attentionSession?.catch(() => undefined);
+    if (attention && attention !== this.session) await attention.release();
     await this.session.release();
   }
 }
 
 /** Opens the decoder ONNX file of a model folder (onnx/model.onnx, or Optimum's merged decoder). */
 export async function openDecoderModel(folder: ModelFolder, runtime: Runtime): Promise<DecoderModel> {
-  const onnx = await readOnnxFile(folder.files, await findOnnxFile(folder.files, ONNX_FILES.decoder));
+  const file = await findOnnxFile(folder.files, ONNX_FILES.decoder);
+  const onnx = await readOnnxFile(folder.files, file);
   const session = await createSession(runtime, onnx);
-  return new DecoderModel(runtime, session, folder.config, onnx.summary.fusedAttentionOps);
+  // Read again when needed rather than keep the file's bytes for a session that may never open.
+  const prunedSession: PrunedSessionFactory = async (outputs) => {
+    const again = await readOnnxFile(folder.files, file);
+    return createSession(runtime, { ...again, bytes: pruneToOutputs(again.bytes, outputs).bytes });
+  };
+  return new DecoderModel(runtime, session, folder.config, onnx.summary.fusedAttentionOps, prunedSession);
 }

@@ -1,5 +1,6 @@
 // Per-head statistics of an attention block: what kind of head is this?
 // Pure TypeScript (no vscode, no DOM): runs in the engine worker, the CLI and the webview.
+import { checkBlock, headMatrix } from './attention';
 import type { AttentionBlock, HeadLabel, HeadStats } from './types';
 
 /**
@@ -63,31 +64,36 @@ export interface HeadStatsOptions {
  * Statistics of every (layer, head) of a block whose rows are query positions.
  * Distances use |q − k|, which equals Σ p(k)·(q − k) for causal attention (p(k) = 0 for k > q) and
  * stays meaningful for encoders.
- * data: [layers, heads, rows, keys]
+ * block.layerData: each [heads, rows, keys]
  */
 export function computeHeadStats(block: AttentionBlock, options: HeadStatsOptions = {}): HeadStats[] {
-  const causal = options.causal ?? true;
-  const { layers, heads, rows, keys, data } = block;
-  const rowCount = rows.length;
-  const expected = layers.length * heads.length * rowCount * keys;
-  if (data.length !== expected) {
-    throw new RangeError(
-      `attention block has ${data.length} values, expected ${expected} = ` +
-        `${layers.length} layers × ${heads.length} heads × ${rowCount} rows × ${keys} keys`,
-    );
+  const steps = headStatsSteps(block, options);
+  for (;;) {
+    const next = steps.next();
+    if (next.done) return next.value;
   }
+}
+
+/**
+ * The same computation as computeHeadStats(), one head per step, so a caller on a busy thread (the
+ * extension host) can yield between heads: 48 heads of 512 tokens take about 100 ms in JS.
+ */
+export function* headStatsSteps(block: AttentionBlock, options: HeadStatsOptions = {}): Generator<void, HeadStats[]> {
+  const causal = options.causal ?? true;
+  checkBlock(block);
+  const { layers, heads, rows, keys } = block;
   const baseline = uniformBaseline(rows, keys, causal);
   const out: HeadStats[] = [];
   for (let li = 0; li < layers.length; li++) {
     for (let hi = 0; hi < heads.length; hi++) {
-      const headOffset = (li * heads.length + hi) * rowCount * keys;
-      const measures = measureHead(data, headOffset, rows, keys, causal);
+      const measures = measureHead(headMatrix(block, li, hi), 0, rows, keys, causal);
       out.push({
         layer: layers[li]!,
         head: heads[hi]!,
         ...measures,
         label: labelHead(measures, baseline),
       });
+      yield;
     }
   }
   return out;

@@ -160,9 +160,8 @@ export class LocalEngine implements Engine {
       const fitted = fitText(this.folder.tokenizer, request.text, budget);
       if (fitted.tokens.length === 0) throw new ModelError('the text encodes to no tokens');
       const start = performance.now();
-      const result = await decoder.forward(decoder.emptyCache(), fitted.tokens.map((t) => t.id), { attention: true });
+      const attentions = await decoder.attentionPass(fitted.tokens.map((t) => t.id));
       const forwardMs = performance.now() - start;
-      const attentions = result.attentions ?? [];
       const stats: HeadStats[] = [];
       if (request.withStats ?? true) {
         attentions.forEach((tensor, layer) => stats.push(...computeHeadStats(layerView(tensor, layer))));

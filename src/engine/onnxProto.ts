@@ -5,30 +5,40 @@ import { ModelError } from './errors';
 
 const WIRE_VARINT = 0;
 const WIRE_64BIT = 1;
-const WIRE_LENGTH_DELIMITED = 2;
+export const WIRE_LENGTH_DELIMITED = 2;
 const WIRE_32BIT = 5;
 
-const MODEL_GRAPH = 7;
-const GRAPH_NODE = 1;
-const GRAPH_INITIALIZER = 5;
+export const MODEL_GRAPH = 7;
+export const GRAPH_NODE = 1;
+export const GRAPH_INITIALIZER = 5;
+export const GRAPH_INPUT = 11;
+export const GRAPH_OUTPUT = 12;
+export const GRAPH_VALUE_INFO = 13;
 const GRAPH_SPARSE_INITIALIZER = 15;
-const NODE_OUTPUT = 2;
+export const NODE_INPUT = 1;
+export const NODE_OUTPUT = 2;
 const NODE_OP_TYPE = 4;
-const NODE_ATTRIBUTE = 5;
+export const NODE_ATTRIBUTE = 5;
 const NODE_DOMAIN = 7;
-const ATTRIBUTE_GRAPH = 6;
-const ATTRIBUTE_GRAPHS = 11;
+export const ATTRIBUTE_GRAPH = 6;
+export const ATTRIBUTE_GRAPHS = 11;
+/** ValueInfoProto.name and TensorProto.name */
+export const VALUE_INFO_NAME = 1;
+export const TENSOR_NAME = 8;
 const TENSOR_EXTERNAL_DATA = 13;
 const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
 const SPARSE_VALUES = 1;
 const SPARSE_INDICES = 2;
 
-interface Field {
+export interface Field {
   readonly number: number;
   readonly wire: number;
   /** Payload of length-delimited fields. */
   readonly bytes?: Uint8Array;
+  /** The whole field (key and payload) is buf[start, end): copied verbatim when a message is rebuilt. */
+  readonly start: number;
+  readonly end: number;
 }
 
 function readVarint(buf: Uint8Array, pos: number): [value: number, next: number] {
@@ -44,9 +54,10 @@ function readVarint(buf: Uint8Array, pos: number): [value: number, next: number]
   throw new ModelError('malformed varint in ONNX protobuf');
 }
 
-function* fields(buf: Uint8Array): Generator<Field> {
+export function* fields(buf: Uint8Array): Generator<Field> {
   let pos = 0;
   while (pos < buf.length) {
+    const start = pos;
     const [key, afterKey] = readVarint(buf, pos);
     const number = Math.floor(key / 8);
     const wire = key % 8;
@@ -54,21 +65,23 @@ function* fields(buf: Uint8Array): Generator<Field> {
     switch (wire) {
       case WIRE_VARINT:
         pos = readVarint(buf, pos)[1];
-        yield { number, wire };
+        yield { number, wire, start, end: pos };
         break;
       case WIRE_64BIT:
         pos += 8;
-        yield { number, wire };
+        if (pos > buf.length) throw new ModelError('truncated ONNX protobuf');
+        yield { number, wire, start, end: pos };
         break;
       case WIRE_32BIT:
         pos += 4;
-        yield { number, wire };
+        if (pos > buf.length) throw new ModelError('truncated ONNX protobuf');
+        yield { number, wire, start, end: pos };
         break;
       case WIRE_LENGTH_DELIMITED: {
-        const [length, start] = readVarint(buf, pos);
-        if (start + length > buf.length) throw new ModelError('truncated ONNX protobuf');
-        yield { number, wire, bytes: buf.subarray(start, start + length) };
-        pos = start + length;
+        const [length, payload] = readVarint(buf, pos);
+        if (payload + length > buf.length) throw new ModelError('truncated ONNX protobuf');
+        yield { number, wire, bytes: buf.subarray(payload, payload + length), start, end: payload + length };
+        pos = payload + length;
         break;
       }
       default:
@@ -79,7 +92,7 @@ function* fields(buf: Uint8Array): Generator<Field> {
 
 const decoder = new TextDecoder();
 
-function text(field: Field): string {
+export function text(field: Field): string {
   return field.bytes ? decoder.decode(field.bytes) : '';
 }
 

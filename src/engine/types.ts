@@ -108,17 +108,18 @@ export interface TokenSpan {
 }
 
 /**
- * A dense block of attention probabilities.
- * data: [layers.length, heads.length, rows.length, keys]  (row-major)
+ * A dense block of attention probabilities, one array per layer so that a forward pass's per-layer
+ * outputs become a block without copying 50 MB (512 tokens, 6 × 8 heads) into one buffer.
+ * layerData[l]: [heads.length, rows.length, keys]  (row-major), for layers[l]
  * Each row is a query position's distribution over the `keys` key positions.
  */
 export interface AttentionBlock {
   readonly layers: readonly number[];
   readonly heads: readonly number[];
-  /** Query positions (token indices) present in `data`. */
+  /** Query positions (token indices) present in `layerData`. */
   readonly rows: readonly number[];
   readonly keys: number;
-  readonly data: Float32Array;
+  readonly layerData: readonly Float32Array[];
 }
 
 export type HeadLabel = 'previous-token' | 'local' | 'long-range' | 'sink' | 'broad';

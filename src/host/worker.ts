@@ -11,7 +11,7 @@ interface WorkerData {
 const port = parentPort;
 if (!port) throw new Error('worker.mjs must run in a worker_threads worker');
 const data = (workerData ?? {}) as WorkerData;
-const service = new EngineService(createInProcessHost({ wasmDir: data.wasmDir }), (message) => port.postMessage(message));
+const service = new EngineService(createInProcessHost({ wasmDir: data.wasmDir }), (message, transfer) => port.postMessage(message, transfer));
 port.on('message', (message: unknown) => {
   if (isClientMessage(message)) service.handle(message);
 });

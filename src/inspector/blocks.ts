@@ -1,32 +1,25 @@
 // Small pure helpers over AttentionBlock: slicing, and where a captured row's query sits.
+import { headMatrix } from '../engine/attention';
 import type { AttentionBlock } from '../engine/types';
 
 /**
- * Copies the given layer and head positions (indices into block.layers / block.heads, not model
- * numbers) out of a block, all rows. The copy owns its buffer.
- * in: [layers, heads, rows, keys] → out: [layerIdx.length, headIdx.length, rows, keys]
+ * The given layer and head positions (indices into block.layers / block.heads, not model numbers)
+ * of a block, all rows, in a copy that owns its buffers (it may be posted or transferred).
+ * in: layerData each [heads, rows, keys] → out: layerData each [headIdx.length, rows, keys]
  */
 export function sliceBlock(block: AttentionBlock, layerIdx: readonly number[], headIdx: readonly number[]): AttentionBlock {
   const cells = block.rows.length * block.keys;
-  const heads = block.heads.length;
-  const data = new Float32Array(layerIdx.length * headIdx.length * cells);
-  let offset = 0;
-  for (const li of layerIdx) {
-    for (const hi of headIdx) {
-      if (li < 0 || li >= block.layers.length || hi < 0 || hi >= heads) {
-        throw new RangeError(`layer position ${li} / head position ${hi} is outside the block`);
-      }
-      const from = (li * heads + hi) * cells;
-      data.set(block.data.subarray(from, from + cells), offset);
-      offset += cells;
-    }
-  }
+  const layerData = layerIdx.map((li) => {
+    const data = new Float32Array(headIdx.length * cells); // [headIdx.length, rows, keys]
+    headIdx.forEach((hi, i) => data.set(headMatrix(block, li, hi), i * cells));
+    return data;
+  });
   return {
     layers: layerIdx.map((i) => block.layers[i]!),
     heads: headIdx.map((i) => block.heads[i]!),
     rows: block.rows,
     keys: block.keys,
-    data,
+    layerData,
   };
 }
 
@@ -37,13 +30,14 @@ export function sliceBlock(block: AttentionBlock, layerIdx: readonly number[], h
  * out: one key position per row of the block
  */
 export function queryPositionsFromMask(block: AttentionBlock): number[] {
-  const { rows, keys, data } = block;
+  const { rows, keys } = block;
   const heads = block.heads.length;
+  // first layer is enough: the mask is the same in every layer and head
+  const data = block.layerData[0] ?? new Float32Array(0); // [heads, rows, keys]
   const positions: number[] = [];
   for (let r = 0; r < rows.length; r++) {
     let last = 0;
-    // first layer is enough: the mask is the same in every layer and head
-    for (let h = 0; h < Math.max(1, heads); h++) {
+    for (let h = 0; h < heads; h++) {
       const base = (h * rows.length + r) * keys;
       for (let k = keys - 1; k > last; k--) {
         if (data[base + k]! > 0) {

@@ -2,7 +2,7 @@
 // the document the webview paints first, and answers its on-demand block requests. No vscode
 // import, so the bench and the tests drive it with a real or fake Engine directly.
 import { reduceHeads, rolloutSteps } from '../engine/aggregate';
-import { computeHeadStats } from '../engine/headStats';
+import { computeHeadStats, headStatsSteps } from '../engine/headStats';
 import type {
   AttentionBlock,
   AttentionResult,
@@ -21,7 +21,7 @@ import type {
   SectionSummary,
   TokenLabel,
 } from '../protocol/inspector';
-import { blockToNested } from '../engine/attention';
+import { blockToNested, headMatrix } from '../engine/attention';
 import { queryPositionsFromMask, round6, sliceBlock } from './blocks';
 import { quantizeRows, thumbnails } from './quantize';
 
@@ -49,9 +49,12 @@ interface SectionInput {
   readonly title: string;
   readonly queryTokens: readonly TokenLabel[];
   readonly keyTokens: readonly TokenLabel[];
-  /** All layers × heads × rows of the section: [layers, heads, rows, keys] */
+  /** All layers × heads × rows of the section: layerData each [heads, rows, keys] */
   readonly block: AttentionBlock;
-  readonly stats: readonly HeadStats[];
+  /** Given when the caller has them; otherwise computed after the document went out. */
+  readonly stats?: readonly HeadStats[];
+  /** Row q of the block cannot see keys after q (decoder self-attention). */
+  readonly causal: boolean;
   readonly totalLayers: number;
   readonly totalHeads: number;
   readonly rollout: boolean;
@@ -59,9 +62,12 @@ interface SectionInput {
   readonly refetch?: Refetch;
 }
 
+/** Resolves on a later macrotask, after whatever the caller posts synchronously. */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
+
 export class InspectorSection {
-  readonly summary: SectionSummary;
   readonly link: EditorLink | undefined;
+  private base: SectionSummary;
   private full: AttentionBlock | undefined;
   private readonly refetch: Refetch | undefined;
   private readonly rows: number;
@@ -70,7 +76,11 @@ export class InspectorSection {
   private readonly means = new Map<number, Float32Array>();
   private readonly maxes = new Map<number, Float32Array>();
   private rolloutPromise: Promise<Float32Array> | undefined;
-  private readonly compaction: Promise<void>;
+  /** How the statistics are computed, when they were not given. */
+  private readonly causal: boolean;
+  private statsPromise: Promise<readonly HeadStats[]> | undefined;
+  private readonly overBudget: boolean;
+  private compaction: Promise<void> = Promise.resolve();
 
   constructor(input: SectionInput, cacheBytes = FULL_BLOCK_CACHE_BYTES) {
     const { block } = input;
@@ -78,8 +88,9 @@ export class InspectorSection {
     this.keys = block.keys;
     this.link = input.link;
     this.refetch = input.refetch;
-    const count = block.layers.length * block.heads.length;
-    this.summary = {
+    const heads: Float32Array[] = [];
+    block.layers.forEach((_, li) => block.heads.forEach((_, hi) => heads.push(headMatrix(block, li, hi))));
+    this.base = {
       id: input.id,
       kind: input.kind,
       title: input.title,
@@ -89,37 +100,72 @@ export class InspectorSection {
       heads: [...block.heads],
       totalLayers: input.totalLayers,
       totalHeads: input.totalHeads,
-      stats: input.stats,
-      thumbnails: thumbnails(block.data, count, this.rows, this.keys),
+      stats: input.stats ?? [],
+      statsPending: input.stats === undefined,
+      thumbnails: thumbnails(heads, this.rows, this.keys, { causal: input.causal && isAllRows(block) }),
       rollout: input.rollout,
       editorLinked: input.link !== undefined,
     };
     this.full = block;
-    this.compaction =
-      input.refetch !== undefined && block.data.byteLength > cacheBytes ? this.compact(block) : Promise.resolve();
+    this.causal = input.causal;
+    this.overBudget = input.refetch !== undefined && block.layerData.reduce((n, d) => n + d.byteLength, 0) > cacheBytes;
+    if (input.stats !== undefined) this.statsPromise = this.settle(Promise.resolve(input.stats));
+  }
+
+  /**
+   * The section's head statistics. When the caller did not give them, the first call starts
+   * computing them on the next task (about 100 ms for 48 heads of 512 tokens, in slices that keep
+   * the host responsive): the panel calls it right after posting the document, so the first paint
+   * shows the heatmaps without waiting, and the statistics follow.
+   */
+  stats(): Promise<readonly HeadStats[]> {
+    if (!this.statsPromise) {
+      // the block is whole until the statistics are done: compaction waits for them
+      const block = this.full!;
+      this.statsPromise = this.settle(
+        nextTask()
+          .then(() => drain(headStatsSteps(block, { causal: this.causal })))
+          .then((stats) => {
+            this.base = { ...this.base, stats, statsPending: false };
+            return stats;
+          }),
+      );
+    }
+    return this.statsPromise;
+  }
+
+  /** A large block is compacted once the statistics, which read all of it, are done. */
+  private settle(stats: Promise<readonly HeadStats[]>): Promise<readonly HeadStats[]> {
+    const full = this.full!;
+    this.compaction = stats.then(() => (this.overBudget ? this.compact(full) : undefined));
+    return stats;
+  }
+
+  /** What the webview gets: statistics are empty, with statsPending, until computed. */
+  get summary(): SectionSummary {
+    return this.base;
   }
 
   /**
    * Over the cache budget, the whole tensor is dropped once the per-layer mean and max over heads
-   * (what the aggregates need) are kept. Runs after the document went out, one layer per task, so
-   * neither the first paint nor the host's event loop waits for it.
+   * (what the aggregates need) are kept. Runs after the statistics, one layer per task, so neither
+   * the first paint nor the host's event loop waits for it.
    */
   private async compact(block: AttentionBlock): Promise<void> {
-    const heads = block.heads.length;
-    const cells = this.rows * this.keys;
     for (let li = 0; li < block.layers.length; li++) {
-      await new Promise<void>((resolve) => setTimeout(resolve, 0));
-      // one layer's heads: [1, heads, rows, keys], a view (no copy)
-      const layer: AttentionBlock = { ...block, layers: [block.layers[li]!], data: block.data.subarray(li * heads * cells, (li + 1) * heads * cells) };
+      await nextTask();
+      // one layer's heads: [1, heads, rows, keys], the same memory
+      const layer: AttentionBlock = { ...block, layers: [block.layers[li]!], layerData: [block.layerData[li]!] };
       this.means.set(li, reduceHeads(layer, 'mean'));
       this.maxes.set(li, reduceHeads(layer, 'max'));
     }
     this.full = undefined;
   }
 
-  /** Resolves when the section holds what it keeps for good (tests, bench). */
-  settled(): Promise<void> {
-    return this.compaction;
+  /** Resolves when the section holds what it keeps for good, statistics included (tests, bench). */
+  async settled(): Promise<void> {
+    await this.stats();
+    await this.compaction;
   }
 
   /** Whether the whole tensor is held (for tests and the bench). */
@@ -145,11 +191,11 @@ export class InspectorSection {
     switch (scope.kind) {
       case 'layer': {
         const block = await this.fetch([scope.layer], this.summary.heads);
-        return quantizeRows(block.data, this.summary.heads.length, this.rows, this.keys);
+        return quantizeRows(block.layerData[0]!, this.summary.heads.length, this.rows, this.keys);
       }
       case 'head': {
         const block = await this.fetch([scope.layer], [scope.head]);
-        return quantizeRows(block.data, 1, this.rows, this.keys);
+        return quantizeRows(block.layerData[0]!, 1, this.rows, this.keys);
       }
       case 'aggregate':
         return quantizeRows(await this.aggregate(scope.reduction, scope.layer), 1, this.rows, this.keys);
@@ -241,24 +287,32 @@ export interface ExportedAttention {
 }
 
 export class InspectorSession {
-  readonly document: InspectorDocument;
   private readonly sections: ReadonlyMap<string, InspectorSection>;
 
-  constructor(meta: SessionMeta, sections: readonly InspectorSection[], forwardMs: number) {
+  constructor(
+    private readonly meta: SessionMeta,
+    sections: readonly InspectorSection[],
+    private readonly forwardMs: number,
+  ) {
     this.sections = new Map(sections.map((s) => [s.summary.id, s]));
-    this.document = {
+  }
+
+  /** The document as it stands: sections carry their statistics once computed. */
+  get document(): InspectorDocument {
+    const meta = this.meta;
+    return {
       docId: meta.docId,
       title: meta.title,
       modelName: meta.modelName,
       ...(meta.notice !== undefined ? { notice: meta.notice } : {}),
-      sections: sections.map((s) => s.summary),
+      sections: this.allSections().map((s) => s.summary),
       ...(meta.source !== undefined ? { source: meta.source } : {}),
-      forwardMs,
+      forwardMs: this.forwardMs,
     };
   }
 
   get docId(): number {
-    return this.document.docId;
+    return this.meta.docId;
   }
 
   section(id: string): InspectorSection {
@@ -273,16 +327,17 @@ export class InspectorSession {
 
   async exportJson(sectionId: string, scope?: BlockScope): Promise<ExportedAttention> {
     const section = this.section(sectionId);
+    const stats = await section.stats();
     const s = section.summary;
     const base = {
       format: 'tealeaf-attention' as const,
       version: 1 as const,
-      model: this.document.modelName,
-      title: this.document.title,
+      model: this.meta.modelName,
+      title: this.meta.title,
       section: { id: s.id, kind: s.kind, title: s.title },
       queryTokens: s.queryTokens,
       keyTokens: s.keyTokens,
-      stats: s.stats,
+      stats,
     };
     if (scope?.kind === 'aggregate') {
       const m = await section.aggregate(scope.reduction, scope.layer); // [rows, keys]
@@ -324,7 +379,8 @@ export function cutNotice(result: Pick<AttentionResult, 'tokens' | 'truncatedTok
 export async function inspectText(engine: Engine, options: InspectTextOptions, meta: SessionMeta): Promise<InspectorSession> {
   const request = { text: options.text, ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}) };
   const callOptions = options.signal ? { signal: options.signal } : {};
-  const result = await engine.attention({ ...request, withStats: true }, callOptions);
+  // Statistics are computed here after the document went out, not in the engine before it.
+  const result = await engine.attention({ ...request, withStats: false }, callOptions);
   const refetch: Refetch = async (layers, heads) => {
     const again = await engine.attention({ ...request, layers, heads, withStats: false });
     if (again.tokens.length !== result.tokens.length) throw new Error('the text tokenized differently on the second pass');
@@ -344,7 +400,6 @@ export function sectionFromResult(
   const kind: SectionKind = result.kind === 'self' ? 'self' : result.kind;
   const tokens = result.tokens.map((t) => toLabel(t));
   const lastEnd = tokens.length > 0 ? tokens[tokens.length - 1]!.end : 0;
-  const stats = result.stats.length > 0 ? result.stats : computeHeadStats(result.attention, { causal: kind !== 'encoder' });
   return new InspectorSection(
     {
       id: kind,
@@ -353,7 +408,8 @@ export function sectionFromResult(
       queryTokens: tokens,
       keyTokens: tokens,
       block: result.attention,
-      stats,
+      ...(result.stats.length > 0 ? { stats: result.stats } : {}),
+      causal: kind !== 'encoder',
       totalLayers: result.totalLayers,
       totalHeads: result.totalHeads,
       rollout: (kind === 'self' || kind === 'encoder' || kind === 'decoder') && isAllRows(result.attention),
@@ -390,6 +446,7 @@ export function inspectGeneration(ga: GenerationAttention, meta: SessionMeta, li
     keyTokens,
     block,
     stats,
+    causal: true,
     totalLayers: ga.totalLayers,
     totalHeads: ga.totalHeads,
     rollout: false,
@@ -414,7 +471,7 @@ export function inspectTranslation(ta: TranslationAttention, meta: SessionMeta, 
       queryTokens: ta.targetTokens.map((t) => toLabel(t)),
       keyTokens: ta.sourceTokens.map((t) => toLabel(t)),
       block: cross,
-      stats: computeHeadStats(cross, { causal: false }),
+      causal: false,
       totalLayers: ta.totalLayers,
       totalHeads: ta.totalHeads,
       rollout: false,
@@ -429,7 +486,7 @@ export function inspectTranslation(ta: TranslationAttention, meta: SessionMeta, 
         queryTokens: ta.targetTokens.map((t) => toLabel(t)),
         keyTokens: ta.decoderInputTokens.map((t) => toLabel(t)),
         block: ta.decoderSelf,
-        stats: computeHeadStats(ta.decoderSelf),
+        causal: true,
         totalLayers: ta.totalLayers,
         totalHeads: ta.totalHeads,
         rollout: false,

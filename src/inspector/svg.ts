@@ -2,6 +2,7 @@
 // a standalone SVG string, for `tealeaf attention --svg FILE` and for documents. Pure: no vscode,
 // no DOM, no fs.
 import type { AttentionResult, HeadLabel, HeadStats } from '../engine/types';
+import { headMatrix } from '../engine/attention';
 import { meanPool } from './quantize';
 
 /** Cells per side of each head's heatmap in the SVG (mean-pooled; fewer rects than the webview). */
@@ -38,7 +39,7 @@ export interface SvgOptions {
  * (so the pattern of late, spread-out rows stays visible), drawn as merged rects.
  */
 export function renderModelViewSvg(result: AttentionResult, options: SvgOptions = {}): string {
-  const { layers, heads, rows, keys, data } = result.attention;
+  const { layers, heads, rows, keys } = result.attention;
   const cols = heads.length;
   const width = LEFT + cols * (CELL + GAP) + GAP;
   const height = TOP + layers.length * (CELL + BADGE + GAP) + GAP + 24;
@@ -58,7 +59,6 @@ export function renderModelViewSvg(result: AttentionResult, options: SvgOptions 
     const x = LEFT + hi * (CELL + GAP) + CELL / 2;
     out.push(`<text x="${x}" y="${TOP - 8}" text-anchor="middle" fill="${TEXT}">H${h}</text>`);
   });
-  const cells = rows.length * keys;
   layers.forEach((l, li) => {
     const y0 = TOP + li * (CELL + BADGE + GAP);
     out.push(`<text x="${LEFT - 8}" y="${y0 + CELL / 2 + 4}" text-anchor="end" fill="${TEXT}">L${l}</text>`);
@@ -67,8 +67,7 @@ export function renderModelViewSvg(result: AttentionResult, options: SvgOptions 
       const stats = statsByHead.get(`${l}:${h}`);
       out.push(`<g transform="translate(${x0},${y0})">`);
       out.push(`<title>${escapeXml(headTooltip(l, h, stats))}</title>`);
-      // head: [rows, keys] at this offset of data [layers, heads, rows, keys]
-      const pooled = meanPool(data, (li * cols + hi) * cells, rows.length, keys, SVG_THUMBNAIL_SIZE);
+      const pooled = meanPool(headMatrix(result.attention, li, hi), 0, rows.length, keys, SVG_THUMBNAIL_SIZE); // [rows, keys] pooled
       out.push(heatmapRects(pooled.data, pooled.rows, pooled.keys));
       out.push(`<rect width="${CELL}" height="${CELL}" fill="none" stroke="${FRAME}"/>`);
       if (stats) {

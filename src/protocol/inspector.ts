@@ -43,8 +43,10 @@ export interface SectionSummary {
   readonly heads: readonly number[];
   readonly totalLayers: number;
   readonly totalHeads: number;
-  /** One entry per (layer, head), in [layers, heads] order. */
+  /** One entry per (layer, head), in [layers, heads] order; empty while statsPending. */
   readonly stats: readonly HeadStats[];
+  /** The statistics follow in a StatsMessage (computed after the first paint). */
+  readonly statsPending: boolean;
   /**
    * Per-head thumbnails, mean-pooled to at most THUMBNAIL_SIZE² cells and quantized per row.
    * [layers × heads, thumbRows, thumbKeys]
@@ -138,7 +140,16 @@ export interface SelectTokenMessage {
   readonly index: number;
 }
 
-export type HostToWebview = DocumentMessage | BlockMessage | BlockErrorMessage | StatusMessage | SelectTokenMessage;
+/** A section's head statistics, which follow its document (DocumentMessage has statsPending). */
+export interface StatsMessage {
+  readonly type: 'stats';
+  readonly docId: number;
+  readonly sectionId: string;
+  /** One entry per (layer, head), in [layers, heads] order. */
+  readonly stats: readonly HeadStats[];
+}
+
+export type HostToWebview = DocumentMessage | BlockMessage | BlockErrorMessage | StatusMessage | SelectTokenMessage | StatsMessage;
 
 // ---------------------------------------------------------------- webview → host
 
@@ -282,6 +293,7 @@ export function isSectionSummary(value: unknown): value is SectionSummary {
     isNonNegInt(value.totalHeads) &&
     Array.isArray(stats) &&
     stats.every(isHeadStats) &&
+    typeof value.statsPending === 'boolean' &&
     isQuantizedMatrices(thumbnails) &&
     thumbnails.count === layers.length * heads.length &&
     typeof value.rollout === 'boolean' &&
@@ -338,6 +350,8 @@ export function isHostToWebview(value: unknown): value is HostToWebview {
       return (value.state === 'loading' || value.state === 'error' || value.state === 'empty') && isString(value.message);
     case 'selectToken':
       return isNonNegInt(value.docId) && isString(value.sectionId) && isNonNegInt(value.index);
+    case 'stats':
+      return isNonNegInt(value.docId) && isString(value.sectionId) && Array.isArray(value.stats) && value.stats.every(isHeadStats);
     default:
       return false;
   }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reduceHeads, rollout, withResidual, isLowerTriangular } from '../../src/engine/aggregate';
+import { flatBlock } from '../blocks';
 
 const closeAll = (actual: Float32Array, expected: number[], tol = 1e-6): void => {
   assert.equal(actual.length, expected.length);
@@ -9,7 +10,7 @@ const closeAll = (actual: Float32Array, expected: number[], tol = 1e-6): void =>
 
 test('mean and max over heads, per layer', () => {
   // data: [2 layers, 2 heads, 1 row, 2 keys]
-  const block = { layers: [0, 1], heads: [0, 1], rows: [1], keys: 2, data: Float32Array.from([0.2, 0.8, 0.6, 0.4, 1, 0, 0, 1]) };
+  const block = flatBlock({ layers: [0, 1], heads: [0, 1], rows: [1], keys: 2, data: Float32Array.from([0.2, 0.8, 0.6, 0.4, 1, 0, 0, 1]) });
   closeAll(reduceHeads(block, 'mean'), [0.4, 0.6, 0.5, 0.5]);
   closeAll(reduceHeads(block, 'max'), [0.6, 0.8, 1, 1]);
 });

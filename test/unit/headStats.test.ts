@@ -8,13 +8,14 @@ import {
   SINK_THRESHOLD,
 } from '../../src/engine/headStats';
 import type { AttentionBlock } from '../../src/engine/types';
+import { flatBlock } from '../blocks';
 
 const close = (actual: number, expected: number, tol = 1e-6): void =>
   assert.ok(Math.abs(actual - expected) <= tol, `${actual} ≉ ${expected}`);
 
 /** One-layer, one-head block from rows of probabilities. data: [1, 1, rows, keys] */
 function block(matrix: number[][], rows = matrix.map((_, i) => i)): AttentionBlock {
-  return { layers: [0], heads: [0], rows, keys: matrix[0]!.length, data: Float32Array.from(matrix.flat()) };
+  return flatBlock({ layers: [0], heads: [0], rows, keys: matrix[0]!.length, data: Float32Array.from(matrix.flat()) });
 }
 
 test('previous-token head: hand-computed measures', () => {
@@ -107,7 +108,7 @@ test('rows subset: only the listed query positions count', () => {
 test('layer and head indices come from the block, in [layers, heads] order', () => {
   // data: [2 layers, 2 heads, 2 rows, 2 keys]
   const head = [1, 0, 1, 0];
-  const stats = computeHeadStats({ layers: [3, 5], heads: [1, 7], rows: [0, 1], keys: 2, data: Float32Array.from([...head, ...head, ...head, ...head]) });
+  const stats = computeHeadStats(flatBlock({ layers: [3, 5], heads: [1, 7], rows: [0, 1], keys: 2, data: Float32Array.from([...head, ...head, ...head, ...head]) }));
   assert.deepEqual(
     stats.map((s) => [s.layer, s.head]),
     [
@@ -120,7 +121,7 @@ test('layer and head indices come from the block, in [layers, heads] order', () 
 });
 
 test('a block with the wrong number of values is rejected', () => {
-  assert.throws(() => computeHeadStats({ layers: [0], heads: [0], rows: [0, 1], keys: 2, data: new Float32Array(3) }), RangeError);
+  assert.throws(() => computeHeadStats(flatBlock({ layers: [0], heads: [0], rows: [0, 1], keys: 2, data: new Float32Array(3) })), RangeError);
 });
 
 test('label thresholds are inclusive and ordered', () => {

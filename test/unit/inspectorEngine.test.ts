@@ -27,12 +27,19 @@ describe('inspector on tiny-llama', () => {
   it('posts a valid document with every layer × head and answers blocks identically from cache and engine', async () => {
     const cached = await inspectText(engine, { text: TEXT }, meta);
     const refetched = await inspectText(engine, { text: TEXT, cacheBytes: 0 }, meta);
+    // the first document goes out before the statistics, which follow
+    const first = cached.document.sections[0]!;
+    assert.equal(first.statsPending, true);
+    assert.equal(first.stats.length, 0);
+    await cached.section('self').stats();
     const doc = cached.document;
     assert.ok(isInspectorDocument(doc));
     const s = doc.sections[0]!;
     assert.equal(s.layers.length, engine.info.layers);
     assert.equal(s.heads.length, engine.info.heads);
+    assert.equal(s.statsPending, false);
     assert.equal(s.stats.length, engine.info.layers * engine.info.heads);
+    assert.deepEqual(s.stats, (await engine.attention({ text: TEXT, withStats: true })).stats, 'the same statistics as the engine computes');
     assert.equal(s.thumbnails.count, engine.info.layers * engine.info.heads);
     // labels carry exact spans: the non-special tokens' slices rebuild the text
     assert.equal(s.queryTokens.filter((t) => t.end > t.start).map((t) => TEXT.slice(t.start, t.end)).join(''), TEXT);

@@ -6,6 +6,7 @@ import { computeHeadStats } from '../../src/engine/headStats';
 import { rollout, reduceHeads, rolloutSteps } from '../../src/engine/aggregate';
 import { isHostToWebview } from '../../src/protocol/inspector';
 import type { AttentionRequest, AttentionResult, Engine, GenerationAttention, TokenSpan, TranslationAttention } from '../../src/engine/types';
+import { flatBlock } from '../blocks';
 
 const L = 2;
 const H = 3;
@@ -47,7 +48,7 @@ function fakeEngine(calls: AttentionRequest[]): Engine {
       const heads = request.heads ?? [...Array(H).keys()];
       const data = new Float32Array(layers.length * heads.length * t * t);
       layers.forEach((l, li) => heads.forEach((h, hi) => data.set(full.subarray((l * H + h) * t * t, (l * H + h + 1) * t * t), (li * heads.length + hi) * t * t)));
-      const block = { layers, heads, rows: [...Array(t).keys()], keys: t, data };
+      const block = flatBlock({ layers, heads, rows: [...Array(t).keys()], keys: t, data });
       return {
         kind: 'self',
         tokens: tokens(text).map((s) => ({ ...s, start: s.start + dropped, end: s.end + dropped })),
@@ -56,7 +57,7 @@ function fakeEngine(calls: AttentionRequest[]): Engine {
         totalLayers: L,
         totalHeads: H,
         attention: block,
-        stats: request.withStats === false ? [] : computeHeadStats({ ...block, layers: [...Array(L).keys()], heads: [...Array(H).keys()], data: full }),
+        stats: request.withStats === false ? [] : computeHeadStats(flatBlock({ ...block, layers: [...Array(L).keys()], heads: [...Array(H).keys()], data: full })),
         forwardMs: 1,
       };
     },
@@ -74,13 +75,20 @@ test('inspectText posts a document with thumbnails and stats, and answers scopes
   const calls: AttentionRequest[] = [];
   const session = await inspectText(fakeEngine(calls), { text: 'abcdefgh', link: { uri: 'file:///x', base: 10 } }, meta);
   assert.equal(calls.length, 1);
+  assert.equal(calls[0]!.withStats, false, 'statistics are computed after the document, not before');
+  assert.ok(isHostToWebview({ type: 'document', doc: session.document }));
+  assert.equal(session.document.sections[0]!.statsPending, true);
+  const stats = await session.section('self').stats();
+  assert.equal(stats.length, L * H);
+  assert.ok(isHostToWebview({ type: 'stats', docId: session.docId, sectionId: 'self', stats }));
   const doc = session.document;
   assert.ok(isHostToWebview({ type: 'document', doc }));
   const s = doc.sections[0]!;
   assert.equal(s.queryTokens.length, 8);
   assert.equal(s.thumbnails.count, L * H);
   assert.equal(s.thumbnails.rows, 8);
-  assert.equal(s.stats.length, L * H);
+  assert.equal(s.statsPending, false);
+  assert.deepEqual(s.stats, stats);
   assert.ok(s.rollout && s.editorLinked);
   assert.equal(doc.notice, undefined);
   const section = session.section('self');
@@ -105,7 +113,7 @@ test('above the cache budget, layers are fetched again and aggregates come from 
   const mean = await section.aggregate('mean', 1);
   assert.equal(calls.length, 1, 'means were kept from the first pass');
   const t = 10;
-  const expected = reduceHeads({ layers: [0, 1], heads: [0, 1, 2], rows: [...Array(t).keys()], keys: t, data: fullAttention(t) }, 'mean');
+  const expected = reduceHeads(flatBlock({ layers: [0, 1], heads: [0, 1, 2], rows: [...Array(t).keys()], keys: t, data: fullAttention(t) }), 'mean');
   mean.forEach((v, i) => assert.ok(Math.abs(v - expected[t * t + i]!) < 1e-6));
   await section.quantized({ kind: 'head', layer: 0, head: 1 });
   assert.equal(calls.length, 2);
@@ -148,7 +156,7 @@ test('generation attention: queries are generated tokens, keys context + generat
     generatedTokens: tokens('cd'),
     contextText: 'ab',
     generatedText: 'cd',
-    attention: { layers: [0], heads: [0], rows: [0, 1], keys, data },
+    attention: flatBlock({ layers: [0], heads: [0], rows: [0, 1], keys, data }),
     totalLayers: 1,
     totalHeads: 1,
   };
@@ -163,29 +171,30 @@ test('generation attention: queries are generated tokens, keys context + generat
   assert.ok(Math.abs(s.stats[0]!.previousToken - (0.5 + 0.25) / 2) < 1e-6);
 });
 
-test('translation attention: an encoder tab and a cross-attention tab', () => {
+test('translation attention: an encoder tab and a cross-attention tab', async () => {
   const ta: TranslationAttention = {
     id: 3,
     sourceTokens: tokens('abc'),
     targetTokens: tokens('xy'),
     sourceText: 'abc',
     targetText: 'xy',
-    cross: { layers: [0], heads: [0, 1], rows: [0, 1], keys: 3, data: Float32Array.from([1, 0, 0, 0, 1, 0, 0.5, 0.5, 0, 0, 0, 1]) },
+    cross: flatBlock({ layers: [0], heads: [0, 1], rows: [0, 1], keys: 3, data: Float32Array.from([1, 0, 0, 0, 1, 0, 0.5, 0.5, 0, 0, 0, 1]) }),
     totalLayers: 1,
     totalHeads: 2,
   };
   const only = inspectTranslation(ta, meta);
   assert.deepEqual(only.document.sections.map((s) => s.id), ['cross']);
-  const enc = { layers: [0], heads: [0], rows: [0, 1, 2], keys: 3, data: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]) };
+  const enc = flatBlock({ layers: [0], heads: [0], rows: [0, 1, 2], keys: 3, data: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]) });
   const both = inspectTranslation(ta, meta, { kind: 'encoder', tokens: tokens('abc'), truncatedTokens: 0, textOffset: 0, totalLayers: 1, totalHeads: 1, attention: enc, stats: [], forwardMs: 2 });
   assert.deepEqual(both.document.sections.map((s) => [s.id, s.queryTokens.length, s.keyTokens.length]), [['encoder', 3, 3], ['cross', 2, 3]]);
+  await Promise.all(both.allSections().map((s) => s.stats()));
   assert.equal(both.document.sections[0]!.stats[0]!.label, 'local');
 });
 
 test('drain yields to the event loop and returns the generator result', async () => {
   const t = 30;
   const data = fullAttention(t);
-  const mean = reduceHeads({ layers: [0, 1], heads: [0, 1, 2], rows: [...Array(t).keys()], keys: t, data }, 'mean');
+  const mean = reduceHeads(flatBlock({ layers: [0, 1], heads: [0, 1, 2], rows: [...Array(t).keys()], keys: t, data }), 'mean');
   let ticks = 0;
   const timer = setInterval(() => ticks++, 0);
   const out = await drain(rolloutSteps(mean, 2, t), 0);

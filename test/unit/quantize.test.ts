@@ -61,7 +61,7 @@ test('thumbnails pool every head to at most 32 × 32 and quantize per row', () =
   // two heads of a 64-token identity: pooled blocks on the diagonal are 2/4 = 0.5, the rest 0
   const src = new Float32Array(2 * t * t);
   for (let m = 0; m < 2; m++) for (let i = 0; i < t; i++) src[m * t * t + i * t + i] = 1;
-  const th = thumbnails(src, 2, t, t);
+  const th = thumbnails([src.subarray(0, t * t), src.subarray(t * t)], t, t);
   assert.equal(th.count, 2);
   assert.equal(th.rows, 32);
   assert.equal(th.keys, 32);
@@ -69,4 +69,18 @@ test('thumbnails pool every head to at most 32 × 32 and quantize per row', () =
   assert.equal(th.data[0], 255);
   assert.equal(th.data[1], 0);
   assert.equal(th.data[32 * 32 + 33], 255); // second head, row 1, key 1
+});
+
+test('meanPool with causal skips only cells that are zero: the same means on causal data', () => {
+  // 37 tokens (bins of uneven size), row q uniform over keys 0..q
+  const t = 37;
+  const src = new Float32Array(t * t);
+  for (let q = 0; q < t; q++) for (let k = 0; k <= q; k++) src[q * t + k] = 1 / (q + 1);
+  const dense = meanPool(src, 0, t, t, 8);
+  const causal = meanPool(src, 0, t, t, 8, true);
+  assert.deepEqual(Array.from(causal.data), Array.from(dense.data));
+  // and it does skip: a value above the diagonal is not read
+  src[0 * t + 5] = 1;
+  assert.deepEqual(Array.from(meanPool(src, 0, t, t, 8, true).data), Array.from(dense.data));
+  assert.notDeepEqual(Array.from(meanPool(src, 0, t, t, 8).data), Array.from(dense.data));
 });

@@ -17,6 +17,7 @@ import { greedySearch, type StepModel } from '../../src/engine/seq2seq/search';
 import { parseSeq2SeqSettings, type Seq2SeqSettings } from '../../src/engine/seq2seq/settings';
 import { NodeModelFiles } from '../../src/host/nodeModelFiles';
 import { GOLDENS, maxAbsDiff, modelDir } from './engine/helpers';
+import { flatData } from '../blocks';
 
 ort.env.wasm.numThreads = 1;
 ort.env.logLevel = 'error';
@@ -180,7 +181,7 @@ describe('seq2seq goldens', () => {
         for (let layer = 0; layer < layers; layer++) {
           for (let head = 0; head < heads; head++) {
             const from0 = ((layer * heads + head) * rows) * source;
-            const got = attention.cross.data.subarray(from0, from0 + rows * source);
+            const got = flatData(attention.cross).subarray(from0, from0 + rows * source);
             const expected = (golden.cross_attentions[layer]?.[head] ?? []).slice(0, rows).flat();
             assert.ok(maxAbsDiff(got, expected) < TOLERANCE, `layer ${layer} head ${head}`);
           }

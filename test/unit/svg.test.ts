@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { escapeXml, heatmapRects, renderModelViewSvg, SVG_LEVELS } from '../../src/inspector/svg';
 import { computeHeadStats } from '../../src/engine/headStats';
 import type { AttentionResult } from '../../src/engine/types';
+import { flatBlock } from '../blocks';
 
 function fixture(layers: number, heads: number, t: number): AttentionResult {
   const data = new Float32Array(layers * heads * t * t); // [layers, heads, t, t]
@@ -13,13 +14,13 @@ function fixture(layers: number, heads: number, t: number): AttentionResult {
         if (h % 2 === 0) data[base + Math.max(0, q - 1)] = 1; // previous token
         else for (let k = 0; k <= q; k++) data[base + k] = 1 / (q + 1); // uniform
       }
-  const attention = {
+  const attention = flatBlock({
     layers: Array.from({ length: layers }, (_, i) => i),
     heads: Array.from({ length: heads }, (_, i) => i),
     rows: Array.from({ length: t }, (_, i) => i),
     keys: t,
     data,
-  };
+  });
   return {
     kind: 'self',
     tokens: Array.from({ length: t }, (_, i) => ({ id: i, text: `t${i}`, start: i * 2, end: i * 2 + 2 })),

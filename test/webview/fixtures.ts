@@ -3,6 +3,7 @@
 import { computeHeadStats } from '../../src/engine/headStats';
 import type { AttentionResult, TokenSpan, TranslationAttention } from '../../src/engine/types';
 import { InspectorSession, inspectTranslation, sectionFromResult } from '../../src/inspector/session';
+import { flatBlock } from '../blocks';
 
 /** Tokens of a small function: the labels the views must draw. */
 export const CODE_TOKENS = ['function', ' add', '(', 'a', ',', ' b', ')', ' {', '\n ', ' return', ' a', ' +', ' b', ';', '\n', '}'];
@@ -46,13 +47,13 @@ export function patternAttention(layers: number, heads: number, t: number): Floa
 
 export function attentionResult(tokens: readonly string[], layers: number, heads: number): AttentionResult {
   const t = tokens.length;
-  const attention = {
+  const attention = flatBlock({
     layers: Array.from({ length: layers }, (_, i) => i),
     heads: Array.from({ length: heads }, (_, i) => i),
     rows: Array.from({ length: t }, (_, i) => i),
     keys: t,
     data: patternAttention(layers, heads, t),
-  };
+  });
   return { kind: 'self', tokens: spans(tokens), truncatedTokens: 0, textOffset: 0, totalLayers: layers, totalHeads: heads, attention, stats: computeHeadStats(attention), forwardMs: 3 };
 }
 
@@ -90,7 +91,7 @@ export function translationSession(): InspectorSession {
     targetTokens: target,
     sourceText: SOURCE_TOKENS.join(''),
     targetText: TARGET_TOKENS.join(''),
-    cross: { layers: [0], heads: [0, 1], rows: [0, 1, 2], keys: 3, data: cross },
+    cross: flatBlock({ layers: [0], heads: [0, 1], rows: [0, 1, 2], keys: 3, data: cross }),
     totalLayers: 1,
     totalHeads: 2,
   };

@@ -71,6 +71,12 @@ const INIT_SCRIPT = `(() => {
   const tl = { posted: [], texts: [], violations: [], state: undefined };
   window.__tealeaf = tl;
   tl.deliver = (m) => window.postMessage(m, '*');
+  // Messages arrive as VS Code sends them to a webview: JSON, with typed arrays carried as bytes.
+  tl.deliverJson = (json) => window.postMessage(JSON.parse(json, (key, v) => {
+    if (!v || typeof v !== 'object' || typeof v.__typedArray !== 'string') return v;
+    const bytes = Uint8Array.from(atob(v.base64), (c) => c.charCodeAt(0));
+    return new globalThis[v.__typedArray](bytes.buffer);
+  }), '*');
   window.acquireVsCodeApi = () => ({
     postMessage(m) { tl.posted.push(m); window.__tealeafPost(m); },
     getState() { return tl.state; },
@@ -116,6 +122,16 @@ export interface Violation {
   readonly blocked: string;
 }
 
+/**
+ * JSON.stringify replacer: typed arrays travel as base64 bytes (VS Code likewise moves a webview
+ * message's array buffers beside its JSON rather than as arrays of numbers).
+ */
+function typedArraysAsBytes(_key: string, value: unknown): unknown {
+  if (!ArrayBuffer.isView(value) || value instanceof DataView) return value;
+  const bytes = Buffer.from(value.buffer, value.byteOffset, value.byteLength);
+  return { __typedArray: value.constructor.name, base64: bytes.toString('base64') };
+}
+
 /** What the harness's page globals look like, for typed page.evaluate callbacks. */
 interface PageGlobals {
   __tealeaf: {
@@ -123,6 +139,7 @@ interface PageGlobals {
     texts: string[];
     violations: Violation[];
     deliver(m: HostToWebview): void;
+    deliverJson(json: string): void;
     theme(kind: string, vars: Record<string, string>): void;
   };
 }
@@ -132,8 +149,13 @@ export interface InspectorPage {
   /** Messages the page posted to the "extension host", in order. */
   readonly posted: WebviewToHost[];
   deliver(message: HostToWebview): Promise<void>;
-  /** Posts a session's document and answers its block requests (like src/inspector/panel.ts). */
+  /**
+   * Posts a session's document and answers its block requests (like src/inspector/panel.ts); the
+   * head statistics follow once computed.
+   */
   show(session: InspectorSession): Promise<void>;
+  /** Resolves when the session's statistics were delivered to the page. */
+  statsDelivered(session: InspectorSession): Promise<void>;
   waitForMessage<T extends WebviewToHost['type']>(type: T, predicate?: (m: Extract<WebviewToHost, { type: T }>) => boolean, timeoutMs?: number): Promise<Extract<WebviewToHost, { type: T }>>;
   /** Texts drawn on canvases of a view since the last clear. */
   texts(view: string): Promise<string[]>;
@@ -148,7 +170,9 @@ export async function openInspector(browser: Browser, server: StaticServer, size
   const posted: WebviewToHost[] = [];
   const waiters: { test: (m: WebviewToHost) => boolean; resolve: (m: WebviewToHost) => void }[] = [];
   let session: InspectorSession | undefined;
-  const deliver = (message: HostToWebview): Promise<void> => page.evaluate((m) => (globalThis as unknown as PageGlobals).__tealeaf.deliver(m), message);
+  const statsSent = new WeakMap<InspectorSession, Promise<void>>();
+  const deliver = (message: HostToWebview): Promise<void> =>
+    page.evaluate((json) => (globalThis as unknown as PageGlobals).__tealeaf.deliverJson(json), JSON.stringify(message, typedArraysAsBytes));
   await page.exposeFunction('__tealeafPost', (m: unknown) => {
     if (!isWebviewToHost(m)) throw new Error(`the page posted an invalid message: ${JSON.stringify(m)}`);
     posted.push(m);
@@ -194,7 +218,16 @@ export async function openInspector(browser: Browser, server: StaticServer, size
     show: async (s) => {
       session = s;
       await deliver({ type: 'document', doc: s.document });
+      const sent = s.allSections()
+        .filter((section) => section.summary.statsPending)
+        .map(async (section) => {
+          const stats = await section.stats();
+          if (session === s) await deliver({ type: 'stats', docId: s.docId, sectionId: section.summary.id, stats });
+        });
+      statsSent.set(s, Promise.all(sent).then(() => undefined));
+      statsSent.get(s)!.catch(() => undefined); // page closed
     },
+    statsDelivered: (s) => statsSent.get(s) ?? Promise.resolve(),
     waitForMessage,
     texts: async (view) => (await page.evaluate(() => (globalThis as unknown as PageGlobals).__tealeaf.texts)).filter((t) => t.startsWith(`${view}\u0000`)).map((t) => t.slice(view.length + 1)),
     clearTexts: () => page.evaluate(() => void (globalThis as unknown as PageGlobals).__tealeaf.texts.splice(0)),

@@ -237,6 +237,33 @@ describe('inspector webview', () => {
     }
   });
 
+  test('statistics that follow the document fill in the badges and the table', async () => {
+    const p = await openInspector(browser, server);
+    try {
+      const session = codeSession();
+      const full = session.document;
+      const section = full.sections[0]!;
+      await p.deliver({ type: 'document', doc: { ...full, sections: [{ ...section, stats: [], statsPending: true }] } });
+      await p.waitForMessage('firstPaint', (m) => m.docId === full.docId);
+      await painted(p, 'model');
+      assert.ok(!(await p.texts('model')).some((t) => t.startsWith('prev ')), 'no badges before the statistics');
+      await openTab(p, 'Statistics');
+      await p.page.locator('.stats-table tr.pending').waitFor();
+      assert.equal(await p.page.locator('.stats-table').getAttribute('aria-busy'), 'true');
+      // statistics of another document are ignored
+      await p.deliver({ type: 'stats', docId: full.docId + 1000, sectionId: section.id, stats: section.stats });
+      await p.deliver({ type: 'stats', docId: full.docId, sectionId: section.id, stats: section.stats });
+      await waitForExpression(p, `document.querySelectorAll('.stats-table tbody tr:not(.pending)').length === 16`);
+      assert.equal(await p.page.locator('.stats-table tr.pending').count(), 0);
+      assert.equal(await p.page.locator('.stats-table').getAttribute('aria-busy'), 'false');
+      await p.clearTexts();
+      await openTab(p, 'Model');
+      await waitForExpression(p, `window.__tealeaf.texts.some((t) => t.startsWith('model\u0000prev '))`);
+    } finally {
+      await p.close();
+    }
+  });
+
   test('encoder-decoder: encoder and cross-attention tabs with their own tokens', async () => {
     const p = await openInspector(browser, server);
     try {

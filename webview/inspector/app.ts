@@ -7,6 +7,7 @@ import {
   type InspectorDocument,
   type PersistedState,
   type SectionSummary,
+  type StatsMessage,
   type ViewName,
 } from '../../src/protocol/inspector';
 import type { HostApi } from './api';
@@ -164,6 +165,9 @@ export class App {
       case 'status':
         this.showBanner(message.state, message.message);
         return;
+      case 'stats':
+        this.receiveStats(message);
+        return;
       case 'selectToken':
         if (!this.doc || message.docId !== this.doc.docId) return;
         if (message.sectionId !== this.section.id) return;
@@ -172,6 +176,18 @@ export class App {
       default:
         assertNever(message);
     }
+  }
+
+  /** Statistics follow the document: badges, hover text and the table fill in when they arrive. */
+  private receiveStats(message: StatsMessage): void {
+    const doc = this.doc;
+    if (!doc || message.docId !== doc.docId) return;
+    this.doc = {
+      ...doc,
+      sections: doc.sections.map((s) => (s.id === message.sectionId ? { ...s, stats: message.stats, statsPending: false } : s)),
+    };
+    // only the model view (badges, hover text) and the table show statistics
+    if (message.sectionId === this.section.id && (this.active === 'model' || this.active === 'stats')) this.views[this.active].redraw();
   }
 
   private showBanner(state: 'loading' | 'error' | 'empty', text: string): void {

@@ -175,7 +175,7 @@ abstract class FakeEngineBase implements Engine {
       generatedTokens: [],
       contextText: '',
       generatedText: '',
-      attention: { layers: [], heads: [], rows: [], keys: 0, data: new Float32Array(0) },
+      attention: { layers: [], heads: [], rows: [], keys: 0, layerData: [] },
       totalLayers: this.info.layers,
       totalHeads: this.info.heads,
     };

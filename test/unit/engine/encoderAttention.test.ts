@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import type { Engine, EngineHost } from '../../../src/engine/types';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
 import { GOLDENS, maxAbsDiff, modelDir } from './helpers';
+import { flatData } from '../../blocks';
 
 interface MarianGolden {
   readonly encoder_text: string;
@@ -31,7 +32,7 @@ describe('encoder self-attention (tiny-marian)', () => {
     assert.equal(result.kind, 'encoder');
     assert.deepEqual(result.tokens.map((t) => t.id), golden.source_ids);
     assert.equal(result.attention.keys, golden.source_ids.length);
-    const diff = maxAbsDiff(result.attention.data, golden.encoder_attentions.flat(3));
+    const diff = maxAbsDiff(flatData(result.attention), golden.encoder_attentions.flat(3));
     assert.ok(diff < 1e-4, `max diff ${diff}`);
     assert.equal(result.stats.length, engine.info.layers * engine.info.heads);
   });
@@ -47,8 +48,9 @@ describe('encoder self-attention (tiny-marian)', () => {
     assert.equal(block.keys, t);
     assert.equal(attention.decoderInputTokens.length, t);
     assert.equal(attention.decoderInputTokens[0]?.id, 2, 'the first key is the decoder start token (pad for Marian)');
-    for (let i = 0; i < block.data.length; i += t) {
-      const row = block.data.subarray(i, i + t);
+    const values = flatData(block);
+    for (let i = 0; i < values.length; i += t) {
+      const row = values.subarray(i, i + t);
       const q = (i / t) % t;
       assert.ok(Math.abs(row.reduce((a, b) => a + b, 0) - 1) < 1e-5);
       assert.ok(row.subarray(q + 1).every((v) => v === 0), 'no attention to later inputs');
@@ -60,6 +62,6 @@ describe('encoder self-attention (tiny-marian)', () => {
     const s = full.attention.keys;
     const part = await engine.attention({ text: golden.encoder_text, layers: [1], heads: [3], rows: [0], withStats: false });
     const H = engine.info.heads;
-    assert.deepEqual(Array.from(part.attention.data), Array.from(full.attention.data.subarray(((1 * H + 3) * s + 0) * s, ((1 * H + 3) * s + 1) * s)));
+    assert.deepEqual(Array.from(flatData(part.attention)), Array.from(flatData(full.attention).subarray(((1 * H + 3) * s + 0) * s, ((1 * H + 3) * s + 1) * s)));
   });
 });

@@ -6,6 +6,7 @@ import { isAbortError } from '../../../src/engine/errors';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
 import type { Engine, EngineHost } from '../../../src/engine/types';
 import { decoderGoldens, modelDir } from './helpers';
+import { flatData } from '../../blocks';
 
 const MODEL = 'tiny-llama';
 const golden = decoderGoldens().find((g) => g.name === MODEL)?.golden;
@@ -89,10 +90,10 @@ describe('LocalEngine', () => {
     assert.equal(attention.layers.length, engine.info.layers);
     assert.equal(attention.heads.length, engine.info.heads);
     assert.equal(attention.keys, tokens.length);
-    for (const sum of rowSums(attention.data, attention.keys)) assert.ok(Math.abs(sum - 1) < 1e-5, `row sums to ${sum}`);
+    for (const sum of rowSums(flatData(attention), attention.keys)) assert.ok(Math.abs(sum - 1) < 1e-5, `row sums to ${sum}`);
     // Causal: nothing attends to the future.
     const t = tokens.length;
-    for (let q = 0; q < t; q++) for (let k = q + 1; k < t; k++) assert.equal(attention.data[q * t + k], 0);
+    for (let q = 0; q < t; q++) for (let k = q + 1; k < t; k++) assert.equal(attention.layerData[0]![q * t + k], 0);
     assert.equal(result.stats.length, engine.info.layers * engine.info.heads);
   });
 
@@ -102,11 +103,11 @@ describe('LocalEngine', () => {
     const t = full.attention.keys;
     const part = await engine.attention({ text, layers: [1], heads: [2, 0], rows: [t - 1, 0], withStats: false });
     assert.deepEqual(part.attention.layers, [1]);
-    assert.equal(part.attention.data.length, 2 * 2 * t);
+    assert.equal(flatData(part.attention).length, 2 * 2 * t);
     assert.deepEqual(part.stats, []);
     const H = engine.info.heads;
-    const expected = [2, 0].flatMap((h) => [t - 1, 0].flatMap((q) => Array.from(full.attention.data.subarray(((1 * H + h) * t + q) * t, ((1 * H + h) * t + q + 1) * t))));
-    assert.deepEqual(Array.from(part.attention.data), expected);
+    const expected = [2, 0].flatMap((h) => [t - 1, 0].flatMap((q) => Array.from(flatData(full.attention).subarray(((1 * H + h) * t + q) * t, ((1 * H + h) * t + q + 1) * t))));
+    assert.deepEqual(Array.from(flatData(part.attention)), expected);
   });
 
   it('long texts are cut from the left to maxTokens, with offsets into the original text', async () => {
@@ -129,7 +130,8 @@ describe('LocalEngine', () => {
     assert.equal(captured.generatedTokens.length, result.tokens.length);
     assert.equal(captured.attention.keys, result.promptTokens + result.tokens.length);
     assert.equal(captured.contextText, prompt);
-    const { keys, data } = captured.attention;
+    const { keys } = captured.attention;
+    const data = flatData(captured.attention);
     const sums = rowSums(data, keys);
     for (const sum of sums) assert.ok(Math.abs(sum - 1) < 1e-5);
     // Row i sees prompt + i keys and no more.

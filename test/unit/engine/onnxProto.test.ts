@@ -1,25 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { checkExternalData, summarizeOnnx } from '../../../src/engine/onnxProto';
+import { bytesField, message, varintField } from './protobufWriter';
 
-// A minimal protobuf writer, independent of the reader under test.
-function varint(n: number): number[] {
-  const out: number[] = [];
-  while (n >= 0x80) {
-    out.push((n & 0x7f) | 0x80);
-    n = Math.floor(n / 128);
-  }
-  out.push(n);
-  return out;
-}
-function bytesField(field: number, payload: Uint8Array | string): number[] {
-  const data = typeof payload === 'string' ? new TextEncoder().encode(payload) : payload;
-  return [...varint(field * 8 + 2), ...varint(data.length), ...data];
-}
-function varintField(field: number, value: number): number[] {
-  return [...varint(field * 8), ...varint(value)];
-}
-const message = (...parts: number[][]) => Uint8Array.from(parts.flat());
 
 function node(opType: string, output: string, domain = '', subgraph?: Uint8Array): Uint8Array {
   const attribute = subgraph ? [bytesField(5, message(bytesField(1, 'then_branch'), bytesField(6, subgraph)))] : [];

@@ -68,9 +68,9 @@ export class ModelView implements View {
     return s.stats[li * s.heads.length + hi];
   }
 
-  /** One bitmap per head from the thumbnails, rebuilt when the section or theme changes. */
+  /** One bitmap per head from the thumbnails, rebuilt when they or the theme change (not when statistics arrive). */
   private thumbnails(): HTMLCanvasElement[] {
-    const key = [this.host.section, this.host.theme];
+    const key = [this.host.section.thumbnails, this.host.theme];
     if (this.atlasFor !== undefined && (this.atlasFor as unknown[])[0] === key[0] && (this.atlasFor as unknown[])[1] === key[1]) return this.atlas;
     const t = this.host.section.thumbnails;
     // Thumbnails are row-normalised (byte = p / row max): late rows of a causal head spread over

@@ -52,7 +52,12 @@ export class StatsView implements View {
       head.append(el('th', { scope: 'col', 'data-key': col.key, 'aria-sort': active ? (this.ascending ? 'ascending' : 'descending') : 'none', class: col.numeric ? 'num' : '' }, [b]));
     }
     const body = el('tbody');
-    for (const s of sortStats(this.host.section.stats, this.sortKey, this.ascending)) body.append(this.row(s));
+    const section = this.host.section;
+    for (const s of sortStats(section.stats, this.sortKey, this.ascending)) body.append(this.row(s));
+    if (section.statsPending) {
+      body.append(el('tr', { class: 'pending' }, [el('td', { colspan: STAT_COLUMNS.length, text: 'Computing head statistics…' })]));
+    }
+    this.table.setAttribute('aria-busy', String(section.statsPending));
     this.table.replaceChildren(el('thead', {}, [head]), body);
   }
 
