@@ -1,5 +1,6 @@
-// Engine figures: prefill and per-token decode for each model, and the cost of fetching attention
-// (the same forward pass with and without the attentions.{i} outputs).
+// Engine figures: prefill and per-token decode for each model, the cost of fetching attention
+// (the same forward pass with and without the attentions.{i} outputs), and the inspector's
+// attention-only pass on the pruned graph.
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';
@@ -54,8 +55,13 @@ export async function benchEngine(host: EngineHost, models: readonly string[], t
         const without = await time(() => model.forward(model.emptyCache(), ids), 5);
         const withAttention = await time(() => model.forward(model.emptyCache(), ids, { attention: true }), 5);
         const ratio = withAttention / without;
+        // What the inspector runs: the graph pruned to the attention outputs (no LM head).
+        await model.attentionPass(ids); // opens the pruned session
+        const attentionOnly = await time(() => model.attentionPass(ids), 5);
         results.push({ system, model: name, metric: `forward_${length}_tokens`, value: without, unit: 'ms' });
         results.push({ system, model: name, metric: `forward_with_attention_${length}_tokens`, value: withAttention, unit: 'ms' });
+        results.push({ system, model: name, metric: `attention_pass_${length}_tokens`, value: attentionOnly, unit: 'ms' });
+        results.push({ system, model: name, metric: `attention_pass_vs_forward_${length}`, value: attentionOnly / without, unit: 'ratio' });
         results.push({ system, model: name, metric: `attention_overhead_${length}`, value: ratio, unit: 'ratio' });
         metrics[`attention_overhead_${name}_${length}`] = ratio;
         if (name === 'tealeaf-code' && length === 512) ratios.attention_overhead = ratio;

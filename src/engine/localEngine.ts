@@ -1,6 +1,7 @@
 // The Engine implementation that runs inference in the current thread (a worker, the CLI, a
 // webview). Hosts wrap it; callers only see the Engine interface.
 import { blockFromCapturedRows, layerView, selectBlock } from './attention';
+import { poolBlock } from './pool';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
@@ -166,6 +167,7 @@ export class LocalEngine implements Engine {
       if (request.withStats ?? true) {
         attentions.forEach((tensor, layer) => stats.push(...computeHeadStats(layerView(tensor, layer))));
       }
+      const attention = selectBlock(attentions, request);
       return {
         kind: 'self',
         tokens: fitted.tokens,
@@ -173,8 +175,9 @@ export class LocalEngine implements Engine {
         textOffset: fitted.offset,
         totalLayers: this.info.layers,
         totalHeads: this.info.heads,
-        attention: selectBlock(attentions, request),
+        attention,
         stats,
+        ...(request.pool !== undefined ? { pooled: poolBlock(attention, request.pool, true) } : {}),
         forwardMs,
       };
     });

@@ -1,6 +1,7 @@
 // The Engine contract: what every engine host (in-process, worker_threads worker, webview)
 // implements, and what callers (completions, inspector, translation, CLI) depend on.
 // Pure types: no vscode, no DOM, no onnxruntime.
+import type { PooledHeads } from './pool';
 
 export type Backend = 'wasm' | 'webgpu';
 
@@ -148,6 +149,8 @@ export interface AttentionRequest {
   readonly rows?: readonly number[];
   /** Compute HeadStats for every layer × head (always over all rows). Default true. */
   readonly withStats?: boolean;
+  /** Also mean-pool every returned head to at most pool × pool cells (thumbnails). */
+  readonly pool?: number;
 }
 
 export type AttentionKind = 'self' | 'encoder' | 'decoder' | 'cross';
@@ -163,6 +166,8 @@ export interface AttentionResult {
   readonly totalHeads: number;
   readonly attention: AttentionBlock;
   readonly stats: readonly HeadStats[];
+  /** When the request asked for pool: every head of `attention`, pooled. */
+  readonly pooled?: PooledHeads;
   readonly forwardMs: number;
 }
 

@@ -56,7 +56,7 @@ export class EngineService {
     if (request.method === 'attention') {
       // The engine hands out fresh arrays per call and keeps none of them: safe to move.
       const result = await this.engine(request.params.handle).attention(request.params.request, { signal });
-      return { result, transfer: ownedBuffers(result.attention.layerData) };
+      return { result, transfer: ownedBuffers([...result.attention.layerData, ...(result.pooled ? [result.pooled.data] : [])]) };
     }
     return { result: await this.answer(request, signal) };
   }

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Engine } from '../engine/types';
 import type { ModelProvider } from '../models/types';
-import { isPersistedState, type HighlightMessage, type PersistedSource } from '../protocol/inspector';
+import { isPersistedState, keyTokensOf, type HighlightMessage, type PersistedSource } from '../protocol/inspector';
 import { FOLLOW_SELECTION_DEBOUNCE_MS, readInspectorSettings, type InspectorSettings } from './config';
 import { textWithContext, tokenAt } from './context';
 import { AttentionShading } from './decorations';
@@ -318,7 +318,7 @@ class InspectorController implements InspectorApi, vscode.Disposable {
       return;
     }
     const s = section.summary;
-    this.shading.apply(link, s.keyTokens, message.weights, s.queryTokens[message.query], message.pin);
+    this.shading.apply(link, keyTokensOf(s), message.weights, s.queryTokens[message.query], message.pin);
   }
 
   dispose(): void {

@@ -99,16 +99,20 @@ export class InspectorPanel implements vscode.Disposable {
       });
     });
     this.post({ type: 'document', doc: session.document });
-    for (const section of session.allSections()) {
-      if (!section.summary.statsPending) continue;
-      const sectionId = section.summary.id;
-      section.stats().then(
-        (stats) => {
-          if (this.session === session) this.post({ type: 'stats', docId: session.docId, sectionId, stats });
-        },
-        () => undefined, // cannot fail for a block whose thumbnails were built from the same arrays
-      );
-    }
+    // The statistics are computed once the heatmaps are on screen: on two cores, computing them
+    // while the webview paints would slow the paint down.
+    void painted.then(() => {
+      for (const section of session.allSections()) {
+        if (!section.summary.statsPending || this.session !== session) continue;
+        const sectionId = section.summary.id;
+        section.stats().then(
+          (stats) => {
+            if (this.session === session) this.post({ type: 'stats', docId: session.docId, sectionId, stats });
+          },
+          () => undefined, // cannot fail for a block whose thumbnails were built from the same arrays
+        );
+      }
+    });
     return painted;
   }
 

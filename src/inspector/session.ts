@@ -12,18 +12,20 @@ import type {
   TokenSpan,
   TranslationAttention,
 } from '../engine/types';
-import type {
-  BlockScope,
-  InspectorDocument,
-  PersistedSource,
-  QuantizedMatrices,
-  SectionKind,
-  SectionSummary,
-  TokenLabel,
+import {
+  keyTokensOf,
+  type BlockScope,
+  type InspectorDocument,
+  type PersistedSource,
+  type QuantizedMatrices,
+  type SectionKind,
+  type SectionSummary,
+  type TokenLabel,
 } from '../protocol/inspector';
-import { blockToNested, headMatrix } from '../engine/attention';
+import { blockToNested } from '../engine/attention';
 import { queryPositionsFromMask, round6, sliceBlock } from './blocks';
-import { quantizeRows, thumbnails } from './quantize';
+import { quantizeRows, THUMBNAIL_SIZE, thumbnails } from './quantize';
+import { poolBlock, type PooledHeads } from '../engine/pool';
 
 /**
  * The full [layers, heads, rows, keys] tensor stays in the host only up to this size (512 tokens of
@@ -53,6 +55,8 @@ interface SectionInput {
   readonly block: AttentionBlock;
   /** Given when the caller has them; otherwise computed after the document went out. */
   readonly stats?: readonly HeadStats[];
+  /** Every head pooled to THUMBNAIL_SIZE (the engine does it where the data is); else pooled here. */
+  readonly pooled?: PooledHeads;
   /** Row q of the block cannot see keys after q (decoder self-attention). */
   readonly causal: boolean;
   readonly totalLayers: number;
@@ -88,21 +92,20 @@ export class InspectorSection {
     this.keys = block.keys;
     this.link = input.link;
     this.refetch = input.refetch;
-    const heads: Float32Array[] = [];
-    block.layers.forEach((_, li) => block.heads.forEach((_, hi) => heads.push(headMatrix(block, li, hi))));
     this.base = {
       id: input.id,
       kind: input.kind,
       title: input.title,
       queryTokens: input.queryTokens,
-      keyTokens: input.keyTokens,
+      // self-attention's columns are its rows: not sent twice
+      ...(input.keyTokens !== input.queryTokens ? { keyTokens: input.keyTokens } : {}),
       layers: [...block.layers],
       heads: [...block.heads],
       totalLayers: input.totalLayers,
       totalHeads: input.totalHeads,
       stats: input.stats ?? [],
       statsPending: input.stats === undefined,
-      thumbnails: thumbnails(heads, this.rows, this.keys, { causal: input.causal && isAllRows(block) }),
+      thumbnails: thumbnails(input.pooled ?? poolBlock(block, THUMBNAIL_SIZE, input.causal)),
       rollout: input.rollout,
       editorLinked: input.link !== undefined,
     };
@@ -336,12 +339,12 @@ export class InspectorSession {
       title: this.meta.title,
       section: { id: s.id, kind: s.kind, title: s.title },
       queryTokens: s.queryTokens,
-      keyTokens: s.keyTokens,
+      keyTokens: keyTokensOf(s),
       stats,
     };
     if (scope?.kind === 'aggregate') {
       const m = await section.aggregate(scope.reduction, scope.layer); // [rows, keys]
-      const keys = s.keyTokens.length;
+      const keys = keyTokensOf(s).length;
       const matrix = Array.from({ length: s.queryTokens.length }, (_, r) => Array.from(m.subarray(r * keys, (r + 1) * keys), round6));
       return { ...base, scope, matrix };
     }
@@ -380,7 +383,7 @@ export async function inspectText(engine: Engine, options: InspectTextOptions, m
   const request = { text: options.text, ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}) };
   const callOptions = options.signal ? { signal: options.signal } : {};
   // Statistics are computed here after the document went out, not in the engine before it.
-  const result = await engine.attention({ ...request, withStats: false }, callOptions);
+  const result = await engine.attention({ ...request, withStats: false, pool: THUMBNAIL_SIZE }, callOptions);
   const refetch: Refetch = async (layers, heads) => {
     const again = await engine.attention({ ...request, layers, heads, withStats: false });
     if (again.tokens.length !== result.tokens.length) throw new Error('the text tokenized differently on the second pass');
@@ -409,6 +412,7 @@ export function sectionFromResult(
       keyTokens: tokens,
       block: result.attention,
       ...(result.stats.length > 0 ? { stats: result.stats } : {}),
+      ...(result.pooled ? { pooled: result.pooled } : {}),
       causal: kind !== 'encoder',
       totalLayers: result.totalLayers,
       totalHeads: result.totalHeads,

@@ -3,7 +3,7 @@
 // no DOM, no fs.
 import type { AttentionResult, HeadLabel, HeadStats } from '../engine/types';
 import { headMatrix } from '../engine/attention';
-import { meanPool } from './quantize';
+import { meanPool } from '../engine/pool';
 
 /** Cells per side of each head's heatmap in the SVG (mean-pooled; fewer rects than the webview). */
 export const SVG_THUMBNAIL_SIZE = 24;

@@ -27,6 +27,11 @@ export interface TokenLabel {
   readonly end: number;
 }
 
+/** A section's column labels (its query tokens when the document left them out). */
+export function keyTokensOf(section: Pick<SectionSummary, 'queryTokens' | 'keyTokens'>): readonly TokenLabel[] {
+  return section.keyTokens ?? section.queryTokens;
+}
+
 export type SectionKind = 'self' | 'encoder' | 'decoder' | 'cross' | 'generation';
 
 /** One attention tensor the webview can show (a tab when a document has several). */
@@ -37,7 +42,8 @@ export interface SectionSummary {
   /** Row labels of every matrix in this section. */
   readonly queryTokens: readonly TokenLabel[];
   /** Column labels. Equal to queryTokens for self-attention. */
-  readonly keyTokens: readonly TokenLabel[];
+  /** Column labels; absent when they are the query tokens (self-attention): use keyTokensOf. */
+  readonly keyTokens?: readonly TokenLabel[];
   /** Layer and head indices present (the model's numbering). */
   readonly layers: readonly number[];
   readonly heads: readonly number[];
@@ -285,8 +291,7 @@ export function isSectionSummary(value: unknown): value is SectionSummary {
     isString(value.title) &&
     Array.isArray(queryTokens) &&
     queryTokens.every(isTokenLabel) &&
-    Array.isArray(keyTokens) &&
-    keyTokens.every(isTokenLabel) &&
+    (keyTokens === undefined || (Array.isArray(keyTokens) && keyTokens.every(isTokenLabel))) &&
     isIntArray(layers) &&
     isIntArray(heads) &&
     isNonNegInt(value.totalLayers) &&

@@ -5,11 +5,12 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createInProcessHost } from '../../src/host/inProcessHost';
 import type { Engine, EngineHost } from '../../src/engine/types';
+import { poolBlock } from '../../src/engine/pool';
 import { dequantize } from '../../src/inspector/quantize';
 import { inspectGeneration, inspectText } from '../../src/inspector/session';
 import { renderModelViewSvg } from '../../src/inspector/svg';
 import { textWithContext } from '../../src/inspector/context';
-import { isInspectorDocument } from '../../src/protocol/inspector';
+import { isInspectorDocument, keyTokensOf } from '../../src/protocol/inspector';
 import { modelDir } from './engine/helpers';
 
 const TEXT = 'function add(a, b) {\n  return a + b;\n}\nconst total = add(1, 2);\n';
@@ -70,6 +71,16 @@ describe('inspector on tiny-llama', () => {
     assert.ok(before.length <= 9, `${before.length} context tokens`); // 8, ±1 where a merge crosses the cut
   });
 
+  it('pools the heads in the engine exactly as the host would, skipping only causal zeros', async () => {
+    const result = await engine.attention({ text: TEXT, withStats: false, pool: 8 });
+    assert.ok(result.pooled);
+    assert.equal(result.pooled.count, engine.info.layers * engine.info.heads);
+    const dense = poolBlock(result.attention, 8, false);
+    assert.equal(result.pooled.rows, dense.rows);
+    result.pooled.data.forEach((v, i) => assert.ok(Math.abs(v - dense.data[i]!) < 1e-7, `cell ${i}: ${v} vs ${dense.data[i]}`));
+    assert.equal((await engine.attention({ text: TEXT, withStats: false })).pooled, undefined, 'only when asked');
+  });
+
   it('renders the model view as SVG from a real result', async () => {
     const result = await engine.attention({ text: TEXT });
     const svg = renderModelViewSvg(result);
@@ -85,7 +96,7 @@ describe('inspector on tiny-llama', () => {
     const session = inspectGeneration(ga, meta);
     const s = session.document.sections[0]!;
     assert.equal(s.queryTokens.length, gen.tokens.length);
-    assert.equal(s.keyTokens.length, ga.attention.keys);
+    assert.equal(keyTokensOf(s).length, ga.attention.keys);
     assert.ok(isInspectorDocument(session.document));
     const layer = await session.section('generation').quantized({ kind: 'layer', layer: 0 });
     assert.equal(layer.rows, gen.tokens.length);

@@ -4,7 +4,7 @@ import { inspectGeneration, inspectText, inspectTranslation, cutNotice, drain } 
 import { dequantize } from '../../src/inspector/quantize';
 import { computeHeadStats } from '../../src/engine/headStats';
 import { rollout, reduceHeads, rolloutSteps } from '../../src/engine/aggregate';
-import { isHostToWebview } from '../../src/protocol/inspector';
+import { isHostToWebview, keyTokensOf } from '../../src/protocol/inspector';
 import type { AttentionRequest, AttentionResult, Engine, GenerationAttention, TokenSpan, TranslationAttention } from '../../src/engine/types';
 import { flatBlock } from '../blocks';
 
@@ -164,7 +164,7 @@ test('generation attention: queries are generated tokens, keys context + generat
   const s = session.document.sections[0]!;
   assert.equal(s.kind, 'generation');
   assert.deepEqual(s.queryTokens.map((t) => [t.text, t.start]), [['c', 2], ['d', 3]]);
-  assert.equal(s.keyTokens.length, 4);
+  assert.equal(keyTokensOf(s).length, 4);
   assert.equal(s.rollout, false);
   // query positions inferred from the mask: rows 0, 1 → positions 1, 2
   assert.ok(Math.abs(s.stats[0]!.selfToken - (0.5 + 0.75) / 2) < 1e-6);
@@ -186,7 +186,7 @@ test('translation attention: an encoder tab and a cross-attention tab', async ()
   assert.deepEqual(only.document.sections.map((s) => s.id), ['cross']);
   const enc = flatBlock({ layers: [0], heads: [0], rows: [0, 1, 2], keys: 3, data: Float32Array.from([1, 0, 0, 0, 1, 0, 0, 0, 1]) });
   const both = inspectTranslation(ta, meta, { kind: 'encoder', tokens: tokens('abc'), truncatedTokens: 0, textOffset: 0, totalLayers: 1, totalHeads: 1, attention: enc, stats: [], forwardMs: 2 });
-  assert.deepEqual(both.document.sections.map((s) => [s.id, s.queryTokens.length, s.keyTokens.length]), [['encoder', 3, 3], ['cross', 2, 3]]);
+  assert.deepEqual(both.document.sections.map((s) => [s.id, s.queryTokens.length, keyTokensOf(s).length]), [['encoder', 3, 3], ['cross', 2, 3]]);
   await Promise.all(both.allSections().map((s) => s.stats()));
   assert.equal(both.document.sections[0]!.stats[0]!.label, 'local');
 });

@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { binEdges, dequantize, meanPool, quantizeRows, thumbnails } from '../../src/inspector/quantize';
+import { binEdges, meanPool, poolBlock } from '../../src/engine/pool';
+import { dequantize, quantizeRows, thumbnails } from '../../src/inspector/quantize';
+import { flatBlock } from '../blocks';
 import { dequantizeCell, isQuantizedMatrices } from '../../src/protocol/inspector';
 
 test('quantizeRows: bytes scaled to each row max, error ≤ max/510', () => {
@@ -58,10 +60,14 @@ test('meanPool: each cell is the exact mean of its block', () => {
 
 test('thumbnails pool every head to at most 32 × 32 and quantize per row', () => {
   const t = 64;
-  // two heads of a 64-token identity: pooled blocks on the diagonal are 2/4 = 0.5, the rest 0
+  // two layers × one head of a 64-token identity: pooled blocks on the diagonal are 2/4 = 0.5, the rest 0
   const src = new Float32Array(2 * t * t);
   for (let m = 0; m < 2; m++) for (let i = 0; i < t; i++) src[m * t * t + i * t + i] = 1;
-  const th = thumbnails([src.subarray(0, t * t), src.subarray(t * t)], t, t);
+  const rows = [...Array(t).keys()];
+  const block = flatBlock({ layers: [0, 1], heads: [0], rows, keys: t, data: src });
+  const th = thumbnails(poolBlock(block, 32, false));
+  // the identity is causal: skipping the zeros after the diagonal changes nothing
+  assert.deepEqual(thumbnails(poolBlock(block, 32, true)), th);
   assert.equal(th.count, 2);
   assert.equal(th.rows, 32);
   assert.equal(th.keys, 32);

@@ -6,6 +6,7 @@
 // then greedy or beam search over the cached decoder (search.ts), with ids, languages and
 // generation defaults all read from the model folder (settings.ts, languages.ts).
 import { blockFromCapturedRows, layerView, selectBlock } from '../attention';
+import { poolBlock } from '../pool';
 import { fitText } from '../fitText';
 import { computeHeadStats } from '../headStats';
 import { AbortError, ModelError, UnsupportedError } from '../errors';
@@ -186,6 +187,7 @@ export class MarianRunner implements Seq2SeqRunner {
     if (request.withStats ?? true) {
       attentions.forEach((tensor, layer) => stats.push(...computeHeadStats(layerView(tensor, layer), { causal: false })));
     }
+    const attention = selectBlock(attentions, request);
     return {
       kind: 'encoder',
       tokens: fitted.tokens,
@@ -193,8 +195,9 @@ export class MarianRunner implements Seq2SeqRunner {
       textOffset: fitted.offset,
       totalLayers: config.layers,
       totalHeads: config.heads,
-      attention: selectBlock(attentions, request),
+      attention,
       stats,
+      ...(request.pool !== undefined ? { pooled: poolBlock(attention, request.pool, false) } : {}),
       forwardMs,
     };
   }

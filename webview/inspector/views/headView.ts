@@ -2,7 +2,7 @@
 // lines whose opacity is the attention weight, one colour per head. Hovering a token keeps only its
 // lines; clicking a query pins it. One layer at a time, fetched on demand; only the rows in view
 // (and lines touching them) are drawn, so long texts scroll smoothly.
-import type { QuantizedMatrices } from '../../../src/protocol/inspector';
+import { keyTokensOf, type QuantizedMatrices } from '../../../src/protocol/inspector';
 import { rgbCss } from '../colour';
 import { button, custom, el, select, viewport, type Viewport } from '../dom';
 import { fitCanvas, fitText } from '../draw';
@@ -41,7 +41,7 @@ export class HeadView implements View {
 
   private get layout(): HeadViewLayout {
     const s = this.host.section;
-    return headViewLayout(this.port.size().width, s.queryTokens.length, s.keyTokens.length);
+    return headViewLayout(this.port.size().width, s.queryTokens.length, keyTokensOf(s).length);
   }
 
   activate(): void {
@@ -224,7 +224,7 @@ export class HeadView implements View {
     // key shading by the focused query's mean weight (bertviz's highlighted targets)
     const keyWeights = focusQuery !== null ? scaledRow(this.meanRow(focusQuery)) : undefined;
     const maxLabel = HEAD_VIEW.columnWidth - 8;
-    for (let i = first; i < Math.min(end, Math.max(section.queryTokens.length, section.keyTokens.length)); i++) {
+    for (let i = first; i < Math.min(end, Math.max(section.queryTokens.length, keyTokensOf(section).length)); i++) {
       const y = tokenY(l, i) - scrollY;
       const q = section.queryTokens[i];
       if (q) {
@@ -237,7 +237,7 @@ export class HeadView implements View {
         ctx.fillStyle = rgbCss(theme.foreground);
         ctx.fillText(fitText(ctx, displayToken(q.text), maxLabel), l.queryX, y);
       }
-      const k = section.keyTokens[i];
+      const k = keyTokensOf(section)[i];
       if (k) {
         const w = keyWeights?.[i] ?? (i === focusKey ? 1 : 0);
         if (w > 0) {
@@ -259,7 +259,7 @@ export class HeadView implements View {
   private hitAt(e: MouseEvent): Hover {
     const box = this.port.scroller.getBoundingClientRect();
     const s = this.host.section;
-    return headViewHitTest(this.layout, s.queryTokens.length, s.keyTokens.length, e.clientX - box.left, e.clientY - box.top + this.port.scroller.scrollTop);
+    return headViewHitTest(this.layout, s.queryTokens.length, keyTokensOf(s).length, e.clientX - box.left, e.clientY - box.top + this.port.scroller.scrollTop);
   }
 
   private onMove(e: MouseEvent): void {
@@ -277,7 +277,7 @@ export class HeadView implements View {
       this.host.status(`Query ${hit.index} “${t ? displayToken(t.text, 40) : ''}”: its lines only. Click to pin.`);
       this.sendHighlight(hit.index, false);
     } else if (hit?.side === 'key') {
-      const t = s.keyTokens[hit.index];
+      const t = keyTokensOf(s)[hit.index];
       this.host.status(`Key ${hit.index} “${t ? displayToken(t.text, 40) : ''}”: the lines into it.`);
     } else {
       // back to the pinned query's shading, or none

@@ -1,6 +1,6 @@
 // Matrix view (one head) and aggregate view (mean / max over heads, or rollout): both are a
 // MatrixCanvas with their own selectors; data comes from the host on demand, one matrix at a time.
-import type { BlockScope, Reduction } from '../../../src/protocol/inspector';
+import { keyTokensOf, type BlockScope, type Reduction } from '../../../src/protocol/inspector';
 import { button, custom, el, select } from '../dom';
 import { MatrixCanvas } from './matrixCanvas';
 import { scaledRow, type View, type ViewHost } from './view';
@@ -85,7 +85,7 @@ abstract class MatrixLikeView implements View {
       if (key !== `${this.host.doc.docId}|${this.host.section.id}|${JSON.stringify(this.scope())}`) return;
       this.loadedKey = key;
       this.matrix.canvas.dataset.scope = JSON.stringify(scope);
-      this.matrix.setData(data, section.queryTokens, section.keyTokens);
+      this.matrix.setData(data, section.queryTokens, keyTokensOf(section));
     } catch (error) {
       if (error instanceof Error && error.message === 'superseded') return;
       this.matrix.showMessage(`Could not load: ${error instanceof Error ? error.message : String(error)}`);
