@@ -36,6 +36,8 @@ export interface InspectOutcome {
   /** Query tokens of the first section. */
   readonly tokens: number;
   readonly forwardMs: number;
+  /** Command → the document posted to the webview (engine and session building, host clock). */
+  readonly documentMs: number;
   /** Command → first paint in the webview (host clock, includes the message's trip back). */
   readonly firstPaintMs: number | undefined;
 }
@@ -179,11 +181,13 @@ class InspectorController implements InspectorApi, vscode.Disposable {
 
   private async present(panel: InspectorPanel, session: InspectorSession, started: number): Promise<InspectOutcome> {
     this.shading.clear();
+    const posted = Date.now();
     const paintedAt = await panel.show(session);
     const outcome: InspectOutcome = {
       docId: session.docId,
       tokens: session.document.sections[0]?.queryTokens.length ?? 0,
       forwardMs: session.document.forwardMs,
+      documentMs: posted - started,
       firstPaintMs: paintedAt !== undefined && Number.isFinite(paintedAt) ? paintedAt - started : undefined,
     };
     if (outcome.firstPaintMs !== undefined) this.firstPaint.fire(outcome);
