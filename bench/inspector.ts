@@ -1,5 +1,6 @@
-// Inspector: command → first paint (engine forward with attention, host-side statistics and
-// thumbnails, the webview's first frame in headless Chromium) for 128, 512 and 1,024 tokens.
+// Inspector: command → first paint (the engine's attention-only forward in its worker, thumbnails,
+// the document message, the webview's first frame in headless Chromium), then → head statistics
+// delivered, for 128, 512 and 1,024 tokens (as far as the model's window goes).
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { EngineHost } from '../src/engine/types';

@@ -2,7 +2,7 @@
 // with a statistics badge under each. Hover shows the head's statistics; click or Enter opens it.
 import type { HeadStats } from '../../../src/engine/types';
 import { rgbCss } from '../colour';
-import { fitCanvas, matrixBitmap } from '../draw';
+import { fitCanvas, matrixAtlas, type AtlasCell } from '../draw';
 import { el } from '../dom';
 import { badgeText, formatStat } from '../labels';
 import { gridCellRect, gridHitTest, modelGridLayout, type GridLayout } from '../layout';
@@ -26,7 +26,7 @@ export class ModelView implements View {
   private readonly scroll: HTMLElement;
   private readonly tooltip: HTMLElement;
   private layout: GridLayout | undefined;
-  private atlas: HTMLCanvasElement[] = [];
+  private atlas: { canvas: HTMLCanvasElement; cells: AtlasCell[] } | undefined;
   private atlasFor: unknown;
   private hover: { layer: number; head: number } | undefined;
   private focus = { layer: 0, head: 0 };
@@ -68,16 +68,17 @@ export class ModelView implements View {
     return s.stats[li * s.heads.length + hi];
   }
 
-  /** One bitmap per head from the thumbnails, rebuilt when they or the theme change (not when statistics arrive). */
-  private thumbnails(): HTMLCanvasElement[] {
+  /** All heads' thumbnails in one bitmap, rebuilt when they or the theme change (not when statistics arrive). */
+  private thumbnails(): { canvas: HTMLCanvasElement; cells: AtlasCell[] } {
     const key = [this.host.section.thumbnails, this.host.theme];
-    if (this.atlasFor !== undefined && (this.atlasFor as unknown[])[0] === key[0] && (this.atlasFor as unknown[])[1] === key[1]) return this.atlas;
-    const t = this.host.section.thumbnails;
+    const cached = this.atlas;
+    if (cached && this.atlasFor !== undefined && (this.atlasFor as unknown[])[0] === key[0] && (this.atlasFor as unknown[])[1] === key[1]) return cached;
     // Thumbnails are row-normalised (byte = p / row max): late rows of a causal head spread over
     // hundreds of keys and would vanish on an absolute scale.
-    this.atlas = Array.from({ length: t.count }, (_, i) => matrixBitmap(t, i, this.host.theme.lutRows, true));
+    const atlas = matrixAtlas(this.host.section.thumbnails, this.host.theme.lutRows, true);
+    this.atlas = atlas;
     this.atlasFor = key;
-    return this.atlas;
+    return atlas;
   }
 
   redraw(): void {
@@ -109,8 +110,8 @@ export class ModelView implements View {
     section.layers.forEach((_, li) => {
       section.heads.forEach((_, hi) => {
         const r = gridCellRect(g, li, hi);
-        const bitmap = thumbs[li * section.heads.length + hi];
-        if (bitmap) ctx.drawImage(bitmap, r.x, r.y, r.w, r.h);
+        const cell = thumbs.cells[li * section.heads.length + hi];
+        if (cell) ctx.drawImage(thumbs.canvas, cell.x, cell.y, cell.w, cell.h, r.x, r.y, r.w, r.h);
         ctx.strokeStyle = rgbCss(theme.border);
         ctx.lineWidth = 1;
         ctx.strokeRect(r.x + 0.5, r.y + 0.5, r.w - 1, r.h - 1);
