@@ -11,7 +11,7 @@ const ROOT = path.resolve(__dirname, '..');
 /** Inspections measured per size, after one cold one. */
 const RUNS = 9;
 
-export async function benchInspector(host: EngineHost, modelDir: string, threads: number): Promise<BenchSection> {
+export async function benchInspector(host: EngineHost, modelDir: string, threads: number, sizes: readonly number[]): Promise<BenchSection> {
   const engine = await host.load(modelDir, { threads });
   const model = path.basename(modelDir);
   const system = `tealeaf-wasm-${threads}t`;
@@ -19,7 +19,7 @@ export async function benchInspector(host: EngineHost, modelDir: string, threads
   let text = ['src/engine/localEngine.ts', 'src/engine/generate.ts', 'src/engine/offsets.ts'].map((f) => readFileSync(path.join(ROOT, f), 'utf8')).join('\n');
   const results: BenchRow[] = [];
   const metrics: Record<string, number> = {};
-  for (const tokens of [128, 512, 1024].filter((n) => n <= engine.info.maxPositions)) {
+  for (const tokens of sizes.filter((n) => n <= engine.info.maxPositions)) {
     while ((await engine.tokenize(text)).length < tokens) text += text;
     // The selection is exactly `tokens` tokens of text, as a user's selection of that size would be.
     // (Special tokens such as BOS have empty spans and count against the budget too.)
