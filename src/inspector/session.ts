@@ -118,8 +118,8 @@ export class InspectorSection {
   /**
    * The section's head statistics. When the caller did not give them, the first call starts
    * computing them on the next task (about 100 ms for 48 heads of 512 tokens, in slices that keep
-   * the host responsive): the panel calls it right after posting the document, so the first paint
-   * shows the heatmaps without waiting, and the statistics follow.
+   * the host responsive): the panel calls it once the webview has painted the document, so the
+   * first paint shows the heatmaps without waiting, and the statistics follow.
    */
   stats(): Promise<readonly HeadStats[]> {
     if (!this.statsPromise) {
