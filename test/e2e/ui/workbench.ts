@@ -61,10 +61,15 @@ export class Workbench {
     const input = this.page.locator('.quick-input-widget input');
     await input.waitFor();
     await input.fill(relativePath);
-    const first = this.page.locator('.quick-input-list .monaco-list-row').first();
-    await first.waitFor();
-    await this.page.keyboard.press('Enter');
     const name = path.posix.basename(relativePath);
+    // Until the filter applies, the first row can still be a recently opened file: wait for ours.
+    const first = this.page.locator('.quick-input-list .monaco-list-row').first();
+    const deadline = Date.now() + 15_000;
+    while (!((await first.textContent({ timeout: 15_000 })) ?? '').includes(name)) {
+      if (Date.now() > deadline) throw new Error(`Quick Open does not offer ${relativePath} first`);
+      await this.page.waitForTimeout(50);
+    }
+    await this.page.keyboard.press('Enter');
     await this.page.locator(`.tab.active[aria-label*="${name}"]`).waitFor();
     await this.page.locator('.editor-instance .monaco-editor.focused').waitFor();
   }
