@@ -6,6 +6,7 @@ import {
   isHostToWebview,
   isPersistedState,
   isWebviewToHost,
+  keyTokensOf,
   MAX_PNG_DATA_URL_LENGTH,
   type HostToWebview,
   type WebviewToHost,
@@ -16,6 +17,14 @@ import { sortStats } from '../../webview/inspector/stats';
 import type { HeadStats } from '../../src/engine/types';
 
 const matrices = quantizeRows(Float32Array.from([0.5, 0.5, 1, 0]), 1, 2, 2);
+const stat: HeadStats = { layer: 0, head: 1, entropy: 0.5, meanDistance: 1, previousToken: 0.9, firstToken: 0, selfToken: 0.1, label: 'previous-token' };
+
+test('a section may leave out its key labels (self-attention); keyTokensOf gives them back', () => {
+  const tokens = [{ text: 'a', start: 0, end: 1 }];
+  const keys = [{ text: 'b', start: 0, end: 1 }];
+  assert.equal(keyTokensOf({ queryTokens: tokens }), tokens);
+  assert.equal(keyTokensOf({ queryTokens: tokens, keyTokens: keys }), keys);
+});
 
 test('host → webview guard: valid messages pass, malformed ones do not', () => {
   const ok: HostToWebview[] = [
@@ -23,6 +32,8 @@ test('host → webview guard: valid messages pass, malformed ones do not', () =>
     { type: 'blockError', requestId: 1, docId: 2, message: 'x' },
     { type: 'status', state: 'loading', message: '…' },
     { type: 'selectToken', docId: 1, sectionId: 'self', index: 3 },
+    { type: 'stats', docId: 1, sectionId: 'self', stats: [stat] },
+    { type: 'stats', docId: 1, sectionId: 'self', stats: [] },
   ];
   for (const m of ok) assert.ok(isHostToWebview(m), m.type);
   const bad: unknown[] = [
@@ -36,6 +47,9 @@ test('host → webview guard: valid messages pass, malformed ones do not', () =>
     { type: 'block', requestId: 1, docId: 2, sectionId: 'self', scope: { kind: 'layer', layer: 0 }, matrices: { ...matrices, count: 2 } },
     { type: 'block', requestId: 1, docId: 2, sectionId: 'self', scope: { kind: 'layer', layer: 0 }, matrices: { ...matrices, data: [1, 2, 3, 4] } },
     { type: 'document', doc: { docId: 1, title: 't', modelName: 'm', sections: [{}], forwardMs: 1 } },
+    { type: 'stats', docId: 1, sectionId: 'self', stats: [{ ...stat, label: 'psychic' }] },
+    { type: 'stats', docId: 1, sectionId: 'self', stats: [{ ...stat, entropy: Number.NaN }] },
+    { type: 'stats', docId: 1, sectionId: 'self' },
   ];
   for (const m of bad) assert.equal(isHostToWebview(m), false, JSON.stringify(m));
 });
