@@ -1,11 +1,10 @@
 // The Engine implementation that runs inference in the current thread (a worker, the CLI, a
 // webview). Hosts wrap it; callers only see the Engine interface.
-import { blockFromCapturedRows, layerView, selectBlock } from './attention';
-import { poolBlock } from './pool';
+import { blockFromCapturedRows } from './attention';
+import { attentionResult } from './attentionResult';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
-import { computeHeadStats } from './headStats';
 import { fitText } from './fitText';
 import { findFimTokens } from './modelConfig';
 import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
@@ -21,7 +20,6 @@ import type {
   GenerateRequest,
   GenerateResult,
   GenerationAttention,
-  HeadStats,
   ModelInfo,
   TokenSpan,
   TranslateRequest,
@@ -163,23 +161,7 @@ export class LocalEngine implements Engine {
       const start = performance.now();
       const attentions = await decoder.attentionPass(fitted.tokens.map((t) => t.id));
       const forwardMs = performance.now() - start;
-      const stats: HeadStats[] = [];
-      if (request.withStats ?? true) {
-        attentions.forEach((tensor, layer) => stats.push(...computeHeadStats(layerView(tensor, layer))));
-      }
-      const attention = selectBlock(attentions, request);
-      return {
-        kind: 'self',
-        tokens: fitted.tokens,
-        truncatedTokens: fitted.droppedTokens,
-        textOffset: fitted.offset,
-        totalLayers: this.info.layers,
-        totalHeads: this.info.heads,
-        attention,
-        stats,
-        ...(request.pool !== undefined ? { pooled: poolBlock(attention, request.pool, true) } : {}),
-        forwardMs,
-      };
+      return attentionResult({ kind: 'self', fitted, attentions, totalLayers: this.info.layers, totalHeads: this.info.heads, forwardMs }, request);
     });
   }
 

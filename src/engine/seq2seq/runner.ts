@@ -5,14 +5,13 @@
 // One translation: pick the target-language token (multi-target models), encode the source once,
 // then greedy or beam search over the cached decoder (search.ts), with ids, languages and
 // generation defaults all read from the model folder (settings.ts, languages.ts).
-import { blockFromCapturedRows, layerView, selectBlock } from '../attention';
-import { poolBlock } from '../pool';
+import { blockFromCapturedRows, selectBlock } from '../attention';
+import { attentionResult } from '../attentionResult';
 import { fitText } from '../fitText';
-import { computeHeadStats } from '../headStats';
 import { AbortError, ModelError, UnsupportedError } from '../errors';
 import type { ModelFolder } from '../modelFolder';
 import type { Runtime } from '../onnx';
-import type { AttentionRequest, AttentionResult, HeadStats, TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
+import type { AttentionRequest, AttentionResult, TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
 import { detectLanguages, type ModelLanguages, normalizeLanguage } from './languages';
 import { type DecoderState, type EncoderOutput, Seq2SeqModel } from './model';
 import { search, type SearchResult, type StepModel } from './search';
@@ -183,23 +182,7 @@ export class MarianRunner implements Seq2SeqRunner {
     const encoded = await this.model.encode(fitted.tokens.map((t) => t.id), { attention: true });
     const forwardMs = this.now() - started;
     const attentions = encoded.attentions ?? []; // per layer [1, heads, source, source]
-    const stats: HeadStats[] = [];
-    if (request.withStats ?? true) {
-      attentions.forEach((tensor, layer) => stats.push(...computeHeadStats(layerView(tensor, layer), { causal: false })));
-    }
-    const attention = selectBlock(attentions, request);
-    return {
-      kind: 'encoder',
-      tokens: fitted.tokens,
-      truncatedTokens: fitted.droppedTokens,
-      textOffset: fitted.offset,
-      totalLayers: config.layers,
-      totalHeads: config.heads,
-      attention,
-      stats,
-      ...(request.pool !== undefined ? { pooled: poolBlock(attention, request.pool, false) } : {}),
-      forwardMs,
-    };
+    return attentionResult({ kind: 'encoder', fitted, attentions, totalLayers: config.layers, totalHeads: config.heads, forwardMs }, request);
   }
 
   async translationAttention(id: number): Promise<TranslationAttention | undefined> {

@@ -1,20 +1,8 @@
 // The few vscode API pieces the completion provider touches, for unit tests (the real `vscode`
 // module exists only inside VS Code). install() must run before the provider is imported.
-import Module from 'node:module';
+import { installVscodeStub, Position, Range } from '../vscodeModule';
 
-export class Position {
-  constructor(
-    readonly line: number,
-    readonly character: number,
-  ) {}
-}
-
-export class Range {
-  constructor(
-    readonly start: Position,
-    readonly end: Position,
-  ) {}
-}
+export { Position, Range };
 
 export class InlineCompletionItem {
   constructor(
@@ -33,15 +21,8 @@ export const stub = {
   window: { visibleTextEditors: [] as unknown[] },
 };
 
-let installed = false;
 export function install(): void {
-  if (installed) return;
-  installed = true;
-  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
-  const original = loader._load;
-  loader._load = function (request: string, ...rest: unknown[]) {
-    return request === 'vscode' ? stub : original.call(this, request, ...rest);
-  };
+  installVscodeStub(stub);
 }
 
 /** A TextDocument over a string (LF line breaks). */

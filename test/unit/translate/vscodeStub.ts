@@ -1,21 +1,9 @@
 // The vscode API pieces the translation adapter (src/translate/register.ts) touches, for unit tests
 // (the real `vscode` module exists only inside VS Code). install() must run before register.ts is
 // imported. Records what the adapter did: edits, messages, progress, documents opened beside.
-import Module from 'node:module';
+import { installVscodeStub, Position, Range } from '../vscodeModule';
 
-export class Position {
-  constructor(
-    readonly line: number,
-    readonly character: number,
-  ) {}
-}
-
-export class Range {
-  constructor(
-    readonly start: Position,
-    readonly end: Position,
-  ) {}
-}
+export { Position, Range };
 
 export class Selection extends Range {}
 
@@ -181,13 +169,6 @@ export const stub = {
   },
 };
 
-let installed = false;
 export function install(): void {
-  if (installed) return;
-  installed = true;
-  const loader = Module as unknown as { _load: (request: string, ...rest: unknown[]) => unknown };
-  const original = loader._load;
-  loader._load = function (request: string, ...rest: unknown[]) {
-    return request === 'vscode' ? stub : original.call(this, request, ...rest);
-  };
+  installVscodeStub(stub);
 }
