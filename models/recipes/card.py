@@ -15,6 +15,7 @@ import hashlib
 import json
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 
 def load(p: Path):
@@ -77,10 +78,18 @@ COMMON_LIMITS = """- Trained from scratch in {minutes} minutes on {hardware}: th
   reproduce short fragments of that material."""
 
 
+def training_records(model: Path) -> tuple[Any, Any, Any, Any, Any]:
+    """What a card is written from: training summary, held-out evaluation, corpus manifest,
+    tokenizer stats and export report (training/*.json, written by the earlier recipe steps)."""
+    t = model / "training"
+    names = ["train_summary.json", "eval.json", "corpus-manifest.json", "tokenizer-stats.json", "export.json"]
+    s, e, m, ts, ex = (load(t / f) for f in names)
+    return s, e, m, ts, ex
+
+
 def code_card(model: Path) -> str:
     t = model / "training"
-    s, e, m, ts, ex = (load(t / f) for f in ["train_summary.json", "eval.json", "corpus-manifest.json",
-                                             "tokenizer-stats.json", "export.json"])
+    s, e, m, ts, ex = training_records(model)
     c = s["config"]
     onnx_desc, onnx_total = onnx_sizes(model)
     o = e["overall"]
@@ -221,8 +230,7 @@ PyTorch golden (logits, attentions, greedy tokens): `test/fixtures/goldens/{ex['
 
 def translate_card(model: Path) -> str:
     t = model / "training"
-    s, e, m, ts, ex = (load(t / f) for f in ["train_summary.json", "eval.json", "corpus-manifest.json",
-                                             "tokenizer-stats.json", "export.json"])
+    s, e, m, ts, ex = training_records(model)
     c = s["config"]
     onnx_desc, onnx_total = onnx_sizes(model)
     gl = [p for p in m["packages"] if p["package"] != "trans-de-en"]
