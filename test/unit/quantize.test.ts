@@ -85,8 +85,32 @@ test('meanPool with causal skips only cells that are zero: the same means on cau
   const dense = meanPool(src, 0, t, t, 8);
   const causal = meanPool(src, 0, t, t, 8, true);
   assert.deepEqual(Array.from(causal.data), Array.from(dense.data));
-  // and it does skip: a value above the diagonal is not read
-  src[0 * t + 5] = 1;
+  // and it does skip: no value above the diagonal is read
+  for (let q = 0; q < t; q++) for (let k = q + 1; k < t; k++) src[q * t + k] = 1;
   assert.deepEqual(Array.from(meanPool(src, 0, t, t, 8, true).data), Array.from(dense.data));
   assert.notDeepEqual(Array.from(meanPool(src, 0, t, t, 8).data), Array.from(dense.data));
+});
+
+test('meanPool matches a cell-by-cell mean on random data, at an offset, for bins of every size', () => {
+  const rows = 23;
+  const keys = 29;
+  const offset = 5;
+  let seed = 7;
+  const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const src = Float32Array.from({ length: offset + rows * keys }, random);
+  for (const size of [1, 3, 5, 32]) {
+    const rowEdges = binEdges(rows, size);
+    const keyEdges = binEdges(keys, size);
+    const expected: number[] = [];
+    for (let rb = 0; rb + 1 < rowEdges.length; rb++) {
+      for (let kb = 0; kb + 1 < keyEdges.length; kb++) {
+        let sum = 0;
+        for (let r = rowEdges[rb]!; r < rowEdges[rb + 1]!; r++) for (let k = keyEdges[kb]!; k < keyEdges[kb + 1]!; k++) sum += src[offset + r * keys + k]!;
+        expected.push(sum / ((rowEdges[rb + 1]! - rowEdges[rb]!) * (keyEdges[kb + 1]! - keyEdges[kb]!)));
+      }
+    }
+    const got = meanPool(src, offset, rows, keys, size).data;
+    assert.equal(got.length, expected.length);
+    got.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `size ${size}, cell ${i}: ${v} vs ${expected[i]}`));
+  }
 });
