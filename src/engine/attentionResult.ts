@@ -6,7 +6,7 @@ import type { FittedText } from './fitText';
 import { computeHeadStats } from './headStats';
 import type { OrtTensor } from './onnx';
 import { poolBlock } from './pool';
-import type { AttentionRequest, AttentionResult, HeadStats } from './types';
+import type { AttentionPreview, AttentionRequest, AttentionResult, HeadStats } from './types';
 
 export interface AttentionPass {
   readonly kind: 'self' | 'encoder';
@@ -38,4 +38,12 @@ export function attentionResult(pass: AttentionPass, request: AttentionRequest):
     ...(request.pool !== undefined ? { pooled: poolBlock(attention, request.pool, causal) } : {}),
     forwardMs: pass.forwardMs,
   };
+}
+
+/** The preview of a result that has pooled heads (see AttentionPreview); undefined without them. */
+export function attentionPreview(result: AttentionResult): AttentionPreview | undefined {
+  const { attention, stats: _stats, pooled, ...rest } = result;
+  if (!pooled) return undefined;
+  const { layerData: _values, ...shape } = attention;
+  return { ...rest, shape, pooled };
 }

@@ -1,7 +1,7 @@
 // The Engine implementation that runs inference in the current thread (a worker, the CLI, a
 // webview). Hosts wrap it; callers only see the Engine interface.
 import { blockFromCapturedRows } from './attention';
-import { attentionResult } from './attentionResult';
+import { attentionPreview, attentionResult } from './attentionResult';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
@@ -12,6 +12,7 @@ import type { Runtime } from './onnx';
 import type { Seq2SeqRunner } from './seq2seq/runner';
 import { loadSeq2Seq } from './seq2seq/runner';
 import type {
+  AttentionCallOptions,
   AttentionRequest,
   AttentionResult,
   CallOptions,
@@ -144,8 +145,8 @@ export class LocalEngine implements Engine {
     });
   }
 
-  attention(request: AttentionRequest, _options: CallOptions = {}): Promise<AttentionResult> {
-    return this.queue.run(async () => {
+  async attention(request: AttentionRequest, options: AttentionCallOptions = {}): Promise<AttentionResult> {
+    const result = await this.queue.run(async () => {
       if (this.seq2seq) {
         if (!this.seq2seq.hasEncoderAttentions) {
           throw new ModelError(`${this.info.name} exports no encoder attention outputs (encoder_attentions.{i}): the inspector cannot show them`);
@@ -163,6 +164,9 @@ export class LocalEngine implements Engine {
       const forwardMs = performance.now() - start;
       return attentionResult({ kind: 'self', fitted, attentions, totalLayers: this.info.layers, totalHeads: this.info.heads, forwardMs }, request);
     });
+    const preview = options.onPreview ? attentionPreview(result) : undefined;
+    if (preview) options.onPreview?.(preview);
+    return result;
   }
 
   async generationAttention(id: number): Promise<GenerationAttention | undefined> {

@@ -123,6 +123,9 @@ export interface AttentionBlock {
   readonly layerData: readonly Float32Array[];
 }
 
+/** Which attention a block holds, without the values. */
+export type AttentionShape = Omit<AttentionBlock, 'layerData'>;
+
 export type HeadLabel = 'previous-token' | 'local' | 'long-range' | 'sink' | 'broad';
 
 export interface HeadStats {
@@ -169,6 +172,16 @@ export interface AttentionResult {
   /** When the request asked for pool: every head of `attention`, pooled. */
   readonly pooled?: PooledHeads;
   readonly forwardMs: number;
+}
+
+/**
+ * Everything of an AttentionResult but its values (and statistics), with the pooled heads: what a
+ * view of thumbnails needs. An engine in a worker sends it ahead of the tensors, so the caller can
+ * paint while tens of megabytes of attention cross the thread boundary and settle in its heap.
+ */
+export interface AttentionPreview extends Omit<AttentionResult, 'attention' | 'stats' | 'pooled'> {
+  readonly shape: AttentionShape;
+  readonly pooled: PooledHeads;
 }
 
 /** Attention of a generation's output tokens (queries) over context + output (keys). */
@@ -227,6 +240,11 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
+export interface AttentionCallOptions extends CallOptions {
+  /** Called once, before the result, when the request asked for pooled heads. */
+  readonly onPreview?: (preview: AttentionPreview) => void;
+}
+
 export interface GenerateCallOptions extends CallOptions {
   readonly onToken?: (token: StreamedToken) => void;
 }
@@ -236,7 +254,7 @@ export interface Engine {
   readonly info: ModelInfo;
   tokenize(text: string): Promise<readonly TokenSpan[]>;
   generate(request: GenerateRequest, options?: GenerateCallOptions): Promise<GenerateResult>;
-  attention(request: AttentionRequest, options?: CallOptions): Promise<AttentionResult>;
+  attention(request: AttentionRequest, options?: AttentionCallOptions): Promise<AttentionResult>;
   /** Attention captured by a generate() with captureAttention, if still held (the latest only). */
   generationAttention(id: number): Promise<GenerationAttention | undefined>;
   translate(request: TranslateRequest, options?: CallOptions): Promise<TranslateResult>;

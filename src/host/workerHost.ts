@@ -4,6 +4,8 @@
 import { Worker } from 'node:worker_threads';
 import { AbortError, InferenceError, ModelError, UnsupportedError } from '../engine/errors';
 import type {
+  AttentionCallOptions,
+  AttentionPreview,
   AttentionRequest,
   AttentionResult,
   CallOptions,
@@ -27,6 +29,7 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   onToken?: (token: StreamedToken) => void;
+  onPreview?: (preview: AttentionPreview) => void;
 }
 
 function revive(error: SerializedError): Error {
@@ -79,6 +82,10 @@ export class WorkerHost implements EngineHost {
       this.pending.get(message.requestId)?.onToken?.(message.token);
       return;
     }
+    if (message.kind === 'attentionPreview') {
+      this.pending.get(message.requestId)?.onPreview?.(message.preview);
+      return;
+    }
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
@@ -89,7 +96,7 @@ export class WorkerHost implements EngineHost {
   request<M extends EngineMethod>(
     method: M,
     params: EngineMethods[M]['params'],
-    options: { signal?: AbortSignal; onToken?: (token: StreamedToken) => void } = {},
+    options: { signal?: AbortSignal; onToken?: (token: StreamedToken) => void; onPreview?: (preview: AttentionPreview) => void } = {},
   ): Promise<EngineMethods[M]['result']> {
     const worker = this.ensureWorker();
     if (options.signal?.aborted) return Promise.reject(new AbortError());
@@ -107,6 +114,7 @@ export class WorkerHost implements EngineHost {
           reject(error);
         },
         onToken: options.onToken,
+        onPreview: options.onPreview,
       });
       worker.postMessage({ kind: 'request', id, method, params } as EngineRequest);
     });
@@ -141,7 +149,7 @@ class WorkerEngine implements Engine {
     return this.host.request('generate', { handle: this.handle, request, stream: options.onToken !== undefined }, options);
   }
 
-  attention(request: AttentionRequest, options: CallOptions = {}): Promise<AttentionResult> {
+  attention(request: AttentionRequest, options: AttentionCallOptions = {}): Promise<AttentionResult> {
     return this.host.request('attention', { handle: this.handle, request }, options);
   }
 

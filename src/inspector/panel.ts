@@ -109,7 +109,10 @@ export class InspectorPanel implements vscode.Disposable {
           (stats) => {
             if (this.session === session) this.post({ type: 'stats', docId: session.docId, sectionId, stats });
           },
-          () => undefined, // cannot fail for a block whose thumbnails were built from the same arrays
+          // the tensors follow the document from the engine's worker, and may never come (it stopped)
+          (error: unknown) => {
+            if (this.session === session) this.status('error', `The attention did not arrive from the engine: ${errorText(error)}`);
+          },
         );
       }
     });

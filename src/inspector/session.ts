@@ -5,7 +5,9 @@ import { reduceHeads, rolloutSteps } from '../engine/aggregate';
 import { computeHeadStats, headStatsSteps } from '../engine/headStats';
 import type {
   AttentionBlock,
+  AttentionPreview,
   AttentionResult,
+  AttentionShape,
   Engine,
   GenerationAttention,
   HeadStats,
@@ -45,18 +47,14 @@ export interface EditorLink {
 /** Fetches [layers, heads, all rows, keys] for model layer/head numbers. */
 type Refetch = (layers: readonly number[], heads: readonly number[]) => Promise<AttentionBlock>;
 
-interface SectionInput {
+interface SectionFields {
   readonly id: string;
   readonly kind: SectionKind;
   readonly title: string;
   readonly queryTokens: readonly TokenLabel[];
   readonly keyTokens: readonly TokenLabel[];
-  /** All layers × heads × rows of the section: layerData each [heads, rows, keys] */
-  readonly block: AttentionBlock;
   /** Given when the caller has them; otherwise computed after the document went out. */
   readonly stats?: readonly HeadStats[];
-  /** Every head pooled to THUMBNAIL_SIZE (the engine does it where the data is); else pooled here. */
-  readonly pooled?: PooledHeads;
   /** Row q of the block cannot see keys after q (decoder self-attention). */
   readonly causal: boolean;
   readonly totalLayers: number;
@@ -66,13 +64,31 @@ interface SectionInput {
   readonly refetch?: Refetch;
 }
 
+/** The section's attention: at hand, or still on its way from the engine behind its pooled heads. */
+type SectionAttention =
+  | {
+      /** All layers × heads × rows of the section: layerData each [heads, rows, keys] */
+      readonly block: AttentionBlock;
+      /** Every head pooled to THUMBNAIL_SIZE (the engine does it where the data is); else pooled here. */
+      readonly pooled?: PooledHeads;
+    }
+  | {
+      readonly shape: AttentionShape;
+      /** The block of `shape`; the document is painted from `pooled` before it is here. */
+      readonly pending: Promise<AttentionBlock>;
+      readonly pooled: PooledHeads;
+    };
+
+type SectionInput = SectionFields & SectionAttention;
+
 /** Resolves on a later macrotask, after whatever the caller posts synchronously. */
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export class InspectorSection {
   readonly link: EditorLink | undefined;
   private base: SectionSummary;
-  private full: AttentionBlock | undefined;
+  /** Settled once the tensors are in (at once, unless they follow a preview); undefined once compacted. */
+  private full: Promise<AttentionBlock> | undefined;
   private readonly refetch: Refetch | undefined;
   private readonly rows: number;
   private readonly keys: number;
@@ -87,9 +103,9 @@ export class InspectorSection {
   private compaction: Promise<void> = Promise.resolve();
 
   constructor(input: SectionInput, cacheBytes = FULL_BLOCK_CACHE_BYTES) {
-    const { block } = input;
-    this.rows = block.rows.length;
-    this.keys = block.keys;
+    const shape = 'block' in input ? input.block : input.shape;
+    this.rows = shape.rows.length;
+    this.keys = shape.keys;
     this.link = input.link;
     this.refetch = input.refetch;
     this.base = {
@@ -99,19 +115,21 @@ export class InspectorSection {
       queryTokens: input.queryTokens,
       // self-attention's columns are its rows: not sent twice
       ...(input.keyTokens !== input.queryTokens ? { keyTokens: input.keyTokens } : {}),
-      layers: [...block.layers],
-      heads: [...block.heads],
+      layers: [...shape.layers],
+      heads: [...shape.heads],
       totalLayers: input.totalLayers,
       totalHeads: input.totalHeads,
       stats: input.stats ?? [],
       statsPending: input.stats === undefined,
-      thumbnails: thumbnails(input.pooled ?? poolBlock(block, THUMBNAIL_SIZE, input.causal)),
+      thumbnails: thumbnails('block' in input ? (input.pooled ?? poolBlock(input.block, THUMBNAIL_SIZE, input.causal)) : input.pooled),
       rollout: input.rollout,
       editorLinked: input.link !== undefined,
     };
-    this.full = block;
+    this.full = 'block' in input ? Promise.resolve(input.block) : input.pending.then((block) => this.checkShape(block));
+    this.full.catch(() => undefined); // a failed delivery reaches the block requests and statistics
     this.causal = input.causal;
-    this.overBudget = input.refetch !== undefined && block.layerData.reduce((n, d) => n + d.byteLength, 0) > cacheBytes;
+    const bytes = Float32Array.BYTES_PER_ELEMENT * shape.layers.length * shape.heads.length * this.rows * this.keys;
+    this.overBudget = input.refetch !== undefined && bytes > cacheBytes;
     if (input.stats !== undefined) this.statsPromise = this.settle(Promise.resolve(input.stats));
   }
 
@@ -124,10 +142,11 @@ export class InspectorSection {
   stats(): Promise<readonly HeadStats[]> {
     if (!this.statsPromise) {
       // the block is whole until the statistics are done: compaction waits for them
-      const block = this.full!;
+      const full = this.full!;
       this.statsPromise = this.settle(
         nextTask()
-          .then(() => drain(headStatsSteps(block, { causal: this.causal })))
+          .then(() => full)
+          .then((block) => drain(headStatsSteps(block, { causal: this.causal })))
           .then((stats) => {
             this.base = { ...this.base, stats, statsPending: false };
             return stats;
@@ -140,8 +159,19 @@ export class InspectorSection {
   /** A large block is compacted once the statistics, which read all of it, are done. */
   private settle(stats: Promise<readonly HeadStats[]>): Promise<readonly HeadStats[]> {
     const full = this.full!;
-    this.compaction = stats.then(() => (this.overBudget ? this.compact(full) : undefined));
+    // without statistics (the tensors never came) there is nothing to compact; stats() says why
+    this.compaction = stats.then(async () => (this.overBudget ? this.compact(await full) : undefined)).catch(() => undefined);
     return stats;
+  }
+
+  /** The block that followed a preview must be the one the preview described. */
+  private checkShape(block: AttentionBlock): AttentionBlock {
+    const { layers, heads } = this.base;
+    const same = block.rows.length === this.rows && block.keys === this.keys && block.layers.length === layers.length && block.heads.length === heads.length;
+    if (!same) {
+      throw new Error(`the engine sent ${block.layers.length} × ${block.heads.length} × ${block.rows.length} × ${block.keys} attention, expected ${layers.length} × ${heads.length} × ${this.rows} × ${this.keys}`);
+    }
+    return block;
   }
 
   /** What the webview gets: statistics are empty, with statsPending, until computed. */
@@ -180,7 +210,7 @@ export class InspectorSection {
   async fetch(layers: readonly number[], heads: readonly number[]): Promise<AttentionBlock> {
     const li = layers.map((l) => this.layerPosition(l));
     const hi = heads.map((h) => this.headPosition(h));
-    if (this.full) return sliceBlock(this.full, li, hi);
+    if (this.full) return sliceBlock(await this.full, li, hi);
     if (!this.refetch) throw new Error('this attention is no longer available');
     const block = await this.refetch(layers, heads);
     if (block.rows.length !== this.rows || block.keys !== this.keys) {
@@ -378,20 +408,46 @@ export function cutNotice(result: Pick<AttentionResult, 'tokens' | 'truncatedTok
   return `${parts.join('; ')}${limit}.`;
 }
 
-/** Runs the engine on a text and builds its session (self-attention, or encoder self-attention). */
-export async function inspectText(engine: Engine, options: InspectTextOptions, meta: SessionMeta): Promise<InspectorSession> {
+/**
+ * Runs the engine on a text and builds its session (self-attention, or encoder self-attention).
+ * Resolves once the engine's preview (the pooled heads) is in: from a worker the tensors follow,
+ * and the section waits for them where it needs them, so the document can go out first.
+ */
+export function inspectText(engine: Engine, options: InspectTextOptions, meta: SessionMeta): Promise<InspectorSession> {
   const request = { text: options.text, ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}) };
-  const callOptions = options.signal ? { signal: options.signal } : {};
-  // Statistics are computed here after the document went out, not in the engine before it.
-  const result = await engine.attention({ ...request, withStats: false, pool: THUMBNAIL_SIZE }, callOptions);
+  let tokenCount = 0;
   const refetch: Refetch = async (layers, heads) => {
     const again = await engine.attention({ ...request, layers, heads, withStats: false });
-    if (again.tokens.length !== result.tokens.length) throw new Error('the text tokenized differently on the second pass');
+    if (again.tokens.length !== tokenCount) throw new Error('the text tokenized differently on the second pass');
     return again.attention;
   };
-  const section = sectionFromResult(result, refetch, options.link, options.cacheBytes);
-  const notice = meta.notice ?? cutNotice(result, options.maxTokens, options.precutCharacters);
-  return new InspectorSession({ ...meta, ...(notice !== undefined ? { notice } : {}) }, [section], result.forwardMs);
+  const session = (first: AttentionPreview | AttentionResult, attention: SectionAttention): InspectorSession => {
+    tokenCount = first.tokens.length;
+    const section = sectionFrom(first, attention, undefined, refetch, options.link, options.cacheBytes);
+    const notice = meta.notice ?? cutNotice(first, options.maxTokens, options.precutCharacters);
+    return new InspectorSession({ ...meta, ...(notice !== undefined ? { notice } : {}) }, [section], first.forwardMs);
+  };
+  return new Promise((resolve, reject) => {
+    let deliver!: (values: Promise<AttentionBlock>) => void;
+    const pending = new Promise<AttentionBlock>((settle) => (deliver = settle));
+    pending.catch(() => undefined); // a failure after the preview reaches the section's users
+    let previewed = false;
+    const onPreview = (preview: AttentionPreview): void => {
+      previewed = true;
+      resolve(session(preview, { shape: preview.shape, pending, pooled: preview.pooled }));
+    };
+    // Statistics are computed here after the document went out, not in the engine before it.
+    const result = engine.attention({ ...request, withStats: false, pool: THUMBNAIL_SIZE }, { ...(options.signal ? { signal: options.signal } : {}), onPreview });
+    deliver(result.then((r) => r.attention));
+    result.then(
+      (r) => {
+        if (!previewed) resolve(session(r, { block: r.attention, ...(r.pooled ? { pooled: r.pooled } : {}) }));
+      },
+      (error: unknown) => {
+        if (!previewed) reject(error);
+      },
+    );
+  });
 }
 
 export function sectionFromResult(
@@ -400,9 +456,22 @@ export function sectionFromResult(
   link?: { readonly uri: string; readonly base: number },
   cacheBytes?: number,
 ): InspectorSection {
+  const attention = { block: result.attention, ...(result.pooled ? { pooled: result.pooled } : {}) };
+  return sectionFrom(result, attention, result.stats.length > 0 ? result.stats : undefined, refetch, link, cacheBytes);
+}
+
+function sectionFrom(
+  result: AttentionPreview | AttentionResult,
+  attention: SectionAttention,
+  stats: readonly HeadStats[] | undefined,
+  refetch?: Refetch,
+  link?: { readonly uri: string; readonly base: number },
+  cacheBytes?: number,
+): InspectorSection {
   const kind: SectionKind = result.kind === 'self' ? 'self' : result.kind;
   const tokens = result.tokens.map((t) => toLabel(t));
   const lastEnd = tokens.length > 0 ? tokens[tokens.length - 1]!.end : 0;
+  const shape = 'block' in attention ? attention.block : attention.shape;
   return new InspectorSection(
     {
       id: kind,
@@ -410,13 +479,12 @@ export function sectionFromResult(
       title: kind === 'self' ? 'Self-attention' : kind === 'encoder' ? 'Encoder' : kind === 'decoder' ? 'Decoder' : 'Cross-attention',
       queryTokens: tokens,
       keyTokens: tokens,
-      block: result.attention,
-      ...(result.stats.length > 0 ? { stats: result.stats } : {}),
-      ...(result.pooled ? { pooled: result.pooled } : {}),
+      ...attention,
+      ...(stats ? { stats } : {}),
       causal: kind !== 'encoder',
       totalLayers: result.totalLayers,
       totalHeads: result.totalHeads,
-      rollout: (kind === 'self' || kind === 'encoder' || kind === 'decoder') && isAllRows(result.attention),
+      rollout: (kind === 'self' || kind === 'encoder' || kind === 'decoder') && isAllRows(shape),
       ...(link ? { link: { uri: link.uri, base: link.base, length: lastEnd } } : {}),
       ...(refetch ? { refetch } : {}),
     },
@@ -424,7 +492,7 @@ export function sectionFromResult(
   );
 }
 
-function isAllRows(block: AttentionBlock): boolean {
+function isAllRows(block: AttentionShape): boolean {
   return block.rows.length === block.keys && block.rows.every((r, i) => r === i);
 }
 

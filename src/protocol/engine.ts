@@ -1,6 +1,7 @@
 // Typed messages between an engine client (extension host) and an engine host (worker_threads
 // worker, webview). Every method maps to exactly one params and one result type.
 import type {
+  AttentionPreview,
   AttentionRequest,
   AttentionResult,
   GenerateRequest,
@@ -54,8 +55,15 @@ export interface TokenNotification {
   readonly token: StreamedToken;
 }
 
+/** Host → client: an attention request's preview, ahead of its response (see AttentionPreview). */
+export interface AttentionPreviewNotification {
+  readonly kind: 'attentionPreview';
+  readonly requestId: number;
+  readonly preview: AttentionPreview;
+}
+
 export type ClientMessage = EngineRequest | AbortNotification;
-export type HostMessage = EngineResponse | TokenNotification;
+export type HostMessage = EngineResponse | TokenNotification | AttentionPreviewNotification;
 
 const METHODS: ReadonlySet<string> = new Set<EngineMethod>([
   'load',
@@ -81,6 +89,7 @@ export function isClientMessage(value: unknown): value is ClientMessage {
 export function isHostMessage(value: unknown): value is HostMessage {
   if (!isRecord(value)) return false;
   if (value.kind === 'token') return typeof value.requestId === 'number' && isRecord(value.token);
+  if (value.kind === 'attentionPreview') return typeof value.requestId === 'number' && isRecord(value.preview);
   return value.kind === 'response' && typeof value.id === 'number' && typeof value.ok === 'boolean';
 }
 

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createInProcessHost } from '../../src/host/inProcessHost';
-import type { Engine, EngineHost } from '../../src/engine/types';
+import type { AttentionPreview, Engine, EngineHost } from '../../src/engine/types';
 import { poolBlock } from '../../src/engine/pool';
 import { dequantize } from '../../src/inspector/quantize';
 import { inspectGeneration, inspectText } from '../../src/inspector/session';
@@ -79,6 +79,21 @@ describe('inspector on tiny-llama', () => {
     assert.equal(result.pooled.rows, dense.rows);
     result.pooled.data.forEach((v, i) => assert.ok(Math.abs(v - dense.data[i]!) < 1e-7, `cell ${i}: ${v} vs ${dense.data[i]}`));
     assert.equal((await engine.attention({ text: TEXT, withStats: false })).pooled, undefined, 'only when asked');
+  });
+
+  it('previews a pooled request before its result: the same tokens, shape and pooled heads, without the values', async () => {
+    const previews: AttentionPreview[] = [];
+    const result = await engine.attention({ text: TEXT, withStats: false, pool: 8 }, { onPreview: (p) => previews.push(p) });
+    assert.equal(previews.length, 1);
+    const preview = previews[0]!;
+    assert.deepEqual(preview.tokens, result.tokens);
+    const { layerData, ...shape } = result.attention;
+    assert.deepEqual(preview.shape, shape);
+    assert.equal(preview.pooled, result.pooled);
+    assert.equal(preview.forwardMs, result.forwardMs);
+    assert.ok(!('attention' in preview) && !('layerData' in preview.shape), `the preview carries no values (${layerData.length} layers)`);
+    await engine.attention({ text: TEXT, withStats: false }, { onPreview: (p) => previews.push(p) });
+    assert.equal(previews.length, 1, 'nothing to preview without pooled heads');
   });
 
   it('renders the model view as SVG from a real result', async () => {

@@ -6,6 +6,8 @@ import { computeHeadStats } from '../../src/engine/headStats';
 import { rollout, reduceHeads, rolloutSteps } from '../../src/engine/aggregate';
 import { isHostToWebview, keyTokensOf } from '../../src/protocol/inspector';
 import type { AttentionRequest, AttentionResult, Engine, GenerationAttention, TokenSpan, TranslationAttention } from '../../src/engine/types';
+import { attentionPreview } from '../../src/engine/attentionResult';
+import { poolBlock } from '../../src/engine/pool';
 import { flatBlock } from '../blocks';
 
 const L = 2;
@@ -101,6 +103,91 @@ test('inspectText posts a document with thumbnails and stats, and answers scopes
   assert.equal(layer.count, H);
   assert.equal(calls.length, 1, 'a cached block needs no second forward');
   assert.equal(section.link?.base, 10);
+});
+
+/**
+ * An engine in the manner of the worker: the preview (with pooled heads) first, the result only
+ * once `values` settles; a rejected `values` is a result that never came.
+ */
+function previewingEngine(inner: Engine, values: Promise<void>): Engine {
+  return {
+    ...inner,
+    attention: async (request, options = {}) => {
+      const plain = await inner.attention(request);
+      const result = request.pool ? { ...plain, pooled: poolBlock(plain.attention, request.pool, true) } : plain;
+      const preview = options.onPreview ? attentionPreview(result) : undefined;
+      if (preview) options.onPreview?.(preview);
+      await values;
+      return result;
+    },
+  };
+}
+
+function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
+  let resolve!: () => void;
+  let reject!: (error: Error) => void;
+  const promise = new Promise<void>((ok, fail) => {
+    resolve = ok;
+    reject = fail;
+  });
+  return { promise, resolve, reject };
+}
+
+const later = () => new Promise((resolve) => setTimeout(resolve, 20));
+
+/** `promise`, or a failure after ms (a session that waited for the tensors would never come). */
+function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)));
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+test('inspectText resolves at the preview; block requests and statistics wait for the tensors that follow', async () => {
+  const gate = deferred();
+  const session = await within(inspectText(previewingEngine(fakeEngine([]), gate.promise), { text: 'abcdefgh' }, meta), 5_000, 'no session before the tensors');
+  const direct = await inspectText(fakeEngine([]), { text: 'abcdefgh' }, meta);
+  assert.deepEqual(session.document.sections, direct.document.sections, 'the same document before the values are in');
+  const section = session.section('self');
+  let answered = false;
+  const head = section.quantized({ kind: 'head', layer: 1, head: 2 }).then((m) => ((answered = true), m));
+  const stats = section.stats();
+  await later();
+  assert.equal(answered, false, 'a block request waits for the values');
+  gate.resolve();
+  assert.deepEqual(await head, await direct.section('self').quantized({ kind: 'head', layer: 1, head: 2 }));
+  assert.deepEqual(await stats, await direct.section('self').stats());
+  assert.equal(session.document.sections[0]!.statsPending, false);
+});
+
+test('tensors that never follow their preview: block requests and statistics fail with the engine’s error', async () => {
+  const gate = deferred();
+  const session = await within(inspectText(previewingEngine(fakeEngine([]), gate.promise), { text: 'abcdefgh' }, meta), 5_000, 'no session before the tensors');
+  gate.reject(new Error('the engine worker stopped'));
+  const section = session.section('self');
+  await assert.rejects(section.quantized({ kind: 'layer', layer: 0 }), /worker stopped/);
+  await assert.rejects(section.stats(), /worker stopped/);
+  await assert.rejects(section.settled(), /worker stopped/);
+  // and before any preview, the error is the inspection's own
+  const failing = deferred();
+  failing.reject(new Error('no model'));
+  const early: Engine = { ...fakeEngine([]), attention: async () => failing.promise.then(() => { throw new Error('unreachable'); }) };
+  await assert.rejects(inspectText(early, { text: 'abc' }, meta), /no model/);
+});
+
+test('tensors that differ from their preview are refused', async () => {
+  const inner = fakeEngine([]);
+  const engine: Engine = {
+    ...inner,
+    attention: async (request, options = {}) => {
+      const result = await inner.attention(request);
+      const pooled = poolBlock(result.attention, request.pool ?? 32, true);
+      options.onPreview?.(attentionPreview({ ...result, pooled })!);
+      // one layer fewer than previewed
+      return { ...result, attention: { ...result.attention, layers: [0], layerData: result.attention.layerData.slice(0, 1) } };
+    },
+  };
+  const session = await inspectText(engine, { text: 'abcdefgh' }, meta);
+  await assert.rejects(session.section('self').quantized({ kind: 'head', layer: 0, head: 0 }), /expected 2 × 3 × 8 × 8/);
 });
 
 test('above the cache budget, layers are fetched again and aggregates come from kept means', async () => {
