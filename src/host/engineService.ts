@@ -55,10 +55,12 @@ export class EngineService {
   private async dispatch(request: EngineRequest, signal: AbortSignal): Promise<Reply> {
     if (request.method === 'attention') {
       // The engine hands out fresh arrays per call and keeps none of them: safe to move.
-      // The preview goes first (its pooled heads copied, a few hundred kB): the client can paint
-      // while the tensors, moved below, arrive and settle in its heap.
-      const onPreview = (preview: AttentionPreview) => this.post({ kind: 'attentionPreview', requestId: request.id, preview });
-      const result = await this.engine(request.params.handle).attention(request.params.request, { signal, onPreview });
+      // A preview asked for goes first (its pooled heads copied, a few hundred kB): the client can
+      // paint while the tensors, moved below, arrive and settle in its heap.
+      const onPreview = request.params.preview
+        ? (preview: AttentionPreview) => this.post({ kind: 'attentionPreview', requestId: request.id, preview })
+        : undefined;
+      const result = await this.engine(request.params.handle).attention(request.params.request, { signal, ...(onPreview ? { onPreview } : {}) });
       return { result, transfer: ownedBuffers([...result.attention.layerData, ...(result.pooled ? [result.pooled.data] : [])]) };
     }
     return { result: await this.answer(request, signal) };

@@ -150,7 +150,7 @@ class WorkerEngine implements Engine {
   }
 
   attention(request: AttentionRequest, options: AttentionCallOptions = {}): Promise<AttentionResult> {
-    return this.host.request('attention', { handle: this.handle, request }, options);
+    return this.host.request('attention', { handle: this.handle, request, preview: options.onPreview !== undefined }, options);
   }
 
   generationAttention(id: number): Promise<GenerationAttention | undefined> {

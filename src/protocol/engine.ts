@@ -20,7 +20,7 @@ export interface EngineMethods {
   load: { params: { modelDir: string; options: LoadOptions }; result: { handle: number; info: ModelInfo } };
   tokenize: { params: { handle: number; text: string }; result: readonly TokenSpan[] };
   generate: { params: { handle: number; request: GenerateRequest; stream: boolean }; result: GenerateResult };
-  attention: { params: { handle: number; request: AttentionRequest }; result: AttentionResult };
+  attention: { params: { handle: number; request: AttentionRequest; preview: boolean }; result: AttentionResult };
   generationAttention: { params: { handle: number; id: number }; result: GenerationAttention | undefined };
   translate: { params: { handle: number; request: TranslateRequest }; result: TranslateResult };
   translationAttention: { params: { handle: number; id: number }; result: TranslationAttention | undefined };
