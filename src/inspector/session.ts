@@ -81,6 +81,8 @@ type SectionAttention =
 
 type SectionInput = SectionFields & SectionAttention;
 
+const shapeOf = (attention: SectionAttention): AttentionShape => ('block' in attention ? attention.block : attention.shape);
+
 /** Resolves on a later macrotask, after whatever the caller posts synchronously. */
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
@@ -103,7 +105,9 @@ export class InspectorSection {
   private compaction: Promise<void> = Promise.resolve();
 
   constructor(input: SectionInput, cacheBytes = FULL_BLOCK_CACHE_BYTES) {
-    const shape = 'block' in input ? input.block : input.shape;
+    const atHand = 'block' in input; // else the values follow a preview
+    const shape = shapeOf(input);
+    const pooled = atHand ? (input.pooled ?? poolBlock(input.block, THUMBNAIL_SIZE, input.causal)) : input.pooled;
     this.rows = shape.rows.length;
     this.keys = shape.keys;
     this.link = input.link;
@@ -121,11 +125,11 @@ export class InspectorSection {
       totalHeads: input.totalHeads,
       stats: input.stats ?? [],
       statsPending: input.stats === undefined,
-      thumbnails: thumbnails('block' in input ? (input.pooled ?? poolBlock(input.block, THUMBNAIL_SIZE, input.causal)) : input.pooled),
+      thumbnails: thumbnails(pooled),
       rollout: input.rollout,
       editorLinked: input.link !== undefined,
     };
-    this.full = 'block' in input ? Promise.resolve(input.block) : input.pending.then((block) => this.checkShape(block));
+    this.full = atHand ? Promise.resolve(input.block) : input.pending.then((block) => this.checkShape(block));
     this.full.catch(() => undefined); // a failed delivery reaches the block requests and statistics
     this.causal = input.causal;
     const bytes = Float32Array.BYTES_PER_ELEMENT * shape.layers.length * shape.heads.length * this.rows * this.keys;
@@ -413,41 +417,25 @@ export function cutNotice(result: Pick<AttentionResult, 'tokens' | 'truncatedTok
  * Resolves once the engine's preview (the pooled heads) is in: from a worker the tensors follow,
  * and the section waits for them where it needs them, so the document can go out first.
  */
-export function inspectText(engine: Engine, options: InspectTextOptions, meta: SessionMeta): Promise<InspectorSession> {
+export async function inspectText(engine: Engine, options: InspectTextOptions, meta: SessionMeta): Promise<InspectorSession> {
   const request = { text: options.text, ...(options.maxTokens !== undefined ? { maxTokens: options.maxTokens } : {}) };
-  let tokenCount = 0;
+  let previewed!: (preview: AttentionPreview) => void;
+  const preview = new Promise<AttentionPreview>((resolve) => (previewed = resolve));
+  // Statistics are computed here after the document went out, not in the engine before it.
+  const result = engine.attention({ ...request, withStats: false, pool: THUMBNAIL_SIZE }, { ...(options.signal ? { signal: options.signal } : {}), onPreview: previewed });
+  const values = result.then((r) => r.attention);
+  values.catch(() => undefined); // a failure after the preview reaches the section's users
+  // The preview when the engine sends one (before the result); else the result itself.
+  const first = await Promise.race([preview, result]);
+  const attention: SectionAttention = 'attention' in first ? { block: first.attention, ...(first.pooled ? { pooled: first.pooled } : {}) } : { shape: first.shape, pending: values, pooled: first.pooled };
   const refetch: Refetch = async (layers, heads) => {
     const again = await engine.attention({ ...request, layers, heads, withStats: false });
-    if (again.tokens.length !== tokenCount) throw new Error('the text tokenized differently on the second pass');
+    if (again.tokens.length !== first.tokens.length) throw new Error('the text tokenized differently on the second pass');
     return again.attention;
   };
-  const session = (first: AttentionPreview | AttentionResult, attention: SectionAttention): InspectorSession => {
-    tokenCount = first.tokens.length;
-    const section = sectionFrom(first, attention, undefined, refetch, options.link, options.cacheBytes);
-    const notice = meta.notice ?? cutNotice(first, options.maxTokens, options.precutCharacters);
-    return new InspectorSession({ ...meta, ...(notice !== undefined ? { notice } : {}) }, [section], first.forwardMs);
-  };
-  return new Promise((resolve, reject) => {
-    let deliver!: (values: Promise<AttentionBlock>) => void;
-    const pending = new Promise<AttentionBlock>((settle) => (deliver = settle));
-    pending.catch(() => undefined); // a failure after the preview reaches the section's users
-    let previewed = false;
-    const onPreview = (preview: AttentionPreview): void => {
-      previewed = true;
-      resolve(session(preview, { shape: preview.shape, pending, pooled: preview.pooled }));
-    };
-    // Statistics are computed here after the document went out, not in the engine before it.
-    const result = engine.attention({ ...request, withStats: false, pool: THUMBNAIL_SIZE }, { ...(options.signal ? { signal: options.signal } : {}), onPreview });
-    deliver(result.then((r) => r.attention));
-    result.then(
-      (r) => {
-        if (!previewed) resolve(session(r, { block: r.attention, ...(r.pooled ? { pooled: r.pooled } : {}) }));
-      },
-      (error: unknown) => {
-        if (!previewed) reject(error);
-      },
-    );
-  });
+  const section = sectionFrom(first, attention, undefined, refetch, options.link, options.cacheBytes);
+  const notice = meta.notice ?? cutNotice(first, options.maxTokens, options.precutCharacters);
+  return new InspectorSession({ ...meta, ...(notice !== undefined ? { notice } : {}) }, [section], first.forwardMs);
 }
 
 export function sectionFromResult(
@@ -471,7 +459,6 @@ function sectionFrom(
   const kind: SectionKind = result.kind === 'self' ? 'self' : result.kind;
   const tokens = result.tokens.map((t) => toLabel(t));
   const lastEnd = tokens.length > 0 ? tokens[tokens.length - 1]!.end : 0;
-  const shape = 'block' in attention ? attention.block : attention.shape;
   return new InspectorSection(
     {
       id: kind,
@@ -484,7 +471,7 @@ function sectionFrom(
       causal: kind !== 'encoder',
       totalLayers: result.totalLayers,
       totalHeads: result.totalHeads,
-      rollout: (kind === 'self' || kind === 'encoder' || kind === 'decoder') && isAllRows(shape),
+      rollout: (kind === 'self' || kind === 'encoder' || kind === 'decoder') && isAllRows(shapeOf(attention)),
       ...(link ? { link: { uri: link.uri, base: link.base, length: lastEnd } } : {}),
       ...(refetch ? { refetch } : {}),
     },
