@@ -7,7 +7,8 @@ import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
 import { fitText } from './fitText';
 import { findFimTokens } from './modelConfig';
-import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
+import type { DtypeChoice } from './dtype';
+import { listDtypeFiles, type ModelFiles, type ModelFolder, ONNX_BASES, readModelFolder } from './modelFolder';
 import type { Runtime } from './onnx';
 import type { Seq2SeqRunner } from './seq2seq/runner';
 import { loadSeq2Seq } from './seq2seq/runner';
@@ -59,9 +60,11 @@ export class LocalEngine implements Engine {
     private readonly seq2seq: Seq2SeqRunner | undefined,
   ) {}
 
-  static async load(files: ModelFiles, runtime: Runtime, name: string): Promise<LocalEngine> {
+  static async load(files: ModelFiles, runtime: Runtime, name: string, options: { readonly dtype?: DtypeChoice } = {}): Promise<LocalEngine> {
     const folder = await readModelFolder(files);
     const { config, tokenizer } = folder;
+    const roles = config.kind === 'encoder-decoder' ? [ONNX_BASES.encoder, ONNX_BASES.seq2seqDecoder] : [ONNX_BASES.decoder];
+    const dtypes = (await listDtypeFiles(files, roles)).map((f) => f.dtype);
     const base = {
       id: files.location,
       name,
@@ -76,15 +79,40 @@ export class LocalEngine implements Engine {
       maxPositions: config.maxPositions,
       decoderLayers: config.decoderLayers,
       decoderHeads: config.decoderHeads,
+      headDim: config.headDim,
+      ...(config.architecture ? { architecture: config.architecture } : {}),
+      positions: config.positions,
+      ...(config.slidingWindow ? { slidingWindow: config.slidingWindow } : {}),
+      tiedEmbeddings: config.tiedEmbeddings,
+      dtypes,
     };
     if (config.kind === 'encoder-decoder') {
-      const seq2seq = await loadSeq2Seq(folder, runtime);
-      const info: ModelInfo = { ...base, hasAttentionOutputs: seq2seq.hasAttentionOutputs, languages: seq2seq.languages, translationPairs: seq2seq.translationPairs };
+      const seq2seq = await loadSeq2Seq(folder, runtime, options.dtype);
+      const { source } = seq2seq;
+      const info: ModelInfo = {
+        ...base,
+        onnxFiles: source.files,
+        dtype: source.dtype,
+        dtypeReason: source.reason,
+        parameters: source.parameters,
+        hasAttentionOutputs: seq2seq.hasAttentionOutputs,
+        languages: seq2seq.languages,
+        translationPairs: seq2seq.translationPairs,
+      };
       return new LocalEngine(info, folder, undefined, undefined, seq2seq);
     }
-    const decoder = await openDecoderModel(folder, runtime);
+    const decoder = await openDecoderModel(folder, runtime, { dtype: options.dtype });
+    const source = decoder.source as NonNullable<DecoderModel['source']>;
     const fim = findFimTokens(folder.tokenizerConfig, (t) => tokenizer.tokenId(t) !== undefined);
-    const info: ModelInfo = { ...base, hasAttentionOutputs: decoder.io.attentionNames.length > 0, ...(fim ? { fim } : {}) };
+    const info: ModelInfo = {
+      ...base,
+      onnxFiles: [source.file],
+      dtype: source.dtype,
+      dtypeReason: source.reason,
+      parameters: source.parameters,
+      hasAttentionOutputs: decoder.io.attentionNames.length > 0,
+      ...(fim ? { fim } : {}),
+    };
     return new LocalEngine(info, folder, decoder, new DecoderGenerator(decoder, tokenizer), undefined);
   }
 

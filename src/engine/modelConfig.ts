@@ -15,6 +15,31 @@ export const CONFIG_LIMITS = {
   maxPositions: 1_048_576,
 } as const;
 
+/** How a model encodes token positions. */
+export type PositionKind = 'learned' | 'sinusoidal' | 'rope' | 'alibi' | 'relative';
+
+/** Position encoding per model_type, for the families transformers.js runs; rope is the modern default. */
+const POSITIONS_BY_TYPE: Readonly<Record<string, PositionKind>> = {
+  gpt2: 'learned',
+  gpt_neo: 'learned',
+  opt: 'learned',
+  codegen: 'rope',
+  gptj: 'rope',
+  bloom: 'alibi',
+  mpt: 'alibi',
+  falcon: 'rope',
+  marian: 'sinusoidal',
+  t5: 'relative',
+  mt5: 'relative',
+  bart: 'learned',
+  mbart: 'learned',
+  m2m_100: 'sinusoidal',
+  nllb: 'sinusoidal',
+  pegasus: 'sinusoidal',
+  bert: 'learned',
+  roberta: 'learned',
+};
+
 export interface ModelConfig {
   readonly kind: ModelKind;
   readonly modelType: string;
@@ -26,6 +51,15 @@ export interface ModelConfig {
   readonly maxPositions: number;
   readonly decoderLayers: number;
   readonly decoderHeads: number;
+  /** Width of one attention head: `head_dim` when the config declares it (Qwen3, Gemma), else hidden / heads. */
+  readonly headDim: number;
+  /** `architectures[0]` when declared, e.g. Qwen2ForCausalLM. */
+  readonly architecture?: string;
+  readonly positions: PositionKind;
+  /** Sliding-window attention span in tokens, when the model uses one. */
+  readonly slidingWindow?: number;
+  readonly tiedEmbeddings: boolean;
+  /** Every end-of-sequence id of config.json and generation_config.json. */
   readonly eosTokenIds: readonly number[];
   readonly bosTokenId?: number;
   readonly padTokenId?: number;
@@ -102,9 +136,21 @@ export function parseModelConfig(config: JsonObject, generationConfig: JsonObjec
   const decoderLayers = checkSize(firstNumber(config, ['decoder_layers', 'num_decoder_layers']) ?? layers, CONFIG_LIMITS.layers, 'the number of decoder layers');
   const decoderHeads = checkSize(firstNumber(config, ['decoder_attention_heads']) ?? heads, CONFIG_LIMITS.heads, 'the number of decoder heads');
 
+  const declaredHeadDim = firstNumber(config, ['head_dim']);
+  const headDim = checkSize(declaredHeadDim ?? Math.floor(hiddenSize / heads), CONFIG_LIMITS.hiddenSize, 'the attention head size');
+  const window = firstNumber(config, ['sliding_window']);
+  // Qwen2 declares a window but turns it off with use_sliding_window: false.
+  const slidingWindow = window !== undefined && window > 0 && config.use_sliding_window !== false ? checkSize(window, CONFIG_LIMITS.maxPositions, 'the sliding window') : undefined;
+  const architecture = Array.isArray(config.architectures) && typeof config.architectures[0] === 'string' ? config.architectures[0] : undefined;
+  const positions: PositionKind =
+    POSITIONS_BY_TYPE[modelType] ??
+    (config.position_embedding_type === 'absolute' ? 'learned' : config.alibi === true ? 'alibi' : 'rope');
+  // transformers ties input and output embeddings unless the config says otherwise.
+  const tiedEmbeddings = config.tie_word_embeddings !== false;
+
   const generation = generationConfig ?? {};
-  // generation_config.json overrides config.json, as in transformers.
-  const eos = tokenIds(generation.eos_token_id ?? config.eos_token_id);
+  // Generation stops at any end id either file declares (Qwen's generation_config adds <|im_end|>).
+  const eos = [...new Set([...tokenIds(generation.eos_token_id), ...tokenIds(config.eos_token_id)])];
   const pick = (key: string): number | undefined => {
     const ids = tokenIds(generation[key] ?? config[key]);
     return ids[0];
@@ -121,6 +167,11 @@ export function parseModelConfig(config: JsonObject, generationConfig: JsonObjec
     maxPositions,
     decoderLayers,
     decoderHeads,
+    headDim,
+    ...(architecture ? { architecture } : {}),
+    positions,
+    ...(slidingWindow ? { slidingWindow } : {}),
+    tiedEmbeddings,
     eosTokenIds: eos,
     bosTokenId: pick('bos_token_id'),
     padTokenId: pick('pad_token_id'),

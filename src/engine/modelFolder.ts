@@ -1,15 +1,19 @@
 // Reads a model folder in the transformers.js / Optimum layout through a ModelFiles source (Node fs
 // in the worker and CLI, posted bytes in a webview), validating everything before use.
+import { type Dtype, type DtypeChoice, type DtypeSelection, DTYPES, dtypeFileName, megabytes, selectDtypeFile, WASM_WEIGHT_BUDGET_BYTES } from './dtype';
 import { ModelError } from './errors';
 import { type JsonObject, type ModelConfig, parseJsonObject, parseModelConfig } from './modelConfig';
-import { checkExternalData, type OnnxSummary, summarizeOnnx } from './onnxProto';
+import { checkExternalData, checkExternalExtents, type OnnxSummary, summarizeOnnx } from './onnxProto';
 import { ModelTokenizer } from './tokenizer';
+import type { Backend } from './types';
 
 /** Read access to one model folder. Implementations must refuse paths escaping the folder and symlinks. */
 export interface ModelFiles {
   /** Human-readable location for messages (a path or a name). */
   readonly location: string;
   exists(relativePath: string): Promise<boolean>;
+  /** Size in bytes of a file, or undefined when there is none. */
+  size(relativePath: string): Promise<number | undefined>;
   /** Throws a ModelError when the file is larger than maxBytes. */
   readBytes(relativePath: string, maxBytes: number): Promise<Uint8Array>;
 }
@@ -20,11 +24,84 @@ export const FILE_LIMITS = {
   onnx: 2 * 1024 * 1024 * 1024 - 1,
 } as const;
 
-export const ONNX_FILES = {
-  decoder: ['onnx/model.onnx', 'onnx/decoder_model_merged.onnx'],
-  encoder: ['onnx/encoder_model.onnx'],
-  seq2seqDecoder: ['onnx/decoder_model_merged.onnx'],
+/**
+ * Base names of each graph a job opens, as transformers.js names them (`onnx/{base}{suffix}.onnx`).
+ * A decoder-only model is `model`; older Optimum exports call it `decoder_model_merged`.
+ */
+export const ONNX_BASES = {
+  decoder: ['model', 'decoder_model_merged'],
+  encoder: ['encoder_model'],
+  seq2seqDecoder: ['decoder_model_merged'],
 } as const;
+
+/** The graphs of one dtype that a job opens together (a decoder; or an encoder and a decoder). */
+export interface DtypeFiles {
+  readonly dtype: Dtype;
+  /** Relative paths, one per graph, in the order of the roles asked for. */
+  readonly paths: readonly string[];
+  /** All of them with their external data, in bytes. */
+  readonly bytes: number;
+}
+
+/** Names external data conventionally takes beside `file`: `{file}_data`, `{file}_data_1`, … */
+async function conventionalDataBytes(files: ModelFiles, file: string): Promise<number> {
+  let total = 0;
+  for (let i = 0; ; i++) {
+    const size = await files.size(i === 0 ? `${file}_data` : `${file}_data_${i}`);
+    if (size === undefined) return total;
+    total += size;
+  }
+}
+
+/** For every dtype, the files of each role (first base name present), when every role has one. */
+export async function listDtypeFiles(files: ModelFiles, roles: readonly (readonly string[])[]): Promise<DtypeFiles[]> {
+  const found: DtypeFiles[] = [];
+  for (const dtype of DTYPES) {
+    const paths: string[] = [];
+    let bytes = 0;
+    for (const bases of roles) {
+      for (const base of bases) {
+        const path = dtypeFileName(base, dtype);
+        const size = await files.size(path);
+        if (size === undefined) continue;
+        paths.push(path);
+        bytes += size + (await conventionalDataBytes(files, path));
+        break;
+      }
+    }
+    if (paths.length === roles.length) found.push({ dtype, paths, bytes });
+  }
+  return found;
+}
+
+export interface ChosenFiles extends DtypeSelection {
+  readonly paths: readonly string[];
+}
+
+/** Chooses the dtype files of a job and says why; one clear ModelError when nothing fits. */
+export async function chooseDtypeFiles(
+  files: ModelFiles,
+  roles: readonly (readonly string[])[],
+  requested: DtypeChoice,
+  backend: Backend,
+): Promise<ChosenFiles> {
+  const present = await listDtypeFiles(files, roles);
+  const byDtype = new Map(present.map((p) => [p.dtype, p]));
+  const what = files.location;
+  const selection = selectDtypeFile(
+    present.map((p) => ({ dtype: p.dtype, path: p.paths.join(' + '), bytes: p.bytes })),
+    requested,
+    backend,
+    what,
+  );
+  const chosen = byDtype.get(selection.file.dtype) as DtypeFiles;
+  if (backend === 'wasm' && chosen.bytes > WASM_WEIGHT_BUDGET_BYTES) {
+    throw new ModelError(
+      `${selection.file.path} (${megabytes(chosen.bytes)}) does not fit in onnxruntime-web's WebAssembly memory (about ${megabytes(WASM_WEIGHT_BUDGET_BYTES)} of weights at most): choose a smaller dtype such as q4`,
+    );
+  }
+  return { ...selection, paths: chosen.paths };
+}
 
 export interface OnnxFile {
   readonly path: string;
@@ -64,19 +141,16 @@ export async function readModelFolder(files: ModelFiles): Promise<ModelFolder> {
   return { files, config, rawConfig, tokenizerJson, tokenizerConfig, tokenizer };
 }
 
-export async function findOnnxFile(files: ModelFiles, candidates: readonly string[]): Promise<string> {
-  for (const candidate of candidates) {
-    if (await files.exists(candidate)) return candidate;
-  }
-  throw new ModelError(`${files.location} has no ${candidates.join(' or ')}`);
-}
-
+/** Reads an ONNX file and its external data once each, validated (locations, extents) before onnxruntime sees them. */
 export async function readOnnxFile(files: ModelFiles, path: string): Promise<OnnxFile> {
   const bytes = await files.readBytes(path, FILE_LIMITS.onnx);
   const summary = summarizeOnnx(bytes);
   const directory = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
   const externalData = [];
   for (const location of checkExternalData(summary, path)) {
+    const size = await files.size(directory + location);
+    if (size === undefined) throw new ModelError(`${path} keeps its weights in ${directory + location}, which is missing: download it too`);
+    checkExternalExtents(summary, location, size);
     externalData.push({ path: location, data: await files.readBytes(directory + location, FILE_LIMITS.onnx) });
   }
   return { path, bytes, summary, externalData };

@@ -2,6 +2,7 @@
 // webview: 'onnxruntime-web/webgpu'), so the engine never imports a particular build.
 import type * as OrtNamespace from 'onnxruntime-web';
 import { InferenceError, ModelError } from './errors';
+import { halfToFloat32 } from './float16';
 import type { Backend } from './types';
 
 export type Ort = typeof OrtNamespace;
@@ -66,7 +67,26 @@ export function onesInt64(ort: Ort, dims: readonly number[]): OrtTensor {
   return new ort.Tensor('int64', new BigInt64Array(size).fill(1n), dims);
 }
 
-export function floatData(tensor: OrtTensor): Float32Array {
-  if (tensor.type !== 'float32') throw new InferenceError(`expected a float32 output, got ${tensor.type}`);
-  return tensor.data as Float32Array;
+/**
+ * Elements [start, end) of a float32 or float16 tensor as float32: float32 data is a view (no copy),
+ * float16 data is converted, and only the range asked for (the last row of fp16 logits, not all).
+ */
+export function floatData(tensor: OrtTensor, start = 0, end = tensor.size): Float32Array {
+  if (tensor.type === 'float32') {
+    const data = tensor.data as Float32Array;
+    return start === 0 && end === data.length ? data : data.subarray(start, end);
+  }
+  if (tensor.type === 'float16') {
+    const data = tensor.data;
+    // Where the platform has Float16Array, onnxruntime returns one; its elements are numbers already.
+    if (data instanceof Uint16Array) return halfToFloat32(data, start, end);
+    return Float32Array.from((data as ArrayLike<number> & { subarray(a: number, b: number): ArrayLike<number> }).subarray(start, end));
+  }
+  throw new InferenceError(`expected a float32 or float16 output, got ${tensor.type}`);
+}
+
+/** A float32 tensor with the values of a float16 one (attention of fp16 graphs); float32 tensors pass through. */
+export function asFloat32Tensor(ort: Ort, tensor: OrtTensor): OrtTensor {
+  if (tensor.type === 'float32') return tensor;
+  return new ort.Tensor('float32', floatData(tensor), tensor.dims);
 }

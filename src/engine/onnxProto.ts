@@ -17,14 +17,18 @@ export const GRAPH_VALUE_INFO = 13;
 const GRAPH_SPARSE_INITIALIZER = 15;
 export const NODE_INPUT = 1;
 export const NODE_OUTPUT = 2;
-const NODE_OP_TYPE = 4;
+export const NODE_OP_TYPE = 4;
+const ATTRIBUTE_NAME = 1;
+const ATTRIBUTE_INT = 3;
 export const NODE_ATTRIBUTE = 5;
-const NODE_DOMAIN = 7;
+export const NODE_DOMAIN = 7;
 export const ATTRIBUTE_GRAPH = 6;
 export const ATTRIBUTE_GRAPHS = 11;
 /** ValueInfoProto.name and TensorProto.name */
 export const VALUE_INFO_NAME = 1;
 export const TENSOR_NAME = 8;
+const TENSOR_DIMS = 1;
+const TENSOR_DATA_TYPE = 2;
 const TENSOR_EXTERNAL_DATA = 13;
 const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
@@ -36,6 +40,8 @@ export interface Field {
   readonly wire: number;
   /** Payload of length-delimited fields. */
   readonly bytes?: Uint8Array;
+  /** Value of varint fields. */
+  readonly value?: number;
   /** The whole field (key and payload) is buf[start, end): copied verbatim when a message is rebuilt. */
   readonly start: number;
   readonly end: number;
@@ -63,10 +69,12 @@ export function* fields(buf: Uint8Array): Generator<Field> {
     const wire = key % 8;
     pos = afterKey;
     switch (wire) {
-      case WIRE_VARINT:
-        pos = readVarint(buf, pos)[1];
-        yield { number, wire, start, end: pos };
+      case WIRE_VARINT: {
+        const [value, next] = readVarint(buf, pos);
+        pos = next;
+        yield { number, wire, value, start, end: pos };
         break;
+      }
       case WIRE_64BIT:
         pos += 8;
         if (pos > buf.length) throw new ModelError('truncated ONNX protobuf');
@@ -96,38 +104,120 @@ export function text(field: Field): string {
   return field.bytes ? decoder.decode(field.bytes) : '';
 }
 
+/** One tensor's bytes in an external-data file. */
+export interface ExternalExtent {
+  readonly location: string;
+  readonly offset: number;
+  readonly length: number;
+}
+
 export interface OnnxSummary {
   readonly opTypes: ReadonlyMap<string, number>;
   /** Outputs of Softmax nodes, in graph order. */
   readonly softmaxOutputs: readonly string[];
   readonly externalDataLocations: readonly string[];
+  /** Where each externally stored tensor lies (to refuse truncated data files before onnxruntime reads them). */
+  readonly externalExtents: readonly ExternalExtent[];
   readonly fusedAttentionOps: readonly string[];
+  /**
+   * Weights the graph stores, counted as the model's parameters: every floating-point initializer
+   * of two or more elements, and the logical size of quantized matrices (MatMulNBits' K × N, 8-bit
+   * initializers of MatMulInteger) rather than their packed bytes.
+   */
+  readonly parameters: number;
+  /** Names of the main graph's inputs and outputs. */
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+}
+
+/** TensorProto.DataType values of floating-point tensors (FLOAT, FLOAT16, DOUBLE, BFLOAT16). */
+const FLOAT_TYPES = new Set([1, 10, 11, 16]);
+/** UINT8, INT8 */
+const BYTE_TYPES = new Set([2, 3]);
+
+function packedVarints(field: Field): number[] {
+  if (field.wire === WIRE_VARINT) return [field.value ?? 0];
+  const values: number[] = [];
+  const bytes = field.bytes ?? new Uint8Array(0);
+  let pos = 0;
+  while (pos < bytes.length) {
+    const [value, next] = readVarint(bytes, pos);
+    values.push(value);
+    pos = next;
+  }
+  return values;
 }
 
 const FUSED_ATTENTION_OPS = new Set(['Attention', 'MultiHeadAttention', 'GroupQueryAttention', 'PackedAttention', 'SparseAttention']);
 
+/** Inputs of quantized ops that hold packed weights, scales or zero points rather than parameters. */
+const QUANTIZATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
+  MatMulNBits: [1, 2, 3, 4],
+  MatMulInteger: [2, 3],
+  DynamicQuantizeMatMul: [2, 3],
+  DequantizeLinear: [1, 2],
+  QuantizeLinear: [1, 2],
+  GatherBlockQuantized: [2, 3],
+};
+
+interface InitializerFacts {
+  readonly name: string;
+  readonly dataType: number;
+  readonly elements: number;
+}
+
 export function summarizeOnnx(model: Uint8Array): OnnxSummary {
   const opTypes = new Map<string, number>();
   const softmaxOutputs: string[] = [];
-  const externalDataLocations: string[] = [];
+  const externalExtents: ExternalExtent[] = [];
   const fused: string[] = [];
+  const initializers: InitializerFacts[] = [];
+  const notParameters = new Set<string>();
+  let packedParameters = 0;
+  const inputNames: string[] = [];
+  const outputNames: string[] = [];
+  let depth = 0;
 
   const visitTensor = (tensor: Uint8Array): void => {
+    let name = '';
+    let dataType = 0;
+    let elements = 1;
+    const external = new Map<string, string>();
     for (const field of fields(tensor)) {
-      if (field.number !== TENSOR_EXTERNAL_DATA || !field.bytes) continue;
-      let key = '';
-      let value = '';
-      for (const entry of fields(field.bytes)) {
-        if (entry.number === ENTRY_KEY) key = text(entry);
-        if (entry.number === ENTRY_VALUE) value = text(entry);
+      if (field.number === TENSOR_NAME) name = text(field);
+      else if (field.number === TENSOR_DATA_TYPE) dataType = field.value ?? 0;
+      else if (field.number === TENSOR_DIMS) for (const dim of packedVarints(field)) elements *= dim;
+      else if (field.number === TENSOR_EXTERNAL_DATA && field.bytes) {
+        let key = '';
+        let value = '';
+        for (const entry of fields(field.bytes)) {
+          if (entry.number === ENTRY_KEY) key = text(entry);
+          if (entry.number === ENTRY_VALUE) value = text(entry);
+        }
+        external.set(key, value);
       }
-      if (key === 'location') externalDataLocations.push(value);
+    }
+    initializers.push({ name, dataType, elements });
+    const location = external.get('location');
+    if (location !== undefined) {
+      // A missing length means "to the end of the file"; offset and length must be whole numbers.
+      const offset = Number(external.get('offset') ?? 0);
+      const length = Number(external.get('length') ?? Number.NaN);
+      externalExtents.push({ location, offset, length });
     }
   };
 
+  const valueName = (info: Uint8Array): string => {
+    for (const part of fields(info)) if (part.number === VALUE_INFO_NAME) return text(part);
+    return '';
+  };
+
   const visitGraph = (graph: Uint8Array): void => {
+    depth++;
     for (const field of fields(graph)) {
       if (!field.bytes) continue;
+      if (depth === 1 && field.number === GRAPH_INPUT) inputNames.push(valueName(field.bytes));
+      if (depth === 1 && field.number === GRAPH_OUTPUT) outputNames.push(valueName(field.bytes));
       if (field.number === GRAPH_INITIALIZER) visitTensor(field.bytes);
       if (field.number === GRAPH_SPARSE_INITIALIZER) {
         for (const part of fields(field.bytes)) {
@@ -136,31 +226,66 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
       }
       if (field.number === GRAPH_NODE) visitNode(field.bytes);
     }
+    depth--;
   };
 
   const visitNode = (node: Uint8Array): void => {
     let opType = '';
     let domain = '';
+    const inputs: string[] = [];
     const outputs: string[] = [];
+    const ints = new Map<string, number>();
     for (const field of fields(node)) {
       if (field.number === NODE_OP_TYPE) opType = text(field);
       else if (field.number === NODE_DOMAIN) domain = text(field);
+      else if (field.number === NODE_INPUT) inputs.push(text(field));
       else if (field.number === NODE_OUTPUT) outputs.push(text(field));
       else if (field.number === NODE_ATTRIBUTE && field.bytes) {
+        let attributeName = '';
         for (const attribute of fields(field.bytes)) {
-          if ((attribute.number === ATTRIBUTE_GRAPH || attribute.number === ATTRIBUTE_GRAPHS) && attribute.bytes) visitGraph(attribute.bytes);
+          if (attribute.number === ATTRIBUTE_NAME) attributeName = text(attribute);
+          else if (attribute.number === ATTRIBUTE_INT) ints.set(attributeName, attribute.value ?? 0);
+          else if ((attribute.number === ATTRIBUTE_GRAPH || attribute.number === ATTRIBUTE_GRAPHS) && attribute.bytes) visitGraph(attribute.bytes);
         }
       }
     }
     opTypes.set(opType, (opTypes.get(opType) ?? 0) + 1);
     if (opType === 'Softmax' && outputs[0]) softmaxOutputs.push(outputs[0]);
     if (FUSED_ATTENTION_OPS.has(opType) && (domain === 'com.microsoft' || domain === '')) fused.push(opType);
+    for (const index of QUANTIZATION_INPUTS[opType] ?? []) {
+      const input = inputs[index];
+      if (input) notParameters.add(input);
+    }
+    if (opType === 'MatMulNBits') packedParameters += (ints.get('K') ?? 0) * (ints.get('N') ?? 0);
   };
 
   for (const field of fields(model)) {
     if (field.number === MODEL_GRAPH && field.bytes) visitGraph(field.bytes);
   }
-  return { opTypes, softmaxOutputs, externalDataLocations, fusedAttentionOps: fused };
+  let parameters = packedParameters;
+  for (const initializer of initializers) {
+    if (notParameters.has(initializer.name) || initializer.elements < 2) continue;
+    if (FLOAT_TYPES.has(initializer.dataType) || BYTE_TYPES.has(initializer.dataType)) parameters += initializer.elements;
+  }
+  const externalDataLocations = [...new Set(externalExtents.map((e) => e.location))];
+  return { opTypes, softmaxOutputs, externalDataLocations, externalExtents, fusedAttentionOps: fused, parameters, inputNames, outputNames };
+}
+
+/**
+ * Refuses an external-data file shorter than the tensors the graph reads from it: onnxruntime
+ * would otherwise read past its end (garbage weights, or a crash inside WebAssembly).
+ */
+export function checkExternalExtents(summary: OnnxSummary, location: string, fileBytes: number): void {
+  for (const extent of summary.externalExtents) {
+    if (extent.location !== location) continue;
+    if (!Number.isSafeInteger(extent.offset) || extent.offset < 0 || (!Number.isNaN(extent.length) && (!Number.isSafeInteger(extent.length) || extent.length < 0))) {
+      throw new ModelError(`${location}: the graph gives a malformed offset or length for tensor data`);
+    }
+    const end = extent.offset + (Number.isNaN(extent.length) ? 0 : extent.length);
+    if (end > fileBytes) {
+      throw new ModelError(`${location} is truncated or incomplete: it has ${fileBytes} bytes, but the graph reads up to byte ${end}; download it again`);
+    }
+  }
 }
 
 /**

@@ -20,8 +20,8 @@ import {
   TENSOR_NAME,
   text,
   VALUE_INFO_NAME,
-  WIRE_LENGTH_DELIMITED,
 } from './onnxProto';
+import { concat, lengthField } from './protoWrite';
 
 interface NodeEntry {
   readonly field: Field;
@@ -66,27 +66,6 @@ function nodeEntry(field: Field): NodeEntry {
     }
   }
   return { field, inputs: inputs.filter((name) => name !== ''), outputs };
-}
-
-function varint(value: number): number[] {
-  const out: number[] = [];
-  let v = value;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return out;
-}
-
-function concat(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
 
 /**
@@ -139,8 +118,7 @@ export function pruneToOutputs(model: Uint8Array, keepOutputs: readonly string[]
     } else if (field.number === GRAPH_VALUE_INFO && bytes) keep = live.has(nameOf(bytes, VALUE_INFO_NAME));
     if (keep) parts.push(graph.subarray(field.start, field.end));
   }
-  const newGraph = concat(parts);
-  const header = Uint8Array.from([(MODEL_GRAPH << 3) | WIRE_LENGTH_DELIMITED, ...varint(newGraph.length)]);
-  const modelParts = modelFields.map((f) => (f === graphField ? concat([header, newGraph]) : model.subarray(f.start, f.end)));
+  const newGraph = lengthField(MODEL_GRAPH, concat(parts));
+  const modelParts = modelFields.map((f) => (f === graphField ? newGraph : model.subarray(f.start, f.end)));
   return { bytes: concat(modelParts), keptNodes: kept.size, totalNodes: nodes.length };
 }

@@ -1,6 +1,8 @@
 // The Engine contract: what every engine host (in-process, worker_threads worker, webview)
 // implements, and what callers (completions, inspector, translation, CLI) depend on.
 // Pure types: no vscode, no DOM, no onnxruntime.
+import type { Dtype, DtypeChoice } from './dtype';
+import type { PositionKind } from './modelConfig';
 import type { PooledHeads } from './pool';
 
 export type Backend = 'wasm' | 'webgpu';
@@ -33,6 +35,23 @@ export interface ModelInfo {
   readonly decoderLayers: number;
   readonly decoderHeads: number;
   readonly hasAttentionOutputs: boolean;
+  /** Width of one attention head. */
+  readonly headDim: number;
+  /** `architectures[0]` of config.json, when declared. */
+  readonly architecture?: string;
+  readonly positions: PositionKind;
+  readonly slidingWindow?: number;
+  readonly tiedEmbeddings: boolean;
+  /** The ONNX files in use, relative to the folder (a decoder; or an encoder and a decoder). */
+  readonly onnxFiles: readonly string[];
+  /** Their weight type. */
+  readonly dtype: Dtype;
+  /** Why those files: one sentence for the status bar tooltip and the output channel. */
+  readonly dtypeReason: string;
+  /** Every dtype the folder has complete files for. */
+  readonly dtypes: readonly Dtype[];
+  /** Weights stored in the files in use. */
+  readonly parameters: number;
   readonly fim?: FimTokens;
   /** Language codes a translation model covers, e.g. ['en', 'de']. */
   readonly languages?: readonly string[];
@@ -264,6 +283,8 @@ export interface Engine {
 
 export interface LoadOptions {
   readonly backend?: Backend;
+  /** Which weight file to open (transformers.js names); default `auto`. */
+  readonly dtype?: DtypeChoice;
   /** WASM threads; default min(2, cores). */
   readonly threads?: number;
 }

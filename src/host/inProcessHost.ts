@@ -29,7 +29,7 @@ export function createInProcessHost(options: { wasmDir?: string } = {}): EngineH
         configureOrt(configuredThreads, options.wasmDir);
       }
       const files = await NodeModelFiles.open(modelDir);
-      const engine = await LocalEngine.load(files, { ort, backend: 'wasm' }, path.basename(files.location));
+      const engine = await LocalEngine.load(files, { ort, backend: 'wasm' }, path.basename(files.location), { dtype: loadOptions.dtype });
       engines.add(engine);
       return engine;
     },

@@ -56,6 +56,12 @@ export class NodeModelFiles implements ModelFiles {
     }
   }
 
+  async size(relativePath: string): Promise<number | undefined> {
+    if (!(await this.exists(relativePath))) return undefined;
+    const stat = await fs.stat(await this.resolve(relativePath));
+    return stat.isFile() ? stat.size : undefined;
+  }
+
   async readBytes(relativePath: string, maxBytes: number): Promise<Uint8Array> {
     let file: string;
     try {
@@ -67,6 +73,8 @@ export class NodeModelFiles implements ModelFiles {
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new ModelError(`${relativePath} is not a file`);
     if (stat.size > maxBytes) throw new ModelError(`${relativePath} is ${stat.size} bytes, over the ${maxBytes}-byte limit`);
-    return new Uint8Array(await fs.readFile(file));
+    // A view of the Buffer, not a copy: model files run to gigabytes.
+    const buffer = await fs.readFile(file);
+    return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }
 }

@@ -3,9 +3,10 @@
 // cached self-attention keys/values and, where the export allows, the cross-attention keys/values
 // that the first step computed (they depend only on the encoder output, so recomputing them every
 // step would be wasted work). Batch rows are beams; reorder() follows beam search's choices.
+import type { Dtype, DtypeChoice } from '../dtype';
 import { ModelError } from '../errors';
-import { findOnnxFile, type ModelFolder, ONNX_FILES, readOnnxFile } from '../modelFolder';
-import { createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
+import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, readOnnxFile } from '../modelFolder';
+import { asFloat32Tensor, createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
 import { type DecoderIo, discoverDecoderIo, discoverEncoderIo, type EncoderIo } from './io';
 import { emptyKv, gatherRows, lastQueryRows } from './tensors';
 
@@ -41,6 +42,15 @@ export interface StepResult {
   readonly cross?: readonly (readonly Float32Array[])[];
 }
 
+/** The files an encoder-decoder was opened from, for messages and `check-model`. */
+export interface Seq2SeqSource {
+  readonly files: readonly string[];
+  readonly dtype: Dtype;
+  readonly reason: string;
+  readonly parameters: number;
+  readonly bytes: number;
+}
+
 export class Seq2SeqModel {
   private constructor(
     private readonly runtime: Runtime,
@@ -48,26 +58,41 @@ export class Seq2SeqModel {
     private readonly decoder: OrtSession,
     readonly encoderIo: EncoderIo,
     readonly decoderIo: DecoderIo,
+    readonly source: Seq2SeqSource,
   ) {}
 
-  static async open(folder: ModelFolder, runtime: Runtime): Promise<Seq2SeqModel> {
-    const encoderFile = await readOnnxFile(folder.files, await findOnnxFile(folder.files, ONNX_FILES.encoder));
-    const decoderFile = await readOnnxFile(folder.files, await findOnnxFile(folder.files, ONNX_FILES.seq2seqDecoder));
+  /** Opens the encoder and decoder files of one dtype (`encoder_model{suffix}.onnx`, `decoder_model_merged{suffix}.onnx`). */
+  static async open(folder: ModelFolder, runtime: Runtime, dtype: DtypeChoice = 'auto'): Promise<Seq2SeqModel> {
+    const chosen = await chooseDtypeFiles(folder.files, [ONNX_BASES.encoder, ONNX_BASES.seq2seqDecoder], dtype, runtime.backend);
+    const [encoderPath, decoderPath] = chosen.paths as [string, string];
+    const encoderFile = await readOnnxFile(folder.files, encoderPath);
     const encoder = await createSession(runtime, encoderFile);
     let decoder: OrtSession;
+    let decoderParameters: number;
     try {
+      const decoderFile = await readOnnxFile(folder.files, decoderPath);
+      decoderParameters = decoderFile.summary.parameters;
       decoder = await createSession(runtime, decoderFile);
     } catch (error) {
       await encoder.release();
       throw error;
     }
+    const source: Seq2SeqSource = {
+      files: chosen.paths,
+      dtype: chosen.file.dtype,
+      reason: chosen.reason,
+      // The decoder's merged branches hold their weights once; shared embeddings count in both graphs.
+      parameters: encoderFile.summary.parameters + decoderParameters,
+      bytes: chosen.file.bytes,
+    };
     try {
       return new Seq2SeqModel(
         runtime,
         encoder,
         decoder,
-        discoverEncoderIo(encoder, encoderFile.path),
-        discoverDecoderIo(decoder, folder.config, decoderFile.path),
+        discoverEncoderIo(encoder, encoderPath),
+        discoverDecoderIo(decoder, folder.config, decoderPath),
+        source,
       );
     } catch (error) {
       await Promise.all([encoder.release(), decoder.release()]);
@@ -92,7 +117,7 @@ export class Seq2SeqModel {
     return {
       hidden: outputs.last_hidden_state as OrtTensor,
       length: ids.length,
-      ...(options.attention ? { attentions: attentionNames.map((name) => outputs[name] as OrtTensor) } : {}),
+      ...(options.attention ? { attentions: attentionNames.map((name) => asFloat32Tensor(ort, outputs[name] as OrtTensor)) } : {}),
     };
   }
 
@@ -156,7 +181,7 @@ export class Seq2SeqModel {
     };
     let cross: Float32Array[][] | undefined;
     if (wantCross) {
-      const perLayer = io.crossAttentionNames.map((name) => lastQueryRows(required(outputs, name))); // [layer][batch] → [heads, source]
+      const perLayer = io.crossAttentionNames.map((name) => lastQueryRows(asFloat32Tensor(ort, required(outputs, name)))); // [layer][batch] → [heads, source]
       cross = Array.from({ length: state.batch }, (_, b) => perLayer.map((rows) => rows[b] as Float32Array));
     }
     return { logits, vocab, state: next, ...(cross ? { cross } : {}) };
@@ -187,7 +212,7 @@ export class Seq2SeqModel {
     });
     if (io.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([0]), [1]);
     const outputs = await run(this.decoder, feeds, io.selfAttentionNames);
-    return io.selfAttentionNames.map((name) => required(outputs, name));
+    return io.selfAttentionNames.map((name) => asFloat32Tensor(ort, required(outputs, name)));
   }
 
   /** The state with rows `rows` of `state` (beam reordering; repeats tile a row). */

@@ -9,17 +9,20 @@ import { blockFromCapturedRows, selectBlock } from '../attention';
 import { attentionResult } from '../attentionResult';
 import { fitText } from '../fitText';
 import { AbortError, ModelError, UnsupportedError } from '../errors';
+import type { DtypeChoice } from '../dtype';
 import type { ModelFolder } from '../modelFolder';
 import type { Runtime } from '../onnx';
 import type { AttentionRequest, AttentionResult, TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
 import { detectLanguages, type ModelLanguages, normalizeLanguage } from './languages';
-import { type DecoderState, type EncoderOutput, Seq2SeqModel } from './model';
+import { type DecoderState, type EncoderOutput, Seq2SeqModel, type Seq2SeqSource } from './model';
 import { search, type SearchResult, type StepModel } from './search';
 import { readSeq2SeqSettings, type Seq2SeqSettings } from './settings';
 
 export interface Seq2SeqRunner {
   /** The export has cross_attentions.{i} outputs. */
   readonly hasAttentionOutputs: boolean;
+  /** The files the model was opened from. */
+  readonly source: Seq2SeqSource;
   /** The encoder export has encoder_attentions.{i} outputs. */
   readonly hasEncoderAttentions: boolean;
   /** Language codes the model translates between (from its config/tokenizer, never hard-coded). */
@@ -69,6 +72,10 @@ export class MarianRunner implements Seq2SeqRunner {
 
   get hasAttentionOutputs(): boolean {
     return this.model.hasCrossAttentions;
+  }
+
+  get source(): Seq2SeqSource {
+    return this.model.source;
   }
 
   get hasEncoderAttentions(): boolean {
@@ -234,7 +241,7 @@ export class MarianRunner implements Seq2SeqRunner {
   }
 }
 
-export async function loadSeq2Seq(folder: ModelFolder, runtime: Runtime): Promise<Seq2SeqRunner> {
+export async function loadSeq2Seq(folder: ModelFolder, runtime: Runtime, dtype: DtypeChoice = 'auto'): Promise<Seq2SeqRunner> {
   const settings = await readSeq2SeqSettings(folder);
   const languages = detectLanguages({
     tokenizerJson: folder.tokenizerJson,
@@ -242,6 +249,6 @@ export async function loadSeq2Seq(folder: ModelFolder, runtime: Runtime): Promis
     config: folder.rawConfig,
     location: folder.files.location,
   });
-  const model = await Seq2SeqModel.open(folder, runtime);
+  const model = await Seq2SeqModel.open(folder, runtime, dtype);
   return new MarianRunner(folder, model, settings, languages);
 }

@@ -4,6 +4,7 @@
 //    so a suggestion made for an older context is visibly different from the right one.
 //  - HashChainEngine is a causal toy model with a per-position state cache (like a KV cache) and
 //    real prefix reuse: the next token depends on every earlier token.
+import { fakeModelInfo } from '../fakeModelInfo';
 import { AbortError } from '../../../src/engine/errors';
 import type {
   AttentionRequest,
@@ -40,23 +41,7 @@ function tokenId(text: string): number {
 }
 
 export function fakeInfo(overrides: Partial<ModelInfo> = {}): ModelInfo {
-  return {
-    id: '/fake/model',
-    name: 'fake',
-    kind: 'decoder',
-    modelType: 'llama',
-    backend: 'wasm',
-    layers: 2,
-    heads: 2,
-    kvHeads: 2,
-    hiddenSize: 16,
-    vocabSize: 50_000,
-    maxPositions: 4096,
-    decoderLayers: 2,
-    decoderHeads: 2,
-    hasAttentionOutputs: true,
-    ...overrides,
-  };
+  return fakeModelInfo(overrides);
 }
 
 export interface FakeTiming {

@@ -30,7 +30,7 @@ describe('decoder I/O discovery', () => {
   it('explains missing or fused attention in one line', () => {
     const plain = new DecoderModel({ ort, backend: 'wasm' }, fakeSession(['input_ids', ...past], ['logits', ...present]), config);
     assert.match(plain.attentionUnavailableReason('m') ?? '', /exports no attention outputs/);
-    const fused = new DecoderModel({ ort, backend: 'wasm' }, fakeSession(['input_ids', ...past], ['logits', ...present]), config, ['GroupQueryAttention']);
+    const fused = new DecoderModel({ ort, backend: 'wasm' }, fakeSession(['input_ids', ...past], ['logits', ...present]), config, { fusedAttentionOps: ['GroupQueryAttention'] });
     assert.match(fused.attentionUnavailableReason('m') ?? '', /fused GroupQueryAttention ops, which hide the probabilities/);
   });
 

@@ -2,7 +2,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';
-import { type DecoderModel, openDecoderModel } from '../../../src/engine/decoderModel';
+import { type DecoderModel, type OpenDecoderOptions, openDecoderModel } from '../../../src/engine/decoderModel';
 import { DecoderGenerator } from '../../../src/engine/generate';
 import { readModelFolder, type ModelFolder } from '../../../src/engine/modelFolder';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
@@ -47,10 +47,10 @@ export interface LoadedDecoder {
   readonly generator: DecoderGenerator;
 }
 
-export async function loadDecoder(name: string): Promise<LoadedDecoder> {
+export async function loadDecoder(name: string, options: OpenDecoderOptions = {}): Promise<LoadedDecoder> {
   const files = await NodeModelFiles.open(modelDir(name));
   const folder = await readModelFolder(files);
-  const model = await openDecoderModel(folder, { ort, backend: 'wasm' });
+  const model = await openDecoderModel(folder, { ort, backend: 'wasm' }, options);
   return { folder, model, generator: new DecoderGenerator(model, folder.tokenizer) };
 }
 

@@ -1,6 +1,7 @@
 // The translate command's orchestration with a fake engine and fake ports: cancel writes nothing,
 // a changed document writes nothing, all selections go out in one write, unsupported directions
 // and engine failures become clear messages.
+import { fakeTranslatorInfo } from '../fakeModelInfo';
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AbortError, ModelError, throwIfAborted } from '../../../src/engine/errors';
@@ -16,24 +17,7 @@ import {
 } from '../../../src/translate/command';
 
 function info(overrides: Partial<ModelInfo> = {}): ModelInfo {
-  return {
-    id: '/models/fake',
-    name: 'fake-mt',
-    kind: 'encoder-decoder',
-    modelType: 'marian',
-    backend: 'wasm',
-    layers: 1,
-    heads: 1,
-    kvHeads: 1,
-    hiddenSize: 8,
-    vocabSize: 32,
-    maxPositions: 64,
-    decoderLayers: 1,
-    decoderHeads: 1,
-    hasAttentionOutputs: false,
-    languages: ['en', 'de'],
-    ...overrides,
-  };
+  return fakeTranslatorInfo({ id: '/models/fake', name: 'fake-mt', ...overrides });
 }
 
 const DICTIONARY: Readonly<Record<string, string>> = {

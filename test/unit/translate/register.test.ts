@@ -1,6 +1,7 @@
 // The vscode adapter over a stubbed vscode API: the commands replace the selection in one edit
 // (one undo restores it), cancel and a document changed meanwhile leave it unchanged, "beside"
 // opens a document instead, and "Translate Selection…" offers the model's pairs.
+import { fakeTranslatorInfo } from '../fakeModelInfo';
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
 import { throwIfAborted } from '../../../src/engine/errors';
@@ -12,23 +13,7 @@ install();
 // Imported after install(): register.ts imports 'vscode' at load time.
 const { registerTranslation, SHOW_TRANSLATION_ATTENTION_COMMAND, TRANSLATE_COMMANDS } = require('../../../src/translate/register') as typeof import('../../../src/translate/register');
 
-const INFO: ModelInfo = {
-  id: '/models/mt',
-  name: 'mt',
-  kind: 'encoder-decoder',
-  modelType: 'marian',
-  backend: 'wasm',
-  layers: 1,
-  heads: 1,
-  kvHeads: 1,
-  hiddenSize: 8,
-  vocabSize: 16,
-  maxPositions: 64,
-  decoderLayers: 1,
-  decoderHeads: 1,
-  hasAttentionOutputs: false,
-  languages: ['en', 'de'],
-};
+const INFO: ModelInfo = fakeTranslatorInfo({ vocabSize: 16 });
 
 const GERMAN: Readonly<Record<string, string>> = { 'Hello world.': 'Hallo Welt.', 'Good night.': 'Gute Nacht.' };
 const ENGLISH: Readonly<Record<string, string>> = { 'Hallo Welt.': 'Hello world.' };
