@@ -1,15 +1,74 @@
 // `tealeaf check-model DIR`: load the folder exactly as the extension would, run one tiny
-// inference, and summarise what the model offers (or throw one clear error).
+// inference, and report the model's facts (or throw one clear error).
+import type { DtypeChoice } from '../engine/dtype';
+import { type DtypeFiles, listDtypeFiles, ONNX_BASES, readModelFolder } from '../engine/modelFolder';
+import type { PositionKind } from '../engine/modelConfig';
+import type { ModelInfo } from '../engine/types';
 import { createInProcessHost } from '../host/inProcessHost';
+import { NodeModelFiles } from '../host/nodeModelFiles';
 
-export async function checkModel(dir: string): Promise<string> {
+/** What `check-model --json` prints for a usable folder; the keys are a contract. */
+export interface ModelFacts {
+  readonly ok: true;
+  readonly architecture: string;
+  readonly task: 'text-generation' | 'translation';
+  readonly layers: number;
+  readonly heads: number;
+  readonly kvHeads: number;
+  readonly attention: 'MHA' | 'MQA' | 'GQA';
+  readonly positions: PositionKind;
+  readonly contextLength: number;
+  readonly parameters: number;
+  readonly dtypes: readonly string[];
+  readonly files: readonly { readonly path: string; readonly bytes: number; readonly dtype: string }[];
+  readonly fim: boolean;
+}
+
+export interface CheckReport {
+  readonly facts: ModelFacts;
+  /** The plain-text report: facts, the file chosen and why, and the smoke test. */
+  readonly text: string;
+}
+
+export function attentionKind(heads: number, kvHeads: number): ModelFacts['attention'] {
+  if (kvHeads === heads) return 'MHA';
+  return kvHeads === 1 ? 'MQA' : 'GQA';
+}
+
+export function modelFacts(info: ModelInfo, present: readonly DtypeFiles[]): ModelFacts {
+  return {
+    ok: true,
+    architecture: info.architecture ?? info.modelType,
+    task: info.kind === 'encoder-decoder' ? 'translation' : 'text-generation',
+    layers: info.layers,
+    heads: info.heads,
+    kvHeads: info.kvHeads,
+    attention: attentionKind(info.heads, info.kvHeads),
+    positions: info.positions,
+    contextLength: info.maxPositions,
+    parameters: info.parameters,
+    dtypes: present.map((p) => p.dtype),
+    files: present.flatMap((p) => p.entries.map((e) => ({ path: e.path, bytes: e.bytes, dtype: p.dtype }))),
+    fim: info.fim !== undefined,
+  };
+}
+
+export async function checkModel(dir: string, dtype: DtypeChoice = 'auto'): Promise<CheckReport> {
+  const files = await NodeModelFiles.open(dir);
+  const folder = await readModelFolder(files);
+  const roles = folder.config.kind === 'encoder-decoder' ? [ONNX_BASES.encoder, ONNX_BASES.seq2seqDecoder] : [ONNX_BASES.decoder];
+  const present = await listDtypeFiles(files, roles);
   const host = createInProcessHost();
   try {
-    const engine = await host.load(dir);
+    const engine = await host.load(dir, { dtype });
     const { info } = engine;
+    const facts = modelFacts(info, present);
     const lines = [
-      `${info.name}: usable ${info.kind} model (${info.modelType})`,
-      `  layers ${info.layers}${info.kind === 'encoder-decoder' ? ` encoder + ${info.decoderLayers} decoder` : ''}, heads ${info.heads} (${info.kvHeads} key/value), hidden ${info.hiddenSize}, vocabulary ${info.vocabSize}, context ${info.maxPositions}`,
+      `${info.name}: usable ${info.kind} model (${facts.architecture}, ${facts.task})`,
+      `  layers ${info.layers}${info.kind === 'encoder-decoder' ? ` encoder + ${info.decoderLayers} decoder` : ''}, heads ${info.heads} (${info.kvHeads} key/value, ${facts.attention}), head size ${info.headDim}, hidden ${info.hiddenSize}, vocabulary ${info.vocabSize}`,
+      `  positions ${info.positions}, context ${info.maxPositions}${info.slidingWindow ? `, sliding window ${info.slidingWindow}` : ''}, ${(info.parameters / 1e6).toFixed(2)}M parameters${info.tiedEmbeddings ? ', tied embeddings' : ''}`,
+      `  dtypes present: ${facts.dtypes.join(', ')}`,
+      `  using ${info.onnxFiles.join(' + ')} (${info.dtype}): ${info.dtypeReason}`,
       `  attention outputs: ${info.hasAttentionOutputs ? 'yes (the inspector can show every head)' : 'no (generation works; the inspector cannot show attention)'}`,
     ];
     if (info.kind === 'decoder') {
@@ -18,13 +77,13 @@ export async function checkModel(dir: string): Promise<string> {
       if (info.fim) lines.push(`  fill-in-the-middle tokens: ${info.fim.prefix} ${info.fim.suffix} ${info.fim.middle}`);
     } else {
       lines.push(`  languages: ${(info.languages ?? []).join(', ') || 'unknown'}`);
-      const [from, to] = info.languages ?? [];
-      if (from && to) {
-        const result = await engine.translate({ text: 'Hello', from, to, maxLengthOffset: 4 });
-        lines.push(`  smoke test: translated in ${result.ms.toFixed(1)} ms`);
+      const pair = info.translationPairs?.[0] ?? (info.languages && info.languages.length >= 2 ? { from: info.languages[0] as string, to: info.languages[1] as string } : undefined);
+      if (pair) {
+        const result = await engine.translate({ text: 'Hello', from: pair.from, to: pair.to, maxLengthOffset: 4 });
+        lines.push(`  smoke test: translated ${pair.from}→${pair.to} in ${result.ms.toFixed(1)} ms`);
       }
     }
-    return lines.join('\n');
+    return { facts, text: lines.join('\n') };
   } finally {
     await host.dispose();
   }

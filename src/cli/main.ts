@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { blockToNested } from '../engine/attention';
+import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
 import type { Engine, EngineHost } from '../engine/types';
 import { createInProcessHost } from '../host/inProcessHost';
@@ -11,14 +12,15 @@ import { renderModelViewSvg } from '../inspector/svg';
 import { checkModel } from './checkModel';
 
 const USAGE = `Usage:
-  tealeaf generate [--model DIR] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
+  tealeaf generate [--model DIR] [--dtype D] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
                    [--repetition-penalty R] [--seed S] [--no-kv-cache] [--threads N] [--json] PROMPT
-  tealeaf attention [--model DIR] [--max-tokens N] [--svg FILE] [--json] TEXT
-  tealeaf translate [--model DIR] --from en|de --to de|en [--beams N] [--json] TEXT
-  tealeaf check-model DIR
+  tealeaf attention [--model DIR] [--dtype D] [--max-tokens N] [--svg FILE] [--json] TEXT
+  tealeaf translate [--model DIR] [--dtype D] --from en|de --to de|en [--beams N] [--json] TEXT
+  tealeaf check-model [--dtype D] [--json] DIR
 
 Without --model, the bundled default model for the job is used (models/tealeaf-code for
-generate and attention, models/tealeaf-translate for translate).`;
+generate and attention, models/tealeaf-translate for translate). --dtype picks the weight file
+as transformers.js names them: auto (default), fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4.`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -59,10 +61,14 @@ function singleText(positionals: readonly string[], what: string): string {
   return positionals.join(' ');
 }
 
-async function withEngine<T>(dir: string, threads: number | undefined, use: (engine: Engine) => Promise<T>): Promise<T> {
+function dtypeOption(value: string | undefined): DtypeChoice {
+  return value === undefined ? 'auto' : parseDtype(value);
+}
+
+async function withEngine<T>(dir: string, threads: number | undefined, dtype: DtypeChoice, use: (engine: Engine) => Promise<T>): Promise<T> {
   const host: EngineHost = createInProcessHost();
   try {
-    const engine = await host.load(dir, threads ? { threads } : {});
+    const engine = await host.load(dir, { dtype, ...(threads ? { threads } : {}) });
     return await use(engine);
   } finally {
     await host.dispose();
@@ -75,6 +81,7 @@ async function generate(args: readonly string[]): Promise<void> {
     allowPositionals: true,
     options: {
       model: { type: 'string' },
+      dtype: { type: 'string' },
       'max-new-tokens': { type: 'string' },
       temperature: { type: 'string' },
       'top-k': { type: 'string' },
@@ -87,8 +94,9 @@ async function generate(args: readonly string[]): Promise<void> {
     },
   });
   const prompt = singleText(positionals, 'PROMPT');
+  const dtype = dtypeOption(values.dtype);
   const dir = modelDir(values.model, 'code');
-  await withEngine(dir, integer(values.threads, 'threads'), async (engine) => {
+  await withEngine(dir, integer(values.threads, 'threads'), dtype, async (engine) => {
     let printed = 0;
     const result = await engine.generate(
       {
@@ -116,6 +124,8 @@ async function generate(args: readonly string[]): Promise<void> {
       const output = {
         model: engine.info.id,
         backend: engine.info.backend,
+        file: engine.info.onnxFiles.join(' + '),
+        dtype: engine.info.dtype,
         promptTokens: result.promptTokens,
         tokens: result.tokens,
         text: result.text,
@@ -140,11 +150,19 @@ async function attention(args: readonly string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { model: { type: 'string' }, 'max-tokens': { type: 'string' }, svg: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      model: { type: 'string' },
+      dtype: { type: 'string' },
+      'max-tokens': { type: 'string' },
+      svg: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const text = singleText(positionals, 'TEXT');
+  const dtype = dtypeOption(values.dtype);
   const dir = modelDir(values.model, 'code');
-  await withEngine(dir, integer(values.threads, 'threads'), async (engine) => {
+  await withEngine(dir, integer(values.threads, 'threads'), dtype, async (engine) => {
     const result = await engine.attention({ text, maxTokens: integer(values['max-tokens'], 'max-tokens') });
     if (values.svg) {
       writeFileSync(values.svg, renderModelViewSvg(result));
@@ -174,19 +192,53 @@ async function translate(args: readonly string[]): Promise<void> {
   const { values, positionals } = parseArgs({
     args: [...args],
     allowPositionals: true,
-    options: { model: { type: 'string' }, from: { type: 'string' }, to: { type: 'string' }, beams: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+    options: {
+      model: { type: 'string' },
+      dtype: { type: 'string' },
+      from: { type: 'string' },
+      to: { type: 'string' },
+      beams: { type: 'string' },
+      threads: { type: 'string' },
+      json: { type: 'boolean' },
+    },
   });
   const text = singleText(positionals, 'TEXT');
   if (!values.from || !values.to) throw new UsageError('translate needs --from and --to (e.g. --from en --to de)');
+  const dtype = dtypeOption(values.dtype);
   const dir = modelDir(values.model, 'translate');
-  await withEngine(dir, integer(values.threads, 'threads'), async (engine) => {
+  await withEngine(dir, integer(values.threads, 'threads'), dtype, async (engine) => {
     const result = await engine.translate({ text, from: values.from as string, to: values.to as string, beams: integer(values.beams, 'beams') });
     if (values.json) {
-      process.stdout.write(`${JSON.stringify({ source: result.source, target: result.target, tokens: result.tokens, ms: round(result.ms) })}\n`);
+      const output = {
+        source: result.source,
+        target: result.target,
+        tokens: result.tokens,
+        ms: round(result.ms),
+        file: engine.info.onnxFiles.join(' + '),
+        dtype: engine.info.dtype,
+      };
+      process.stdout.write(`${JSON.stringify(output)}\n`);
     } else {
       process.stdout.write(`${result.target}\n`);
     }
   });
+}
+
+async function checkModelCommand(args: readonly string[]): Promise<number> {
+  const { values, positionals } = parseArgs({ args: [...args], allowPositionals: true, options: { dtype: { type: 'string' }, json: { type: 'boolean' } } });
+  if (!positionals[0]) throw new UsageError('check-model needs a model folder');
+  try {
+    const report = await checkModel(path.resolve(positionals[0]), dtypeOption(values.dtype));
+    process.stdout.write(`${values.json ? JSON.stringify(report.facts) : report.text}\n`);
+    return 0;
+  } catch (error) {
+    if (!values.json) throw error;
+    // With --json the answer stays machine-readable: one line, and the exit status says it failed.
+    const message = error instanceof Error ? error.message : String(error);
+    process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
+    process.stderr.write(`tealeaf: ${message}\n`);
+    return 1;
+  }
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -202,12 +254,8 @@ async function main(argv: readonly string[]): Promise<number> {
       case 'translate':
         await translate(rest);
         return 0;
-      case 'check-model': {
-        if (!rest[0]) throw new UsageError('check-model needs a model folder');
-        const report = await checkModel(path.resolve(rest[0]));
-        process.stdout.write(`${report}\n`);
-        return 0;
-      }
+      case 'check-model':
+        return await checkModelCommand(rest);
       case undefined:
       case '--help':
       case '-h':

@@ -41,15 +41,18 @@ export interface DtypeFiles {
   readonly paths: readonly string[];
   /** All of them with their external data, in bytes. */
   readonly bytes: number;
+  /** Each ONNX file and each external-data file beside it, with its size. */
+  readonly entries: readonly { readonly path: string; readonly bytes: number }[];
 }
 
-/** Names external data conventionally takes beside `file`: `{file}_data`, `{file}_data_1`, … */
-async function conventionalDataBytes(files: ModelFiles, file: string): Promise<number> {
-  let total = 0;
+/** External data under the names it conventionally takes beside `file`: `{file}_data`, `{file}_data_1`, … */
+async function conventionalData(files: ModelFiles, file: string): Promise<{ path: string; bytes: number }[]> {
+  const found = [];
   for (let i = 0; ; i++) {
-    const size = await files.size(i === 0 ? `${file}_data` : `${file}_data_${i}`);
-    if (size === undefined) return total;
-    total += size;
+    const path = i === 0 ? `${file}_data` : `${file}_data_${i}`;
+    const bytes = await files.size(path);
+    if (bytes === undefined) return found;
+    found.push({ path, bytes });
   }
 }
 
@@ -58,18 +61,19 @@ export async function listDtypeFiles(files: ModelFiles, roles: readonly (readonl
   const found: DtypeFiles[] = [];
   for (const dtype of DTYPES) {
     const paths: string[] = [];
-    let bytes = 0;
+    const entries: { path: string; bytes: number }[] = [];
     for (const bases of roles) {
       for (const base of bases) {
         const path = dtypeFileName(base, dtype);
         const size = await files.size(path);
         if (size === undefined) continue;
         paths.push(path);
-        bytes += size + (await conventionalDataBytes(files, path));
+        entries.push({ path, bytes: size }, ...(await conventionalData(files, path)));
         break;
       }
     }
-    if (paths.length === roles.length) found.push({ dtype, paths, bytes });
+    const bytes = entries.reduce((sum, e) => sum + e.bytes, 0);
+    if (paths.length === roles.length) found.push({ dtype, paths, bytes, entries });
   }
   return found;
 }

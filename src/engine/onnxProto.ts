@@ -29,6 +29,7 @@ export const VALUE_INFO_NAME = 1;
 export const TENSOR_NAME = 8;
 const TENSOR_DIMS = 1;
 const TENSOR_DATA_TYPE = 2;
+const TENSOR_RAW_DATA = 9;
 const TENSOR_EXTERNAL_DATA = 13;
 const ENTRY_KEY = 1;
 const ENTRY_VALUE = 2;
@@ -125,6 +126,12 @@ export interface OnnxSummary {
    * initializers of MatMulInteger) rather than their packed bytes.
    */
   readonly parameters: number;
+  /**
+   * Large weights stored inline, by a fingerprint of type, shape and their first and last bytes,
+   * with their element counts: the same tensor in two graphs (an encoder's embedding tied to its
+   * decoder's LM head) counts once when the graphs are summed (`sharedParameters`).
+   */
+  readonly weightFingerprints: ReadonlyMap<string, number>;
   /** Names of the main graph's inputs and outputs. */
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
@@ -164,6 +171,18 @@ interface InitializerFacts {
   readonly name: string;
   readonly dataType: number;
   readonly elements: number;
+  readonly fingerprint?: string;
+}
+
+/** Elements of weights that both summaries hold (see OnnxSummary.weightFingerprints). */
+export function sharedParameters(a: OnnxSummary, b: OnnxSummary): number {
+  let shared = 0;
+  for (const [fingerprint, elements] of a.weightFingerprints) if (b.weightFingerprints.has(fingerprint)) shared += elements;
+  return shared;
+}
+
+function hex(bytes: Uint8Array): string {
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
 export function summarizeOnnx(model: Uint8Array): OnnxSummary {
@@ -182,11 +201,19 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
     let name = '';
     let dataType = 0;
     let elements = 1;
+    const dims: number[] = [];
+    let raw: Uint8Array | undefined;
     const external = new Map<string, string>();
     for (const field of fields(tensor)) {
       if (field.number === TENSOR_NAME) name = text(field);
+      else if (field.number === TENSOR_RAW_DATA) raw = field.bytes;
       else if (field.number === TENSOR_DATA_TYPE) dataType = field.value ?? 0;
-      else if (field.number === TENSOR_DIMS) for (const dim of packedVarints(field)) elements *= dim;
+      else if (field.number === TENSOR_DIMS) {
+        for (const dim of packedVarints(field)) {
+          dims.push(dim);
+          elements *= dim;
+        }
+      }
       else if (field.number === TENSOR_EXTERNAL_DATA && field.bytes) {
         let key = '';
         let value = '';
@@ -197,7 +224,9 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
         external.set(key, value);
       }
     }
-    initializers.push({ name, dataType, elements });
+    const fingerprint =
+      raw && raw.length >= 256 ? `${dataType}:${dims.join('x')}:${hex(raw.subarray(0, 64))}:${hex(raw.subarray(raw.length - 64))}` : undefined;
+    initializers.push({ name, dataType, elements, ...(fingerprint ? { fingerprint } : {}) });
     const location = external.get('location');
     if (location !== undefined) {
       // A missing length means "to the end of the file"; offset and length must be whole numbers.
@@ -263,12 +292,19 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
     if (field.number === MODEL_GRAPH && field.bytes) visitGraph(field.bytes);
   }
   let parameters = packedParameters;
+  const weightFingerprints = new Map<string, number>();
   for (const initializer of initializers) {
     if (notParameters.has(initializer.name) || initializer.elements < 2) continue;
-    if (FLOAT_TYPES.has(initializer.dataType) || BYTE_TYPES.has(initializer.dataType)) parameters += initializer.elements;
+    if (!FLOAT_TYPES.has(initializer.dataType) && !BYTE_TYPES.has(initializer.dataType)) continue;
+    if (initializer.fingerprint !== undefined) {
+      // A weight an exporter wrote twice (a tied embedding) is one parameter.
+      if (weightFingerprints.has(initializer.fingerprint)) continue;
+      weightFingerprints.set(initializer.fingerprint, initializer.elements);
+    }
+    parameters += initializer.elements;
   }
   const externalDataLocations = [...new Set(externalExtents.map((e) => e.location))];
-  return { opTypes, softmaxOutputs, externalDataLocations, externalExtents, fusedAttentionOps: fused, parameters, inputNames, outputNames };
+  return { opTypes, softmaxOutputs, externalDataLocations, externalExtents, fusedAttentionOps: fused, parameters, weightFingerprints, inputNames, outputNames };
 }
 
 /**

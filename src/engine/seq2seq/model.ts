@@ -6,6 +6,7 @@
 import type { Dtype, DtypeChoice } from '../dtype';
 import { ModelError } from '../errors';
 import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, readOnnxFile } from '../modelFolder';
+import { sharedParameters } from '../onnxProto';
 import { asFloat32Tensor, createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
 import { type DecoderIo, discoverDecoderIo, discoverEncoderIo, type EncoderIo } from './io';
 import { emptyKv, gatherRows, lastQueryRows } from './tensors';
@@ -71,7 +72,7 @@ export class Seq2SeqModel {
     let decoderParameters: number;
     try {
       const decoderFile = await readOnnxFile(folder.files, decoderPath);
-      decoderParameters = decoderFile.summary.parameters;
+      decoderParameters = decoderFile.summary.parameters - sharedParameters(encoderFile.summary, decoderFile.summary);
       decoder = await createSession(runtime, decoderFile);
     } catch (error) {
       await encoder.release();
@@ -81,7 +82,6 @@ export class Seq2SeqModel {
       files: chosen.paths,
       dtype: chosen.file.dtype,
       reason: chosen.reason,
-      // The decoder's merged branches hold their weights once; shared embeddings count in both graphs.
       parameters: encoderFile.summary.parameters + decoderParameters,
       bytes: chosen.file.bytes,
     };
