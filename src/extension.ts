@@ -18,10 +18,12 @@ export interface TealeafApi {
 export function activate(context: vscode.ExtensionContext): TealeafApi {
   // Inference runs in a worker_threads worker: the extension host's event loop stays free.
   const host = new WorkerHost({ workerPath: path.join(context.extensionPath, 'dist', 'worker.mjs') });
-  const models = new ModelManager(host, context.extensionPath);
-  context.subscriptions.push(models);
+  // One log for the whole extension: which model file each job loaded and why, and failures.
+  const log = vscode.window.createOutputChannel('Tealeaf', { log: true });
+  const models = new ModelManager(host, context.extensionPath, log);
+  context.subscriptions.push(log, models);
 
-  const completions = registerCompletions(context, { models });
+  const completions = registerCompletions(context, { models, log });
   const inspector = registerInspector(context, { models, lastCompletion: () => completions.explainTarget() });
   registerTranslation(context, models);
   return { models, completions, inspector };

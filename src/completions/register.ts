@@ -14,7 +14,7 @@ export const COMMAND_MENU = 'tealeaf.completionMenu';
 
 export interface CompletionsDeps {
   readonly models: ModelProvider;
-  /** Where failures are logged; defaults to a "Tealeaf Completions" log channel. */
+  /** Where failures are logged; defaults to a "Tealeaf" log channel of its own. */
   readonly log?: vscode.LogOutputChannel;
 }
 
@@ -37,7 +37,7 @@ export interface CompletionsApi {
 
 export function registerCompletions(context: vscode.ExtensionContext, deps: CompletionsDeps): CompletionsApi {
   const { models } = deps;
-  const log = deps.log ?? vscode.window.createOutputChannel('Tealeaf Completions', { log: true });
+  const log = deps.log ?? vscode.window.createOutputChannel('Tealeaf', { log: true });
   if (!deps.log) context.subscriptions.push(log);
 
   const service = new CompletionService({

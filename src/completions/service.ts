@@ -216,7 +216,7 @@ export class CompletionService {
     this.activity.fire(true);
     try {
       const info = engine.info;
-      const suffixTokens = info.fim ? Math.min(MAX_SUFFIX_TOKENS, Math.floor(settings.contextTokens / 4)) : 0;
+      const suffixTokens = info.fim && settings.fim === 'auto' ? Math.min(MAX_SUFFIX_TOKENS, Math.floor(settings.contextTokens / 4)) : 0;
       const contextTokens = Math.max(
         16,
         Math.min(settings.contextTokens, info.maxPositions - settings.maxTokens - suffixTokens - SPECIAL_TOKENS),

@@ -11,6 +11,8 @@ export interface CompletionSettings {
   /** Most tokens generated for one suggestion. */
   readonly maxTokens: number;
   readonly multiline: boolean;
+  /** Fill-in-the-middle: `auto` sends the text after the cursor to models with FIM tokens. */
+  readonly fim: 'auto' | 'off';
   /** Language id → enabled; '*' is the default for languages not listed. */
   readonly languages: Readonly<Record<string, boolean>>;
 }
@@ -24,6 +26,7 @@ export const DEFAULT_SETTINGS: CompletionSettings = {
   contextTokens: 1024,
   maxTokens: 48,
   multiline: false,
+  fim: 'auto',
   languages: { '*': true, plaintext: false, markdown: false },
 };
 
@@ -44,6 +47,7 @@ export function readCompletionSettings(read: SettingReader): CompletionSettings 
     contextTokens: int(read('contextTokens'), DEFAULT_SETTINGS.contextTokens, LIMITS.contextTokens),
     maxTokens: int(read('maxTokens'), DEFAULT_SETTINGS.maxTokens, LIMITS.maxTokens),
     multiline: bool(read('multiline'), DEFAULT_SETTINGS.multiline),
+    fim: read('fim') === 'off' ? 'off' : DEFAULT_SETTINGS.fim,
     languages: languages(read('languages')),
   };
 }

@@ -65,6 +65,7 @@ function tooltipOf(kind: StatusKind, input: StatusInput): string {
     case 'ready':
       lines.push(
         `Model: ${escapeMarkdown(model.info.name)} (${model.info.modelType}, ${model.info.layers} layers, ${model.info.backend}${model.info.fim ? ', fill-in-the-middle' : ''})`,
+        `File: ${escapeMarkdown(model.info.onnxFiles.join(' + '))} (${model.info.dtype}): ${escapeMarkdown(model.info.dtypeReason)}`,
       );
       break;
     case 'error':

@@ -1,6 +1,6 @@
 // Fits a text into a token budget by cutting it from the left at a token boundary (the end of a
 // prompt or selection matters most), re-encoding the cut text so special tokens (BOS) come back.
-import type { ModelTokenizer } from './tokenizer';
+import type { EncodeOptions, ModelTokenizer } from './tokenizer';
 import type { TokenSpan } from './types';
 
 export interface FittedText {
@@ -13,8 +13,8 @@ export interface FittedText {
   readonly droppedTokens: number;
 }
 
-export function fitText(tokenizer: ModelTokenizer, text: string, budget: number): FittedText {
-  let tokens = tokenizer.encodeWithSpans(text);
+export function fitText(tokenizer: ModelTokenizer, text: string, budget: number, options: EncodeOptions = {}): FittedText {
+  let tokens = tokenizer.encodeWithSpans(text, options);
   if (tokens.length <= budget) return { text, offset: 0, tokens, droppedTokens: 0 };
   const total = tokens.length;
   // Specials at the front (BOS) come back when the cut text is re-encoded, so count them once.
@@ -26,7 +26,7 @@ export function fitText(tokenizer: ModelTokenizer, text: string, budget: number)
   for (;;) {
     offset = (tokens[Math.max(0, tokens.length - keep)] as TokenSpan).start;
     cut = text.slice(offset);
-    const recoded = tokenizer.encodeWithSpans(cut);
+    const recoded = tokenizer.encodeWithSpans(cut, options);
     if (recoded.length <= budget || keep <= 1) {
       tokens = recoded;
       break;

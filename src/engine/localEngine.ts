@@ -5,6 +5,7 @@ import { attentionPreview, attentionResult } from './attentionResult';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
+import { fimFormat, fitFimPrompt } from './fim';
 import { fitText } from './fitText';
 import { findFimTokens } from './modelConfig';
 import type { DtypeChoice } from './dtype';
@@ -131,11 +132,16 @@ export class LocalEngine implements Engine {
     return this.queue.run(async () => {
       const { generator } = this.requireDecoder();
       const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, this.info.maxPositions - 1));
-      const fim = this.info.fim;
-      const prompt = request.suffix !== undefined && fim ? `${fim.prefix}${request.prompt}${fim.suffix}${request.suffix}${fim.middle}` : request.prompt;
-      const fitted = fitText(this.folder.tokenizer, prompt, this.info.maxPositions - maxNewTokens);
+      const budget = this.info.maxPositions - maxNewTokens;
+      const fim = request.suffix !== undefined ? this.info.fim : undefined;
+      const format = fim ? fimFormat(fim) : undefined;
+      const tokenizer = this.folder.tokenizer;
+      // A FIM prompt is fitted part by part (the special tokens must survive), then encoded whole.
+      const prompt = fim && format ? fitFimPrompt(tokenizer, fim, format.order, request.prompt, request.suffix ?? '', budget) : request.prompt;
+      const fitted = fitText(tokenizer, prompt, budget);
       const promptIds = fitted.tokens.map((t) => t.id);
       if (promptIds.length === 0) throw new ModelError('the prompt encodes to no tokens');
+      const fimEnds = (format?.endTokens ?? []).map((t) => tokenizer.tokenId(t)).filter((id): id is number => id !== undefined);
       const canCapture = request.captureAttention === true && this.info.hasAttentionOutputs;
       try {
         const output = await generator.generate(
@@ -144,7 +150,7 @@ export class LocalEngine implements Engine {
             maxNewTokens,
             sampling: request.sampling,
             stop: request.stop,
-            eosTokenIds: this.folder.config.eosTokenIds,
+            eosTokenIds: [...this.folder.config.eosTokenIds, ...fimEnds],
             useKvCache: request.useKvCache ?? true,
             reusePrefix: request.reusePrefix ?? true,
             captureAttention: canCapture,

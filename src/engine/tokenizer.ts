@@ -51,10 +51,22 @@ export interface EncodeOptions {
   readonly addSpecialTokens?: boolean;
 }
 
+/** The BOS token `tokenizer_config.json` asks for (`add_bos_token`), when it says either way. */
+interface BosPolicy {
+  readonly add: boolean;
+  readonly id: number;
+}
+
+function tokenContent(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  return isJsonObject(value) && typeof value.content === 'string' ? value.content : undefined;
+}
+
 export class ModelTokenizer {
   private readonly tokenizer: Tokenizer;
   private readonly scheme: SurfaceScheme;
   private readonly specialIds: ReadonlySet<number>;
+  private readonly bos: BosPolicy | undefined;
 
   constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject) {
     try {
@@ -67,6 +79,34 @@ export class ModelTokenizer {
     this.specialIds = new Set(
       added.filter((t): t is JsonObject => isJsonObject(t) && t.special === true && typeof t.id === 'number').map((t) => t.id as number),
     );
+    const bosToken = tokenContent(tokenizerConfig.bos_token);
+    const bosId = bosToken === undefined ? undefined : this.tokenizer.token_to_id(bosToken);
+    if (typeof tokenizerConfig.add_bos_token === 'boolean' && bosId !== undefined) this.bos = { add: tokenizerConfig.add_bos_token, id: bosId };
+  }
+
+  /**
+   * Ids with special tokens as the tokenizer's post-processor adds them, then the front corrected
+   * to what `add_bos_token` declares: some exports' post-processors add BOS although the config
+   * says not to, others leave it out although the model was trained with it.
+   */
+  private encodeIds(text: string, addSpecialTokens: boolean): { ids: number[]; tokens: string[]; bosAdded: boolean } {
+    const encoding = this.tokenizer.encode(text, { add_special_tokens: addSpecialTokens });
+    const ids = [...encoding.ids];
+    const tokens = [...encoding.tokens];
+    const bos = this.bos;
+    if (!addSpecialTokens || !bos) return { ids, tokens, bosAdded: false };
+    const startsWithBos = ids[0] === bos.id;
+    const textStartsWithBos = startsWithBos && this.tokenizer.encode(text, { add_special_tokens: false }).ids[0] === bos.id;
+    if (bos.add && !startsWithBos) {
+      ids.unshift(bos.id);
+      tokens.unshift(this.tokenizer.id_to_token(bos.id) ?? '');
+      return { ids, tokens, bosAdded: true };
+    }
+    if (!bos.add && startsWithBos && !textStartsWithBos) {
+      ids.shift();
+      tokens.shift();
+    }
+    return { ids, tokens, bosAdded: false };
   }
 
   private checkInput(text: string): void {
@@ -77,14 +117,14 @@ export class ModelTokenizer {
 
   encode(text: string, options: EncodeOptions = {}): number[] {
     this.checkInput(text);
-    return this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true }).ids;
+    return this.encodeIds(text, options.addSpecialTokens ?? true).ids;
   }
 
   /** Ids plus the exact span of every token in `text`. */
   encodeWithSpans(text: string, options: EncodeOptions = {}): TokenSpan[] {
     this.checkInput(text);
-    const encoding = this.tokenizer.encode(text, { add_special_tokens: options.addSpecialTokens ?? true });
-    const spans = alignTokens(text, encoding.tokens, this.scheme, (i) => this.specialIds.has(encoding.ids[i] as number));
+    const encoding = this.encodeIds(text, options.addSpecialTokens ?? true);
+    const spans = alignTokens(text, encoding.tokens, this.scheme, (i) => this.specialIds.has(encoding.ids[i] as number) || (encoding.bosAdded && i === 0));
     return encoding.ids.map((id, i) => {
       const span = spans[i] as { start: number; end: number };
       const surface = text.slice(span.start, span.end);

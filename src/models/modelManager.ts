@@ -2,6 +2,7 @@
 // loads each folder once in the engine host. Features ask for an Engine by role.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
 import type { Engine, EngineHost } from '../engine/types';
 import type { ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
@@ -11,6 +12,13 @@ export const MODEL_SETTINGS: Readonly<Record<ModelRole, string>> = {
   completion: 'tealeaf.completion.model',
   inspector: 'tealeaf.inspector.model',
   translation: 'tealeaf.translate.model',
+};
+
+/** Setting holding the weight type (transformers.js dtype) each role loads. */
+export const DTYPE_SETTINGS: Readonly<Record<ModelRole, string>> = {
+  completion: 'tealeaf.completion.dtype',
+  inspector: 'tealeaf.inspector.dtype',
+  translation: 'tealeaf.translate.dtype',
 };
 
 export const BUNDLED_MODELS: Readonly<Record<ModelRole, string>> = {
@@ -53,11 +61,13 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
   constructor(
     private readonly host: EngineHost,
     private readonly extensionPath: string,
+    /** Where the chosen model file and the reason for it are written. */
+    private readonly log?: vscode.LogOutputChannel,
   ) {
     this.disposables.push(
       this.emitter,
       vscode.workspace.onDidChangeConfiguration((event) => {
-        const changed = (Object.values(MODEL_SETTINGS) as string[]).some((setting) => event.affectsConfiguration(setting));
+        const changed = [...Object.values(MODEL_SETTINGS), ...Object.values(DTYPE_SETTINGS)].some((setting) => event.affectsConfiguration(setting));
         if (changed || event.affectsConfiguration('tealeaf.engine.threads')) this.reset();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset()),
@@ -81,27 +91,59 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     return resolved.dir;
   }
 
+  /**
+   * The dtype a role loads. The inspector on the completion model with `auto` shares the
+   * completion engine rather than loading the same folder a second time.
+   */
+  dtype(role: ModelRole): DtypeChoice {
+    const value = vscode.workspace.getConfiguration().get<string>(DTYPE_SETTINGS[role], 'auto');
+    if (role === 'inspector' && value === 'auto' && this.modelDir('inspector') === this.modelDir('completion')) return this.dtype('completion');
+    return parseDtype(value);
+  }
+
+  /** One engine per folder and dtype. */
+  private engineKey(role: ModelRole): string {
+    return `${this.modelDir(role)}\u0000${this.dtype(role)}`;
+  }
+
   state(role: ModelRole): ModelState {
     return this.states.get(role) ?? { status: 'idle' };
   }
 
   readyEngine(role: ModelRole): Engine | undefined {
-    return this.ready.get(this.modelDir(role));
+    try {
+      return this.ready.get(this.engineKey(role));
+    } catch {
+      return undefined; // an unknown dtype in the settings: nothing is loaded
+    }
   }
 
   engineFor(role: ModelRole): Promise<Engine> {
     const dir = this.modelDir(role);
-    let loading = this.engines.get(dir);
+    let key: string;
+    let dtype: DtypeChoice;
+    try {
+      dtype = this.dtype(role);
+      key = this.engineKey(role);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      this.setState(role, { status: 'error', message: `${DTYPE_SETTINGS[role]}: ${message}` });
+      return Promise.reject(new ModelError(`${DTYPE_SETTINGS[role]}: ${message}`));
+    }
+    let loading = this.engines.get(key);
     if (!loading) {
       const threads = vscode.workspace.getConfiguration('tealeaf.engine').get<number>('threads', 0);
-      loading = this.host.load(dir, threads > 0 ? { threads } : {});
-      this.engines.set(dir, loading);
+      loading = this.host.load(dir, { dtype, ...(threads > 0 ? { threads } : {}) });
+      this.engines.set(key, loading);
       loading.then(
-        (engine) => this.ready.set(dir, engine),
-        () => this.engines.delete(dir), // a later request retries (the user may fix the folder)
+        (engine) => {
+          this.ready.set(key, engine);
+          this.log?.info(`${role}: loaded ${engine.info.onnxFiles.join(' + ')} of ${dir} (${engine.info.dtype}) — ${engine.info.dtypeReason}`);
+        },
+        () => this.engines.delete(key), // a later request retries (the user may fix the folder)
       );
     }
-    if (!this.ready.has(dir)) this.setState(role, { status: 'loading', modelDir: dir });
+    if (!this.ready.has(key)) this.setState(role, { status: 'loading', modelDir: dir });
     return loading.then(
       (engine) => {
         this.setState(role, { status: 'ready', info: engine.info });
@@ -124,10 +166,10 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
 
   /** Forget loaded engines (settings changed); they load again on next use. */
   private reset(): void {
-    for (const [dir, loading] of this.engines) {
+    for (const [key, loading] of this.engines) {
       void loading.then((engine) => engine.dispose()).catch(() => undefined);
-      this.engines.delete(dir);
-      this.ready.delete(dir);
+      this.engines.delete(key);
+      this.ready.delete(key);
     }
     // Every engine is gone, so no role may still claim to be ready.
     for (const role of Object.keys(MODEL_SETTINGS) as ModelRole[]) this.setState(role, { status: 'idle' });

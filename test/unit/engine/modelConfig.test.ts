@@ -50,3 +50,48 @@ describe('parseModelConfig', () => {
     assert.equal(findFimTokens({}, () => false), undefined);
   });
 });
+
+describe('parseModelConfig: facts of real configs', () => {
+  const qwen = {
+    model_type: 'qwen2',
+    architectures: ['Qwen2ForCausalLM'],
+    num_hidden_layers: 24,
+    num_attention_heads: 14,
+    num_key_value_heads: 2,
+    hidden_size: 896,
+    vocab_size: 151936,
+    max_position_embeddings: 32768,
+    sliding_window: 32768,
+    use_sliding_window: false,
+    tie_word_embeddings: true,
+    eos_token_id: 151643,
+  };
+
+  it('reads architecture, positions, tied embeddings, and a sliding window only when it is on', () => {
+    const config = parseModelConfig(qwen, { eos_token_id: [151645, 151643] });
+    assert.equal(config.architecture, 'Qwen2ForCausalLM');
+    assert.equal(config.positions, 'rope');
+    assert.equal(config.tiedEmbeddings, true);
+    assert.equal(config.slidingWindow, undefined, 'use_sliding_window: false turns the window off');
+    assert.equal(config.headDim, 64, 'hidden / heads without head_dim');
+    assert.deepEqual(config.eosTokenIds, [151645, 151643], 'every id of both files, once');
+    const windowed = parseModelConfig({ ...qwen, use_sliding_window: true, sliding_window: 4096 }, undefined);
+    assert.equal(windowed.slidingWindow, 4096);
+  });
+
+  it('takes head_dim from the config when declared, and the union of end ids', () => {
+    const config = parseModelConfig({ ...qwen, head_dim: 128, eos_token_id: [1, 2] }, { eos_token_id: 3 });
+    assert.equal(config.headDim, 128);
+    assert.deepEqual([...config.eosTokenIds].sort(), [1, 2, 3]);
+    assert.equal(parseModelConfig({ ...qwen, tie_word_embeddings: false }, undefined).tiedEmbeddings, false);
+  });
+
+  it('knows the position encoding of each family', () => {
+    const base = { num_hidden_layers: 1, num_attention_heads: 1, hidden_size: 8, vocab_size: 10 };
+    assert.equal(parseModelConfig({ ...base, model_type: 'gpt2' }, undefined).positions, 'learned');
+    assert.equal(parseModelConfig({ ...base, model_type: 'bloom' }, undefined).positions, 'alibi');
+    assert.equal(parseModelConfig({ ...base, model_type: 'marian' }, undefined).positions, 'sinusoidal');
+    assert.equal(parseModelConfig({ ...base, model_type: 't5' }, undefined).positions, 'relative');
+    assert.equal(parseModelConfig({ ...base, model_type: 'llama' }, undefined).positions, 'rope');
+  });
+});

@@ -1,0 +1,47 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AUTO_ORDER, type DtypeFile, dtypeFileName, dtypeOfFile, parseDtype, selectDtypeFile, WASM_WEIGHT_BUDGET_BYTES } from '../../../src/engine/dtype';
+import { ModelError } from '../../../src/engine/errors';
+
+const MB = 1024 * 1024;
+const file = (dtype: DtypeFile['dtype'], bytes: number): DtypeFile => ({ dtype, path: dtypeFileName('model', dtype), bytes });
+
+describe('dtype files', () => {
+  it('names files as transformers.js does', () => {
+    assert.equal(dtypeFileName('model', 'fp32'), 'onnx/model.onnx');
+    assert.equal(dtypeFileName('model', 'q8'), 'onnx/model_quantized.onnx');
+    assert.equal(dtypeFileName('decoder_model_merged', 'q4f16'), 'onnx/decoder_model_merged_q4f16.onnx');
+    assert.equal(dtypeFileName('encoder_model', 'fp16'), 'onnx/encoder_model_fp16.onnx');
+    assert.equal(dtypeOfFile('onnx/model_uint8.onnx', ['model']), 'uint8');
+    assert.equal(dtypeOfFile('onnx/model_q4.onnx', ['decoder_model_merged']), undefined);
+  });
+
+  it('refuses an unknown dtype in one sentence that lists the known ones', () => {
+    assert.equal(parseDtype('q4'), 'q4');
+    assert.throws(() => parseDtype('int4'), (e: unknown) => e instanceof ModelError && /unknown dtype "int4": use one of auto, fp32, fp16, q8/.test(e.message));
+  });
+
+  it('takes an explicit dtype when present and says what is there when not', () => {
+    const present = [file('fp32', 100 * MB), file('q4', 30 * MB)];
+    assert.equal(selectDtypeFile(present, 'q4', 'wasm', 'M').file.dtype, 'q4');
+    assert.throws(() => selectDtypeFile(present, 'fp16', 'wasm', 'M'), /M has no fp16 file; it has fp32, q4/);
+    assert.throws(() => selectDtypeFile([], 'auto', 'wasm', 'M'), /M has no ONNX file/);
+  });
+
+  it('auto picks the first of the backend order that is present, and says why', () => {
+    const present = [file('q4', 30 * MB), file('fp16', 50 * MB), file('q8', 28 * MB), file('fp32', 100 * MB)];
+    const wasm = selectDtypeFile(present, 'auto', 'wasm', 'M');
+    assert.equal(wasm.file.dtype, AUTO_ORDER.wasm[0]);
+    assert.match(wasm.reason, /^auto: fp32 is the fastest on wasm/);
+    assert.equal(selectDtypeFile(present, 'auto', 'webgpu', 'M').file.dtype, 'fp16');
+    assert.equal(selectDtypeFile([file('q4', 1), file('q8', 1)], 'auto', 'wasm', 'M').file.dtype, 'q8');
+  });
+
+  it('auto skips files over the WebAssembly budget and names them', () => {
+    const big = [file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1), file('q4', 400 * MB)];
+    const chosen = selectDtypeFile(big, 'auto', 'wasm', 'M');
+    assert.equal(chosen.file.dtype, 'q4');
+    assert.match(chosen.reason, /fp32 is over 3072 MB/);
+    assert.throws(() => selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1)], 'auto', 'wasm', 'M'), /even its smallest file/);
+  });
+});

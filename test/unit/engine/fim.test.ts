@@ -1,0 +1,66 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { fimFormat, fimPromptText, fitFimPrompt } from '../../../src/engine/fim';
+import { ModelTokenizer } from '../../../src/engine/tokenizer';
+import { modelDir } from './helpers';
+
+const QWEN = { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' };
+const STARCODER = { prefix: '<fim_prefix>', suffix: '<fim_suffix>', middle: '<fim_middle>' };
+
+function tokenizerOf(name: string, config: Record<string, unknown> = {}): ModelTokenizer {
+  const dir = modelDir(name);
+  const json = JSON.parse(readFileSync(path.join(dir, 'tokenizer.json'), 'utf8'));
+  const tokenizerConfig = JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8'));
+  return new ModelTokenizer(json, { ...tokenizerConfig, ...config });
+}
+
+describe('fill-in-the-middle prompts', () => {
+  it('writes each family in its documented order', () => {
+    assert.equal(fimPromptText(QWEN, fimFormat(QWEN).order, 'a = ', '\nb'), '<|fim_prefix|>a = <|fim_suffix|>\nb<|fim_middle|>');
+    assert.equal(fimFormat(QWEN).order, 'psm', 'Qwen2.5-Coder documents prefix-suffix-middle only');
+    assert.equal(fimFormat(STARCODER).order, 'spm', 'StarCoder was trained on suffix-prefix-middle too');
+    assert.equal(fimPromptText(STARCODER, 'spm', 'a = ', '\nb'), '<fim_prefix><fim_suffix>\nb<fim_middle>a = ');
+    assert.ok(fimFormat(QWEN).endTokens.includes('<|endoftext|>'));
+  });
+
+  it('fits prefix and suffix into the budget, cutting the prefix on the left and the suffix on the right', () => {
+    const tokenizer = tokenizerOf('tiny-gpt2');
+    const prefix = Array.from({ length: 60 }, (_, i) => `line_${i} = ${i}\n`).join('');
+    const suffix = Array.from({ length: 60 }, (_, i) => `tail_${i}()\n`).join('');
+    const budget = 80;
+    const text = fitFimPrompt(tokenizer, QWEN, 'psm', prefix, suffix, budget);
+    assert.ok(tokenizer.encode(text).length <= budget, `${tokenizer.encode(text).length} tokens`);
+    const [, keptPrefix = '', keptSuffix = ''] = /^<\|fim_prefix\|>([\s\S]*)<\|fim_suffix\|>([\s\S]*)<\|fim_middle\|>$/.exec(text) ?? [];
+    assert.ok(prefix.endsWith(keptPrefix) && keptPrefix.length > 0, 'the prefix keeps its end (next to the cursor)');
+    assert.ok(suffix.startsWith(keptSuffix) && keptSuffix.length > 0, 'the suffix keeps its start (next to the cursor)');
+    assert.ok(keptPrefix.endsWith('line_59 = 59\n'));
+    assert.ok(keptSuffix.startsWith('tail_0()'));
+  });
+
+  it('keeps short prefix and suffix whole', () => {
+    const tokenizer = tokenizerOf('tiny-gpt2');
+    assert.equal(fitFimPrompt(tokenizer, QWEN, 'psm', 'x = ', '\ny', 100), '<|fim_prefix|>x = <|fim_suffix|>\ny<|fim_middle|>');
+  });
+});
+
+describe('BOS as tokenizer_config.json declares it', () => {
+  it('adds BOS when add_bos_token is true and the post-processor does not', () => {
+    const plain = tokenizerOf('tiny-gpt2');
+    const withBos = tokenizerOf('tiny-gpt2', { add_bos_token: true, bos_token: '<|endoftext|>' });
+    const bos = plain.tokenId('<|endoftext|>') as number;
+    assert.deepEqual(withBos.encode('def f():'), [bos, ...plain.encode('def f():')]);
+    const spans = withBos.encodeWithSpans('def f():');
+    assert.deepEqual([spans[0]?.start, spans[0]?.end], [0, 0], 'the added BOS covers no text');
+    assert.deepEqual(withBos.encode('def f():', { addSpecialTokens: false }), plain.encode('def f():'));
+  });
+
+  it('drops a BOS the post-processor adds when add_bos_token is false, but not one in the text', () => {
+    const llama = tokenizerOf('tiny-llama');
+    const bosToken = llama.tokenString(llama.encode('x')[0] as number) as string;
+    const noBos = tokenizerOf('tiny-llama', { add_bos_token: false, bos_token: bosToken });
+    assert.equal(noBos.encode('x').length, llama.encode('x').length - 1);
+    assert.equal(noBos.encode(`${bosToken}x`)[0], llama.tokenId(bosToken));
+  });
+});
