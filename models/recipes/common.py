@@ -28,7 +28,7 @@ def read_list(path: Path) -> list[str]:
     return out
 
 
-def apt_download(pkgs: list[str], dest: Path) -> dict[str, Path]:
+def apt_download(pkgs: list[str], dest: Path, batch_size: int = 30) -> dict[str, Path]:
     """Download .deb files with the ordinary client, in batches so that one unavailable name does not
     sink the rest. Returns package -> .deb path for every package that is present afterwards."""
     dest.mkdir(parents=True, exist_ok=True)
@@ -39,9 +39,10 @@ def apt_download(pkgs: list[str], dest: Path) -> dict[str, Path]:
             found[deb.name.split("_", 1)[0]] = deb
         return found
 
-    missing = [p for p in pkgs if p not in present()]
-    for i in range(0, len(missing), 30):
-        batch = missing[i:i + 30]
+    have = present()
+    missing = [p for p in pkgs if p not in have]
+    for i in range(0, len(missing), batch_size):
+        batch = missing[i:i + batch_size]
         r = subprocess.run(["apt-get", "download", *batch], cwd=dest, capture_output=True, text=True)
         if r.returncode != 0:
             # Retry one by one: the batch failed as a whole because of one name.
