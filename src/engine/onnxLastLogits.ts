@@ -10,12 +10,14 @@ import {
   fields,
   GRAPH_INITIALIZER,
   GRAPH_NODE,
+  GRAPH_OUTPUT,
   MODEL_GRAPH,
   NODE_INPUT,
   NODE_OP_TYPE,
   NODE_OUTPUT,
   TENSOR_NAME,
   text,
+  VALUE_INFO_NAME,
 } from './onnxProto';
 import { concat, lengthField, varintField } from './protoWrite';
 
@@ -32,6 +34,7 @@ const NODE_NAME = 3;
 const NODE_ATTRIBUTE = 5;
 const ATTRIBUTE_NAME = 1;
 const ATTRIBUTE_I = 3;
+const ATTRIBUTE_G = 6;
 const ATTRIBUTE_TYPE = 20;
 const ATTRIBUTE_TYPE_INT = 2;
 
@@ -56,29 +59,49 @@ function readNode(field: Field): GraphNode {
 
 export interface LastLogitsEdit {
   readonly bytes: Uint8Array;
-  /** The head's activation input that now passes through the Gather. */
-  readonly sliced: string;
+  /** The head's activation input that now passes through the Gather (per branch for an If). */
+  readonly sliced: readonly string[];
   /** The op of the head's matrix product (MatMul, MatMulNBits, …). */
+  readonly headOp: string;
+}
+
+function nameOf(message: Uint8Array, nameField: number): string {
+  for (const part of fields(message)) if (part.number === nameField) return text(part);
+  return '';
+}
+
+interface GraphEdit {
+  readonly graph: Uint8Array;
+  readonly sliced: readonly string[];
   readonly headOp: string;
 }
 
 /**
  * The model with its LM head cut to the last position, or undefined when the head is not a
  * recognisable matrix product reached from `logitsName` through elementwise ops (the caller then
- * keeps the full graph). The caller must still check the edited graph's logits shape on a probe.
+ * keeps the full graph). Optimum's merged decoders compute logits inside both branches of an If
+ * (`use_cache_branch`): each branch is edited the same way. The caller must still check the
+ * edited graph's logits shape on a probe.
  */
 export function sliceLogitsToLastPosition(model: Uint8Array, logitsName = 'logits'): LastLogitsEdit | undefined {
   const modelFields = [...fields(model)];
   const graphField = modelFields.find((f) => f.number === MODEL_GRAPH && f.bytes);
   if (!graphField?.bytes) return undefined;
-  const graphFields = [...fields(graphField.bytes)];
+  const edit = sliceGraph(graphField.bytes, logitsName, new Set());
+  if (!edit) return undefined;
+  const newGraph = lengthField(MODEL_GRAPH, edit.graph);
+  const bytes = concat(modelFields.map((f) => (f === graphField ? newGraph : model.subarray(f.start, f.end))));
+  return { bytes, sliced: edit.sliced, headOp: edit.headOp };
+}
+
+/** One graph (the main one or an If branch) edited; `outerConstants` are initializers of enclosing graphs. */
+function sliceGraph(graph: Uint8Array, logitsName: string, outerConstants: ReadonlySet<string>): GraphEdit | undefined {
+  const graphFields = [...fields(graph)];
   const nodes = graphFields.filter((f) => f.number === GRAPH_NODE && f.bytes).map(readNode);
-  const initializers = new Set(
-    graphFields.filter((f) => f.number === GRAPH_INITIALIZER && f.bytes).map((f) => {
-      for (const part of fields(f.bytes as Uint8Array)) if (part.number === TENSOR_NAME) return text(part);
-      return '';
-    }),
-  );
+  const initializers = new Set([
+    ...outerConstants,
+    ...graphFields.filter((f) => f.number === GRAPH_INITIALIZER && f.bytes).map((f) => nameOf(f.bytes as Uint8Array, TENSOR_NAME)),
+  ]);
   const producer = new Map<string, GraphNode>();
   for (const node of nodes) for (const output of node.outputs) producer.set(output, node);
 
@@ -95,7 +118,7 @@ export function sliceLogitsToLastPosition(model: Uint8Array, logitsName = 'logit
     return result;
   };
 
-  // Breadth-first from logits through elementwise ops to the nearest matrix product.
+  // Breadth-first from logits through elementwise ops to the nearest matrix product, or an If.
   let head: GraphNode | undefined;
   const queue = [logitsName];
   const seen = new Set<string>();
@@ -105,6 +128,7 @@ export function sliceLogitsToLastPosition(model: Uint8Array, logitsName = 'logit
     seen.add(name);
     const node = producer.get(name);
     if (!node) continue;
+    if (node.opType === 'If') return sliceIfBranches(graph, graphFields, node, node.outputs.indexOf(name), initializers);
     if (HEAD_PRODUCTS.has(node.opType)) head = node;
     else if (ELEMENTWISE.has(node.opType)) queue.push(...node.inputs.filter((i) => i !== '' && !isConstant(i)));
   }
@@ -125,19 +149,49 @@ export function sliceLogitsToLastPosition(model: Uint8Array, logitsName = 'logit
     lengthField(NODE_ATTRIBUTE, axis),
   ]);
   // The head node again, reading the gathered row instead of every position.
-  const headParts = [...fields(head.field.bytes as Uint8Array)].map((part, index, all) => {
-    const isFirstInput = part.number === NODE_INPUT && all.findIndex((p) => p.number === NODE_INPUT) === index;
-    return isFirstInput ? lengthField(NODE_INPUT, sliced) : (head.field.bytes as Uint8Array).subarray(part.start, part.end);
-  });
+  const headBytes = head.field.bytes as Uint8Array;
+  const firstInput = [...fields(headBytes)].findIndex((p) => p.number === NODE_INPUT);
+  const headParts = [...fields(headBytes)].map((part, index) => (index === firstInput ? lengthField(NODE_INPUT, sliced) : headBytes.subarray(part.start, part.end)));
   const newHead = lengthField(GRAPH_NODE, concat(headParts));
 
-  const graph = graphField.bytes;
   const parts: Uint8Array[] = [lengthField(GRAPH_INITIALIZER, indexTensor)];
   for (const field of graphFields) {
     if (field === head.field) parts.push(lengthField(GRAPH_NODE, gather), newHead);
     else parts.push(graph.subarray(field.start, field.end));
   }
-  const newGraph = lengthField(MODEL_GRAPH, concat(parts));
-  const bytes = concat(modelFields.map((f) => (f === graphField ? newGraph : model.subarray(f.start, f.end))));
-  return { bytes, sliced: activation, headOp: head.opType };
+  return { graph: concat(parts), sliced: [activation], headOp: head.opType };
+}
+
+/** Edits both branches of the If that produces logits (its output `index`); undefined unless both can be. */
+function sliceIfBranches(graph: Uint8Array, graphFields: readonly Field[], node: GraphNode, index: number, constants: ReadonlySet<string>): GraphEdit | undefined {
+  const nodeBytes = node.field.bytes as Uint8Array;
+  const sliced: string[] = [];
+  let headOp = '';
+  let branches = 0;
+  const nodeParts: Uint8Array[] = [];
+  for (const part of fields(nodeBytes)) {
+    if (part.number !== NODE_ATTRIBUTE || !part.bytes) {
+      nodeParts.push(nodeBytes.subarray(part.start, part.end));
+      continue;
+    }
+    const attributeFields = [...fields(part.bytes)];
+    const branch = attributeFields.find((f) => f.number === ATTRIBUTE_G && f.bytes);
+    if (!branch?.bytes) {
+      nodeParts.push(nodeBytes.subarray(part.start, part.end));
+      continue;
+    }
+    const outputs = [...fields(branch.bytes)].filter((f) => f.number === GRAPH_OUTPUT && f.bytes).map((f) => nameOf(f.bytes as Uint8Array, VALUE_INFO_NAME));
+    const logits = outputs[index];
+    const edit = logits === undefined ? undefined : sliceGraph(branch.bytes, logits, constants);
+    if (!edit) return undefined;
+    branches++;
+    sliced.push(...edit.sliced);
+    headOp = edit.headOp;
+    const attribute = concat(attributeFields.map((f) => (f === branch ? lengthField(ATTRIBUTE_G, edit.graph) : part.bytes!.subarray(f.start, f.end))));
+    nodeParts.push(lengthField(NODE_ATTRIBUTE, attribute));
+  }
+  if (branches !== 2) return undefined;
+  const newNode = lengthField(GRAPH_NODE, concat(nodeParts));
+  const parts = graphFields.map((field) => (field === node.field ? newNode : graph.subarray(field.start, field.end)));
+  return { graph: concat(parts), sliced, headOp };
 }
