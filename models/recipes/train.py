@@ -15,6 +15,7 @@ shared). --size large picks a bigger model (still <= 40 MB fp32) for GPU runs; -
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import math
@@ -36,7 +37,18 @@ CODE_SIZES = {
                   num_key_value_heads=4),
     "large": dict(hidden_size=288, intermediate_size=768, num_hidden_layers=8, num_attention_heads=9,
                   num_key_value_heads=3),
+    # Issue 19 candidates for the GPU-trained default (measure_decode.py; the choice is "base", see
+    # device_train.sh): decode on WASM grows about linearly with the parameters streamed per token.
+    "w256": dict(hidden_size=256, intermediate_size=688, num_hidden_layers=8, num_attention_heads=8,
+                 num_key_value_heads=4),
+    "w288": dict(hidden_size=288, intermediate_size=768, num_hidden_layers=8, num_attention_heads=9,
+                 num_key_value_heads=3),
+    "w320": dict(hidden_size=320, intermediate_size=864, num_hidden_layers=8, num_attention_heads=10,
+                 num_key_value_heads=5),
+    "w384": dict(hidden_size=384, intermediate_size=1024, num_hidden_layers=8, num_attention_heads=12,
+                 num_key_value_heads=4),
 }
+CODE_SIZES["base"] = CODE_SIZES["w288"]
 TRANSLATE_SIZES = {
     "smoke": dict(d_model=64, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
                   decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128),
@@ -44,6 +56,11 @@ TRANSLATE_SIZES = {
                   decoder_attention_heads=4, encoder_ffn_dim=1024, decoder_ffn_dim=1024),
     "large": dict(d_model=256, encoder_layers=4, decoder_layers=4, encoder_attention_heads=4,
                   decoder_attention_heads=4, encoder_ffn_dim=1024, decoder_ffn_dim=1024),
+    # Issue 19 (GPU-trained default; see device_train.sh for the size budget).
+    "base": dict(d_model=320, encoder_layers=4, decoder_layers=3, encoder_attention_heads=5,
+                 decoder_attention_heads=5, encoder_ffn_dim=1280, decoder_ffn_dim=1280),
+    "medium": dict(d_model=384, encoder_layers=4, decoder_layers=4, encoder_attention_heads=6,
+                   decoder_attention_heads=6, encoder_ffn_dim=1536, decoder_ffn_dim=1536),
 }
 
 
@@ -92,7 +109,16 @@ class CodeData:
 
     def sample(self) -> torch.Tensor:
         starts = self.rng.integers(0, self.train.size - self.ctx - 1, self.batch)
+        if getattr(self, "train_dev", None) is not None:
+            # The whole stream lives on the GPU: gather the windows there.
+            idx = torch.from_numpy(starts).to(self.train_dev.device)[:, None] + self.offsets    # [batch, ctx + 1]
+            return self.train_dev[idx].long()
         return torch.from_numpy(np.stack([self.train[s:s + self.ctx + 1] for s in starts]).astype(np.int64))
+
+    def to_device(self, device: torch.device) -> None:
+        """CUDA: keep the token stream on the GPU (int32; 4 bytes a token) and sample windows there."""
+        self.train_dev = torch.from_numpy(self.train.astype(np.int32)).to(device)               # [tokens]
+        self.offsets = torch.arange(self.ctx + 1, device=device)[None, :]                       # [1, ctx + 1]
 
 
 def code_loss(model, x: torch.Tensor) -> torch.Tensor:
@@ -206,7 +232,7 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--out", type=Path, required=True)
     ap.add_argument("--minutes", type=float, required=True, help="wall-clock training budget")
-    ap.add_argument("--size", choices=["smoke", "small", "large"], default="small")
+    ap.add_argument("--size", choices=sorted(set(CODE_SIZES) | set(TRANSLATE_SIZES)), default="small")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--lr", type=float, default=None)
     ap.add_argument("--warmup", type=float, default=None, help="warmup as a fraction of the time budget")
@@ -217,10 +243,21 @@ def main() -> None:
     ap.add_argument("--ckpt-minutes", type=float, default=5.0)
     ap.add_argument("--resume", action="store_true")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
+                    help="bf16 autocast (auto: on CUDA); the master weights stay fp32")
+    ap.add_argument("--compile", action="store_true", help="torch.compile the model (falls back if it fails)")
+    ap.add_argument("--snapshot-dir", type=Path, default=None,
+                    help="after each held-out evaluation that beats the last one, write the weights there in bf16, "
+                         "split into <= 15 MiB safetensors files, with a small meta tarball (snapshot.py)")
+    ap.add_argument("--snapshot-name", default=None, help="file name prefix in --snapshot-dir (default: the task)")
     args = ap.parse_args()
 
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
     torch.set_num_threads(args.threads)
+    use_bf16 = args.bf16 == "on" or (args.bf16 == "auto" and device.type == "cuda")
+    if device.type == "cuda":
+        torch.backends.cuda.matmul.allow_tf32 = True
+        torch.backends.cudnn.allow_tf32 = True
     torch.manual_seed(args.seed)
     args.out.mkdir(parents=True, exist_ok=True)
     model = build_model(args.task, args.size, args.data).to(device)
@@ -230,12 +267,37 @@ def main() -> None:
         # Small batches on CPU: few tokens are trained there, so take more optimizer steps per token.
         batch = args.batch or (4 if device.type == "cpu" else 64)
         data = CodeData(args.data, args.ctx, batch, args.seed)
+        if device.type == "cuda":
+            data.to_device(device)
     else:
         # Marian is post-LayerNorm: it needs a gentler peak and a longer warmup than the pre-norm Llama
         # (at 1.5e-3 with 3% warmup it sat at the unigram loss).
         peak = args.lr or 7e-4
         data = TranslateData(args.data, args.max_tokens or (1200 if device.type == "cpu" else 24000), args.seed)
     opt = make_optimizer(model, peak, 0.1 if args.task == "code" else 0.01)
+    # What the training steps call: the model itself, or its compiled form (same parameters).
+    autocast = (lambda: torch.autocast(device.type, dtype=torch.bfloat16)) if use_bf16 else contextlib.nullcontext
+    fwd = model
+    if args.compile:
+        # Compiling happens at the first call: run one forward and backward now (before the clock starts),
+        # and train uncompiled if anything fails, rather than lose the run.
+        t_c = time.time()
+        try:
+            # TEALEAF_COMPILE_BACKEND=eager traces without generating kernels (a quick check on a CPU).
+            fwd = torch.compile(model, backend=os.environ.get("TEALEAF_COMPILE_BACKEND", "inductor"))
+            with autocast():
+                if args.task == "code":
+                    warm = code_loss(fwd, data.sample().to(device))
+                else:
+                    warm, _ = translate_loss(fwd, data.sample(), device, smoothing=0.1)
+            warm.backward()
+            opt.zero_grad(set_to_none=True)
+            print(json.dumps({"compile": "ok", "seconds": round(time.time() - t_c, 1)}), flush=True)
+        except Exception as e:             # noqa: BLE001 - any failure: train uncompiled
+            fwd = model
+            opt.zero_grad(set_to_none=True)
+            print(json.dumps({"compile": f"failed after {time.time() - t_c:.0f} s, training uncompiled: "
+                                         f"{type(e).__name__}: {str(e)[:300]}"}), flush=True)
 
     ckpt = args.out / "ckpt.pt"
     state = {"elapsed": 0.0, "step": 0, "tokens": 0, "src_tokens": 0}
@@ -252,11 +314,25 @@ def main() -> None:
     warmup = args.warmup if args.warmup is not None else (0.03 if args.task == "code" else 0.1)
     budget = args.minutes * 60
     print(json.dumps({"task": args.task, "params": n_params, "device": str(device), "threads": args.threads,
-                      "size": args.size, "budget_min": args.minutes, "peak_lr": peak}), flush=True)
+                      "size": args.size, "budget_min": args.minutes, "peak_lr": peak, "bf16": use_bf16,
+                      "compile": args.compile}), flush=True)
+    best_snapshot = [float("inf")]
+
+    def snapshot(heldout: float, row: dict) -> None:
+        if args.snapshot_dir is None or heldout >= best_snapshot[0]:
+            return
+        best_snapshot[0] = heldout
+        import snapshot as snap
+        snap.write(model, args.snapshot_dir, args.snapshot_name or args.task, args.data / "tokenizer.json",
+                   {"train_log": log_rows, "state": dict(state), "row": row, "task": args.task, "size": args.size,
+                    "parameters": n_params, "device": str(device), "hardware": hardware(device, args.threads),
+                    "peak_lr": peak, "bf16": use_bf16, "compile": args.compile, "torch": torch.__version__,
+                    "budget_minutes": args.minutes, "ctx": args.ctx,
+                    "batch_sequences": getattr(data, "batch", None), "max_tokens_per_batch": getattr(data, "max_tokens", None)})
 
     def evaluate() -> float:
         model.eval()
-        with torch.no_grad():
+        with torch.no_grad(), autocast():
             if args.task == "code":
                 losses = [code_loss(model, data.held_batch[i:i + 8].to(device)).item()
                           for i in range(0, len(data.held_batch), 8)]
@@ -293,11 +369,13 @@ def main() -> None:
             g["lr"] = lr
         if args.task == "code":
             x = data.sample().to(device)
-            loss = code_loss(model, x)
+            with autocast():
+                loss = code_loss(fwd, x)
             ntok = x[:, 1:].numel()
         else:
             b = data.sample()
-            loss, ntok = translate_loss(model, b, device, smoothing=0.1)
+            with autocast():
+                loss, ntok = translate_loss(fwd, b, device, smoothing=0.1)
             state["src_tokens"] += int((b[1]).sum())
         opt.zero_grad(set_to_none=True)
         loss.backward()
@@ -312,7 +390,8 @@ def main() -> None:
             row = {"step": state["step"], "minutes": round((now - t0) / 60, 2), "tokens": state["tokens"],
                    "lr": round(lr, 6), "train_loss": round(run_loss / run_n, 4), "heldout_loss": round(evaluate(), 4)}
             log_rows.append(row)
-            print(json.dumps(row), flush=True)
+            print(json.dumps({**row, "tokens_per_second": round(state["tokens"] / max(1e-9, now - t0))}), flush=True)
+            snapshot(row["heldout_loss"], row)
             run_loss, run_n = 0.0, 0
             last_eval = time.time()
         if now - last_ckpt >= args.ckpt_minutes * 60:
@@ -324,6 +403,7 @@ def main() -> None:
              "train_loss": round(run_loss / max(1, run_n), 4) if run_n else "", "heldout_loss": round(evaluate(), 4)}
     log_rows.append(final)
     print(json.dumps(final), flush=True)
+    snapshot(final["heldout_loss"], final)
     save_ckpt()
 
     with open(args.out / "train_log.csv", "w", newline="") as f:
