@@ -113,34 +113,15 @@ def code_card(model: Path) -> str:
                 f"Prompt (last lines):\n{fence}\n{x['prompt_tail']}\n{fence}\nModel continues:\n{fence}\n"
                 f"{x['output']}\n{fence}\nActual continuation:\n{fence}\n{x['reference']}\n{fence}\n")
 
-    top_rows = "\n".join(f"| {p['package']} | {p['version']} | {p['licence']} | {mb(p['bytes'])} | {p['split']} |"
+    top_rows = "\n".join(f"| {p['package']} | {p['version']} | {p['licence']} | {mb(p['bytes'])} | {p.get('split', '')} |"
                          for p in top)
-    return f"""# tealeaf-code
-
-A small Llama-style code model trained from scratch for Tealeaf's inline completions and attention
-inspector. JavaScript, TypeScript and Python, trained only on source code shipped in Debian packages.
-Built by `models/recipes/build.sh code`.
-
-## Architecture
-
-| | |
-|---|---|
-| class | `LlamaForCausalLM` (transformers {s['config'].get('transformers_version', '')}) |
-| parameters | **{fmt_int(s['parameters'])}** (input and output embeddings tied) |
-| layers | {c['num_hidden_layers']} |
-| hidden size | {c['hidden_size']}, SwiGLU MLP {c['intermediate_size']} |
-| attention | {heads} query heads, {c['num_key_value_heads']} key/value heads (grouped-query), head size {head_dim}, RoPE θ = {c['rope_theta'] if 'rope_theta' in c else c.get('rope_parameters', {}).get('rope_theta')} |
-| normalisation | RMSNorm, ε = {c['rms_norm_eps']} |
-| context | {c['max_position_embeddings']} tokens (trained on {s['context']}-token windows) |
-| vocabulary | {c['vocab_size']} byte-level BPE tokens |
-| weights | fp32, {onnx_desc} |
-
-The ONNX graph (`onnx/model.onnx`, opset 18, eager attention) takes `input_ids`, `attention_mask`,
-`position_ids` and `past_key_values.{{i}}.key|value` and returns `logits`, `present.{{i}}.key|value` and
-`attentions.{{i}}` ([batch, heads, query, key]). Exported with `models/recipes/tealeaf_export.py`, which
-checked it against PyTorch eager: largest difference {max(ex['max_abs_diff_onnx_vs_eager'].values()):.1e}.
-
-## Tokenizer
+    if "language_budget_bytes" in m["filters"]:          # the broad corpus of corpus_code_broad.py
+        b = broad_code_text(m, ts, s, pk, py)
+        langs, built_by, tok_data, run_note, limits = (b["langs"], b["built_by"], b["tokenizer_and_data"],
+                                                       b["run_note"], b["limits"])
+    else:
+        langs, built_by = "JavaScript, TypeScript and Python", "`models/recipes/build.sh code`"
+        tok_data = f"""## Tokenizer
 
 Byte-level BPE (Hugging Face `tokenizers`), {c['vocab_size']} tokens, trained on a 24 MB random sample of
 the training files. One special token, `<|endoftext|>` (id {c['eos_token_id']}): it separates files in
@@ -166,7 +147,38 @@ Kept: {by_lang_bytes}; {fmt_int(ts['train']['tokens'])} training tokens ({tok_by
 **Held-out split by package**: {len(held_pk)} whole node packages ({', '.join(held_pk)}) and
 {len(py['heldout_modules']) if py else 0} whole standard-library modules ({', '.join(py['heldout_modules']) if py else ''}) are never
 seen in training: {fmt_int(ts['heldout']['tokens'])} tokens.
+"""
+        run_note = """The run is time-budgeted (`train.py --minutes`), so the number of tokens depends on how busy the
+machine was; the build machine was shared with other jobs and was heavily loaded during this run."""
+        limits = """- Continues a prefix only (no fill-in-the-middle); 512 tokens of context at most.
+- Mostly JavaScript; Python and TypeScript are a smaller share. Expect plausible-looking but often wrong
+  identifiers, repetition on long generations, and no knowledge of anything outside these packages."""
+    return f"""# tealeaf-code
 
+A small Llama-style code model trained from scratch for Tealeaf's inline completions and attention
+inspector. {langs}, trained only on source code shipped in Debian packages.
+Built by {built_by}.
+
+## Architecture
+
+| | |
+|---|---|
+| class | `LlamaForCausalLM` (transformers {s['config'].get('transformers_version', '')}) |
+| parameters | **{fmt_int(s['parameters'])}** (input and output embeddings tied) |
+| layers | {c['num_hidden_layers']} |
+| hidden size | {c['hidden_size']}, SwiGLU MLP {c['intermediate_size']} |
+| attention | {heads} query heads, {c['num_key_value_heads']} key/value heads (grouped-query), head size {head_dim}, RoPE θ = {c['rope_theta'] if 'rope_theta' in c else c.get('rope_parameters', {}).get('rope_theta')} |
+| normalisation | RMSNorm, ε = {c['rms_norm_eps']} |
+| context | {c['max_position_embeddings']} tokens (trained on {s['context']}-token windows) |
+| vocabulary | {c['vocab_size']} byte-level BPE tokens |
+| weights | fp32, {onnx_desc} |
+
+The ONNX graph (`onnx/model.onnx`, opset 18, eager attention) takes `input_ids`, `attention_mask`,
+`position_ids` and `past_key_values.{{i}}.key|value` and returns `logits`, `present.{{i}}.key|value` and
+`attentions.{{i}}` ([batch, heads, query, key]). Exported with `models/recipes/tealeaf_export.py`, which
+checked it against PyTorch eager: largest difference {max(ex['max_abs_diff_onnx_vs_eager'].values()):.1e}.
+
+{tok_data}
 Licences (first licence of each package, package count): {licence_summary(pk)}. Every package with its
 version, licence, files, bytes and split is in `training/corpus-manifest.json`. Largest contributors:
 
@@ -185,8 +197,7 @@ version, licence, files, bytes and split is in `training/corpus-manifest.json`. 
 | optimiser | {s['optimizer']}, weight decay 0.1 on matrices, peak learning rate {s['peak_lr']} |
 | schedule | {s['schedule']} |
 
-The run is time-budgeted (`train.py --minutes`), so the number of tokens depends on how busy the
-machine was; the build machine was shared with other jobs and was heavily loaded during this run.
+{run_note}
 Loss curve (nats per token; held-out = 12 fixed held-out windows; full log in `training/train_log.csv`):
 
 {curve_table(t / 'train_log.csv')}
@@ -216,9 +227,7 @@ Worst:
 ## Limits
 
 {COMMON_LIMITS.format(minutes=s['wall_minutes'], hardware=s['hardware'])}
-- Continues a prefix only (no fill-in-the-middle); 512 tokens of context at most.
-- Mostly JavaScript; Python and TypeScript are a smaller share. Expect plausible-looking but often wrong
-  identifiers, repetition on long generations, and no knowledge of anything outside these packages.
+{limits}
 
 ## Files
 
@@ -226,6 +235,69 @@ Worst:
 `training/` (loss curve, training summary, evaluation, corpus manifest, export check), `SHA256SUMS`.
 PyTorch golden (logits, attentions, greedy tokens): `test/fixtures/goldens/{ex['golden']}`.
 """
+
+
+def broad_code_text(m: dict, ts: dict, s: dict, pk: list, py: dict | None) -> dict:
+    """The paragraphs of the code card that differ for the broad corpus (corpus_code_broad.py, issue 19)."""
+    f = m["filters"]
+    langs = sorted(m["bytes"]["train"].items(), key=lambda kv: -kv[1])
+    names = {"python": "Python", "javascript": "JavaScript", "typescript": "TypeScript", "go": "Go", "rust": "Rust",
+             "c": "C", "cpp": "C++", "shell": "shell", "java": "Java"}
+    lang_list = ", ".join(names.get(k, k) for k, _ in langs)
+    kept = ", ".join(f"{names.get(k, k)} {mb(v)}" for k, v in langs)
+    tok_by_lang = ", ".join(f"{names.get(k, k)} {fmt_int(v)}" for k, v in
+                            sorted(ts["train"]["tokens_by_language"].items(), key=lambda kv: -kv[1]))
+    held_pk = [p["package"] for p in pk if p.get("split") == "heldout"]
+    exs = ts["train"]["examples"]
+    c = m["counts"]
+    sp = ts.get("special_tokens", {})
+    lists = sorted({p["list"] for p in m["packages"] if p.get("list", "").endswith(".txt") and p.get("files")})
+    tokenizer_and_data = f"""## Tokenizer
+
+Byte-level BPE (Hugging Face `tokenizers`), {ts['vocab_size']} tokens, trained on a {ts['tokenizer_sample_mb']:g} MB
+sample of the training files in which every language has at least its share. Special tokens (ids):
+{', '.join(f'`{k}` ({v})' for k, v in sp.items())}: Qwen2.5-Coder's names. `<|endoftext|>` ends every
+example and is BOS, EOS and padding; the tokenizer adds no special tokens itself.
+{ts['bytes_per_token_train']:.2f} bytes per token on the training split.
+
+**Fill-in-the-middle.** {ts['fim_rate']:.0%} of the training files were turned into FIM examples: cut at
+line starts into chunks of at most {fmt_int(ts['fim_chunk_chars'])} characters, each chunk cut at two uniformly random
+character positions into prefix, middle and suffix, each part tokenized on its own. {ts['spm_rate']:.0%} of them in
+SPM order, the rest in PSM order ({fmt_int(exs['psm'])} PSM, {fmt_int(exs['spm'])} SPM examples, {fmt_int(exs['plain'])} plain files):
+
+- PSM: `<|fim_prefix|>` prefix `<|fim_suffix|>` suffix `<|fim_middle|>` middle `<|endoftext|>`
+- SPM: `<|fim_prefix|><|fim_suffix|>` suffix `<|fim_middle|>` prefix middle `<|endoftext|>`
+
+A client sends everything up to the middle and stops at `<|endoftext|>`.
+
+## Training data
+
+Source files from **{m['packages_used']} Debian packages** (Debian 12 "bookworm"), fetched with
+`apt-get download` and unpacked with `dpkg-deb -x`, from the package lists {', '.join(f'`models/recipes/{x}`' for x in lists)}
+(chosen by `models/recipes/select_packages.py`) and Python's standard library
+(`{py['package'] if py else 'libpython3.11-stdlib'}`, PSF-2.0); built by `models/recipes/corpus_code_broad.py`.
+
+Filters: files of {f['min_file_bytes']}–{fmt_int(f['max_file_bytes'])} bytes, valid UTF-8; minified files dropped ({fmt_int(c['minified'])});
+generated files dropped ({fmt_int(c['generated'])}: {f['generated']}); exact duplicates ({fmt_int(c['exact_duplicates'])}) and
+near-duplicates ({fmt_int(c['near_duplicates'])}: {f['near_dedup']}) dropped, first occurrence wins; at most
+{mb(f['max_unit_bytes'])} per package and a byte budget per language (packages taken in a fixed pseudo-random order).
+Kept for training: {kept}; {fmt_int(ts['train']['tokens'])} training tokens ({tok_by_lang}).
+
+**Held-out split by package**: {len(held_pk)} whole packages and {len(py['heldout_modules']) if py else 0} standard-library
+modules are never seen in training ({fmt_int(ts['heldout']['tokens'])} tokens); the list is in
+`training/corpus-manifest.json`.
+"""
+    run_note = ("The run is time-budgeted (`train.py --minutes`, on the lent GPU by `models/recipes/device_train.sh`, "
+                "the translation model training beside it on the same GPU); the weights came back in bf16 and were "
+                "exported in fp32.") if s.get("device", "").startswith("cuda") else (
+                "The run is time-budgeted (`train.py --minutes`), so the number of tokens depends on how busy the "
+                "machine was.")
+    limits = (f"- Fill-in-the-middle in PSM and SPM order (tokens above); {s.get('context') or 512} tokens of context at most.\n"
+              f"- Mostly {names.get(langs[0][0], langs[0][0])} and {names.get(langs[1][0], langs[1][0])}; every language of the "
+              "corpus is a small share of a small model. Expect plausible-looking but often wrong identifiers, "
+              "repetition on long generations, and no knowledge of anything outside these packages.")
+    return {"langs": lang_list, "built_by": "`models/recipes/build_broad.sh` and `models/recipes/device_train.sh`",
+            "tokenizer_and_data": tokenizer_and_data, "run_note": run_note, "limits": limits}
 
 
 def translate_card(model: Path) -> str:
