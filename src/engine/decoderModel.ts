@@ -7,6 +7,7 @@ import type { ModelConfig } from './modelConfig';
 import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, readOnnxFile } from './modelFolder';
 import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
 import { sliceLogitsToLastPosition } from './onnxLastLogits';
+import { tiedParameters } from './onnxProto';
 import { pruneToOutputs } from './onnxPrune';
 
 export interface DecoderIo {
@@ -243,7 +244,7 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
     file,
     dtype: chosen.file.dtype,
     reason: chosen.reason,
-    parameters: onnx.summary.parameters,
+    parameters: tiedParameters(onnx.summary, folder.config.tiedEmbeddings, folder.config.vocabSize * folder.config.hiddenSize),
     bytes: chosen.file.bytes,
   };
   // Read again when needed rather than keep the file's bytes for a session that may never open.

@@ -22,7 +22,7 @@ import {
 import { concat, lengthField, varintField } from './protoWrite';
 
 /** Ops that can be the LM head's matrix product; their first input is the activation. */
-const HEAD_PRODUCTS = new Set(['MatMul', 'MatMulNBits', 'MatMulInteger', 'FusedMatMul', 'DynamicQuantizeMatMul']);
+const HEAD_PRODUCTS = new Set(['MatMul', 'MatMulNBits', 'MatMulBnb4', 'MatMulInteger', 'FusedMatMul', 'DynamicQuantizeMatMul']);
 /** Elementwise ops that may sit between the head's product and `logits` (bias, casts, scales, softcapping). */
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Cast', 'Identity', 'Tanh']);
 

@@ -122,10 +122,12 @@ export interface OnnxSummary {
   readonly fusedAttentionOps: readonly string[];
   /**
    * Weights the graph stores, counted as the model's parameters: every floating-point initializer
-   * of two or more elements, and the logical size of quantized matrices (MatMulNBits' K × N, 8-bit
+   * of two or more elements, and the logical size of quantized matrices (MatMulNBits' and MatMulBnb4's K × N, 8-bit
    * initializers of MatMulInteger) rather than their packed bytes.
    */
   readonly parameters: number;
+  /** The element count of every weight counted in `parameters`. */
+  readonly weightSizes: readonly number[];
   /**
    * Large weights stored inline, by a fingerprint of type, shape and their first and last bytes,
    * with their element counts: the same tensor in two graphs (an encoder's embedding tied to its
@@ -160,6 +162,7 @@ const FUSED_ATTENTION_OPS = new Set(['Attention', 'MultiHeadAttention', 'GroupQu
 /** Inputs of quantized ops that hold packed weights, scales or zero points rather than parameters. */
 const QUANTIZATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
   MatMulNBits: [1, 2, 3, 4],
+  MatMulBnb4: [1, 2],
   MatMulInteger: [2, 3],
   DynamicQuantizeMatMul: [2, 3],
   DequantizeLinear: [1, 2],
@@ -167,11 +170,24 @@ const QUANTIZATION_INPUTS: Readonly<Record<string, readonly number[]>> = {
   GatherBlockQuantized: [2, 3],
 };
 
+const QUANTIZATION_METADATA = /_(scale|zero_point|absmax|scales|zero_points)$/;
+
 interface InitializerFacts {
   readonly name: string;
   readonly dataType: number;
+  readonly dims: readonly number[];
   readonly elements: number;
   readonly fingerprint?: string;
+}
+
+/**
+ * Parameters of a graph whose input and output embeddings are tied: exporters often store the LM
+ * head a second time (transposed, or quantized while the embedding is not), which the model
+ * counts once. `matrix` is vocabulary × hidden size.
+ */
+export function tiedParameters(summary: OnnxSummary, tied: boolean, matrix: number): number {
+  const copies = summary.weightSizes.filter((size) => size === matrix).length;
+  return tied && copies >= 2 ? summary.parameters - matrix : summary.parameters;
 }
 
 /** Elements of weights that both summaries hold (see OnnxSummary.weightFingerprints). */
@@ -193,6 +209,7 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
   const initializers: InitializerFacts[] = [];
   const notParameters = new Set<string>();
   let packedParameters = 0;
+  const packedSizes: number[] = [];
   const inputNames: string[] = [];
   const outputNames: string[] = [];
   let depth = 0;
@@ -226,7 +243,7 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
     }
     const fingerprint =
       raw && raw.length >= 256 ? `${dataType}:${dims.join('x')}:${hex(raw.subarray(0, 64))}:${hex(raw.subarray(raw.length - 64))}` : undefined;
-    initializers.push({ name, dataType, elements, ...(fingerprint ? { fingerprint } : {}) });
+    initializers.push({ name, dataType, dims, elements, ...(fingerprint ? { fingerprint } : {}) });
     const location = external.get('location');
     if (location !== undefined) {
       // A missing length means "to the end of the file"; offset and length must be whole numbers.
@@ -285,26 +302,37 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
       const input = inputs[index];
       if (input) notParameters.add(input);
     }
-    if (opType === 'MatMulNBits') packedParameters += (ints.get('K') ?? 0) * (ints.get('N') ?? 0);
+    if (opType === 'MatMulNBits' || opType === 'MatMulBnb4') {
+      const size = (ints.get('K') ?? 0) * (ints.get('N') ?? 0);
+      packedParameters += size;
+      packedSizes.push(size);
+    }
   };
 
   for (const field of fields(model)) {
     if (field.number === MODEL_GRAPH && field.bytes) visitGraph(field.bytes);
   }
   let parameters = packedParameters;
+  const weightSizes = [...packedSizes];
   const weightFingerprints = new Map<string, number>();
   for (const initializer of initializers) {
     if (notParameters.has(initializer.name) || initializer.elements < 2) continue;
     if (!FLOAT_TYPES.has(initializer.dataType) && !BYTE_TYPES.has(initializer.dataType)) continue;
+    // Unit axes mark constants the exporter folded (rotary frequencies [1, d, 1], Marian's
+    // final_logits_bias [1, vocab]): buffers, not trained weights.
+    if (initializer.dims.length > 1 && initializer.dims.includes(1)) continue;
+    // onnxruntime's quantizers name per-channel metadata after the weight it describes.
+    if (QUANTIZATION_METADATA.test(initializer.name)) continue;
     if (initializer.fingerprint !== undefined) {
       // A weight an exporter wrote twice (a tied embedding) is one parameter.
       if (weightFingerprints.has(initializer.fingerprint)) continue;
       weightFingerprints.set(initializer.fingerprint, initializer.elements);
     }
     parameters += initializer.elements;
+    weightSizes.push(initializer.elements);
   }
   const externalDataLocations = [...new Set(externalExtents.map((e) => e.location))];
-  return { opTypes, softmaxOutputs, externalDataLocations, externalExtents, fusedAttentionOps: fused, parameters, weightFingerprints, inputNames, outputNames };
+  return { opTypes, softmaxOutputs, externalDataLocations, externalExtents, fusedAttentionOps: fused, parameters, weightSizes, weightFingerprints, inputNames, outputNames };
 }
 
 /**

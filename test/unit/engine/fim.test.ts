@@ -4,7 +4,8 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { fimFormat, fimPromptText, fitFimPrompt } from '../../../src/engine/fim';
 import { ModelTokenizer } from '../../../src/engine/tokenizer';
-import { modelDir } from './helpers';
+import { createInProcessHost } from '../../../src/host/inProcessHost';
+import { GOLDENS, modelDir } from './helpers';
 
 const QWEN = { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' };
 const STARCODER = { prefix: '<fim_prefix>', suffix: '<fim_suffix>', middle: '<fim_middle>' };
@@ -62,5 +63,28 @@ describe('BOS as tokenizer_config.json declares it', () => {
     const noBos = tokenizerOf('tiny-llama', { add_bos_token: false, bos_token: bosToken });
     assert.equal(noBos.encode('x').length, llama.encode('x').length - 1);
     assert.equal(noBos.encode(`${bosToken}x`)[0], llama.tokenId(bosToken));
+  });
+});
+
+describe('FIM on the Qwen2.5-Coder layout', () => {
+  const golden = JSON.parse(readFileSync(path.join(GOLDENS, 'hub-qwen2.5-coder.json'), 'utf8')) as {
+    readonly fim: { readonly prefix: string; readonly suffix: string; readonly ids: number[] };
+  };
+
+  it('builds the documented prompt token for token, as the Python tokenizer encodes it', () => {
+    const tokenizer = tokenizerOf('hub-qwen2.5-coder');
+    const text = fitFimPrompt(tokenizer, QWEN, fimFormat(QWEN).order, golden.fim.prefix, golden.fim.suffix, 4096);
+    assert.deepEqual(tokenizer.encode(text), golden.fim.ids);
+  });
+
+  it('the engine finds the FIM tokens and sends prefix and suffix', async (t) => {
+    const host = createInProcessHost();
+    t.after(() => host.dispose());
+    const engine = await host.load(modelDir('hub-qwen2.5-coder'), { threads: 1 });
+    assert.deepEqual(engine.info.fim, QWEN);
+    const withSuffix = await engine.generate({ prompt: golden.fim.prefix, suffix: golden.fim.suffix, maxNewTokens: 1, reusePrefix: false });
+    assert.equal(withSuffix.promptTokens, golden.fim.ids.length);
+    const without = await engine.generate({ prompt: golden.fim.prefix, maxNewTokens: 1, reusePrefix: false });
+    assert.equal(without.promptTokens, tokenizerOf('hub-qwen2.5-coder').encode(golden.fim.prefix).length);
   });
 });

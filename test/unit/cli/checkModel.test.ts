@@ -1,0 +1,116 @@
+// `tealeaf check-model` and the CLI's one-line errors, on the fixtures: the facts against what the
+// recipes wrote into the goldens (PyTorch's parameter count, the files and their dtypes).
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { checkModel } from '../../../src/cli/checkModel';
+import type { Dtype } from '../../../src/engine/dtype';
+import { FIXTURES, GOLDENS, ROOT } from '../engine/helpers';
+
+const CLI = path.join(ROOT, 'bin', 'tealeaf.mjs');
+
+interface HubGolden {
+  readonly parameters: number;
+  readonly files: Record<string, { readonly dtype: string; readonly bytes: number }>;
+}
+
+function golden(name: string): HubGolden {
+  return JSON.parse(readFileSync(path.join(GOLDENS, `${name}.json`), 'utf8')) as HubGolden;
+}
+
+/** Runs the built CLI; returns exit status, stdout and stderr. */
+function cli(...args: string[]): { status: number | null; stdout: string; stderr: string } {
+  const result = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', timeout: 120_000 });
+  return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+describe('check-model', () => {
+  it('reports the facts of a GPT-2 layout: architecture, MHA, learned positions, parameters, every dtype file', async () => {
+    const { facts } = await checkModel(path.join(FIXTURES, 'hub-gpt2'));
+    const expected = golden('hub-gpt2');
+    assert.equal(facts.ok, true);
+    assert.equal(facts.architecture, 'GPT2LMHeadModel');
+    assert.equal(facts.task, 'text-generation');
+    assert.equal(facts.attention, 'MHA');
+    assert.equal(facts.positions, 'learned');
+    assert.equal(facts.parameters, expected.parameters);
+    assert.equal(facts.fim, false);
+    const byPath = new Map(facts.files.map((f) => [f.path, f]));
+    // The golden lists every ONNX file; check-model lists the one per dtype it would load.
+    for (const file of facts.files) {
+      assert.equal(file.bytes, statSync(path.join(FIXTURES, 'hub-gpt2', file.path)).size);
+      assert.equal(expected.files[file.path]?.dtype, file.dtype, file.path);
+    }
+    assert.deepEqual([...new Set(facts.files.map((f) => f.dtype))].sort(), [...new Set(Object.values(expected.files).map((f) => f.dtype))].sort());
+    assert.ok(byPath.has('onnx/model.onnx'));
+  });
+
+  it('reports a Qwen2.5-Coder layout: GQA, RoPE, FIM, external data, and PyTorch\'s parameter count in every dtype', async () => {
+    const dir = path.join(FIXTURES, 'hub-qwen2.5-coder');
+    const expected = golden('hub-qwen2.5-coder');
+    const { facts } = await checkModel(dir);
+    assert.equal(facts.architecture, 'Qwen2ForCausalLM');
+    assert.equal(facts.attention, 'GQA');
+    assert.equal(facts.positions, 'rope');
+    assert.equal(facts.contextLength, 32768);
+    assert.equal(facts.fim, true);
+    assert.ok(facts.files.some((f) => f.path === 'onnx/model.onnx_data' && f.dtype === 'fp32'), 'external data is listed with its graph');
+    for (const dtype of facts.dtypes) {
+      const parameters = (await checkModel(dir, dtype as Dtype)).facts.parameters;
+      assert.equal(parameters, expected.parameters, `${dtype}: a tied, transposed or quantized LM head is one set of weights`);
+    }
+  });
+
+  it('reports GQA, RoPE and the context length of a Llama fixture', async () => {
+    const { facts, text } = await checkModel(path.join(FIXTURES, 'tiny-llama'));
+    assert.equal(facts.attention, 'GQA');
+    assert.equal(facts.positions, 'rope');
+    assert.equal(facts.kvHeads, 2);
+    assert.match(text, /using onnx\/model\.onnx \(fp32\): auto: fp32/);
+  });
+
+  it('prints one JSON line with --json, and {"ok":false,"error"} with exit 1 on a bad folder', () => {
+    const good = cli('check-model', '--json', path.join(FIXTURES, 'tiny-gpt2'));
+    assert.equal(good.status, 0, good.stderr);
+    assert.equal(good.stdout.trim().split('\n').length, 1);
+    assert.equal(JSON.parse(good.stdout).ok, true);
+    const bad = cli('check-model', '--json', path.join(FIXTURES, 'no-such-model'));
+    assert.equal(bad.status, 1);
+    assert.deepEqual(Object.keys(JSON.parse(bad.stdout)), ['ok', 'error']);
+  });
+});
+
+describe('CLI errors are one line and exit 1', () => {
+  const oneLine = (result: ReturnType<typeof cli>, pattern: RegExp): void => {
+    assert.equal(result.status, 1);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0] as string, pattern);
+  };
+
+  it('an unknown dtype', () => {
+    oneLine(cli('generate', '--model', path.join(FIXTURES, 'tiny-gpt2'), '--dtype', 'int3', 'a'), /^tealeaf: unknown dtype "int3": use one of auto, fp32/);
+  });
+
+  it('a dtype whose file the folder lacks', () => {
+    oneLine(cli('generate', '--model', path.join(FIXTURES, 'tiny-gpt2'), '--dtype', 'q4', 'a'), /has no q4 file; it has fp32$/);
+    oneLine(cli('translate', '--model', path.join(FIXTURES, 'tiny-marian'), '--dtype', 'fp16', '--from', 'en', '--to', 'de', 'Hello'), /has no fp16 file; it has fp32$/);
+  });
+
+  it('a truncated external-data file, and a missing one', (t) => {
+    const source = path.join(FIXTURES, 'hub-qwen2.5-coder');
+    const data = path.join(source, 'onnx', 'model.onnx_data');
+    assert.ok(existsSync(data), 'the Qwen-layout fixture keeps its fp32 weights in model.onnx_data');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-truncated-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(source, dir, { recursive: true });
+    const copy = path.join(dir, 'onnx', 'model.onnx_data');
+    truncateSync(copy, statSync(copy).size - 100);
+    oneLine(cli('generate', '--model', dir, '--dtype', 'fp32', 'a'), /model\.onnx_data is truncated or incomplete: it has \d+ bytes, but the graph reads up to byte \d+; download it again$/);
+    rmSync(copy);
+    oneLine(cli('generate', '--model', dir, '--dtype', 'fp32', 'a'), /keeps its weights in onnx\/model\.onnx_data, which is missing: download it too$/);
+  });
+});
