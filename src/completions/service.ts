@@ -48,6 +48,8 @@ export interface Completion {
   readonly prompt: string;
   /** Document offset where the prompt starts (the prompt ends at promptStart + prompt.length). */
   readonly promptStart: number;
+  /** The text after the cursor the model was given (fill-in-the-middle), cut to its token budget. */
+  readonly suffix?: string;
   readonly stats: GenerationStats;
 }
 
@@ -258,6 +260,7 @@ export class CompletionService {
         ...(result?.attentionId !== undefined ? { attentionId: result.attentionId } : {}),
         prompt: context.prompt,
         promptStart: context.promptStart,
+        ...(context.suffix !== undefined ? { suffix: context.suffix } : {}),
         stats,
       };
       if (this.options.useCache !== false) this.cache.put(cacheContext, completion);

@@ -6,7 +6,7 @@ import { InferenceError } from '../../../src/engine/errors';
 import type { Engine } from '../../../src/engine/types';
 import { CompletionService, type CompletionRequest, type Suggestion } from '../../../src/completions/service';
 import { DEFAULT_SETTINGS, type CompletionSettings } from '../../../src/completions/settings';
-import { fakeTokenize, HashChainEngine, OracleEngine, type FakeTiming } from './fakeEngine';
+import { fakeInfo, fakeTokenize, HashChainEngine, OracleEngine, type FakeTiming } from './fakeEngine';
 
 /** A real source file is the text being typed. */
 const SOURCE = readFileSync(path.join(__dirname, '../../../src/completions/scheduler.ts'), 'utf8');
@@ -271,4 +271,30 @@ test('statistics and activity events', async () => {
   assert.equal(stats.generatedTokens, 3);
   assert.equal(stats.tokensPerSecond, 500); // fake: 2 ms per decode step
   assert.equal(stats.finishReason, 'stop');
+});
+
+test('fill-in-the-middle: the text after the cursor goes to a model with FIM tokens, unless tealeaf.completion.fim is off', async () => {
+  const fim = { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' };
+  const engine = new OracleEngine(SOURCE, {}, fakeInfo({ fim }));
+  let current = settings();
+  const service = new CompletionService({ engine: () => engine, settings: () => current, useCache: false });
+  // Mid-line, after `const ` in the second half of the file: the oracle suggests the rest of the line.
+  const cursor = SOURCE.indexOf('const ', Math.floor(SOURCE.length / 2)) + 'const '.length;
+  const lineEnd = SOURCE.indexOf('\n', cursor);
+  const request = requestAt(SOURCE, cursor, lineEnd); // the rest of the line is still to be typed
+  const withFim = await service.complete(request);
+  const sent = engine.requests.at(-1);
+  assert.ok(sent?.suffix !== undefined && sent.suffix.length > 0, 'a suffix was sent');
+  assert.ok(SOURCE.slice(lineEnd).startsWith(sent.suffix), 'the suffix is the text right after the cursor');
+  assert.equal(withFim?.completion.suffix, sent.suffix, 'the completion records what the model saw');
+
+  current = settings({ fim: 'off' });
+  const without = await service.complete(request);
+  assert.equal(engine.requests.at(-1)?.suffix, undefined);
+  assert.equal(without?.completion.suffix, undefined);
+
+  const noFimModel = new OracleEngine(SOURCE);
+  const plain = new CompletionService({ engine: () => noFimModel, settings: () => settings(), useCache: false });
+  await plain.complete(request);
+  assert.equal(noFimModel.requests.at(-1)?.suffix, undefined, 'a model without FIM tokens gets no suffix');
 });
