@@ -1,6 +1,7 @@
 // `tealeaf check-model DIR`: load the folder exactly as the extension would, run one tiny
 // inference, and report the model's facts (or throw one clear error).
 import type { DtypeChoice } from '../engine/dtype';
+import { type AttentionKind, attentionKind } from '../engine/modelFacts';
 import { type DtypeFiles, listDtypeFiles, ONNX_BASES, readModelFolder } from '../engine/modelFolder';
 import type { PositionKind } from '../engine/modelConfig';
 import type { ModelInfo } from '../engine/types';
@@ -15,7 +16,7 @@ export interface ModelFacts {
   readonly layers: number;
   readonly heads: number;
   readonly kvHeads: number;
-  readonly attention: 'MHA' | 'MQA' | 'GQA';
+  readonly attention: AttentionKind;
   readonly positions: PositionKind;
   readonly contextLength: number;
   readonly parameters: number;
@@ -28,11 +29,6 @@ export interface CheckReport {
   readonly facts: ModelFacts;
   /** The plain-text report: facts, the file chosen and why, and the smoke test. */
   readonly text: string;
-}
-
-export function attentionKind(heads: number, kvHeads: number): ModelFacts['attention'] {
-  if (kvHeads === heads) return 'MHA';
-  return kvHeads === 1 ? 'MQA' : 'GQA';
 }
 
 export function modelFacts(info: ModelInfo, present: readonly DtypeFiles[]): ModelFacts {

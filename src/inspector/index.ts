@@ -1,5 +1,6 @@
 // The attention inspector feature: commands, the panel's life cycle (with restore after reload),
 // editor shading and cursor sync. Entry point: registerInspector(context, deps).
+import { describeModel } from '../engine/modelFacts';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Engine } from '../engine/types';
@@ -165,7 +166,7 @@ class InspectorController implements InspectorApi, vscode.Disposable {
         {
           docId: ++this.docCounter,
           title: `${path.basename(doc.uri.path)}:${startLine}${endLine !== startLine ? `–${endLine}` : ''}`,
-          modelName: engine.info.name,
+          modelName: engine.info.name, modelFacts: describeModel(engine.info),
           source,
         },
       );

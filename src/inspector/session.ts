@@ -300,6 +300,7 @@ export interface SessionMeta {
   readonly docId: number;
   readonly title: string;
   readonly modelName: string;
+  readonly modelFacts?: string;
   readonly notice?: string;
   readonly source?: PersistedSource;
 }
@@ -341,6 +342,7 @@ export class InspectorSession {
       docId: meta.docId,
       title: meta.title,
       modelName: meta.modelName,
+      ...(meta.modelFacts !== undefined ? { modelFacts: meta.modelFacts } : {}),
       ...(meta.notice !== undefined ? { notice: meta.notice } : {}),
       sections: this.allSections().map((s) => s.summary),
       ...(meta.source !== undefined ? { source: meta.source } : {}),

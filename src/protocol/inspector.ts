@@ -69,6 +69,8 @@ export interface InspectorDocument {
   readonly docId: number;
   readonly title: string;
   readonly modelName: string;
+  /** The model's facts in one line (architecture, parameters, attention, positions, file). */
+  readonly modelFacts?: string;
   /** Shown as a visible banner, e.g. that a long selection was cut. */
   readonly notice?: string;
   readonly sections: readonly SectionSummary[];
@@ -316,6 +318,7 @@ export function isInspectorDocument(value: unknown): value is InspectorDocument 
     isNonNegInt(value.docId) &&
     isString(value.title) &&
     isString(value.modelName) &&
+    (value.modelFacts === undefined || isString(value.modelFacts)) &&
     (value.notice === undefined || isString(value.notice)) &&
     Array.isArray(value.sections) &&
     value.sections.every(isSectionSummary) &&

@@ -59,10 +59,13 @@ export function attentionResult(tokens: readonly string[], layers: number, heads
 
 let nextDocId = 1;
 
+/** The header line of model facts the code session's document carries. */
+export const FIXTURE_FACTS = 'LlamaForCausalLM · 138k parameters · 4 layers × 4 heads / 2 KV (GQA) · rope positions · context 128 · fp32 (onnx/model.onnx)';
+
 export function codeSession(notice?: string): InspectorSession {
   const result = attentionResult(CODE_TOKENS, 4, 4);
   return new InspectorSession(
-    { docId: nextDocId++, title: 'add.ts:1–3', modelName: 'fixture', ...(notice ? { notice } : {}), source: { kind: 'selection', uri: 'file:///w/add.ts', start: 0, end: 40 } },
+    { docId: nextDocId++, title: 'add.ts:1–3', modelName: 'fixture', modelFacts: FIXTURE_FACTS, ...(notice ? { notice } : {}), source: { kind: 'selection', uri: 'file:///w/add.ts', start: 0, end: 40 } },
     [sectionFromResult(result, undefined, { uri: 'file:///w/add.ts', base: 0 })],
     result.forwardMs,
   );

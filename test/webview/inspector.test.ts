@@ -5,7 +5,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser } from 'playwright-core';
 import { displayToken } from '../../webview/inspector/labels';
-import { CODE_TOKENS, codeSession, longSession, SOURCE_TOKENS, TARGET_TOKENS, translationSession } from './fixtures';
+import { CODE_TOKENS, codeSession, FIXTURE_FACTS, longSession, SOURCE_TOKENS, TARGET_TOKENS, translationSession } from './fixtures';
 import { HIGH_CONTRAST_THEME, launchBrowser, openInspector, paintedPixels, startServer, type InspectorPage, type StaticServer } from './harness';
 
 let browser: Browser;
@@ -61,6 +61,8 @@ describe('inspector webview', () => {
       assert.ok(texts.some((t) => t.startsWith('sink ')));
       assert.ok(texts.some((t) => t.startsWith('local ')));
       assert.equal(await p.page.locator('.meta').textContent(), ' fixture · 16 tokens · 4 layers × 4 heads · forward 3 ms');
+      assert.equal(await p.page.locator('.facts').textContent(), FIXTURE_FACTS, 'the model facts are in the header');
+      assert.equal(await p.page.locator('.facts').isVisible(), true);
       // hover shows the head's statistics
       const box = (await p.page.locator('canvas[data-view="model"]').boundingBox())!;
       await p.page.mouse.move(box.x + 36 + 6 + 20, box.y + 20 + 20);

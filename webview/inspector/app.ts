@@ -50,6 +50,7 @@ export class App {
 
   private readonly titleEl = el('h1', { class: 'title', text: 'Tealeaf: Attention' });
   private readonly metaEl = el('span', { class: 'meta' });
+  private readonly factsEl = el('div', { class: 'facts' });
   private readonly noticeEl = el('div', { class: 'notice', role: 'alert', hidden: true });
   private readonly bannerEl = el('div', { class: 'banner', role: 'status', hidden: true });
   private readonly sectionsEl = el('div', { class: 'sections', role: 'tablist', 'aria-label': 'Attention', hidden: true });
@@ -89,7 +90,7 @@ export class App {
     this.pngButton = button('PNG', 'Export the current view as PNG', () => this.exportPng());
     const jsonButton = button('JSON', 'Export tokens, attention and statistics of the current view as JSON', () => this.exportJson());
     this.body = el('div', { class: 'body', hidden: true }, [this.sectionsEl, this.tabsEl, this.viewsEl]);
-    const header = el('header', { class: 'bar' }, [el('div', { class: 'heading' }, [this.titleEl, this.metaEl]), el('div', { class: 'actions' }, [this.pngButton, jsonButton])]);
+    const header = el('header', { class: 'bar' }, [el('div', { class: 'heading' }, [this.titleEl, this.metaEl, this.factsEl]), el('div', { class: 'actions' }, [this.pngButton, jsonButton])]);
     root.replaceChildren(header, this.noticeEl, this.bannerEl, this.body, this.statusEl);
     root.setAttribute('aria-busy', 'false');
     watchTheme(() => {
@@ -221,6 +222,9 @@ export class App {
     this.titleEl.textContent = doc.title;
     const tokens = section.queryTokens.length;
     this.metaEl.textContent = ` ${doc.modelName} · ${tokens} tokens · ${section.totalLayers} layers × ${section.totalHeads} heads${doc.forwardMs > 0 ? ` · forward ${Math.round(doc.forwardMs)} ms` : ''}`;
+    // The model's facts: architecture, parameters, attention kind, positions, the file in use.
+    this.factsEl.textContent = doc.modelFacts ?? '';
+    this.factsEl.hidden = doc.modelFacts === undefined;
     this.noticeEl.hidden = doc.notice === undefined;
     this.noticeEl.textContent = doc.notice ?? '';
     this.renderSections();

@@ -1,0 +1,27 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { attentionKind, describeModel, formatParameters } from '../../../src/engine/modelFacts';
+import { fakeModelInfo } from '../fakeModelInfo';
+
+describe('model facts', () => {
+  it('names the attention kind from query and key/value heads', () => {
+    assert.equal(attentionKind(12, 12), 'MHA');
+    assert.equal(attentionKind(16, 1), 'MQA');
+    assert.equal(attentionKind(14, 2), 'GQA');
+  });
+
+  it('writes parameter counts as people do', () => {
+    assert.equal(formatParameters(494_032_768), '494M');
+    assert.equal(formatParameters(1_543_714_304), '1.5B');
+    assert.equal(formatParameters(6_450_432), '6.5M');
+    assert.equal(formatParameters(121_536), '122k');
+  });
+
+  it('describes a model in one line, with the file in use', () => {
+    const line = describeModel(
+      fakeModelInfo({ architecture: 'Qwen2ForCausalLM', parameters: 494_032_768, layers: 24, heads: 14, kvHeads: 2, maxPositions: 32768, dtype: 'q4', onnxFiles: ['onnx/model_q4.onnx'] }),
+    );
+    assert.equal(line, 'Qwen2ForCausalLM · 494M parameters · 24 layers × 14 heads / 2 KV (GQA) · rope positions · context 32768 · q4 (onnx/model_q4.onnx)');
+    assert.match(describeModel(fakeModelInfo({ heads: 4, kvHeads: 4 })), /2 layers × 4 heads · /);
+  });
+});
