@@ -10,6 +10,7 @@
 #                to replace the shipped tealeaf-code / tealeaf-translate once the numbers are better).
 # --goldens DIR: where the PyTorch goldens go (default: beside the models; test/fixtures/goldens for the
 #                shipped ones).
+# --cli DIR:    a checkout with a built dist/ (npm run build) for the final tealeaf checks (default: this one).
 # Corpora and tokenizers are read from models/recipes/work/{code,translate}-broad (the ones that were
 # packed; snapshot.py checks the tokenizer's SHA-256 against the one the device trained with).
 set -euo pipefail
@@ -18,7 +19,7 @@ src=$(cd "$1" && pwd); shift
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 models=$here/work/device-models; goldens=""; threads=2; eval_flags=""
-code_data=$here/work/code-broad; tr_data=$here/work/translate-broad
+code_data=$here/work/code-broad; tr_data=$here/work/translate-broad; cli=$repo
 while [ $# -gt 0 ]; do
   case "$1" in
     --models) models=$(mkdir -p "$2" && cd "$2" && pwd); shift ;;
@@ -27,6 +28,7 @@ while [ $# -gt 0 ]; do
     --max-eval-tokens) eval_flags="--max-tokens-per-lang $2 --max-pairs $(( $2 / 100 ))"; shift ;;
     --code-data) code_data=$2; shift ;;
     --translate-data) tr_data=$2; shift ;;
+    --cli) cli=$(cd "$2" && pwd); shift ;;
     *) echo "unknown option $1" >&2; exit 2 ;;
   esac
   shift
@@ -50,19 +52,19 @@ for task in code translate; do
   step "$task: model card + SHA256SUMS"
   python3 card.py $task --model "$models/tealeaf-$task" || echo "card.py failed: see the remaining work in device_train.sh"
 done
-if [ -f "$repo/dist/cli.mjs" ]; then
+if [ -f "$cli/dist/cli.mjs" ]; then
   step "tealeaf check-model / generate / translate on the exported folders"
   if [ -d "$models/tealeaf-code" ]; then
-    node "$repo/bin/tealeaf.mjs" check-model "$models/tealeaf-code"
-    node "$repo/bin/tealeaf.mjs" generate --model "$models/tealeaf-code" --json --threads 2 --max-new-tokens 24 \
+    node "$cli/bin/tealeaf.mjs" check-model "$models/tealeaf-code"
+    node "$cli/bin/tealeaf.mjs" generate --model "$models/tealeaf-code" --json --threads 2 --max-new-tokens 24 \
       $'def read_file(path):\n    with open(path) as f:\n'
   fi
   if [ -d "$models/tealeaf-translate" ]; then
-    node "$repo/bin/tealeaf.mjs" check-model "$models/tealeaf-translate"
-    node "$repo/bin/tealeaf.mjs" translate --model "$models/tealeaf-translate" --from en --to de --json \
+    node "$cli/bin/tealeaf.mjs" check-model "$models/tealeaf-translate"
+    node "$cli/bin/tealeaf.mjs" translate --model "$models/tealeaf-translate" --from en --to de --json \
       "Could not open the file %s."
   fi
 else
-  echo "dist/cli.mjs is missing: run \`npm run build\` in $repo, then tealeaf generate --model $models/tealeaf-code"
+  echo "dist/cli.mjs is missing: run \`npm run build\` in $cli, then tealeaf generate --model $models/tealeaf-code"
 fi
 step "done: $models"

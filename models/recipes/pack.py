@@ -7,7 +7,9 @@ Writes (git-ignored, carried to the device machine by `run`'s carry list):
   work/pack/code.tar.xz       tokenizer.json, train.bin (cut to --max-code-tokens at an <|endoftext|>),
                               heldout.bin, heldout_fim.bin (evenly spaced blocks, --max-heldout-tokens),
                               prepare_stats.json
-  work/pack/translate.tar.xz  tokenizer.json, train.npz, heldout.npz, prepare_stats.json
+  work/pack/translate.tar.xz  tokenizer.json, train.tsv / heldout.tsv (en TAB de: half the size of the token
+                              arrays; the device encodes them with the tokenizer and checks the arrays'
+                              SHA-256 in arrays_sha256.json), prepare_stats.json
   work/pack/PACK.json         sizes, token counts and SHA-256 of every file before compression
 (xz -9e; uint16 token ids compress to about 0.55 bytes a token, better than the same text does.)
 
@@ -68,6 +70,7 @@ def main() -> None:
     ap.add_argument("--translate", type=Path, default=WORK / "translate-broad")
     ap.add_argument("--out", type=Path, default=WORK / "pack")
     ap.add_argument("--max-code-tokens", type=int, default=0, help="cut train.bin (0: all)")
+    ap.add_argument("--only", choices=["code", "translate"], default=None, help="repack one corpus, keep the other")
     ap.add_argument("--max-heldout-tokens", type=int, default=262144,
                     help="held-out streams: evenly spaced blocks of 4,096 tokens up to this many (the device run "
                          "needs only its loss curve; the full evaluation runs here)")
@@ -75,7 +78,19 @@ def main() -> None:
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     report: dict = {}
+    old = json.loads((args.out / "PACK.json").read_text()) if (args.out / "PACK.json").exists() else {}
+    if args.only == "translate":
+        report["code"] = old["code"]
+    else:
+        pack_code(args, report)
+    if args.only == "code":
+        report["translate"] = old["translate"]
+    else:
+        pack_translate(args, report)
+    finish(args, report)
 
+
+def pack_code(args, report: dict) -> None:
     train = np.fromfile(args.code / "train.bin", dtype=np.uint16)
     cut = train
     if args.max_code_tokens and train.size > args.max_code_tokens:
@@ -99,12 +114,30 @@ def main() -> None:
     report["code"]["train_tokens"] = int(cut.size)
     report["code"]["train_tokens_available"] = int(train.size)
     report["code"]["bytes_per_token_packed"] = round(report["code"]["compressed_bytes"] / max(1, cut.size), 3)
+
+
+def pack_translate(args, report: dict) -> None:
     if (args.translate / "train.npz").exists():
-        report["translate"] = pack_dir([(args.translate / "tokenizer.json", "tokenizer.json"),
-                                        (args.translate / "train.npz", "train.npz"),
-                                        (args.translate / "heldout.npz", "heldout.npz"),
-                                        (args.translate / "prepare_stats.json", "prepare_stats.json")],
-                                       args.out / "translate.tar.xz")
+        # Pairs as text (en TAB de) compress to about half of their token arrays; the device re-encodes them
+        # with the packed tokenizer (prepare_broad.py translate-from-text) and checks the arrays' SHA-256.
+        from prepare_broad import arrays_sha256
+        with tempfile.TemporaryDirectory(dir=WORK) as tmp:
+            t = Path(tmp)
+            hashes = {}
+            for split in ("train", "heldout"):
+                rows = [json.loads(l) for l in open(args.translate / f"{split}.jsonl", encoding="utf-8")]
+                (t / f"{split}.tsv").write_text("".join(f"{r['en']}\t{r['de']}\n" for r in rows), encoding="utf-8")
+                z = np.load(args.translate / f"{split}.npz")
+                hashes[split] = arrays_sha256({k: z[k] for k in z.files})
+            (t / "arrays_sha256.json").write_text(json.dumps(hashes) + "\n")
+            report["translate"] = pack_dir([(args.translate / "tokenizer.json", "tokenizer.json"),
+                                            (t / "train.tsv", "train.tsv"), (t / "heldout.tsv", "heldout.tsv"),
+                                            (t / "arrays_sha256.json", "arrays_sha256.json"),
+                                            (args.translate / "prepare_stats.json", "prepare_stats.json")],
+                                           args.out / "translate.tar.xz")
+
+
+def finish(args, report: dict) -> None:
     pack_bytes = sum(r["compressed_bytes"] for r in report.values())
     tree = tree_bytes()
     mib = lambda n: round(n / 2**20, 2)

@@ -99,9 +99,55 @@ def prepare_code(data: Path, vocab: int, sample_mb: float, min_lang_mb: float, f
     return stats
 
 
+def encode_translate(tok, items: list[dict]) -> dict[str, np.ndarray]:
+    """prepare.prepare_translate's arrays for a given tokenizer: both directions of every pair."""
+    srcs, tgts, dirs = [], [], []
+    for p in items:
+        srcs += [f">>de<< {p['en']}", f">>en<< {p['de']}"]
+        tgts += [" " + p["de"], " " + p["en"]]
+        dirs += [0, 1]
+    pack = {}
+    for name, enc in [("src", tok.encode_batch(srcs)), ("tgt", tok.encode_batch(tgts))]:
+        seqs = [e.ids for e in enc]
+        lens = np.asarray([len(q) for q in seqs], dtype=np.int64)
+        pack[name + "_off"] = np.concatenate([[0], np.cumsum(lens)])
+        pack[name] = np.asarray([i for q in seqs for i in q], dtype=np.uint16)
+    pack["dir"] = np.asarray(dirs, dtype=np.uint8)
+    return pack
+
+
+def arrays_sha256(pack: dict[str, np.ndarray]) -> str:
+    import hashlib
+    h = hashlib.sha256()
+    for k in sorted(pack):
+        h.update(k.encode())
+        h.update(np.ascontiguousarray(pack[k]).tobytes())
+    return h.hexdigest()
+
+
+def translate_from_text(data: Path) -> dict:
+    """On the device: train.tsv / heldout.tsv (en TAB de, as packed) -> train.npz / heldout.npz with the packed
+    tokenizer, checked against the hashes the pack recorded (the same arrays prepare_translate wrote here)."""
+    from tokenizers import Tokenizer
+    tok = Tokenizer.from_file(str(data / "tokenizer.json"))
+    want = json.loads((data / "arrays_sha256.json").read_text())
+    out = {}
+    for split in ("train", "heldout"):
+        items = [dict(zip(("en", "de"), line.split("\t"))) for line in
+                 (data / f"{split}.tsv").read_text(encoding="utf-8").split("\n") if line]
+        pack = encode_translate(tok, items)
+        got = arrays_sha256(pack)
+        if got != want[split]:
+            raise SystemExit(f"{split}: the token arrays differ from the ones made here ({got} != {want[split]})")
+        np.savez(data / f"{split}.npz", **pack)
+        out[split] = {"pairs": len(items), "src_tokens": int(pack["src"].size), "tgt_tokens": int(pack["tgt"].size)}
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("task", choices=["code", "translate"])
+    ap.add_argument("task", choices=["code", "translate", "translate-from-text"],
+                    help="translate-from-text: on the device, the packed pairs -> train.npz / heldout.npz")
     ap.add_argument("--data", type=Path, required=True)
     ap.add_argument("--vocab", type=int, default=None, help="code 16384, translate 16000")
     ap.add_argument("--tokenizer-sample-mb", type=float, default=40)
@@ -111,6 +157,9 @@ def main() -> None:
     ap.add_argument("--fim-chunk-chars", type=int, default=1500, help="~ context tokens x 3 characters")
     ap.add_argument("--seed", type=int, default=0)
     args = ap.parse_args()
+    if args.task == "translate-from-text":
+        print(json.dumps(translate_from_text(args.data)))
+        return
     if args.task == "code":
         stats = prepare_code(args.data, args.vocab or 16384, args.tokenizer_sample_mb, args.min_lang_mb, args.fim_rate,
                              args.spm_rate, args.fim_chunk_chars, args.seed)

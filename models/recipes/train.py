@@ -48,7 +48,7 @@ CODE_SIZES = {
     "w384": dict(hidden_size=384, intermediate_size=1024, num_hidden_layers=8, num_attention_heads=12,
                  num_key_value_heads=4),
 }
-CODE_SIZES["base"] = CODE_SIZES["w288"]
+CODE_SIZES["base"] = CODE_SIZES["w256"]
 TRANSLATE_SIZES = {
     "smoke": dict(d_model=64, encoder_layers=1, decoder_layers=1, encoder_attention_heads=2,
                   decoder_attention_heads=2, encoder_ffn_dim=128, decoder_ffn_dim=128),
