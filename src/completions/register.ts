@@ -6,7 +6,7 @@ import type { ModelProvider } from '../models/types';
 import { CompletionStatusBar } from '../statusBar';
 import { showCompletionMenu } from './menu';
 import { settingsFor, TealeafInlineCompletionProvider } from './provider';
-import { CompletionService, type ShownCompletion } from './service';
+import { CompletionService, type GenerationInputText, type ShownCompletion } from './service';
 import { SETTINGS_SECTION } from './settings';
 
 export const COMMAND_TOGGLE = 'tealeaf.toggleCompletions';
@@ -33,6 +33,8 @@ export interface CompletionsApi {
   /** For tealeaf.explainCompletion: undefined when the last suggestion kept no attention. */
   explainTarget(): CompletionExplainTarget | undefined;
   readonly onDidShowCompletion: vscode.Event<ShownCompletion>;
+  /** The text the last generation was given (prompt, and the FIM suffix), shown or not. */
+  lastGenerationInput(): GenerationInputText | undefined;
 }
 
 export function registerCompletions(context: vscode.ExtensionContext, deps: CompletionsDeps): CompletionsApi {
@@ -175,5 +177,6 @@ export function registerCompletions(context: vscode.ExtensionContext, deps: Comp
     lastShownCompletion: () => service.lastShownCompletion(),
     explainTarget,
     onDidShowCompletion: shownEmitter.event,
+    lastGenerationInput: () => service.lastGenerationInput,
   };
 }

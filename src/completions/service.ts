@@ -61,6 +61,12 @@ export interface Suggestion {
   readonly latencyMs: number;
 }
 
+/** What a generation was given: the text before the cursor and, for FIM models, after it. */
+export interface GenerationInputText {
+  readonly prompt: string;
+  readonly suffix?: string;
+}
+
 /** The last suggestion returned to the editor, for "why this suggestion?". */
 export interface ShownCompletion {
   readonly documentKey: string;
@@ -102,6 +108,7 @@ export class CompletionService {
   private errorReported = false;
   private last: ShownCompletion | undefined;
   private lastStats: GenerationStats | undefined;
+  private lastInput: GenerationInputText | undefined;
 
   /** true while a generation runs; false when it ends. */
   readonly onDidChangeActivity = this.activity.event;
@@ -122,6 +129,11 @@ export class CompletionService {
 
   get lastGeneration(): GenerationStats | undefined {
     return this.lastStats;
+  }
+
+  /** The text the last generation was given, whether or not it produced a suggestion. */
+  get lastGenerationInput(): GenerationInputText | undefined {
+    return this.lastInput;
   }
 
   lastShownCompletion(): ShownCompletion | undefined {
@@ -250,6 +262,7 @@ export class CompletionService {
         finishReason: ruleStopped ? 'rule' : (result?.finishReason ?? 'aborted'),
       };
       this.lastStats = stats;
+      this.lastInput = { prompt: context.prompt, ...(context.suffix !== undefined ? { suffix: context.suffix } : {}) };
       this.errorReported = false;
       this.generated.fire(stats);
       if (text.length === 0) return undefined;

@@ -287,11 +287,13 @@ test('fill-in-the-middle: the text after the cursor goes to a model with FIM tok
   assert.ok(sent?.suffix !== undefined && sent.suffix.length > 0, 'a suffix was sent');
   assert.ok(SOURCE.slice(lineEnd).startsWith(sent.suffix), 'the suffix is the text right after the cursor');
   assert.equal(withFim?.completion.suffix, sent.suffix, 'the completion records what the model saw');
+  assert.equal(service.lastGenerationInput?.suffix, sent.suffix);
 
   current = settings({ fim: 'off' });
   const without = await service.complete(request);
   assert.equal(engine.requests.at(-1)?.suffix, undefined);
   assert.equal(without?.completion.suffix, undefined);
+  assert.equal(service.lastGenerationInput?.suffix, undefined);
 
   const noFimModel = new OracleEngine(SOURCE);
   const plain = new CompletionService({ engine: () => noFimModel, settings: () => settings(), useCache: false });
