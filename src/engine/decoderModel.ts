@@ -4,7 +4,7 @@ import type { Dtype, DtypeChoice } from './dtype';
 import { InferenceError, ModelError } from './errors';
 import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
-import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, readOnnxFile } from './modelFolder';
+import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, type OnnxFile, readOnnxFile, releaseExternalData } from './modelFolder';
 import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
 import { sliceLogitsToLastPosition } from './onnxLastLogits';
 import { tiedParameters } from './onnxProto';
@@ -250,9 +250,21 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
   // Read again when needed rather than keep the file's bytes for a session that may never open.
   const prunedSession: PrunedSessionFactory = async (outputs) => {
     const again = await readOnnxFile(folder.files, file);
-    return createSession(runtime, { ...again, bytes: pruneToOutputs(again.bytes, outputs).bytes });
+    try {
+      return await createSession(runtime, { ...again, bytes: pruneToOutputs(again.bytes, outputs).bytes });
+    } finally {
+      releaseExternalData(again);
+    }
   };
-  const common = { fusedAttentionOps: onnx.summary.fusedAttentionOps, prunedSession, source };
+  try {
+    return await openSessions(folder, runtime, onnx, options, { fusedAttentionOps: onnx.summary.fusedAttentionOps, prunedSession, source });
+  } finally {
+    releaseExternalData(onnx);
+  }
+}
+
+/** The last-position session when the graph allows it (checked on a probe), else the graph as exported. */
+async function openSessions(folder: ModelFolder, runtime: Runtime, onnx: OnnxFile, options: OpenDecoderOptions, common: DecoderModelOptions): Promise<DecoderModel> {
   const keepsLogits = onnx.summary.inputNames.some((n) => n === 'num_logits_to_keep' || n === 'logits_to_keep');
   const edit = options.logits !== 'all' && !keepsLogits ? sliceLogitsToLastPosition(onnx.bytes) : undefined;
   if (edit) {

@@ -16,11 +16,22 @@ export interface ModelFiles {
   size(relativePath: string): Promise<number | undefined>;
   /** Throws a ModelError when the file is larger than maxBytes. */
   readBytes(relativePath: string, maxBytes: number): Promise<Uint8Array>;
+  /**
+   * A view of a (large) file that reads the ranges asked for when they are asked for, where the
+   * platform can (Node). onnxruntime-web copies external data into its heap range by range, so
+   * weights read this way pass through memory once instead of twice, and may pass 2 GiB.
+   */
+  openLazily?(relativePath: string): Promise<LazyBytes>;
+}
+
+/** Bytes read on demand; `close()` releases the file once onnxruntime has copied what it needs. */
+export interface LazyBytes extends Uint8Array {
+  close(): void;
 }
 
 export const FILE_LIMITS = {
   json: 64 * 1024 * 1024,
-  /** onnxruntime-web's WASM heap is 32-bit: a single model or data file cannot exceed ~2 GiB. */
+  /** A file read whole into one buffer (Node's fs cannot read more than 2 GiB at once). */
   onnx: 2 * 1024 * 1024 * 1024 - 1,
 } as const;
 
@@ -111,8 +122,13 @@ export interface OnnxFile {
   readonly path: string;
   readonly bytes: Uint8Array;
   readonly summary: OnnxSummary;
-  /** Validated external data, relative to the folder, to hand to onnxruntime. */
-  readonly externalData: readonly { readonly path: string; readonly data: Uint8Array }[];
+  /** Validated external data, relative to the folder, to hand to onnxruntime (release after the session is built). */
+  readonly externalData: readonly { readonly path: string; readonly data: Uint8Array | LazyBytes }[];
+}
+
+/** Closes lazily read external data once a session holds its own copy. */
+export function releaseExternalData(file: Pick<OnnxFile, 'externalData'>): void {
+  for (const { data } of file.externalData) if ('close' in data && typeof data.close === 'function') data.close();
 }
 
 export interface ModelFolder {
@@ -155,7 +171,8 @@ export async function readOnnxFile(files: ModelFiles, path: string): Promise<Onn
     const size = await files.size(directory + location);
     if (size === undefined) throw new ModelError(`${path} keeps its weights in ${directory + location}, which is missing: download it too`);
     checkExternalExtents(summary, location, size);
-    externalData.push({ path: location, data: await files.readBytes(directory + location, FILE_LIMITS.onnx) });
+    const data = files.openLazily ? await files.openLazily(directory + location) : await files.readBytes(directory + location, FILE_LIMITS.onnx);
+    externalData.push({ path: location, data });
   }
   return { path, bytes, summary, externalData };
 }

@@ -3,7 +3,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelError } from '../engine/errors';
-import type { ModelFiles } from '../engine/modelFolder';
+import type { LazyBytes, ModelFiles } from '../engine/modelFolder';
+import { LazyFileBytes } from './lazyFileBytes';
 
 /** Pickled PyTorch weights can run code when loaded: Tealeaf never opens them. */
 export const PICKLE_EXTENSIONS = ['.bin', '.pt', '.pth', '.pkl', '.pickle', '.ckpt'];
@@ -60,6 +61,17 @@ export class NodeModelFiles implements ModelFiles {
     if (!(await this.exists(relativePath))) return undefined;
     const stat = await fs.stat(await this.resolve(relativePath));
     return stat.isFile() ? stat.size : undefined;
+  }
+
+  async openLazily(relativePath: string): Promise<LazyBytes> {
+    let file: string;
+    try {
+      file = await this.resolve(relativePath);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelError(`${this.location} has no ${relativePath}`);
+      throw error;
+    }
+    return new LazyFileBytes(file);
   }
 
   async readBytes(relativePath: string, maxBytes: number): Promise<Uint8Array> {

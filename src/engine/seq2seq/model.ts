@@ -5,7 +5,7 @@
 // step would be wasted work). Batch rows are beams; reorder() follows beam search's choices.
 import type { Dtype, DtypeChoice } from '../dtype';
 import { ModelError } from '../errors';
-import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, readOnnxFile } from '../modelFolder';
+import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, readOnnxFile, releaseExternalData } from '../modelFolder';
 import { sharedParameters } from '../onnxProto';
 import { asFloat32Tensor, createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
 import { type DecoderIo, discoverDecoderIo, discoverEncoderIo, type EncoderIo } from './io';
@@ -67,13 +67,22 @@ export class Seq2SeqModel {
     const chosen = await chooseDtypeFiles(folder.files, [ONNX_BASES.encoder, ONNX_BASES.seq2seqDecoder], dtype, runtime.backend);
     const [encoderPath, decoderPath] = chosen.paths as [string, string];
     const encoderFile = await readOnnxFile(folder.files, encoderPath);
-    const encoder = await createSession(runtime, encoderFile);
+    let encoder: OrtSession;
+    try {
+      encoder = await createSession(runtime, encoderFile);
+    } finally {
+      releaseExternalData(encoderFile);
+    }
     let decoder: OrtSession;
     let decoderParameters: number;
     try {
       const decoderFile = await readOnnxFile(folder.files, decoderPath);
       decoderParameters = decoderFile.summary.parameters - sharedParameters(encoderFile.summary, decoderFile.summary);
-      decoder = await createSession(runtime, decoderFile);
+      try {
+        decoder = await createSession(runtime, decoderFile);
+      } finally {
+        releaseExternalData(decoderFile);
+      }
     } catch (error) {
       await encoder.release();
       throw error;

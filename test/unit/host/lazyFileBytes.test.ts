@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import { readOnnxFile } from '../../../src/engine/modelFolder';
+import { LazyFileBytes } from '../../../src/host/lazyFileBytes';
+import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
+import { FIXTURES } from '../engine/helpers';
+
+describe('LazyFileBytes', () => {
+  it('answers byteLength and subarray from disk, range by range', (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-lazy-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'data.bin');
+    const content = Uint8Array.from({ length: 10_000 }, (_, i) => (i * 31) % 256);
+    writeFileSync(file, content);
+    const lazy = new LazyFileBytes(file);
+    try {
+      assert.ok(lazy instanceof Uint8Array, 'onnxruntime-web takes Uint8Arrays as they are');
+      assert.equal(lazy.byteLength, 10_000);
+      assert.deepEqual(lazy.subarray(1234, 5678), content.subarray(1234, 5678));
+      assert.deepEqual(lazy.subarray(9990), content.subarray(9990));
+      assert.equal(lazy.subarray(9_000, 20_000).length, 1_000, 'clamped to the file');
+    } finally {
+      lazy.close();
+    }
+    assert.throws(() => lazy.subarray(0, 10), 'a closed file reads nothing');
+  });
+
+  it('is what the engine hands onnxruntime for external data in Node', async () => {
+    const files = await NodeModelFiles.open(path.join(FIXTURES, 'hub-qwen2.5-coder'));
+    const onnx = await readOnnxFile(files, 'onnx/model.onnx');
+    assert.equal(onnx.externalData.length, 1);
+    const data = onnx.externalData[0]?.data;
+    assert.ok(data instanceof LazyFileBytes);
+    data.close();
+  });
+});
