@@ -3,6 +3,7 @@
 import { type Dtype, type DtypeChoice, type DtypeSelection, DTYPES, dtypeFileName, megabytes, selectDtypeFile, WASM_WEIGHT_BUDGET_BYTES } from './dtype';
 import { ModelError } from './errors';
 import { type JsonObject, type ModelConfig, parseJsonObject, parseModelConfig } from './modelConfig';
+import { externalizeInitializers } from './onnxExternalize';
 import { checkExternalData, checkExternalExtents, type OnnxSummary, summarizeOnnx } from './onnxProto';
 import { ModelTokenizer } from './tokenizer';
 import type { Backend } from './types';
@@ -22,6 +23,8 @@ export interface ModelFiles {
    * weights read this way pass through memory once instead of twice, and may pass 2 GiB.
    */
   openLazily?(relativePath: string): Promise<LazyBytes>;
+  /** Bytes [offset, offset + length) of a file, where the platform can read ranges. */
+  readRange?(relativePath: string, offset: number, length: number): Promise<Uint8Array>;
 }
 
 /** Bytes read on demand; `close()` releases the file once onnxruntime has copied what it needs. */
@@ -161,9 +164,27 @@ export async function readModelFolder(files: ModelFiles): Promise<ModelFolder> {
   return { files, config, rawConfig, tokenizerJson, tokenizerConfig, tokenizer };
 }
 
+/**
+ * ONNX files larger than this whose weights are inline are read as a small graph plus their own
+ * bytes as external data (onnxExternalize.ts), where the platform reads ranges.
+ */
+export const EXTERNALIZE_ABOVE_BYTES = 64 * 1024 * 1024;
+
+/** The graph of an ONNX file: all of it, or (large inline weights, Node) the graph with the weights left on disk. */
+async function readGraph(files: ModelFiles, path: string, externalizeAbove: number): Promise<Uint8Array> {
+  const size = await files.size(path);
+  const { readRange, openLazily } = files;
+  if (size !== undefined && size > externalizeAbove && readRange && openLazily) {
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const externalized = await externalizeInitializers((offset, length) => readRange.call(files, path, offset, length), size, name);
+    if (externalized) return externalized.bytes;
+  }
+  return files.readBytes(path, FILE_LIMITS.onnx);
+}
+
 /** Reads an ONNX file and its external data once each, validated (locations, extents) before onnxruntime sees them. */
-export async function readOnnxFile(files: ModelFiles, path: string): Promise<OnnxFile> {
-  const bytes = await files.readBytes(path, FILE_LIMITS.onnx);
+export async function readOnnxFile(files: ModelFiles, path: string, externalizeAbove = EXTERNALIZE_ABOVE_BYTES): Promise<OnnxFile> {
+  const bytes = await readGraph(files, path, externalizeAbove);
   const summary = summarizeOnnx(bytes);
   const directory = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
   const externalData = [];

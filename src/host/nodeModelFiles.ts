@@ -63,6 +63,22 @@ export class NodeModelFiles implements ModelFiles {
     return stat.isFile() ? stat.size : undefined;
   }
 
+  async readRange(relativePath: string, offset: number, length: number): Promise<Uint8Array> {
+    const handle = await fs.open(await this.resolve(relativePath), 'r');
+    try {
+      const out = new Uint8Array(length);
+      let done = 0;
+      while (done < length) {
+        const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+        if (bytesRead === 0) throw new ModelError(`${relativePath} ends before byte ${offset + length}: the file is truncated`);
+        done += bytesRead;
+      }
+      return out;
+    } finally {
+      await handle.close();
+    }
+  }
+
   async openLazily(relativePath: string): Promise<LazyBytes> {
     let file: string;
     try {

@@ -1,0 +1,50 @@
+// Inline weights left on disk: the rewritten graph, with the file itself mounted as its external
+// data, computes exactly what the original file computes.
+import assert from 'node:assert/strict';
+import { readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import { describe, it } from 'node:test';
+import * as ort from 'onnxruntime-web';
+import { externalizeInitializers } from '../../../src/engine/onnxExternalize';
+import { summarizeOnnx } from '../../../src/engine/onnxProto';
+import { LazyFileBytes } from '../../../src/host/lazyFileBytes';
+import { FIXTURES } from './helpers';
+
+async function logitsOf(session: ort.InferenceSession, ids: readonly number[]): Promise<Float32Array> {
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, ids.length]),
+  };
+  for (const input of session.inputMetadata) {
+    if (input.name.startsWith('past_key_values') && input.isTensor) feeds[input.name] = new ort.Tensor(input.type as 'float32', new Float32Array(0), [1, input.shape[1] as number, 0, input.shape[3] as number]);
+  }
+  return (await session.run(feeds, ['logits'])).logits!.data as Float32Array;
+}
+
+describe('externalizeInitializers', () => {
+  it('leaves the weights in the file and computes the same logits', async () => {
+    const file = path.join(FIXTURES, 'hub-qwen2.5-coder', 'onnx', 'model_q4.onnx');
+    const original = new Uint8Array(readFileSync(file));
+    const read = async (offset: number, length: number) => original.slice(offset, offset + length);
+    const externalized = await externalizeInitializers(read, original.length, 'model_q4.onnx', 4096);
+    assert.ok(externalized && externalized.externalized > 3, 'the large initializers moved out');
+    assert.ok(externalized.bytes.length < original.length / 2, `${externalized.bytes.length} bytes of graph left`);
+    const summary = summarizeOnnx(externalized.bytes);
+    assert.deepEqual(summary.externalDataLocations, ['model_q4.onnx']);
+    for (const extent of summary.externalExtents) assert.ok(extent.offset + extent.length <= statSync(file).size);
+
+    const lazy = new LazyFileBytes(file);
+    const reference = await ort.InferenceSession.create(original);
+    const rewritten = await ort.InferenceSession.create(externalized.bytes, { externalData: [{ path: 'model_q4.onnx', data: lazy }] });
+    lazy.close();
+    const ids = [5, 17, 300, 42, 8];
+    assert.deepEqual(await logitsOf(rewritten, ids), await logitsOf(reference, ids));
+  });
+
+  it('returns nothing when no initializer is large enough', async () => {
+    const file = path.join(FIXTURES, 'tiny-gpt2', 'onnx', 'model.onnx');
+    const original = new Uint8Array(readFileSync(file));
+    assert.equal(await externalizeInitializers(async (o, l) => original.slice(o, o + l), original.length, 'model.onnx'), undefined);
+  });
+});
