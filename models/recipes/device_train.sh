@@ -119,8 +119,9 @@ python3 -c "import torch, transformers; print('torch', torch.__version__, 'trans
 nvidia-smi --query-gpu=name,memory.used,memory.total,clocks.sm --format=csv 2>/dev/null || true
 
 if [ $tiny = 1 ]; then
-  common=(--threads 1 --eval-minutes 0.25 --ckpt-minutes 100)
-  code_flags=(--batch 4); tr_flags=(--max-tokens 1200)
+  # small steps, so that a loaded 2-core machine still runs a few hundred of them
+  common=(--threads 1 --eval-minutes 0.5 --ckpt-minutes 100)
+  code_flags=(--batch 2 --ctx 128); tr_flags=(--max-tokens 300)
 else
   # eval every 30 s: each improving evaluation rewrites the snapshot in $OUT
   # torch.compile for the code model only (fixed shapes); the translation batches change shape every step.
