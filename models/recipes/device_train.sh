@@ -6,9 +6,11 @@
 #      models/recipes/build_broad.sh            # corpora -> tokenizers/streams -> work/pack/*.tar.xz
 #    or step by step: corpus_code_broad.py, corpus_translate_broad.py, prepare_broad.py code|translate,
 #    pack.py (which prints the pack's size and whether the call's working tree fits in 64 MiB).
-#    Dry run of this very script on the CPU, a minute per model:
-#      OUT=/tmp/out bash models/recipes/device_train.sh --tiny
-#      models/recipes/after_device.sh /tmp/out --max-eval-tokens 2000
+#    Dry run of this very script on the CPU (size smoke, the real pack), then the follow-up:
+#      OUT=/tmp/out bash models/recipes/device_train.sh --tiny --minutes 3
+#      models/recipes/after_device.sh /tmp/out --max-eval-tokens 1000
+#    (on the loaded 2-core build machine: 550 code steps, held-out loss 9.39 -> 6.91, and 96 translation
+#    steps in 3 min; unpack, export with verification, card and `tealeaf generate` / `translate` passed.)
 #
 # 2. The device call (exactly this; one call, ~1-2 min machine start + <= 8.5 min of script):
 #      run(command   = "bash models/recipes/device_train.sh --minutes 6.5",
