@@ -6,7 +6,7 @@
 // Exit code: 0 only when every test passed and at least one ran.
 //
 //   node scripts/e2e/run.mjs [--grep REGEX] [--api-only] [--ui-only] [--no-package]
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
@@ -63,6 +63,9 @@ async function main() {
   const apiReportFile = join(run.logs, 'api-tests.txt');
   run.env.TEALEAF_E2E_REPORT = apiReportFile;
   run.env.TEALEAF_E2E_MODELS = Object.keys(models).join(',');
+  // A model with fill-in-the-middle tokens for the FIM test (random weights, Qwen2.5-Coder's layout).
+  const fimModel = join(REPO_ROOT, 'test', 'fixtures', 'models', 'hub-qwen2.5-coder');
+  if (existsSync(join(fimModel, 'config.json'))) run.env.TEALEAF_E2E_FIM_MODEL = fimModel;
   if (grep) run.env.TEALEAF_E2E_GREP = grep;
   // Chromium (its profile, crash reports, dconf) and Playwright's temporary files go into the
   // run folder too: this process launches them with its own environment.

@@ -3,7 +3,8 @@
 // (Tab) inserts it at the cursor.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import { extension, hasModel, openFile, resetEditors, sleep } from './helpers';
+import type { TealeafApi } from '../../../src/extension';
+import { extension, hasModel, openFile, resetEditors, sleep, waitFor } from './helpers';
 
 /**
  * Prefixes typed into the empty body of midpoint(). None ends in whitespace: the context builder
@@ -56,6 +57,62 @@ export function registerCompletionTests(): void {
       const withSuggestion = document.getText();
       await vscode.commands.executeCommand('undo');
       assert.notEqual(document.getText(), withSuggestion, 'undo did not remove the suggestion');
+    });
+
+    it('a fill-in-the-middle model is given the text after the cursor', async function () {
+      this.timeout(200_000);
+      // The Qwen2.5-Coder-layout fixture (random weights, FIM tokens), set by scripts/e2e/run.mjs.
+      const fimModel = process.env['TEALEAF_E2E_FIM_MODEL'];
+      if (!fimModel) this.skip();
+      const api = (await extension().activate()) as TealeafApi;
+      const config = vscode.workspace.getConfiguration('tealeaf.completion');
+      const previous = config.inspect<string>('model')?.workspaceValue;
+      await config.update('model', fimModel, vscode.ConfigurationTarget.Workspace);
+      try {
+        const editor = await openFile('src/geometry.ts');
+        const document = editor.document;
+        // The body line of midpoint(), whatever an earlier test left in it (it is replaced below).
+        const bodyLine = document.getText().split('\n').findIndex((line) => line.startsWith('export function midpoint')) + 1;
+        assert.ok(bodyLine > 0, 'midpoint() is not in the sample');
+        // Random weights suggest nothing here (their first token ends the line), so the test reads
+        // what the model was given rather than what it wrote.
+        const line = document.lineAt(bodyLine);
+        await editor.edit((edit) => edit.replace(line.range, '  return a'));
+        const cursor = new vscode.Position(bodyLine, '  return a'.length);
+        editor.selection = new vscode.Selection(cursor, cursor);
+        const cursorOffset = document.offsetAt(cursor);
+        let seen = 'nothing';
+        const generatedHere = () => {
+          const input = api.completions.lastGenerationInput();
+          const state = api.models.state('completion');
+          seen = `model ${state.status === 'ready' ? state.info.id : state.status}, last prompt …${JSON.stringify(input?.prompt.slice(-30))}`;
+          return state.status === 'ready' && state.info.id === fimModel && input?.prompt.endsWith('  return a') ? input : undefined;
+        };
+        const given = await waitFor(
+          async () => {
+            // Type the line again (a new document version: the editor asks the provider anew), trigger
+            // once, then give it time to finish: a second trigger would cancel it.
+            await editor.edit((edit) => edit.replace(document.lineAt(bodyLine).range, ''));
+            await editor.edit((edit) => edit.insert(new vscode.Position(bodyLine, 0), '  return a'));
+            editor.selection = new vscode.Selection(cursor, cursor);
+            await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
+            return waitFor(generatedHere, 10_000, 'this trigger', 250).catch(() => undefined);
+          },
+          150_000,
+          'a generation by the FIM model at the cursor',
+          0,
+        ).catch((error: unknown) => {
+          throw new Error(`${error instanceof Error ? error.message : String(error)} (saw ${seen})`);
+        });
+        const after = document.getText().slice(cursorOffset);
+        const suffix = given.suffix ?? '';
+        // midpoint() closes the sample file: the rest after the cursor is short, and all of it is sent.
+        assert.equal(suffix, after, 'the model saw exactly the document text after the cursor');
+        assert.ok(suffix.startsWith('\n}'), 'past the end of the line: the closing brace of midpoint()');
+      } finally {
+        await config.update('model', previous, vscode.ConfigurationTarget.Workspace);
+        await resetEditors();
+      }
     });
   });
 }
