@@ -60,9 +60,11 @@ if [ -f "$cli/dist/cli.mjs" ]; then
       $'def read_file(path):\n    with open(path) as f:\n'
   fi
   if [ -d "$models/tealeaf-translate" ]; then
-    node "$cli/bin/tealeaf.mjs" check-model "$models/tealeaf-translate"
+    # A barely trained model may answer </s> at once; the CLI then fails on the empty output
+    # ("token_ids must be a non-empty array"): report it and go on.
+    node "$cli/bin/tealeaf.mjs" check-model "$models/tealeaf-translate" || echo "check-model failed on tealeaf-translate"
     node "$cli/bin/tealeaf.mjs" translate --model "$models/tealeaf-translate" --from en --to de --json \
-      "Could not open the file %s."
+      "Could not open the file %s." || echo "translate failed on tealeaf-translate"
   fi
 else
   echo "dist/cli.mjs is missing: run \`npm run build\` in $cli, then tealeaf generate --model $models/tealeaf-code"
