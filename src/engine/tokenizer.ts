@@ -133,6 +133,8 @@ export class ModelTokenizer {
   }
 
   decode(ids: readonly number[], skipSpecialTokens = true): string {
+    // A model that ends at once (EOS first) has generated nothing; the library refuses empty input.
+    if (ids.length === 0) return '';
     return this.tokenizer.decode([...ids], { skip_special_tokens: skipSpecialTokens, clean_up_tokenization_spaces: false });
   }
 

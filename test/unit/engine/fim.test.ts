@@ -88,3 +88,11 @@ describe('FIM on the Qwen2.5-Coder layout', () => {
     assert.equal(without.promptTokens, tokenizerOf('hub-qwen2.5-coder').encode(golden.fim.prefix).length);
   });
 });
+
+describe('decoding nothing', () => {
+  it('is the empty string (a model that ends at once generated no tokens)', () => {
+    const tokenizer = tokenizerOf('tiny-marian');
+    assert.equal(tokenizer.decode([]), '');
+    assert.deepEqual(tokenizer.spansOfGenerated([]), { text: '', spans: [] });
+  });
+});
