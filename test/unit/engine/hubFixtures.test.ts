@@ -12,6 +12,7 @@ import { type DecoderModel, openDecoderModel } from '../../../src/engine/decoder
 import type { Dtype } from '../../../src/engine/dtype';
 import { DecoderGenerator } from '../../../src/engine/generate';
 import { type ModelFolder, readModelFolder } from '../../../src/engine/modelFolder';
+import { loadSeq2Seq, type MarianRunner } from '../../../src/engine/seq2seq/runner';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
 import { FIXTURES, GOLDENS, maxAbsDiff } from './helpers';
 
@@ -75,6 +76,49 @@ describe('hub-layout fixtures in the engine', () => {
             const diff = maxAbsDiff(result.lastLogits, golden.logits[golden.logits.length - 1] as number[]);
             assert.ok(diff <= tolerance, `max diff ${diff}`);
           });
+        }
+      });
+    }
+  }
+});
+
+/** The opus-mt layout: encoder and merged decoder of each dtype, greedy ids as the golden says. */
+interface HubSeq2SeqGolden {
+  readonly kind: 'seq2seq';
+  readonly source_ids: number[];
+  readonly max_new_tokens: number;
+  readonly greedy: { readonly output_ids: number[] };
+  readonly dtype_goldens: Partial<Record<Dtype, { readonly file: string; readonly output_ids: number[] }>>;
+}
+
+const hubSeq2Seq = existsSync(FIXTURES)
+  ? readdirSync(FIXTURES)
+      .filter((name) => name.startsWith('hub-') && existsSync(path.join(GOLDENS, `${name}.json`)))
+      .map((name) => ({ name, golden: JSON.parse(readFileSync(path.join(GOLDENS, `${name}.json`), 'utf8')) as HubSeq2SeqGolden }))
+      .filter(({ golden }) => golden.kind === 'seq2seq')
+  : [];
+
+describe('hub-layout encoder-decoders in the engine', () => {
+  it('has the opus-mt layout to check', () => {
+    assert.ok(hubSeq2Seq.some((h) => h.name === 'hub-opus-mt-en-de'));
+  });
+
+  for (const { name, golden } of hubSeq2Seq) {
+    const cases: [Dtype, readonly number[], string][] = [
+      ['fp32', golden.greedy.output_ids, 'onnx/decoder_model_merged.onnx'],
+      ...Object.entries(golden.dtype_goldens).map(([dtype, dg]): [Dtype, readonly number[], string] => [dtype as Dtype, dg?.output_ids ?? [], dg?.file ?? '']),
+    ];
+    for (const [dtype, tokens, decoderFile] of cases) {
+      it(`${name} ${dtype}: opens ${decoderFile} and its encoder, greedy ids equal the golden`, async () => {
+        const folder = await readModelFolder(await NodeModelFiles.open(path.join(FIXTURES, name)));
+        const runner = (await loadSeq2Seq(folder, { ort, backend: 'wasm' }, dtype)) as MarianRunner;
+        try {
+          assert.equal(runner.source.dtype, dtype);
+          assert.equal(runner.source.files[1], decoderFile);
+          const result = await runner.generateIds(golden.source_ids, { maxNewTokens: golden.max_new_tokens, numBeams: 1 });
+          assert.deepEqual(result.tokens, tokens);
+        } finally {
+          await runner.dispose();
         }
       });
     }
