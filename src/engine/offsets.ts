@@ -111,8 +111,59 @@ function isAsciiSpace(b: number | undefined): boolean {
 /** How far ahead of the cursor we look for a token that does not match in place (skipped whitespace). */
 const RESYNC_WINDOW_BYTES = 16;
 
+/** A run of the original text (a base character and the marks that follow it) and its normalized form. */
+interface NormalizedRun {
+  readonly originalStart: number;
+  readonly originalEnd: number;
+  readonly normalizedStart: number;
+  readonly normalizedEnd: number;
+}
+
 /**
- * Spans for `tokens` (token strings as in the vocabulary) over `text`.
+ * The text as a normalizer (NFC, NFKC) sees it, in runs that each start at a character that is not
+ * a combining mark: composition only joins a base with the marks after it, so each run normalizes
+ * on its own and offsets map back run by run.
+ */
+function normalizedRuns(text: string, normalize: (s: string) => string): { text: string; runs: NormalizedRun[] } {
+  const runs: NormalizedRun[] = [];
+  let normalized = '';
+  let i = 0;
+  while (i < text.length) {
+    let end = i + ((text.codePointAt(i) as number) > 0xffff ? 2 : 1);
+    while (end < text.length && /^\p{M}/u.test(text.slice(end, end + 2))) end += (text.codePointAt(end) as number) > 0xffff ? 2 : 1;
+    const piece = normalize(text.slice(i, end));
+    runs.push({ originalStart: i, originalEnd: end, normalizedStart: normalized.length, normalizedEnd: normalized.length + piece.length });
+    normalized += piece;
+    i = end;
+  }
+  return { text: normalized, runs };
+}
+
+/** Spans over normalized text mapped back to the original, snapped outward to whole runs. */
+function mapBack(spans: readonly RawSpan[], runs: readonly NormalizedRun[], originalLength: number): RawSpan[] {
+  const runAt = (offset: number): NormalizedRun | undefined => {
+    let lo = 0;
+    let hi = runs.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const run = runs[mid] as NormalizedRun;
+      if (offset < run.normalizedStart) hi = mid - 1;
+      else if (offset >= run.normalizedEnd) lo = mid + 1;
+      else return run;
+    }
+    return undefined;
+  };
+  return spans.map(({ start, end }) => {
+    const from = runAt(start)?.originalStart ?? originalLength;
+    const to = end > start ? (runAt(end - 1)?.originalEnd ?? originalLength) : from;
+    return { start: from, end: Math.max(from, to) };
+  });
+}
+
+/**
+ * Spans for `tokens` (token strings as in the vocabulary) over `text`. `normalize` is the
+ * tokenizer's Unicode normalization (NFC/NFKC), when it has one: tokens are aligned against the
+ * normalized text and their spans mapped back to the original.
  * Always returns monotone spans inside the text that start and end on code point boundaries.
  */
 export function alignTokens(
@@ -120,7 +171,15 @@ export function alignTokens(
   tokens: readonly string[],
   scheme: SurfaceScheme,
   isSpecial: (index: number) => boolean,
+  normalize?: (s: string) => string,
 ): RawSpan[] {
+  if (normalize) {
+    const normalized = normalizedRuns(text, normalize);
+    if (normalized.text !== text) {
+      const spans = alignTokens(normalized.text, tokens, scheme, isSpecial);
+      return mapBack(spans, normalized.runs, text.length);
+    }
+  }
   const view = utf8View(text);
   const { bytes } = view;
   const spans: RawSpan[] = [];

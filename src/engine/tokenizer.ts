@@ -67,6 +67,8 @@ export class ModelTokenizer {
   private readonly scheme: SurfaceScheme;
   private readonly specialIds: ReadonlySet<number>;
   private readonly bos: BosPolicy | undefined;
+  /** The normalizer's Unicode form (Qwen2: NFC), so token spans map back to the original text. */
+  private readonly unicodeForm: 'NFC' | 'NFKC' | 'NFD' | 'NFKD' | undefined;
 
   constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject) {
     try {
@@ -79,6 +81,8 @@ export class ModelTokenizer {
     this.specialIds = new Set(
       added.filter((t): t is JsonObject => isJsonObject(t) && t.special === true && typeof t.id === 'number').map((t) => t.id as number),
     );
+    const form = ['NFC', 'NFKC', 'NFD', 'NFKD'].find((f) => typesIn(tokenizerJson.normalizer).includes(f));
+    this.unicodeForm = form as ModelTokenizer['unicodeForm'];
     const bosToken = tokenContent(tokenizerConfig.bos_token);
     const bosId = bosToken === undefined ? undefined : this.tokenizer.token_to_id(bosToken);
     if (typeof tokenizerConfig.add_bos_token === 'boolean' && bosId !== undefined) this.bos = { add: tokenizerConfig.add_bos_token, id: bosId };
@@ -124,7 +128,14 @@ export class ModelTokenizer {
   encodeWithSpans(text: string, options: EncodeOptions = {}): TokenSpan[] {
     this.checkInput(text);
     const encoding = this.encodeIds(text, options.addSpecialTokens ?? true);
-    const spans = alignTokens(text, encoding.tokens, this.scheme, (i) => this.specialIds.has(encoding.ids[i] as number) || (encoding.bosAdded && i === 0));
+    const form = this.unicodeForm;
+    const spans = alignTokens(
+      text,
+      encoding.tokens,
+      this.scheme,
+      (i) => this.specialIds.has(encoding.ids[i] as number) || (encoding.bosAdded && i === 0),
+      form ? (s) => s.normalize(form) : undefined,
+    );
     return encoding.ids.map((id, i) => {
       const span = spans[i] as { start: number; end: number };
       const surface = text.slice(span.start, span.end);

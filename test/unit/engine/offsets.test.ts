@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
 import { parseJsonObject } from '../../../src/engine/modelConfig';
-import { byteLevelDecoder, surfaceBytes } from '../../../src/engine/offsets';
+import { alignTokens, byteLevelDecoder, surfaceBytes } from '../../../src/engine/offsets';
 import { ModelTokenizer } from '../../../src/engine/tokenizer';
 import type { TokenSpan } from '../../../src/engine/types';
 import { FIXTURES, ROOT } from './helpers';
@@ -105,5 +105,19 @@ describe('surface bytes', () => {
     assert.deepEqual([...surfaceBytes('▁def', { kind: 'metaspace', replacement: '▁' }, false)], [0x20, 0x64, 0x65, 0x66]);
     assert.deepEqual([...surfaceBytes('<0x0A>', { kind: 'metaspace', replacement: '▁' }, false)], [0x0a]);
     assert.deepEqual([...surfaceBytes('##ing', { kind: 'wordpiece', continuingPrefix: '##' }, false)], [0x69, 0x6e, 0x67]);
+  });
+});
+
+describe('spans under a normalizer', () => {
+  it('map NFC-composed and compatibility characters back to the original text', () => {
+    // "e" + COMBINING ACUTE composes to one "é"; U+2F817 (two UTF-16 units) becomes U+5197 (one).
+    const text = 'cafe\u0301 \u{2F817}x';
+    const normalized = text.normalize('NFC');
+    const tokens = [...normalized].map((ch) => ch); // one plain token per normalized character
+    const spans = alignTokens(text, tokens, { kind: 'plain' }, () => false, (s) => s.normalize('NFC'));
+    assert.deepEqual(
+      spans.map((s) => text.slice(s.start, s.end)),
+      ['c', 'a', 'f', 'e\u0301', ' ', '\u{2F817}', 'x'],
+    );
   });
 });
