@@ -8,7 +8,9 @@ import { WorkerHost } from '../src/host/workerHost';
 import { existsSync } from 'node:fs';
 import { benchCompletions } from './completions';
 import { benchEngine } from './engine';
+import { benchFim } from './fim';
 import { benchInspector } from './inspector';
+import { benchRealModel, benchWasmLimit } from './realModel';
 import { benchTranslate } from './translate';
 import type { BenchReport, BenchSection } from './types';
 
@@ -17,7 +19,8 @@ const FIXTURES = ['tiny-gpt2', 'tiny-llama', 'tiny-bloom'].map((m) => path.join(
 const DEFAULT_CODE = path.join(ROOT, 'models', 'tealeaf-code');
 const DEFAULT_TRANSLATE = path.join(ROOT, 'models', 'tealeaf-translate');
 
-type Section = { readonly name: string; readonly run: () => Promise<BenchSection> };
+/** `explicit`: runs only when named (`npm run bench -- NAME`), never in a plain `npm run bench`. */
+type Section = { readonly name: string; readonly run: () => Promise<BenchSection>; readonly explicit?: boolean };
 
 /** Tokens of context at which the issue asks for prefix_reuse_speedup. */
 const REUSE_CONTEXT = 1000;
@@ -114,6 +117,11 @@ async function main(): Promise<void> {
     { name: 'completions', run: () => benchCompletionsAt1000(host, codeModel, threads) },
     { name: 'inspector', run: () => benchInspectorSizes(codeModel, threads) },
     { name: 'translate', run: () => benchTranslate(host, DEFAULT_TRANSLATE, threads) },
+    // Prompt reuse while typing, with and without the text after the cursor (FIM).
+    { name: 'fim', run: () => benchFim(host, threads) },
+    // A 0.5B model of real size in fp32, q8 and q4, each run in child processes (built on first use).
+    { name: 'real-0p5b', run: () => benchRealModel({ threads }) },
+    { name: 'real-0p5b-wasm-limit', run: () => benchWasmLimit({ threads }), explicit: true },
   ];
   const report: BenchReport = {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, onnxruntime: `onnxruntime-web ${ortVersion()}` },
@@ -121,7 +129,7 @@ async function main(): Promise<void> {
     ratios: {},
     metrics: {},
   };
-  for (const section of sections.filter((s) => only.length === 0 || only.includes(s.name))) {
+  for (const section of sections.filter((s) => (only.length === 0 ? !s.explicit : only.includes(s.name)))) {
     process.stderr.write(`bench: ${section.name}…\n`);
     const result = await section.run();
     report.results.push(...result.results);
