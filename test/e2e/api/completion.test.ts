@@ -67,6 +67,10 @@ export function registerCompletionTests(): void {
       const api = (await extension().activate()) as TealeafApi;
       const config = vscode.workspace.getConfiguration('tealeaf.completion');
       const previous = config.inspect<string>('model')?.workspaceValue;
+      /** Not one of PREFIXES: the text before the cursor tells this test's generations apart. */
+      const TYPED = '  const fim';
+      // A generation of the earlier test (the bundled model) must not count as this one's.
+      const stale = api.completions.lastGenerationInput();
       await config.update('model', fimModel, vscode.ConfigurationTarget.Workspace);
       try {
         const editor = await openFile('src/geometry.ts');
@@ -77,8 +81,8 @@ export function registerCompletionTests(): void {
         // Random weights suggest nothing here (their first token ends the line), so the test reads
         // what the model was given rather than what it wrote.
         const line = document.lineAt(bodyLine);
-        await editor.edit((edit) => edit.replace(line.range, '  return a'));
-        const cursor = new vscode.Position(bodyLine, '  return a'.length);
+        await editor.edit((edit) => edit.replace(line.range, TYPED));
+        const cursor = new vscode.Position(bodyLine, TYPED.length);
         editor.selection = new vscode.Selection(cursor, cursor);
         const cursorOffset = document.offsetAt(cursor);
         let seen = 'nothing';
@@ -86,14 +90,14 @@ export function registerCompletionTests(): void {
           const input = api.completions.lastGenerationInput();
           const state = api.models.state('completion');
           seen = `model ${state.status === 'ready' ? state.info.id : state.status}, last prompt …${JSON.stringify(input?.prompt.slice(-30))}`;
-          return state.status === 'ready' && state.info.id === fimModel && input?.prompt.endsWith('  return a') ? input : undefined;
+          return state.status === 'ready' && state.info.id === fimModel && input !== stale && input?.prompt.endsWith(TYPED) ? input : undefined;
         };
         const given = await waitFor(
           async () => {
             // Type the line again (a new document version: the editor asks the provider anew), trigger
             // once, then give it time to finish: a second trigger would cancel it.
             await editor.edit((edit) => edit.replace(document.lineAt(bodyLine).range, ''));
-            await editor.edit((edit) => edit.insert(new vscode.Position(bodyLine, 0), '  return a'));
+            await editor.edit((edit) => edit.insert(new vscode.Position(bodyLine, 0), TYPED));
             editor.selection = new vscode.Selection(cursor, cursor);
             await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
             return waitFor(generatedHere, 10_000, 'this trigger', 250).catch(() => undefined);

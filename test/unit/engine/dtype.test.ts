@@ -41,7 +41,7 @@ describe('dtype files', () => {
     const big = [file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1), file('q4', 400 * MB)];
     const chosen = selectDtypeFile(big, 'auto', 'wasm', 'M');
     assert.equal(chosen.file.dtype, 'q4');
-    assert.match(chosen.reason, /fp32 is over 3072 MB/);
+    assert.match(chosen.reason, /fp32 is over 2560 MB/);
     assert.throws(() => selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1)], 'auto', 'wasm', 'M'), /even its smallest file/);
   });
 });
