@@ -2,7 +2,7 @@
 // its common options; `node scripts/build-webview.mjs` builds them alone (webview tests, --watch).
 //   webview/inspector/main.ts       → dist/webview/inspector.js   (the attention inspector)
 //   webview/inspector/inspector.css → dist/webview/inspector.css
-// @vscode-elements/elements is bundled in: the page loads nothing from a CDN (DESIGN.md §5).
+// @vscode-elements/elements is bundled in: the page loads nothing from a CDN (its CSP allows no remote origin).
 import * as esbuild from 'esbuild';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';

@@ -3,7 +3,7 @@
     python3 models/recipes/make_fixtures.py            # all fixtures
     python3 models/recipes/make_fixtures.py tiny-llama # some of them
 
-Writes test/fixtures/models/<name>/ (transformers.js layout, see DESIGN.md section 2) and
+Writes test/fixtures/models/<name>/ (the transformers.js layout of the README's "Bring your own model") and
 test/fixtures/goldens/<name>.json. Everything is deterministic: fixed corpus files, fixed seeds,
 and a fixed, ordered seed search (the first seed whose greedy runs satisfy the golden checks wins).
 

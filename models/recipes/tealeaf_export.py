@@ -7,7 +7,7 @@ Public API (used by make_fixtures.py and by the default-model recipes):
     write_decoder_golden(model, tokenizer, prompt, path)   -> dict
     write_seq2seq_golden(model, tokenizer, source, path)   -> dict
 
-Folder layout (DESIGN.md section 2):
+Folder layout (the transformers.js layout; README, "Bring your own model"):
 
     config.json  generation_config.json  tokenizer.json  tokenizer_config.json
     onnx/model.onnx                                           (decoder-only)

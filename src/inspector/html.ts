@@ -1,4 +1,4 @@
-// The inspector webview's HTML and its Content Security Policy (DESIGN.md §5). Pure: the extension
+// The inspector webview's HTML and its Content Security Policy (scripts by nonce, WASM, no remote origin). Pure: the extension
 // passes webview URIs, the headless-Chromium tests pass http URLs of a local server, and both get
 // exactly the same page and policy.
 

@@ -14,7 +14,7 @@ import { isWebviewToHost, type HostToWebview, type WebviewToHost } from '../../s
 // The repository root (tsx may load this file from an ESM caller without a usable __dirname).
 const ROOT = existsSync(join(__dirname, '..', '..', 'package.json')) ? join(__dirname, '..', '..') : process.cwd();
 
-/** Flags of DESIGN.md §4: no sandbox (root), no GPU, nothing reaching out to the network. */
+/** Debian's Chromium headless: no sandbox (root), no GPU, nothing reaching out to the network. */
 export const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
 
 export function launchBrowser(): Promise<Browser> {

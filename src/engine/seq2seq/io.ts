@@ -1,5 +1,5 @@
 // Input/output names of an encoder-decoder export, discovered from the sessions (never assumed):
-// the Optimum / transformers.js layout (DESIGN.md §2). What the decoder export allows decides how
+// the Optimum / transformers.js layout (README, "Bring your own model"). What the decoder export allows decides how
 // generation runs: with `past_key_values.{i}.decoder.*` the self-attention keys/values are cached;
 // with `past_key_values.{i}.encoder.*` the cross-attention keys/values of the first step are fed
 // back instead of being recomputed; Optimum's merged decoder also wants `use_cache_branch`.
