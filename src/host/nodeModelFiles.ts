@@ -47,24 +47,36 @@ export class NodeModelFiles implements ModelFiles {
     return real;
   }
 
-  async exists(relativePath: string): Promise<boolean> {
+  /** The real path of a file in the folder, or undefined when there is none. */
+  private async resolveIfPresent(relativePath: string): Promise<string | undefined> {
     try {
-      await this.resolve(relativePath);
-      return true;
+      return await this.resolve(relativePath);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return false;
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
     }
   }
 
+  /** The real path of a file the folder must have: one ModelError when it is missing. */
+  private async resolveExisting(relativePath: string): Promise<string> {
+    const file = await this.resolveIfPresent(relativePath);
+    if (file === undefined) throw new ModelError(`${this.location} has no ${relativePath}`);
+    return file;
+  }
+
+  async exists(relativePath: string): Promise<boolean> {
+    return (await this.resolveIfPresent(relativePath)) !== undefined;
+  }
+
   async size(relativePath: string): Promise<number | undefined> {
-    if (!(await this.exists(relativePath))) return undefined;
-    const stat = await fs.stat(await this.resolve(relativePath));
+    const file = await this.resolveIfPresent(relativePath);
+    if (file === undefined) return undefined;
+    const stat = await fs.stat(file);
     return stat.isFile() ? stat.size : undefined;
   }
 
   async readRange(relativePath: string, offset: number, length: number): Promise<Uint8Array> {
-    const handle = await fs.open(await this.resolve(relativePath), 'r');
+    const handle = await fs.open(await this.resolveExisting(relativePath), 'r');
     try {
       const out = new Uint8Array(length);
       let done = 0;
@@ -80,24 +92,11 @@ export class NodeModelFiles implements ModelFiles {
   }
 
   async openLazily(relativePath: string): Promise<LazyBytes> {
-    let file: string;
-    try {
-      file = await this.resolve(relativePath);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelError(`${this.location} has no ${relativePath}`);
-      throw error;
-    }
-    return new LazyFileBytes(file);
+    return new LazyFileBytes(await this.resolveExisting(relativePath));
   }
 
   async readBytes(relativePath: string, maxBytes: number): Promise<Uint8Array> {
-    let file: string;
-    try {
-      file = await this.resolve(relativePath);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new ModelError(`${this.location} has no ${relativePath}`);
-      throw error;
-    }
+    const file = await this.resolveExisting(relativePath);
     const stat = await fs.stat(file);
     if (!stat.isFile()) throw new ModelError(`${relativePath} is not a file`);
     if (stat.size > maxBytes) throw new ModelError(`${relativePath} is ${stat.size} bytes, over the ${maxBytes}-byte limit`);
