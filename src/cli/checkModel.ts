@@ -2,7 +2,7 @@
 // inference, and report the model's facts (or throw one clear error).
 import type { DtypeChoice } from '../engine/dtype';
 import { type AttentionKind, attentionKind } from '../engine/modelFacts';
-import { type DtypeFiles, listDtypeFiles, ONNX_BASES, readModelFolder } from '../engine/modelFolder';
+import { type DtypeFiles, listDtypeFiles, onnxRoles, readModelFolder } from '../engine/modelFolder';
 import type { PositionKind } from '../engine/modelConfig';
 import type { ModelInfo } from '../engine/types';
 import { createInProcessHost } from '../host/inProcessHost';
@@ -52,8 +52,7 @@ export function modelFacts(info: ModelInfo, present: readonly DtypeFiles[]): Mod
 export async function checkModel(dir: string, dtype: DtypeChoice = 'auto'): Promise<CheckReport> {
   const files = await NodeModelFiles.open(dir);
   const folder = await readModelFolder(files);
-  const roles = folder.config.kind === 'encoder-decoder' ? [ONNX_BASES.encoder, ONNX_BASES.seq2seqDecoder] : [ONNX_BASES.decoder];
-  const present = await listDtypeFiles(files, roles);
+  const present = await listDtypeFiles(files, onnxRoles(folder.config.kind));
   const host = createInProcessHost();
   try {
     const engine = await host.load(dir, { dtype });

@@ -4,7 +4,7 @@ import type { Dtype, DtypeChoice } from './dtype';
 import { InferenceError, ModelError } from './errors';
 import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
-import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, type OnnxFile, readOnnxFile, releaseExternalData } from './modelFolder';
+import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxFile, releaseExternalData } from './modelFolder';
 import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
 import { sliceLogitsToLastPosition } from './onnxLastLogits';
 import { tiedParameters } from './onnxProto';
@@ -103,6 +103,8 @@ export interface DecoderSource {
   /** Weights stored in the file, counted as parameters. */
   readonly parameters: number;
   readonly bytes: number;
+  /** Every dtype the folder has files for. */
+  readonly dtypes: readonly Dtype[];
 }
 
 export interface DecoderModelOptions {
@@ -237,7 +239,7 @@ export interface OpenDecoderOptions {
  * or Optimum's `decoder_model_merged{suffix}.onnx`), with its external data, read once.
  */
 export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, options: OpenDecoderOptions = {}): Promise<DecoderModel> {
-  const chosen = await chooseDtypeFiles(folder.files, [ONNX_BASES.decoder], options.dtype ?? 'auto', runtime.backend);
+  const chosen = await chooseDtypeFiles(folder.files, onnxRoles('decoder'), options.dtype ?? 'auto', runtime.backend);
   const file = chosen.paths[0] as string;
   const onnx = await readOnnxFile(folder.files, file);
   const source: DecoderSource = {
@@ -246,6 +248,7 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
     reason: chosen.reason,
     parameters: tiedParameters(onnx.summary, folder.config.tiedEmbeddings, folder.config.vocabSize * folder.config.hiddenSize),
     bytes: chosen.file.bytes,
+    dtypes: chosen.dtypes,
   };
   // Read again when needed rather than keep the file's bytes for a session that may never open.
   const prunedSession: PrunedSessionFactory = async (outputs) => {

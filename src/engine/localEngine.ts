@@ -9,7 +9,7 @@ import { fimFormat, fitFimPrompt } from './fim';
 import { fitText } from './fitText';
 import { findFimTokens } from './modelConfig';
 import type { DtypeChoice } from './dtype';
-import { listDtypeFiles, type ModelFiles, type ModelFolder, ONNX_BASES, readModelFolder } from './modelFolder';
+import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
 import type { Runtime } from './onnx';
 import type { Seq2SeqRunner } from './seq2seq/runner';
 import { loadSeq2Seq } from './seq2seq/runner';
@@ -64,8 +64,6 @@ export class LocalEngine implements Engine {
   static async load(files: ModelFiles, runtime: Runtime, name: string, options: { readonly dtype?: DtypeChoice } = {}): Promise<LocalEngine> {
     const folder = await readModelFolder(files);
     const { config, tokenizer } = folder;
-    const roles = config.kind === 'encoder-decoder' ? [ONNX_BASES.encoder, ONNX_BASES.seq2seqDecoder] : [ONNX_BASES.decoder];
-    const dtypes = (await listDtypeFiles(files, roles)).map((f) => f.dtype);
     const base = {
       id: files.location,
       name,
@@ -85,7 +83,6 @@ export class LocalEngine implements Engine {
       positions: config.positions,
       ...(config.slidingWindow ? { slidingWindow: config.slidingWindow } : {}),
       tiedEmbeddings: config.tiedEmbeddings,
-      dtypes,
     };
     if (config.kind === 'encoder-decoder') {
       const seq2seq = await loadSeq2Seq(folder, runtime, options.dtype);
@@ -93,6 +90,7 @@ export class LocalEngine implements Engine {
       const info: ModelInfo = {
         ...base,
         onnxFiles: source.files,
+        dtypes: source.dtypes,
         dtype: source.dtype,
         dtypeReason: source.reason,
         parameters: source.parameters,
@@ -108,6 +106,7 @@ export class LocalEngine implements Engine {
     const info: ModelInfo = {
       ...base,
       onnxFiles: [source.file],
+      dtypes: source.dtypes,
       dtype: source.dtype,
       dtypeReason: source.reason,
       parameters: source.parameters,

@@ -48,6 +48,11 @@ export const ONNX_BASES = {
   seq2seqDecoder: ['decoder_model_merged'],
 } as const;
 
+/** The graphs a model of this kind opens together: its decoder, or its encoder and decoder. */
+export function onnxRoles(kind: ModelConfig['kind']): readonly (readonly string[])[] {
+  return kind === 'encoder-decoder' ? [ONNX_BASES.encoder, ONNX_BASES.seq2seqDecoder] : [ONNX_BASES.decoder];
+}
+
 /** The graphs of one dtype that a job opens together (a decoder; or an encoder and a decoder). */
 export interface DtypeFiles {
   readonly dtype: Dtype;
@@ -94,6 +99,8 @@ export async function listDtypeFiles(files: ModelFiles, roles: readonly (readonl
 
 export interface ChosenFiles extends DtypeSelection {
   readonly paths: readonly string[];
+  /** Every dtype the folder has complete files for (the choice was made among them). */
+  readonly dtypes: readonly Dtype[];
 }
 
 /** Chooses the dtype files of a job and says why; one clear ModelError when nothing fits. */
@@ -118,7 +125,7 @@ export async function chooseDtypeFiles(
       `${selection.file.path} (${megabytes(chosen.bytes)}) does not fit in onnxruntime-web's WebAssembly memory (about ${megabytes(WASM_WEIGHT_BUDGET_BYTES)} of weights at most): choose a smaller dtype such as q4`,
     );
   }
-  return { ...selection, paths: chosen.paths };
+  return { ...selection, paths: chosen.paths, dtypes: present.map((p) => p.dtype) };
 }
 
 export interface OnnxFile {

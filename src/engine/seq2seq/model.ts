@@ -5,7 +5,7 @@
 // step would be wasted work). Batch rows are beams; reorder() follows beam search's choices.
 import type { Dtype, DtypeChoice } from '../dtype';
 import { ModelError } from '../errors';
-import { chooseDtypeFiles, type ModelFolder, ONNX_BASES, readOnnxFile, releaseExternalData } from '../modelFolder';
+import { chooseDtypeFiles, type ModelFolder, onnxRoles, readOnnxFile, releaseExternalData } from '../modelFolder';
 import { sharedParameters } from '../onnxProto';
 import { asFloat32Tensor, createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
 import { type DecoderIo, discoverDecoderIo, discoverEncoderIo, type EncoderIo } from './io';
@@ -50,6 +50,8 @@ export interface Seq2SeqSource {
   readonly reason: string;
   readonly parameters: number;
   readonly bytes: number;
+  /** Every dtype the folder has encoder and decoder files for. */
+  readonly dtypes: readonly Dtype[];
 }
 
 export class Seq2SeqModel {
@@ -64,7 +66,7 @@ export class Seq2SeqModel {
 
   /** Opens the encoder and decoder files of one dtype (`encoder_model{suffix}.onnx`, `decoder_model_merged{suffix}.onnx`). */
   static async open(folder: ModelFolder, runtime: Runtime, dtype: DtypeChoice = 'auto'): Promise<Seq2SeqModel> {
-    const chosen = await chooseDtypeFiles(folder.files, [ONNX_BASES.encoder, ONNX_BASES.seq2seqDecoder], dtype, runtime.backend);
+    const chosen = await chooseDtypeFiles(folder.files, onnxRoles('encoder-decoder'), dtype, runtime.backend);
     const [encoderPath, decoderPath] = chosen.paths as [string, string];
     const encoderFile = await readOnnxFile(folder.files, encoderPath);
     let encoder: OrtSession;
@@ -93,6 +95,7 @@ export class Seq2SeqModel {
       reason: chosen.reason,
       parameters: encoderFile.summary.parameters + decoderParameters,
       bytes: chosen.file.bytes,
+      dtypes: chosen.dtypes,
     };
     try {
       return new Seq2SeqModel(
