@@ -55,6 +55,7 @@ export interface EncodeOptions {
 interface BosPolicy {
   readonly add: boolean;
   readonly id: number;
+  readonly token: string;
 }
 
 function tokenContent(value: unknown): string | undefined {
@@ -85,7 +86,9 @@ export class ModelTokenizer {
     this.unicodeForm = form as ModelTokenizer['unicodeForm'];
     const bosToken = tokenContent(tokenizerConfig.bos_token);
     const bosId = bosToken === undefined ? undefined : this.tokenizer.token_to_id(bosToken);
-    if (typeof tokenizerConfig.add_bos_token === 'boolean' && bosId !== undefined) this.bos = { add: tokenizerConfig.add_bos_token, id: bosId };
+    if (typeof tokenizerConfig.add_bos_token === 'boolean' && bosToken !== undefined && bosId !== undefined) {
+      this.bos = { add: tokenizerConfig.add_bos_token, id: bosId, token: bosToken };
+    }
   }
 
   /**
@@ -100,7 +103,8 @@ export class ModelTokenizer {
     const bos = this.bos;
     if (!addSpecialTokens || !bos) return { ids, tokens, bosAdded: false };
     const startsWithBos = ids[0] === bos.id;
-    const textStartsWithBos = startsWithBos && this.tokenizer.encode(text, { add_special_tokens: false }).ids[0] === bos.id;
+    // The BOS is the text's own when the text starts with the token written out (it is a special token).
+    const textStartsWithBos = startsWithBos && text.startsWith(bos.token);
     if (bos.add && !startsWithBos) {
       ids.unshift(bos.id);
       tokens.unshift(this.tokenizer.id_to_token(bos.id) ?? '');
