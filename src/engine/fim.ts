@@ -2,7 +2,7 @@
 // KV cache: as the user types, the text before the cursor grows, so a prompt that puts the suffix
 // first (SPM) keeps everything up to the cursor reusable, while prefix-suffix-middle (PSM) must
 // prefill the suffix again after every keystroke. Only families trained on both orders get SPM.
-import { fitText } from './fitText';
+import { type FittedText, fitText } from './fitText';
 import type { ModelTokenizer } from './tokenizer';
 import type { FimTokens } from './types';
 
@@ -37,10 +37,10 @@ export function fimPromptText(tokens: FimTokens, order: FimOrder, prefix: string
 /**
  * Fits prefix and suffix into `budget` tokens and builds the prompt: the prefix is cut from the
  * left (the text nearest the cursor matters most), the suffix from the right, and the suffix gets
- * at most a third of the budget. Returns the prompt text; encoding it splits on the special tokens,
- * so its ids are the format's, token for token.
+ * at most a third of the budget. Returns the prompt fitted, with its tokens: encoding the text
+ * splits on the special tokens, so its ids are the format's, token for token.
  */
-export function fitFimPrompt(tokenizer: ModelTokenizer, tokens: FimTokens, order: FimOrder, prefix: string, suffix: string, budget: number): string {
+export function fitFimPrompt(tokenizer: ModelTokenizer, tokens: FimTokens, order: FimOrder, prefix: string, suffix: string, budget: number): FittedText {
   // The FIM tokens and whatever the tokenizer adds in front (BOS).
   const overhead = tokenizer.encode(fimPromptText(tokens, order, '', '')).length;
   const room = Math.max(2, budget - overhead);
@@ -51,9 +51,10 @@ export function fitFimPrompt(tokenizer: ModelTokenizer, tokens: FimTokens, order
   for (;;) {
     const keptPrefix = fitText(tokenizer, prefix, Math.max(1, prefixBudget), { addSpecialTokens: false }).text;
     const text = fimPromptText(tokens, order, keptPrefix, keptSuffix);
-    const over = tokenizer.encode(text).length - budget;
+    const encoded = tokenizer.encodeWithSpans(text);
+    const over = encoded.length - budget;
     // Tokens can merge differently across the cut; shrink the prefix until the whole fits.
-    if (over <= 0 || prefixBudget <= 1) return text;
+    if (over <= 0 || prefixBudget <= 1) return { text, offset: 0, tokens: encoded, droppedTokens: 0 };
     prefixBudget -= over;
   }
 }

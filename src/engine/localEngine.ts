@@ -136,8 +136,8 @@ export class LocalEngine implements Engine {
       const format = fim ? fimFormat(fim) : undefined;
       const tokenizer = this.folder.tokenizer;
       // A FIM prompt is fitted part by part (the special tokens must survive), then encoded whole.
-      const prompt = fim && format ? fitFimPrompt(tokenizer, fim, format.order, request.prompt, request.suffix ?? '', budget) : request.prompt;
-      const fitted = fitText(tokenizer, prompt, budget);
+      const fitted =
+        fim && format ? fitFimPrompt(tokenizer, fim, format.order, request.prompt, request.suffix ?? '', budget) : fitText(tokenizer, request.prompt, budget);
       const promptIds = fitted.tokens.map((t) => t.id);
       if (promptIds.length === 0) throw new ModelError('the prompt encodes to no tokens');
       const fimEnds = (format?.endTokens ?? []).map((t) => tokenizer.tokenId(t)).filter((id): id is number => id !== undefined);

@@ -31,7 +31,7 @@ describe('fill-in-the-middle prompts', () => {
     const prefix = Array.from({ length: 60 }, (_, i) => `line_${i} = ${i}\n`).join('');
     const suffix = Array.from({ length: 60 }, (_, i) => `tail_${i}()\n`).join('');
     const budget = 80;
-    const text = fitFimPrompt(tokenizer, QWEN, 'psm', prefix, suffix, budget);
+    const { text } = fitFimPrompt(tokenizer, QWEN, 'psm', prefix, suffix, budget);
     assert.ok(tokenizer.encode(text).length <= budget, `${tokenizer.encode(text).length} tokens`);
     const [, keptPrefix = '', keptSuffix = ''] = /^<\|fim_prefix\|>([\s\S]*)<\|fim_suffix\|>([\s\S]*)<\|fim_middle\|>$/.exec(text) ?? [];
     assert.ok(prefix.endsWith(keptPrefix) && keptPrefix.length > 0, 'the prefix keeps its end (next to the cursor)');
@@ -42,7 +42,7 @@ describe('fill-in-the-middle prompts', () => {
 
   it('keeps short prefix and suffix whole', () => {
     const tokenizer = tokenizerOf('tiny-gpt2');
-    assert.equal(fitFimPrompt(tokenizer, QWEN, 'psm', 'x = ', '\ny', 100), '<|fim_prefix|>x = <|fim_suffix|>\ny<|fim_middle|>');
+    assert.equal(fitFimPrompt(tokenizer, QWEN, 'psm', 'x = ', '\ny', 100).text, '<|fim_prefix|>x = <|fim_suffix|>\ny<|fim_middle|>');
   });
 });
 
@@ -73,7 +73,7 @@ describe('FIM on the Qwen2.5-Coder layout', () => {
 
   it('builds the documented prompt token for token, as the Python tokenizer encodes it', () => {
     const tokenizer = tokenizerOf('hub-qwen2.5-coder');
-    const text = fitFimPrompt(tokenizer, QWEN, fimFormat(QWEN).order, golden.fim.prefix, golden.fim.suffix, 4096);
+    const { text } = fitFimPrompt(tokenizer, QWEN, fimFormat(QWEN).order, golden.fim.prefix, golden.fim.suffix, 4096);
     assert.deepEqual(tokenizer.encode(text), golden.fim.ids);
   });
 
