@@ -15,8 +15,10 @@ import {
   NODE_INPUT,
   NODE_OP_TYPE,
   NODE_OUTPUT,
+  type GraphNode,
+  graphNode,
+  nameOf,
   TENSOR_NAME,
-  text,
   VALUE_INFO_NAME,
 } from './onnxProto';
 import { concat, lengthField, varintField } from './protoWrite';
@@ -38,36 +40,12 @@ const ATTRIBUTE_G = 6;
 const ATTRIBUTE_TYPE = 20;
 const ATTRIBUTE_TYPE_INT = 2;
 
-interface GraphNode {
-  readonly field: Field;
-  readonly opType: string;
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-}
-
-function readNode(field: Field): GraphNode {
-  let opType = '';
-  const inputs: string[] = [];
-  const outputs: string[] = [];
-  for (const part of fields(field.bytes as Uint8Array)) {
-    if (part.number === NODE_OP_TYPE) opType = text(part);
-    else if (part.number === NODE_INPUT) inputs.push(text(part));
-    else if (part.number === NODE_OUTPUT) outputs.push(text(part));
-  }
-  return { field, opType, inputs, outputs };
-}
-
 export interface LastLogitsEdit {
   readonly bytes: Uint8Array;
   /** The head's activation input that now passes through the Gather (per branch for an If). */
   readonly sliced: readonly string[];
   /** The op of the head's matrix product (MatMul, MatMulNBits, …). */
   readonly headOp: string;
-}
-
-function nameOf(message: Uint8Array, nameField: number): string {
-  for (const part of fields(message)) if (part.number === nameField) return text(part);
-  return '';
 }
 
 interface GraphEdit {
@@ -97,7 +75,7 @@ export function sliceLogitsToLastPosition(model: Uint8Array, logitsName = 'logit
 /** One graph (the main one or an If branch) edited; `outerConstants` are initializers of enclosing graphs. */
 function sliceGraph(graph: Uint8Array, logitsName: string, outerConstants: ReadonlySet<string>): GraphEdit | undefined {
   const graphFields = [...fields(graph)];
-  const nodes = graphFields.filter((f) => f.number === GRAPH_NODE && f.bytes).map(readNode);
+  const nodes = graphFields.filter((f) => f.number === GRAPH_NODE && f.bytes).map(graphNode);
   const initializers = new Set([
     ...outerConstants,
     ...graphFields.filter((f) => f.number === GRAPH_INITIALIZER && f.bytes).map((f) => nameOf(f.bytes as Uint8Array, TENSOR_NAME)),

@@ -105,6 +105,51 @@ export function text(field: Field): string {
   return field.bytes ? decoder.decode(field.bytes) : '';
 }
 
+/** The name field of a message (ValueInfoProto, TensorProto, …), or '' when it has none. */
+export function nameOf(message: Uint8Array, nameField: number): string {
+  for (const field of fields(message)) if (field.number === nameField) return text(field);
+  return '';
+}
+
+/** A NodeProto as graph edits see it: where it lies, its op, what it reads and writes. */
+export interface GraphNode {
+  readonly field: Field;
+  readonly opType: string;
+  /** Named inputs, and for nodes with subgraphs every name those read (see below). */
+  readonly inputs: readonly string[];
+  readonly outputs: readonly string[];
+}
+
+/**
+ * Every value name a subgraph (If/Loop/Scan bodies) reads. A node with a subgraph may read values
+ * of the outer graph implicitly, so all of them count as inputs of the node — over-counting names
+ * local to the subgraph keeps a few nodes too many at worst, never too few.
+ */
+function subgraphReads(graph: Uint8Array, into: string[]): void {
+  for (const field of fields(graph)) {
+    if (field.number === GRAPH_NODE && field.bytes) into.push(...graphNode(field).inputs);
+  }
+}
+
+export function graphNode(field: Field): GraphNode {
+  let opType = '';
+  const inputs: string[] = [];
+  const outputs: string[] = [];
+  for (const part of fields(field.bytes as Uint8Array)) {
+    if (part.number === NODE_OP_TYPE) opType = text(part);
+    else if (part.number === NODE_INPUT) inputs.push(text(part));
+    else if (part.number === NODE_OUTPUT) outputs.push(text(part));
+    else if (part.number === NODE_ATTRIBUTE && part.bytes) {
+      for (const attribute of fields(part.bytes)) {
+        if ((attribute.number === ATTRIBUTE_GRAPH || attribute.number === ATTRIBUTE_GRAPHS) && attribute.bytes) {
+          subgraphReads(attribute.bytes, inputs);
+        }
+      }
+    }
+  }
+  return { field, opType, inputs: inputs.filter((name) => name !== ''), outputs };
+}
+
 /** One tensor's bytes in an external-data file. */
 export interface ExternalExtent {
   readonly location: string;
@@ -253,17 +298,12 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
     }
   };
 
-  const valueName = (info: Uint8Array): string => {
-    for (const part of fields(info)) if (part.number === VALUE_INFO_NAME) return text(part);
-    return '';
-  };
-
   const visitGraph = (graph: Uint8Array): void => {
     depth++;
     for (const field of fields(graph)) {
       if (!field.bytes) continue;
-      if (depth === 1 && field.number === GRAPH_INPUT) inputNames.push(valueName(field.bytes));
-      if (depth === 1 && field.number === GRAPH_OUTPUT) outputNames.push(valueName(field.bytes));
+      if (depth === 1 && field.number === GRAPH_INPUT) inputNames.push(nameOf(field.bytes, VALUE_INFO_NAME));
+      if (depth === 1 && field.number === GRAPH_OUTPUT) outputNames.push(nameOf(field.bytes, VALUE_INFO_NAME));
       if (field.number === GRAPH_INITIALIZER) visitTensor(field.bytes);
       if (field.number === GRAPH_SPARSE_INITIALIZER) {
         for (const part of fields(field.bytes)) {

@@ -4,68 +4,24 @@
 // the last layer's MLP. Kept fields are copied byte for byte; nothing is decoded beyond names.
 import { ModelError } from './errors';
 import {
-  ATTRIBUTE_GRAPH,
-  ATTRIBUTE_GRAPHS,
-  type Field,
   fields,
   GRAPH_INITIALIZER,
   GRAPH_INPUT,
   GRAPH_NODE,
   GRAPH_OUTPUT,
   GRAPH_VALUE_INFO,
+  graphNode,
   MODEL_GRAPH,
-  NODE_ATTRIBUTE,
-  NODE_INPUT,
-  NODE_OUTPUT,
+  nameOf,
   TENSOR_NAME,
-  text,
   VALUE_INFO_NAME,
 } from './onnxProto';
 import { concat, lengthField } from './protoWrite';
-
-interface NodeEntry {
-  readonly field: Field;
-  readonly inputs: readonly string[];
-  readonly outputs: readonly string[];
-}
 
 export interface PruneResult {
   readonly bytes: Uint8Array;
   readonly keptNodes: number;
   readonly totalNodes: number;
-}
-
-function nameOf(message: Uint8Array, nameField: number): string {
-  for (const field of fields(message)) if (field.number === nameField) return text(field);
-  return '';
-}
-
-/**
- * Every value name a subgraph (If/Loop/Scan bodies) reads. A node with a subgraph may read values
- * of the outer graph implicitly, so all of them count as inputs of the node — over-counting names
- * local to the subgraph keeps a few nodes too many at worst, never too few.
- */
-function subgraphReads(graph: Uint8Array, into: string[]): void {
-  for (const field of fields(graph)) {
-    if (field.number === GRAPH_NODE && field.bytes) into.push(...nodeEntry(field).inputs);
-  }
-}
-
-function nodeEntry(field: Field): NodeEntry {
-  const inputs: string[] = [];
-  const outputs: string[] = [];
-  for (const part of fields(field.bytes!)) {
-    if (part.number === NODE_INPUT) inputs.push(text(part));
-    else if (part.number === NODE_OUTPUT) outputs.push(text(part));
-    else if (part.number === NODE_ATTRIBUTE && part.bytes) {
-      for (const attribute of fields(part.bytes)) {
-        if ((attribute.number === ATTRIBUTE_GRAPH || attribute.number === ATTRIBUTE_GRAPHS) && attribute.bytes) {
-          subgraphReads(attribute.bytes, inputs);
-        }
-      }
-    }
-  }
-  return { field, inputs: inputs.filter((name) => name !== ''), outputs };
 }
 
 /**
@@ -80,7 +36,7 @@ export function pruneToOutputs(model: Uint8Array, keepOutputs: readonly string[]
   const graph = graphField.bytes;
   const graphFields = [...fields(graph)];
 
-  const nodes = graphFields.filter((f) => f.number === GRAPH_NODE && f.bytes).map(nodeEntry);
+  const nodes = graphFields.filter((f) => f.number === GRAPH_NODE && f.bytes).map(graphNode);
   const outputNames = new Set(graphFields.filter((f) => f.number === GRAPH_OUTPUT && f.bytes).map((f) => nameOf(f.bytes!, VALUE_INFO_NAME)));
   const missing = keepOutputs.filter((name) => !outputNames.has(name));
   if (missing.length > 0) throw new ModelError(`the ONNX model has no outputs ${missing.join(', ')}`);
