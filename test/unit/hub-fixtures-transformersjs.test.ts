@@ -14,19 +14,11 @@
 // generation_config.json applies (Qwen's repetition_penalty 1.1: the goldens were chosen so that it
 // changes no greedy token); sampling is switched off and one beam is used.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, env, LogLevel, Tensor } from '@huggingface/transformers';
-
-const ROOT = path.resolve(__dirname, '..', '..');
-const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'models');
-const GOLDENS = path.join(ROOT, 'test', 'fixtures', 'goldens');
-
-env.allowRemoteModels = false;
-env.allowLocalModels = true;
-env.localModelPath = `${FIXTURES}${path.sep}`;
-env.logLevel = LogLevel.ERROR;
+import { AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, type Tensor } from '@huggingface/transformers';
+import { type Encoded, FIXTURES, fixturesWithGoldens, greedyTranslation, ids, idTensor } from './transformersjs';
 
 type Dtype = 'fp32' | 'fp16' | 'q8' | 'int8' | 'uint8' | 'q4' | 'q4f16' | 'bnb4';
 
@@ -79,35 +71,12 @@ interface Seq2SeqGolden extends HubGoldenBase {
 
 type HubGolden = DecoderGolden | Seq2SeqGolden;
 
-interface Encoded {
-  readonly input_ids: Tensor;
-}
-
-function hubFixtures(): { name: string; golden: HubGolden }[] {
-  return readdirSync(FIXTURES, { withFileTypes: true })
-    .filter((d) => d.isDirectory() && d.name.startsWith('hub-'))
-    .map((d) => {
-      const file = path.join(GOLDENS, `${d.name}.json`);
-      assert.ok(existsSync(file), `test/fixtures/models/${d.name} has no golden ${file}`);
-      return { name: d.name, golden: JSON.parse(readFileSync(file, 'utf8')) as HubGolden };
-    });
-}
-
 /** `onnx/decoder_model_merged_quantized.onnx` (q8) -> `decoder_model_merged`. */
 function baseName(file: string, dtype: Dtype): string {
   const stem = path.posix.basename(file, '.onnx');
   const suffix = SUFFIX[dtype];
   assert.ok(stem.endsWith(suffix), `${file} does not end in the ${dtype} suffix "${suffix}"`);
   return stem.slice(0, stem.length - suffix.length);
-}
-
-function ids(tensor: Tensor): number[] {
-  assert.equal(tensor.type, 'int64');
-  return Array.from(tensor.data as BigInt64Array, (v) => Number(v));
-}
-
-function idTensor(values: readonly number[]): Tensor {
-  return new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [1, values.length]);
 }
 
 function expectedTokens(golden: HubGolden, dtype: Dtype): number[] {
@@ -119,7 +88,7 @@ function expectedTokens(golden: HubGolden, dtype: Dtype): number[] {
   return tokens;
 }
 
-const all = hubFixtures();
+const all = fixturesWithGoldens<HubGolden>((name) => name.startsWith('hub-'));
 
 describe('transformers.js 4.3.1 runs every dtype file of the hub-layout fixtures', () => {
   it('finds the four hub fixtures', () => {
@@ -177,14 +146,7 @@ describe('transformers.js 4.3.1 runs every dtype file of the hub-layout fixtures
             assert.ok(golden.files[`onnx/encoder_model${SUFFIX[dtype]}.onnx`] && golden.files[`onnx/decoder_model_merged${SUFFIX[dtype]}.onnx`]);
             const model = await AutoModelForSeq2SeqLM.from_pretrained(name, { dtype, device: 'cpu' });
             try {
-              const out = (await model.generate({
-                input_ids: idTensor(golden.source_ids),
-                attention_mask: idTensor(golden.source_ids.map(() => 1)),
-                max_new_tokens: golden.max_new_tokens,
-                do_sample: false,
-                num_beams: 1,
-              })) as Tensor;
-              const tokens = ids(out);
+              const tokens = await greedyTranslation(model, golden.source_ids, golden.max_new_tokens);
               assert.equal(tokens[0], golden.decoder_start_token_id);
               assert.deepEqual(tokens.slice(1), expectedTokens(golden, dtype));
             } finally {

@@ -10,28 +10,11 @@
 // encoder-decoder models an explicit `attention_mask` in generate(). transformers.js 4.3.1 has no beam
 // search (its generate() is greedy/sampling only), so beam goldens are checked by the engine's tests.
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import {
-  AutoModelForCausalLM,
-  AutoModelForSeq2SeqLM,
-  AutoTokenizer,
-  env,
-  LogLevel,
-  Tensor,
-} from '@huggingface/transformers';
+import { AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer, Tensor } from '@huggingface/transformers';
+import { type Encoded, fixturesWithGoldens, greedyTranslation, ids, idTensor } from './transformersjs';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const FIXTURES = path.join(ROOT, 'test', 'fixtures', 'models');
-const GOLDENS = path.join(ROOT, 'test', 'fixtures', 'goldens');
 const TOLERANCE = 1e-4;
-
-env.allowRemoteModels = false;
-env.allowLocalModels = true;
-env.localModelPath = `${FIXTURES}${path.sep}`;
-// MarianTokenizer warns on every load that it is "not yet supported by fast tokenizers".
-env.logLevel = LogLevel.ERROR;
 
 /** test/fixtures/goldens/<name>.json of a decoder-only fixture (tealeaf_export.write_decoder_golden). */
 interface DecoderGolden {
@@ -57,33 +40,6 @@ interface Seq2SeqGolden {
 
 type Golden = DecoderGolden | Seq2SeqGolden;
 
-/** The tensors transformers.js' tokenizer returns for one text. */
-interface Encoded {
-  readonly input_ids: Tensor;
-  readonly attention_mask: Tensor;
-}
-
-/** Every fixture folder with its golden; a folder without a golden fails the test, not skips it. */
-function fixtures(): { name: string; golden: Golden }[] {
-  return readdirSync(FIXTURES, { withFileTypes: true })
-    .filter((d) => d.isDirectory())
-    .map((d) => {
-      const file = path.join(GOLDENS, `${d.name}.json`);
-      assert.ok(existsSync(file), `test/fixtures/models/${d.name} has no golden ${file}`);
-      return { name: d.name, golden: JSON.parse(readFileSync(file, 'utf8')) as Golden };
-    });
-}
-
-/** Ids of a [1, n] int64 tensor as numbers. */
-function ids(tensor: Tensor): number[] {
-  assert.equal(tensor.type, 'int64');
-  return Array.from(tensor.data as BigInt64Array, (v) => Number(v));
-}
-
-/** A [1, n] int64 tensor. */
-function idTensor(values: readonly number[]): Tensor {
-  return new Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), [1, values.length]);
-}
 
 function maxAbsDiff(actual: Float32Array, expected: readonly number[][]): number {
   const flat = expected.flat();
@@ -93,7 +49,7 @@ function maxAbsDiff(actual: Float32Array, expected: readonly number[][]): number
   return max;
 }
 
-const all = fixtures();
+const all = fixturesWithGoldens<Golden>();
 
 describe('transformers.js 4.3.1 runs the fixtures like PyTorch', () => {
   it('finds the four fixtures', () => {
@@ -140,15 +96,7 @@ describe('transformers.js 4.3.1 runs the fixtures like PyTorch', () => {
 
         const model = await AutoModelForSeq2SeqLM.from_pretrained(name, { dtype: 'fp32', device: 'cpu' });
         try {
-          const out = (await model.generate({
-            input_ids: idTensor(golden.source_ids),
-            // transformers.js 4.3.1 does not derive the encoder mask itself.
-            attention_mask: idTensor(golden.source_ids.map(() => 1)),
-            max_new_tokens: golden.max_new_tokens,
-            do_sample: false,
-            num_beams: 1,
-          })) as Tensor;
-          const tokens = ids(out);
+          const tokens = await greedyTranslation(model, golden.source_ids, golden.max_new_tokens);
           assert.equal(tokens[0], golden.decoder_start_token_id, 'output starts with the decoder start token');
           assert.deepEqual(tokens.slice(1), golden.greedy.output_ids, 'greedy output ids');
         } finally {
