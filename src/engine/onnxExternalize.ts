@@ -4,20 +4,22 @@
 // instead of being read into one buffer first, which onnxruntime would then copy whole and parse
 // into a third copy. Only field headers and the small messages (nodes, names, shapes) are read.
 import { ModelError } from './errors';
+import {
+  DATA_LOCATION_EXTERNAL,
+  ENTRY_KEY,
+  ENTRY_VALUE,
+  GRAPH_INITIALIZER,
+  MODEL_GRAPH,
+  TENSOR_DATA_LOCATION,
+  TENSOR_EXTERNAL_DATA,
+  TENSOR_RAW_DATA,
+  WIRE_32BIT,
+  WIRE_64BIT,
+  WIRE_LENGTH_DELIMITED,
+  WIRE_VARINT,
+} from './onnxProto';
 import { concat, lengthField, varintField } from './protoWrite';
 
-const WIRE_VARINT = 0;
-const WIRE_64BIT = 1;
-const WIRE_LENGTH_DELIMITED = 2;
-const WIRE_32BIT = 5;
-const MODEL_GRAPH = 7;
-const GRAPH_INITIALIZER = 5;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_EXTERNAL_DATA = 13;
-const TENSOR_DATA_LOCATION = 14;
-const DATA_LOCATION_EXTERNAL = 1;
-const ENTRY_KEY = 1;
-const ENTRY_VALUE = 2;
 
 /** Reads bytes [offset, offset + length) of one file. */
 export type RangeReader = (offset: number, length: number) => Promise<Uint8Array>;

@@ -6,19 +6,30 @@
 // the head reads besides that input (a dynamic quantization scale, a bias) is untouched, so the
 // row equals the last row of the original graph bit for bit.
 import {
+  ATTRIBUTE_GRAPH,
+  ATTRIBUTE_INT,
+  ATTRIBUTE_NAME,
+  ATTRIBUTE_TYPE,
+  ATTRIBUTE_TYPE_INT,
   type Field,
   fields,
   GRAPH_INITIALIZER,
   GRAPH_NODE,
   GRAPH_OUTPUT,
-  MODEL_GRAPH,
-  NODE_INPUT,
-  NODE_OP_TYPE,
-  NODE_OUTPUT,
   type GraphNode,
   graphNode,
+  INT64,
+  MODEL_GRAPH,
+  NODE_ATTRIBUTE,
+  NODE_INPUT,
+  NODE_NAME,
+  NODE_OP_TYPE,
+  NODE_OUTPUT,
   nameOf,
+  TENSOR_DATA_TYPE,
+  TENSOR_DIMS,
   TENSOR_NAME,
+  TENSOR_RAW_DATA,
   VALUE_INFO_NAME,
 } from './onnxProto';
 import { concat, lengthField, varintField } from './protoWrite';
@@ -27,18 +38,6 @@ import { concat, lengthField, varintField } from './protoWrite';
 const HEAD_PRODUCTS = new Set(['MatMul', 'MatMulNBits', 'MatMulBnb4', 'MatMulInteger', 'FusedMatMul', 'DynamicQuantizeMatMul']);
 /** Elementwise ops that may sit between the head's product and `logits` (bias, casts, scales, softcapping). */
 const ELEMENTWISE = new Set(['Add', 'Sub', 'Mul', 'Div', 'Cast', 'Identity', 'Tanh']);
-
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_RAW_DATA = 9;
-const INT64 = 7;
-const NODE_NAME = 3;
-const NODE_ATTRIBUTE = 5;
-const ATTRIBUTE_NAME = 1;
-const ATTRIBUTE_I = 3;
-const ATTRIBUTE_G = 6;
-const ATTRIBUTE_TYPE = 20;
-const ATTRIBUTE_TYPE_INT = 2;
 
 export interface LastLogitsEdit {
   readonly bytes: Uint8Array;
@@ -117,7 +116,7 @@ function sliceGraph(graph: Uint8Array, logitsName: string, outerConstants: Reado
   const indices = 'tealeaf_last_position_index';
   const minusOne = new Uint8Array(8).fill(0xff); // int64 -1, little-endian two's complement
   const indexTensor = concat([varintField(TENSOR_DIMS, 1), varintField(TENSOR_DATA_TYPE, INT64), lengthField(TENSOR_NAME, indices), lengthField(TENSOR_RAW_DATA, minusOne)]);
-  const axis = concat([lengthField(ATTRIBUTE_NAME, 'axis'), varintField(ATTRIBUTE_I, 1), varintField(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_INT)]);
+  const axis = concat([lengthField(ATTRIBUTE_NAME, 'axis'), varintField(ATTRIBUTE_INT, 1), varintField(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_INT)]);
   const gather = concat([
     lengthField(NODE_INPUT, activation),
     lengthField(NODE_INPUT, indices),
@@ -153,7 +152,7 @@ function sliceIfBranches(graph: Uint8Array, graphFields: readonly Field[], node:
       continue;
     }
     const attributeFields = [...fields(part.bytes)];
-    const branch = attributeFields.find((f) => f.number === ATTRIBUTE_G && f.bytes);
+    const branch = attributeFields.find((f) => f.number === ATTRIBUTE_GRAPH && f.bytes);
     if (!branch?.bytes) {
       nodeParts.push(nodeBytes.subarray(part.start, part.end));
       continue;
@@ -165,7 +164,7 @@ function sliceIfBranches(graph: Uint8Array, graphFields: readonly Field[], node:
     branches++;
     sliced.push(...edit.sliced);
     headOp = edit.headOp;
-    const attribute = concat(attributeFields.map((f) => (f === branch ? lengthField(ATTRIBUTE_G, edit.graph) : part.bytes!.subarray(f.start, f.end))));
+    const attribute = concat(attributeFields.map((f) => (f === branch ? lengthField(ATTRIBUTE_GRAPH, edit.graph) : part.bytes!.subarray(f.start, f.end))));
     nodeParts.push(lengthField(NODE_ATTRIBUTE, attribute));
   }
   if (branches !== 2) return undefined;

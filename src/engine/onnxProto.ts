@@ -3,10 +3,10 @@
 // probabilities, and Softmax nodes. Field numbers are those of onnx.proto3.
 import { ModelError } from './errors';
 
-const WIRE_VARINT = 0;
-const WIRE_64BIT = 1;
+export const WIRE_VARINT = 0;
+export const WIRE_64BIT = 1;
 export const WIRE_LENGTH_DELIMITED = 2;
-const WIRE_32BIT = 5;
+export const WIRE_32BIT = 5;
 
 export const MODEL_GRAPH = 7;
 export const GRAPH_NODE = 1;
@@ -18,8 +18,8 @@ const GRAPH_SPARSE_INITIALIZER = 15;
 export const NODE_INPUT = 1;
 export const NODE_OUTPUT = 2;
 export const NODE_OP_TYPE = 4;
-const ATTRIBUTE_NAME = 1;
-const ATTRIBUTE_INT = 3;
+export const ATTRIBUTE_NAME = 1;
+export const ATTRIBUTE_INT = 3;
 export const NODE_ATTRIBUTE = 5;
 export const NODE_DOMAIN = 7;
 export const ATTRIBUTE_GRAPH = 6;
@@ -27,12 +27,19 @@ export const ATTRIBUTE_GRAPHS = 11;
 /** ValueInfoProto.name and TensorProto.name */
 export const VALUE_INFO_NAME = 1;
 export const TENSOR_NAME = 8;
-const TENSOR_DIMS = 1;
-const TENSOR_DATA_TYPE = 2;
-const TENSOR_RAW_DATA = 9;
-const TENSOR_EXTERNAL_DATA = 13;
-const ENTRY_KEY = 1;
-const ENTRY_VALUE = 2;
+export const TENSOR_DIMS = 1;
+export const TENSOR_DATA_TYPE = 2;
+export const TENSOR_RAW_DATA = 9;
+export const TENSOR_EXTERNAL_DATA = 13;
+export const TENSOR_DATA_LOCATION = 14;
+export const DATA_LOCATION_EXTERNAL = 1;
+export const NODE_NAME = 3;
+export const ATTRIBUTE_TYPE = 20;
+export const ATTRIBUTE_TYPE_INT = 2;
+/** TensorProto.DataType INT64 */
+export const INT64 = 7;
+export const ENTRY_KEY = 1;
+export const ENTRY_VALUE = 2;
 const SPARSE_VALUES = 1;
 const SPARSE_INDICES = 2;
 

@@ -1,8 +1,7 @@
 // The few protobuf writing primitives graph edits need: fields are copied byte for byte where kept,
 // and only new or changed messages are encoded.
-import { WIRE_LENGTH_DELIMITED } from './onnxProto';
+import { WIRE_LENGTH_DELIMITED, WIRE_VARINT } from './onnxProto';
 
-const WIRE_VARINT = 0;
 const encoder = new TextEncoder();
 
 export function varint(value: number): number[] {
