@@ -12,6 +12,7 @@ import * as ort from 'onnxruntime-web';
 import { CompletionService, type Suggestion } from '../src/completions/service';
 import { DEFAULT_SETTINGS, type CompletionSettings } from '../src/completions/settings';
 import type { Engine, EngineHost } from '../src/engine/types';
+import { argmaxOf } from './realModel';
 import { type BenchRow, type BenchSection, median, percentile } from './types';
 
 export interface CompletionBenchOptions {
@@ -383,7 +384,7 @@ export class BareOrtLoop {
       else decodeStart = performance.now();
       const logits = out.logits!; // [batch, sequence, vocab]
       const [, sequence, vocab] = logits.dims as [number, number, number];
-      tokens.push(argmax(logits.data as Float32Array, (sequence - 1) * vocab, vocab));
+      tokens.push(argmaxOf(logits.data as Float32Array, (sequence - 1) * vocab, vocab));
       if (tokens.length >= count) break;
       const next: Record<string, ort.Tensor> = {};
       for (const p of this.past) next[p.name] = out[p.name.replace('past_key_values.', 'present.')]!;
@@ -402,19 +403,6 @@ export class BareOrtLoop {
 
 function int64(values: readonly number[], dims: readonly number[]): ort.Tensor {
   return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
-}
-
-function argmax(data: Float32Array, offset: number, length: number): number {
-  let best = 0;
-  let bestValue = -Infinity;
-  for (let k = 0; k < length; k++) {
-    const value = data[offset + k]!;
-    if (value > bestValue) {
-      bestValue = value;
-      best = k;
-    }
-  }
-  return best;
 }
 
 function mean(values: readonly number[]): number {

@@ -14,6 +14,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { chooseDtypeFiles, ONNX_BASES, readModelFolder } from '../src/engine/modelFolder';
+import { argmax } from '../src/engine/sampling';
 import { NodeModelFiles } from '../src/host/nodeModelFiles';
 import type { BenchRow, BenchSection } from './types';
 
@@ -125,18 +126,9 @@ export function parseVmRssMb(status: string): number {
   return statusFieldMb(status, 'VmRSS');
 }
 
-/** Index of the largest of data[offset, offset + length): the first one on ties. */
-export function argmaxOf(data: ArrayLike<number>, offset: number, length: number): number {
-  let best = 0;
-  let bestValue = -Infinity;
-  for (let k = 0; k < length; k++) {
-    const value = data[offset + k]!;
-    if (value > bestValue) {
-      bestValue = value;
-      best = k;
-    }
-  }
-  return best;
+/** Index of the largest of data[offset, offset + length): the first one on ties (the engine's greedy rule). */
+export function argmaxOf(data: Float32Array, offset: number, length: number): number {
+  return argmax(data.subarray(offset, offset + length));
 }
 
 /** The recipe's stamp hash: sha256 over name, NUL, bytes, NUL of each file, then `layers=N`. */

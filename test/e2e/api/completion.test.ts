@@ -62,8 +62,8 @@ export function registerCompletionTests(): void {
     it('a fill-in-the-middle model is given the text after the cursor', async function () {
       this.timeout(200_000);
       // The Qwen2.5-Coder-layout fixture (random weights, FIM tokens), set by scripts/e2e/run.mjs.
-      const fimModel = process.env['TEALEAF_E2E_FIM_MODEL'];
-      if (!fimModel) this.skip();
+      const fimModel = process.env['TEALEAF_E2E_FIM_MODEL'] ?? '';
+      assert.ok(fimModel, 'TEALEAF_E2E_FIM_MODEL is not set: scripts/e2e/run.mjs sets it to the committed fixture');
       const api = (await extension().activate()) as TealeafApi;
       const config = vscode.workspace.getConfiguration('tealeaf.completion');
       const previous = config.inspect<string>('model')?.workspaceValue;
