@@ -87,12 +87,17 @@ export interface DtypeSelection {
 export function selectDtypeFile(present: readonly DtypeFile[], requested: DtypeChoice, backend: Backend, what: string): DtypeSelection {
   if (present.length === 0) throw new ModelError(`${what} has no ONNX file (${dtypeFileName('model', 'fp32')} or one of its dtype variants)`);
   const available = present.map((f) => f.dtype).join(', ');
+  const budget = backend === 'wasm' ? WASM_WEIGHT_BUDGET_BYTES : Number.POSITIVE_INFINITY;
   if (requested !== 'auto') {
     const file = present.find((f) => f.dtype === requested);
     if (!file) throw new ModelError(`${what} has no ${requested} file; it has ${available}`);
+    if (file.bytes > budget) {
+      throw new ModelError(
+        `${file.path} (${megabytes(file.bytes)}) does not fit in onnxruntime-web's WebAssembly memory (about ${megabytes(budget)} of weights at most): choose a smaller dtype such as q4`,
+      );
+    }
     return { file, reason: `${requested} was asked for` };
   }
-  const budget = backend === 'wasm' ? WASM_WEIGHT_BUDGET_BYTES : Number.POSITIVE_INFINITY;
   const byDtype = new Map(present.map((f) => [f.dtype, f]));
   const fitting = AUTO_ORDER[backend].map((d) => byDtype.get(d)).filter((f): f is DtypeFile => f !== undefined && f.bytes <= budget);
   const file = fitting[0];

@@ -1,6 +1,6 @@
 // Reads a model folder in the transformers.js / Optimum layout through a ModelFiles source (Node fs
 // in the worker and CLI, posted bytes in a webview), validating everything before use.
-import { type Dtype, type DtypeChoice, type DtypeSelection, DTYPES, dtypeFileName, megabytes, selectDtypeFile, WASM_WEIGHT_BUDGET_BYTES } from './dtype';
+import { type Dtype, type DtypeChoice, type DtypeSelection, DTYPES, dtypeFileName, selectDtypeFile } from './dtype';
 import { ModelError } from './errors';
 import { type JsonObject, type ModelConfig, parseJsonObject, parseModelConfig } from './modelConfig';
 import { externalizeInitializers } from './onnxExternalize';
@@ -120,11 +120,6 @@ export async function chooseDtypeFiles(
     what,
   );
   const chosen = byDtype.get(selection.file.dtype) as DtypeFiles;
-  if (backend === 'wasm' && chosen.bytes > WASM_WEIGHT_BUDGET_BYTES) {
-    throw new ModelError(
-      `${selection.file.path} (${megabytes(chosen.bytes)}) does not fit in onnxruntime-web's WebAssembly memory (about ${megabytes(WASM_WEIGHT_BUDGET_BYTES)} of weights at most): choose a smaller dtype such as q4`,
-    );
-  }
   return { ...selection, paths: chosen.paths, dtypes: present.map((p) => p.dtype) };
 }
 
