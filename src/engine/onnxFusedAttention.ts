@@ -295,7 +295,7 @@ interface ProbabilityInputs {
   readonly scale?: number;
   readonly softcap?: number;
   readonly causal: boolean;
-  /** Keys a query sees besides itself, backwards (GroupQueryAttention local_window_size); absent: all. */
+  /** Keys a query sees, itself included (GroupQueryAttention local_window_size, as onnxruntime counts it); absent: all. */
   readonly window?: number;
   /** Added to the scores: [batch or 1, heads or 1, queries, keys] (any float type). */
   readonly bias?: string;
@@ -348,7 +348,7 @@ function allowedScores(e: Emitter, scores: string, input: ProbabilityInputs): st
     const keyPositions = e.unsqueeze(e.node('Range', [e.scalarInt(0), keys, e.scalarInt(1)]), [0]); // [1, keys]
     if (input.causal) parts.push(e.node('Not', [e.node('Greater', [keyPositions, queryPositions])])); // [queries, keys]
     if (input.window !== undefined) {
-      const oldest = e.node('Sub', [queryPositions, e.scalarInt(input.window)]); // [queries, 1]
+      const oldest = e.node('Sub', [queryPositions, e.scalarInt(input.window - 1)]); // [queries, 1]
       parts.push(e.node('Not', [e.node('Less', [keyPositions, oldest])])); // [queries, keys]
     }
   }
