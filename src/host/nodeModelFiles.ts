@@ -1,5 +1,7 @@
 // ModelFiles over the Node file system, confined to one folder: no absolute or `..` paths, no
 // symlinks anywhere on the way, realpath kept inside the folder, sizes checked before reading.
+// One exception: a Hugging Face cache snapshot (`models--owner--name/snapshots/{commit}`) holds
+// its files as symlinks into the same repository's `blobs/`, and those (and only those) are followed.
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { ModelError } from '../engine/errors';
@@ -13,6 +15,8 @@ export class NodeModelFiles implements ModelFiles {
   private constructor(
     readonly location: string,
     private readonly root: string,
+    /** The real `blobs/` folder when the folder is a Hub cache snapshot: the one place its symlinks may lead. */
+    private readonly hubBlobs: string | undefined,
   ) {}
 
   static async open(folder: string): Promise<NodeModelFiles> {
@@ -24,7 +28,8 @@ export class NodeModelFiles implements ModelFiles {
       throw new ModelError(`model folder ${absolute} does not exist`);
     }
     if (!stat.isDirectory()) throw new ModelError(`${absolute} is not a folder`);
-    return new NodeModelFiles(absolute, await fs.realpath(absolute));
+    const root = await fs.realpath(absolute);
+    return new NodeModelFiles(absolute, root, await hubBlobsOf(root));
   }
 
   private async resolve(relativePath: string): Promise<string> {
@@ -35,16 +40,31 @@ export class NodeModelFiles implements ModelFiles {
       throw new ModelError(`refused ${relativePath}: pickle files can run code and are never loaded`);
     }
     let current = this.root;
-    for (const part of relativePath.split(/[\\/]/)) {
+    const parts = relativePath.split(/[\\/]/);
+    for (const [i, part] of parts.entries()) {
       current = path.join(current, part);
       const stat = await fs.lstat(current);
-      if (stat.isSymbolicLink()) throw new ModelError(`refused ${relativePath}: symbolic links are not followed in model folders`);
+      if (stat.isSymbolicLink()) {
+        if (i === parts.length - 1) {
+          const blob = await this.hubBlob(current);
+          if (blob) return blob;
+        }
+        throw new ModelError(`refused ${relativePath}: symbolic links are not followed in model folders`);
+      }
     }
     const real = await fs.realpath(current);
     if (real !== this.root && !real.startsWith(this.root + path.sep)) {
       throw new ModelError(`refused ${relativePath}: it resolves outside the model folder`);
     }
     return real;
+  }
+
+  /** The blob a snapshot symlink leads to, when this is a Hub snapshot and the link stays in its repository's `blobs/`. */
+  private async hubBlob(link: string): Promise<string | undefined> {
+    if (!this.hubBlobs) return undefined;
+    const real = await fs.realpath(link);
+    if (path.dirname(real) !== this.hubBlobs) return undefined;
+    return (await fs.lstat(real)).isFile() ? real : undefined;
   }
 
   /** The real path of a file in the folder, or undefined when there is none. */
@@ -103,5 +123,17 @@ export class NodeModelFiles implements ModelFiles {
     // A view of the Buffer, not a copy: model files run to gigabytes.
     const buffer = await fs.readFile(file);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  }
+}
+
+/** `…/models--{owner}--{name}/snapshots/{commit}` → the real `…/models--{owner}--{name}/blobs`, else undefined. */
+async function hubBlobsOf(root: string): Promise<string | undefined> {
+  const snapshots = path.dirname(root);
+  const repo = path.dirname(snapshots);
+  if (path.basename(snapshots) !== 'snapshots' || !path.basename(repo).startsWith('models--') || !/^[0-9a-f]{40}$/.test(path.basename(root))) return undefined;
+  try {
+    return await fs.realpath(path.join(repo, 'blobs'));
+  } catch {
+    return undefined;
   }
 }
