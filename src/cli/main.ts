@@ -10,6 +10,7 @@ import type { Engine, EngineHost } from '../engine/types';
 import { createInProcessHost } from '../host/inProcessHost';
 import { renderModelViewSvg } from '../inspector/svg';
 import { checkModel } from './checkModel';
+import { downloadCommand, modelsCommand, resolveHubModelArgs } from './hubCommands';
 
 const USAGE = `Usage:
   tealeaf generate [--model DIR] [--dtype D] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
@@ -17,10 +18,14 @@ const USAGE = `Usage:
   tealeaf attention [--model DIR] [--dtype D] [--max-tokens N] [--svg FILE] [--json] TEXT
   tealeaf translate [--model DIR] [--dtype D] --from en|de --to de|en [--beams N] [--json] TEXT
   tealeaf check-model [--dtype D] [--json] DIR
+  tealeaf download [--revision R] [--dtype D] [--json] OWNER/NAME
+  tealeaf models [--json]
 
 Without --model, the bundled default model for the job is used (models/tealeaf-code for
 generate and attention, models/tealeaf-translate for translate). --dtype picks the weight file
-as transformers.js names them: auto (default), fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4.`;
+as transformers.js names them: auto (default), fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4.
+--model also takes a Hub repository, OWNER/NAME[@REVISION], from the Hugging Face cache
+(HF_HUB_CACHE); add --download to fetch it when it is not there.`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -242,8 +247,9 @@ async function checkModelCommand(args: readonly string[]): Promise<number> {
 }
 
 async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
+  const [command, ...given] = argv;
   try {
+    const rest = command === 'generate' || command === 'attention' || command === 'translate' ? await resolveHubModelArgs(given) : given;
     switch (command) {
       case 'generate':
         await generate(rest);
@@ -256,6 +262,12 @@ async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'check-model':
         return await checkModelCommand(rest);
+      case 'download':
+        await downloadCommand(rest);
+        return 0;
+      case 'models':
+        await modelsCommand(rest);
+        return 0;
       case undefined:
       case '--help':
       case '-h':
