@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCompletions } from './completions/register';
 import { WorkerHost } from './host/workerHost';
+import { type HubApi, registerHub } from './hub/vscode/register';
 import { registerInspector } from './inspector/index';
 import { ModelManager } from './models/modelManager';
 import { registerTranslation } from './translate/register';
@@ -13,6 +14,8 @@ export interface TealeafApi {
   readonly models: ModelManager;
   readonly completions: ReturnType<typeof registerCompletions>;
   readonly inspector: ReturnType<typeof registerInspector>;
+  /** Hub downloads (Download Model…, Sign In…, Manage Models). */
+  readonly hub: HubApi;
 }
 
 export function activate(context: vscode.ExtensionContext): TealeafApi {
@@ -25,8 +28,9 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
 
   const completions = registerCompletions(context, { models, log });
   const inspector = registerInspector(context, { models, lastCompletion: () => completions.explainTarget() });
+  const hub = registerHub(context, { models, log });
   registerTranslation(context, models);
-  return { models, completions, inspector };
+  return { models, completions, inspector, hub };
 }
 
 export function deactivate(): void {

@@ -32,6 +32,7 @@ async function buildTests() {
   await Promise.all([
     esbuild.build({ ...common, entryPoints: ['test/e2e/api/index.ts'], outfile: join(TESTS_OUT_DIR, 'api', 'index.js'), external: ['vscode', 'mocha'] }),
     esbuild.build({ ...common, entryPoints: ['test/e2e/ui/index.ts'], outfile: join(TESTS_OUT_DIR, 'ui', 'index.js'), external: ['mocha', 'playwright-core'] }),
+    esbuild.build({ ...common, entryPoints: ['test/e2e/hub/index.ts'], outfile: join(TESTS_OUT_DIR, 'hub', 'index.js') }),
   ]);
   await runCommand(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(REPO_ROOT, 'test', 'e2e')]);
 }
@@ -73,6 +74,15 @@ async function main() {
     process.env[name] = run.env[name];
   }
 
+  // A local mock of the Hugging Face Hub serving the hub-* fixtures (throttled, so the download
+  // notification stays on screen), and an empty Hugging Face cache for the download test.
+  const { fixtureRepos, startMockHub } = createRequire(import.meta.url)(join(TESTS_OUT_DIR, 'hub', 'index.js'));
+  const hub = await startMockHub({ repos: fixtureRepos(join(REPO_ROOT, 'test', 'fixtures', 'models')), bytesPerSecond: 100_000 });
+  run.env.HF_ENDPOINT = hub.endpoint;
+  run.env.HF_HUB_CACHE = join(run.dir, 'hf-cache');
+  onInterrupt(() => hub.close());
+  step(`mock Hugging Face Hub ${hub.endpoint} (cache ${relative(REPO_ROOT, run.env.HF_HUB_CACHE)})`);
+
   const port = await freePort();
   const server = await startCodeServer(run, { port });
   onInterrupt(() => server.group.stop());
@@ -92,12 +102,14 @@ async function main() {
       artifactsDir: ARTIFACTS_DIR,
       logsDir: run.logs,
       models,
+      hubCache: run.env.HF_HUB_CACHE,
       ...(grep ? { grep } : {}),
       skipApi: args.includes('--ui-only'),
       skipUi: args.includes('--api-only'),
     });
   } finally {
     await server.group.stop();
+    await hub.close();
     step('stopped code-server (whole process group)');
   }
 

@@ -27,7 +27,7 @@ export class ProgressMeter {
     this.done += bytes;
     const at = this.now();
     this.samples.push({ at, done: this.done });
-    while (this.samples.length > 2 && at - (this.samples[1] as { at: number }).at >= WINDOW_MS) this.samples.shift();
+    while (this.samples.length > 2 && at - (this.samples[0] as { at: number }).at > WINDOW_MS) this.samples.shift();
     const first = this.samples[0] as { at: number; done: number };
     const seconds = (at - first.at) / 1000;
     const bytesPerSecond = seconds > 0 ? (this.done - first.done) / seconds : 0;

@@ -16,6 +16,8 @@ export interface UiContext {
   readonly artifactsDir: string;
   /** The models the run uses; a suite whose model is missing is skipped and says so. */
   readonly models: { readonly completion?: ModelShape; readonly translation?: { readonly dir: string } };
+  /** The Hugging Face cache code-server downloads into (HF_HUB_CACHE), from the runner's mock Hub. */
+  readonly hubCache: string;
   browser(): Browser;
 }
 

@@ -7,6 +7,7 @@ import { runApiTests, type SuiteResult } from './apiRunner';
 import { launchChromium } from './browser';
 import type { ModelShape } from './context';
 import { registerGhostTextTests } from './ghostText.test';
+import { registerHubDownloadTests } from './hubDownload.test';
 import { registerInspectorUiTests } from './inspector.test';
 import { registerTranslationUiTests } from './translation.test';
 
@@ -20,6 +21,8 @@ export interface BrowserRunOptions {
   readonly artifactsDir: string;
   readonly logsDir: string;
   readonly models: { readonly completion?: ModelShape; readonly translation?: { readonly dir: string } };
+  /** HF_HUB_CACHE of code-server, served by the runner's mock Hub. */
+  readonly hubCache: string;
   readonly grep?: string;
   readonly skipApi?: boolean;
   readonly skipUi?: boolean;
@@ -62,11 +65,14 @@ async function runUiSuites(browser: Browser, options: BrowserRunOptions): Promis
     folder: options.uiFolder,
     artifactsDir: options.artifactsDir,
     models: options.models,
+    hubCache: options.hubCache,
     browser: () => browser,
   };
   registerGhostTextTests(ctx);
   registerInspectorUiTests(ctx);
   registerTranslationUiTests(ctx);
+  // Last: it points the completion model at the download (and puts the setting back afterwards).
+  registerHubDownloadTests(ctx);
   return new Promise<SuiteResult>((resolve) => {
     const runner = mocha.run(() => {
       const stats = runner.stats;

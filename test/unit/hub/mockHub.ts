@@ -114,7 +114,28 @@ function listen(server: http.Server): Promise<string> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`)));
 }
 
-export async function startMockHub(options: { readonly repos: readonly MockRepo[]; readonly token?: string }): Promise<MockHub> {
+export interface MockHubOptions {
+  readonly repos: readonly MockRepo[];
+  readonly token?: string;
+  /** The file host sends at most this many bytes a second (so a progress notification stays visible); unlimited when absent. */
+  readonly bytesPerSecond?: number;
+}
+
+/** Writes `body` in 16 KB slices at `bytesPerSecond`. */
+function writeThrottled(res: http.ServerResponse, body: Buffer, bytesPerSecond: number): void {
+  const slice = 16 * 1024;
+  let offset = 0;
+  const next = (): void => {
+    if (res.destroyed) return;
+    const part = body.subarray(offset, offset + slice);
+    offset += part.length;
+    if (offset >= body.length) res.end(part);
+    else res.write(part, () => setTimeout(next, (1000 * slice) / bytesPerSecond));
+  };
+  next();
+}
+
+export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
   const repos = new Map(options.repos.map((r) => [r.name, serveRepo(r)]));
   const byHash = new Map<string, { repo: ServedRepo; entry: RepoFileEntry }>();
   for (const repo of repos.values()) for (const entry of repo.files.values()) if (entry.lfs) byHash.set(entry.sha256, { repo, entry });
@@ -172,7 +193,8 @@ export async function startMockHub(options: { readonly repos: readonly MockRepo[
       return;
     }
     logged.sent += body.length;
-    res.end(body);
+    if (options.bytesPerSecond && body.length > 0) writeThrottled(res, body, options.bytesPerSecond);
+    else res.end(body);
   };
 
   const files = http.createServer((req, res) => {
@@ -312,12 +334,16 @@ export async function startMockHub(options: { readonly repos: readonly MockRepo[
   };
 }
 
-/** The repositories the catalog names, served from the committed Hub-layout fixtures. */
-export const FIXTURE_REPOS: readonly MockRepo[] = [
-  { name: 'Xenova/gpt2', dir: path.join(FIXTURES, 'hub-gpt2') },
-  { name: 'onnx-community/Qwen2.5-Coder-0.5B-Instruct', dir: path.join(FIXTURES, 'hub-qwen2.5-coder') },
-  { name: 'HuggingFaceTB/SmolLM2-135M-Instruct', dir: path.join(FIXTURES, 'hub-smollm2') },
-  { name: 'Xenova/opus-mt-en-de', dir: path.join(FIXTURES, 'hub-opus-mt-en-de') },
-  { name: 'tealeaf-tests/no-onnx', dir: path.join(FIXTURES, 'hub-gpt2'), include: (f) => !f.startsWith('onnx/') },
-  { name: 'tealeaf-tests/gated-gpt2', dir: path.join(FIXTURES, 'hub-gpt2'), gated: true },
-];
+/** The repositories the catalog names, served from the committed Hub-layout fixtures in `fixtures`. */
+export function fixtureRepos(fixtures: string): MockRepo[] {
+  return [
+    { name: 'Xenova/gpt2', dir: path.join(fixtures, 'hub-gpt2') },
+    { name: 'onnx-community/Qwen2.5-Coder-0.5B-Instruct', dir: path.join(fixtures, 'hub-qwen2.5-coder') },
+    { name: 'HuggingFaceTB/SmolLM2-135M-Instruct', dir: path.join(fixtures, 'hub-smollm2') },
+    { name: 'Xenova/opus-mt-en-de', dir: path.join(fixtures, 'hub-opus-mt-en-de') },
+    { name: 'tealeaf-tests/no-onnx', dir: path.join(fixtures, 'hub-gpt2'), include: (f) => !f.startsWith('onnx/') },
+    { name: 'tealeaf-tests/gated-gpt2', dir: path.join(fixtures, 'hub-gpt2'), gated: true },
+  ];
+}
+
+export const FIXTURE_REPOS: readonly MockRepo[] = fixtureRepos(FIXTURES);

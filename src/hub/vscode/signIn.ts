@@ -1,0 +1,38 @@
+// "Tealeaf: Sign In to Hugging Face…": a token, checked with the Hub's whoami, kept in SecretStorage
+// (never in settings). An empty entry signs out.
+import { whoAmI } from '@huggingface/hub';
+import * as vscode from 'vscode';
+import type { HubEnvironment } from '../environment';
+import { transportFetch } from '../http';
+import { TOKEN_SECRET } from './hubSettings';
+
+/** The account name the token belongs to, or an error sentence from the Hub. */
+export async function checkToken(env: HubEnvironment, token: string): Promise<string> {
+  // The token is passed to the library for this one call; the transport adds none of its own.
+  const fetch = transportFetch({ noProxy: env.noProxy, ...(env.proxy ? { proxy: env.proxy } : {}) });
+  const account = await whoAmI({ accessToken: token, hubUrl: env.endpoint, fetch });
+  return account.name;
+}
+
+export async function signInCommand(env: HubEnvironment, secrets: vscode.SecretStorage): Promise<void> {
+  const token = await vscode.window.showInputBox({
+    title: 'Tealeaf: Sign In to Hugging Face',
+    prompt: `An access token (read) from ${env.endpoint}/settings/tokens, for gated and private models. Leave empty to sign out.`,
+    password: true,
+    ignoreFocusOut: true,
+    placeHolder: 'hf_…',
+  });
+  if (token === undefined) return;
+  if (token.trim() === '') {
+    await secrets.delete(TOKEN_SECRET);
+    void vscode.window.showInformationMessage('Tealeaf: signed out of Hugging Face (HF_TOKEN, if set, still applies).');
+    return;
+  }
+  try {
+    const name = await checkToken(env, token.trim());
+    await secrets.store(TOKEN_SECRET, token.trim());
+    void vscode.window.showInformationMessage(`Tealeaf: signed in to Hugging Face as ${name}.`);
+  } catch (error) {
+    void vscode.window.showErrorMessage(`Tealeaf: the Hub refused the token (${error instanceof Error ? error.message : String(error)}); nothing was stored.`);
+  }
+}
