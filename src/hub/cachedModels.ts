@@ -72,6 +72,20 @@ export interface CachedModel {
   readonly kind: 'decoder' | 'encoder-decoder';
 }
 
+/** Bytes of every file of a folder (a snapshot), subfolders included, each blob once. */
+export async function folderBytes(snapshot: string): Promise<number> {
+  const blobs = new Set<string>();
+  let total = 0;
+  for (const entry of await fs.readdir(snapshot, { withFileTypes: true, recursive: true })) {
+    if (entry.isDirectory()) continue;
+    const real = await fs.realpath(path.join(entry.parentPath, entry.name)).catch(() => undefined);
+    if (!real || blobs.has(real)) continue;
+    blobs.add(real);
+    total += (await fs.stat(real)).size;
+  }
+  return total;
+}
+
 /** Every model snapshot in the cache (datasets and spaces are skipped). */
 export async function listCachedModels(cacheDir: string): Promise<CachedModel[]> {
   if (!(await pathExists(cacheDir))) return [];
@@ -94,7 +108,8 @@ export async function listCachedModels(cacheDir: string): Promise<CachedModel[]>
         commit: revision.commitOid,
         refs: [...revision.refs].sort(),
         path: revision.path,
-        bytes: revision.size,
+        // Not revision.size: @huggingface/hub's scan skips snapshot subfolders, so it misses every onnx/ file.
+        bytes: await folderBytes(revision.path),
         dtypes: DTYPES.filter((d) => dtypes.includes(d)),
         kind,
       });

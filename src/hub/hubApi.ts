@@ -3,7 +3,7 @@
 // `resolve` URL (our own HEAD, as Python's huggingface_hub does it, because the headers that pin
 // the commit and the checksum are on the Hub's answer before the redirect to the file host).
 import type * as http from 'node:http';
-import { HubApiError, listFiles, modelInfo } from '@huggingface/hub';
+import { HubApiError, listFiles, modelInfo, whoAmI } from '@huggingface/hub';
 import type { HubEnvironment } from './environment';
 import { HubAuthError, HubError } from './errors';
 import { httpRequest, type Transport, transportFetch } from './http';
@@ -130,4 +130,16 @@ export async function fileMetadata(env: HubEnvironment, repo: string, commit: st
     return { commit: repoCommit, etag, lfs: linked !== undefined, size, location: status >= 300 && location ? new URL(location, url).href : url };
   }
   throw new HubError(`${env.endpoint} redirected ${repo}/${file} too many times`);
+}
+
+/** The account a token belongs to (the Hub's whoami), or a HubError when the Hub refuses it. */
+export async function checkToken(env: HubEnvironment, token: string): Promise<string> {
+  // This one call carries the token being checked, not the stored one.
+  const fetch = transportFetch({ ...transportOf({ ...env, token: undefined }) });
+  try {
+    return (await whoAmI({ accessToken: token, hubUrl: env.endpoint, fetch })).name;
+  } catch (error) {
+    if (error instanceof HubApiError) throw new HubAuthError(error.statusCode === 401 ? `${env.endpoint} does not know this token` : `${env.endpoint} answered HTTP ${error.statusCode}`);
+    throw error;
+  }
 }

@@ -1,13 +1,12 @@
 // "Tealeaf: Manage Models": the bundled models and every model in the Hugging Face cache, with
 // size, dtype files and the jobs using each; a cached one can be put to a job or deleted (its
 // repository folder in the cache, nothing else).
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { Dtype } from '../../engine/dtype';
 import { BUNDLED_MODELS, type ModelManager } from '../../models/modelManager';
 import type { ModelRole } from '../../models/types';
-import { type CachedModel, deleteCachedRepo, listCachedModels } from '../cachedModels';
+import { type CachedModel, deleteCachedRepo, folderBytes, listCachedModels } from '../cachedModels';
 import type { HubEnvironment } from '../environment';
 import { formatBytes } from '../progress';
 import { resetModelFor, ROLE_LABELS, useModelFor } from './modelSettings';
@@ -16,14 +15,6 @@ const ROLES: readonly ModelRole[] = ['completion', 'inspector', 'translation'];
 
 interface ModelItem extends vscode.QuickPickItem {
   readonly cached?: CachedModel;
-}
-
-async function folderBytes(dir: string): Promise<number> {
-  let total = 0;
-  for (const entry of await fs.readdir(dir, { withFileTypes: true, recursive: true })) {
-    if (entry.isFile()) total += (await fs.stat(path.join(entry.parentPath, entry.name))).size;
-  }
-  return total;
 }
 
 /** Jobs that load `dir` now. */

@@ -1,18 +1,9 @@
 // "Tealeaf: Sign In to Hugging Face…": a token, checked with the Hub's whoami, kept in SecretStorage
 // (never in settings). An empty entry signs out.
-import { whoAmI } from '@huggingface/hub';
 import * as vscode from 'vscode';
 import type { HubEnvironment } from '../environment';
-import { transportFetch } from '../http';
+import { checkToken } from '../hubApi';
 import { TOKEN_SECRET } from './hubSettings';
-
-/** The account name the token belongs to, or an error sentence from the Hub. */
-export async function checkToken(env: HubEnvironment, token: string): Promise<string> {
-  // The token is passed to the library for this one call; the transport adds none of its own.
-  const fetch = transportFetch({ noProxy: env.noProxy, ...(env.proxy ? { proxy: env.proxy } : {}) });
-  const account = await whoAmI({ accessToken: token, hubUrl: env.endpoint, fetch });
-  return account.name;
-}
 
 export async function signInCommand(env: HubEnvironment, secrets: vscode.SecretStorage): Promise<void> {
   const token = await vscode.window.showInputBox({

@@ -283,6 +283,15 @@ export async function startMockHub(options: MockHubOptions): Promise<MockHub> {
         return;
       }
     }
+    if (url.pathname === '/api/whoami-v2') {
+      if (authorized(req)) {
+        res.writeHead(200, { 'Content-Type': 'application/json; charset=utf-8' });
+        res.end(JSON.stringify({ type: 'user', id: '0', name: 'tealeaf-tests', fullname: 'Tealeaf Tests', email: null, canPay: false, isPro: false, avatarUrl: '', orgs: [], auth: { type: 'access_token', accessToken: { displayName: 'test', role: 'read', createdAt: '2026-01-01T00:00:00.000Z' } } }));
+      } else {
+        sendError(res, 401, 'Unauthorized', 'Invalid credentials in Authorization header');
+      }
+      return;
+    }
     const resolveAt = parts.indexOf('resolve');
     if (resolveAt === 2 && parts.length >= 5) {
       const name = `${parts[0]}/${parts[1]}`;
