@@ -24,12 +24,14 @@ export function registerHubDownloadTests(ctx: UiContext): void {
       writeFileSync(settingsFile, settingsBefore);
     });
 
-    /** Types into the open quick pick and accepts the first row once it is the one wanted. */
-    async function choose(step: string, filter: string, expected: string): Promise<void> {
+    /** Types into the open quick pick (the palette, or the step titled `step`) and accepts the first row once it is the one wanted. */
+    async function choose(step: string | undefined, filter: string, expected: string): Promise<void> {
       assert.ok(wb);
       const page = wb.page;
-      await page.locator('.quick-input-widget .quick-input-title', { hasText: step }).waitFor({ timeout: 60_000 });
-      await page.locator('.quick-input-widget input').fill(filter);
+      if (step) await page.locator('.quick-input-widget .quick-input-title', { hasText: step }).waitFor({ timeout: 60_000 });
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(filter);
       const first = page.locator('.quick-input-list .monaco-list-row').first();
       const deadline = Date.now() + 15_000;
       while (!((await first.textContent()) ?? '').includes(expected)) {
@@ -43,7 +45,7 @@ export function registerHubDownloadTests(ctx: UiContext): void {
       assert.ok(wb);
       const page = wb.page;
       await page.keyboard.press('F1');
-      await choose('', '>Tealeaf: Download Model', 'Tealeaf: Download Model…');
+      await choose(undefined, '>Tealeaf: Download Model', 'Tealeaf: Download Model…');
       await choose('(1/3)', 'Xenova/gpt2', 'Xenova/gpt2');
       await choose('(2/3)', 'q8', 'q8');
       // The job pick preselects what the catalog says (completions and the inspector): accept it.
