@@ -1,5 +1,6 @@
-// Pointing jobs at a model folder: the model and dtype settings of each job, written where the
-// user already set them (a workspace value would otherwise hide a new user value).
+// Pointing jobs at a model folder: the model and dtype settings of each job, written together at
+// the level where the model is already set (a workspace value would otherwise hide a new user
+// value, and a dtype at another level would apply to other folders' models).
 import * as vscode from 'vscode';
 import type { Dtype } from '../../engine/dtype';
 import { DTYPE_SETTINGS, MODEL_SETTINGS } from '../../models/modelManager';
@@ -18,22 +19,19 @@ function targetOf(setting: string): vscode.ConfigurationTarget {
   return vscode.ConfigurationTarget.Global;
 }
 
-async function set(setting: string, value: string | undefined): Promise<void> {
-  await vscode.workspace.getConfiguration().update(setting, value, targetOf(setting));
+async function setModel(role: ModelRole, dir: string | undefined, dtype: Dtype | undefined): Promise<void> {
+  const config = vscode.workspace.getConfiguration();
+  const target = targetOf(MODEL_SETTINGS[role]);
+  await config.update(MODEL_SETTINGS[role], dir, target);
+  await config.update(DTYPE_SETTINGS[role], dtype, target);
 }
 
 /** Makes each job load `dir` with `dtype`. */
 export async function useModelFor(roles: readonly ModelRole[], dir: string, dtype: Dtype): Promise<void> {
-  for (const role of roles) {
-    await set(MODEL_SETTINGS[role], dir);
-    await set(DTYPE_SETTINGS[role], dtype);
-  }
+  for (const role of roles) await setModel(role, dir, dtype);
 }
 
 /** Back to the bundled default for each job (its model was deleted). */
 export async function resetModelFor(roles: readonly ModelRole[]): Promise<void> {
-  for (const role of roles) {
-    await set(MODEL_SETTINGS[role], undefined);
-    await set(DTYPE_SETTINGS[role], undefined);
-  }
+  for (const role of roles) await setModel(role, undefined, undefined);
 }
