@@ -1,10 +1,11 @@
 // `tealeaf check-model DIR`: load the folder exactly as the extension would, run one tiny
 // inference, and report the model's facts (or throw one clear error).
+import type { AttentionSource } from '../engine/attentionSurgery';
 import type { DtypeChoice } from '../engine/dtype';
 import { type AttentionKind, attentionKind } from '../engine/modelFacts';
 import { type DtypeFiles, listDtypeFiles, onnxRoles, readModelFolder } from '../engine/modelFolder';
 import type { PositionKind } from '../engine/modelConfig';
-import type { ModelInfo } from '../engine/types';
+import type { Engine, ModelInfo } from '../engine/types';
 import { createInProcessHost } from '../host/inProcessHost';
 import { NodeModelFiles } from '../host/nodeModelFiles';
 
@@ -23,6 +24,10 @@ export interface ModelFacts {
   readonly dtypes: readonly string[];
   readonly files: readonly { readonly path: string; readonly bytes: number; readonly dtype: string }[];
   readonly fim: boolean;
+  /** Where the inspector's attention comes from, confirmed by one attention pass. */
+  readonly attentionSource: AttentionSource;
+  /** One sentence, when attentionSource is `none`. */
+  readonly attentionWhy?: string;
 }
 
 export interface CheckReport {
@@ -31,7 +36,28 @@ export interface CheckReport {
   readonly text: string;
 }
 
-export function modelFacts(info: ModelInfo, present: readonly DtypeFiles[]): ModelFacts {
+type AttentionCheck = Pick<ModelFacts, 'attentionSource' | 'attentionWhy'>;
+
+/** Runs the inspector's pass on two tokens: the source it used, or why there is none. */
+async function checkAttention(engine: Engine): Promise<AttentionCheck> {
+  const { info } = engine;
+  if (info.attentionSource === 'none') return { attentionSource: 'none', ...(info.attentionWhy ? { attentionWhy: info.attentionWhy } : {}) };
+  try {
+    await engine.attention({ text: 'a b', withStats: false });
+    return { attentionSource: info.attentionSource };
+  } catch (error) {
+    return { attentionSource: 'none', attentionWhy: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+const SOURCE_TEXT: Readonly<Record<AttentionSource, string>> = {
+  outputs: 'from the export’s attention outputs',
+  surgery: 'by graph surgery on its Softmax nodes (an in-memory copy; the files are not written)',
+  'fused-surgery': 'recomputed beside its fused attention operators (an in-memory copy; the files are not written)',
+  none: 'none',
+};
+
+export function modelFacts(info: ModelInfo, present: readonly DtypeFiles[], attention: AttentionCheck = { attentionSource: info.attentionSource }): ModelFacts {
   return {
     ok: true,
     architecture: info.architecture ?? info.modelType,
@@ -46,6 +72,7 @@ export function modelFacts(info: ModelInfo, present: readonly DtypeFiles[]): Mod
     dtypes: present.map((p) => p.dtype),
     files: present.flatMap((p) => p.entries.map((e) => ({ path: e.path, bytes: e.bytes, dtype: p.dtype }))),
     fim: info.fim !== undefined,
+    ...attention,
   };
 }
 
@@ -57,14 +84,16 @@ export async function checkModel(dir: string, dtype: DtypeChoice = 'auto'): Prom
   try {
     const engine = await host.load(dir, { dtype });
     const { info } = engine;
-    const facts = modelFacts(info, present);
+    const facts = modelFacts(info, present, await checkAttention(engine));
     const lines = [
       `${info.name}: usable ${info.kind} model (${facts.architecture}, ${facts.task})`,
       `  layers ${info.layers}${info.kind === 'encoder-decoder' ? ` encoder + ${info.decoderLayers} decoder` : ''}, heads ${info.heads} (${info.kvHeads} key/value, ${facts.attention}), head size ${info.headDim}, hidden ${info.hiddenSize}, vocabulary ${info.vocabSize}`,
       `  positions ${info.positions}, context ${info.maxPositions}${info.slidingWindow ? `, sliding window ${info.slidingWindow}` : ''}, ${(info.parameters / 1e6).toFixed(2)}M parameters${info.tiedEmbeddings ? ', tied embeddings' : ''}`,
       `  dtypes present: ${facts.dtypes.join(', ')}`,
       `  using ${info.onnxFiles.join(' + ')} (${info.dtype}): ${info.dtypeReason}`,
-      `  attention outputs: ${info.hasAttentionOutputs ? 'yes (the inspector can show every head)' : 'no (generation works; the inspector cannot show attention)'}`,
+      facts.attentionSource === 'none'
+        ? `  attention: none (generation works; the inspector cannot show it): ${facts.attentionWhy ?? ''}`
+        : `  attention: every head, ${SOURCE_TEXT[facts.attentionSource]}`,
     ];
     if (info.kind === 'decoder') {
       const result = await engine.generate({ prompt: 'a', maxNewTokens: 2, reusePrefix: false });

@@ -6,8 +6,9 @@ import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
 import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxFile, releaseExternalData } from './modelFolder';
 import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
+import { type AttentionSource, planAttentionSurgery, resolveTaps } from './attentionSurgery';
 import { sliceLogitsToLastPosition } from './onnxLastLogits';
-import { tiedParameters } from './onnxProto';
+import { type OnnxSummary, tiedParameters } from './onnxProto';
 import { pruneToOutputs } from './onnxPrune';
 
 export interface DecoderIo {
@@ -84,8 +85,16 @@ export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file
   };
 }
 
-/** Opens a session of the graph cut down to the given outputs. */
-export type PrunedSessionFactory = (outputs: readonly string[]) => Promise<OrtSession>;
+/** The inspector's session: a copy of the graph that outputs each layer's attention and nothing else. */
+export interface AttentionSession {
+  readonly session: OrtSession;
+  /** Its outputs, by layer: per layer [1, heads, queries, keys]. */
+  readonly names: readonly string[];
+  readonly source: Exclude<AttentionSource, 'none'>;
+}
+
+/** Opens the attention session; `feeds` builds a no-past run over ids (for the probe of a graph edit). */
+export type AttentionSessionFactory = (feeds: (ids: readonly number[]) => Feeds) => Promise<AttentionSession>;
 
 /**
  * How prefill gets its logits: `all` computes every position's row (the graph as exported),
@@ -108,21 +117,27 @@ export interface DecoderSource {
 }
 
 export interface DecoderModelOptions {
-  /** Fused attention ops in the graph (com.microsoft Attention, GroupQueryAttention, …). */
-  readonly fusedAttentionOps?: readonly string[];
-  /** Where the attention-only session comes from; without it, attention runs on the full graph. */
-  readonly prunedSession?: PrunedSessionFactory;
+  /**
+   * How the inspector will see attention, as read from the graph before anything runs; the
+   * attention session's probe has the last word (`none` with `attentionWhy` when it fails).
+   */
+  readonly attentionSource?: AttentionSource;
+  /** Why there is no attention to show, when attentionSource is `none`. */
+  readonly attentionWhy?: string;
+  /** Where the attention session comes from; without it, attention outputs are read from the full graph. */
+  readonly attentionSession?: AttentionSessionFactory;
   readonly logitsMode?: LogitsMode;
   readonly source?: DecoderSource;
 }
 
 export class DecoderModel {
   readonly io: DecoderIo;
-  readonly fusedAttentionOps: readonly string[];
   readonly logitsMode: LogitsMode;
   readonly source: DecoderSource | undefined;
-  private readonly prunedSession: PrunedSessionFactory | undefined;
-  private attentionSession: Promise<OrtSession> | undefined;
+  private attentionSourceValue: AttentionSource;
+  private attentionWhy: string | undefined;
+  private readonly attentionFactory: AttentionSessionFactory | undefined;
+  private attentionSession: Promise<AttentionSession> | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -131,20 +146,22 @@ export class DecoderModel {
     options: DecoderModelOptions = {},
   ) {
     this.io = discoverDecoderIo(session, config, options.source?.file);
-    this.fusedAttentionOps = options.fusedAttentionOps ?? [];
-    this.prunedSession = options.prunedSession;
+    this.attentionSourceValue = this.io.attentionNames.length > 0 ? 'outputs' : (options.attentionSource ?? 'none');
+    this.attentionWhy = options.attentionWhy;
+    this.attentionFactory = options.attentionSession;
     this.source = options.source;
     this.logitsMode = options.logitsMode ?? (this.io.logitsToKeepInput ? 'keep-input' : 'all');
   }
 
-  /** Why attention cannot be shown, in one line, or undefined when it can. */
+  /** Where the inspector's attention comes from (`none`: nothing to show, see attentionUnavailableReason). */
+  get attentionSource(): AttentionSource {
+    return this.attentionSourceValue;
+  }
+
+  /** Why attention cannot be shown, in one sentence, or undefined when it can. */
   attentionUnavailableReason(name: string): string | undefined {
-    if (this.io.attentionNames.length > 0) return undefined;
-    if (this.fusedAttentionOps.length > 0) {
-      const ops = [...new Set(this.fusedAttentionOps)].join(', ');
-      return `${name} computes attention inside fused ${ops} ops, which hide the probabilities: re-export it without fusion and with attentions.{i} outputs (models/recipes/tealeaf_export.py)`;
-    }
-    return `${name} exports no attention outputs (attentions.{i}): re-export it with them (models/recipes/tealeaf_export.py) to inspect it`;
+    if (this.attentionSourceValue !== 'none') return undefined;
+    return `${name} shows no attention: ${this.attentionWhy ?? 'it exports no attention outputs (attentions.{i})'}`;
   }
 
   emptyCache(): KvCache {
@@ -174,7 +191,7 @@ export class DecoderModel {
     }
     const feeds = this.feeds(cache, newIds, options.allLogits === true);
     const wantAttention = options.attention === true;
-    if (wantAttention && this.io.attentionNames.length === 0) throw new ModelError(this.attentionUnavailableReason('this model') as string);
+    if (wantAttention && this.io.attentionNames.length === 0) throw new ModelError('this model exports no attention outputs to capture while generating (attentions.{i})');
     const outputNames = ['logits', ...this.io.kv.presentNames, ...(wantAttention ? this.io.attentionNames : [])];
     const outputs = await run(this.session, feeds, outputNames);
     const logits = outputs.logits as OrtTensor; // [1, rows, vocab]: rows = new tokens, or 1 when only the last is computed
@@ -203,27 +220,41 @@ export class DecoderModel {
   }
 
   /**
-   * One pass over `ids` from an empty cache that computes and fetches only attentions.{i}: per
-   * layer [1, heads, ids, ids]. Runs on a copy of the graph pruned to those outputs (no LM head, no
-   * last MLP), opened on first use; if the graph cannot be pruned, on the full graph.
+   * One pass over `ids` from an empty cache that computes and fetches only each layer's attention:
+   * per layer [1, heads, ids, ids]. Runs on the attention session (a copy of the graph cut down to
+   * those outputs: no LM head, no last MLP), opened on first use.
    */
   async attentionPass(ids: readonly number[]): Promise<readonly OrtTensor[]> {
-    if (this.io.attentionNames.length === 0) throw new ModelError(this.attentionUnavailableReason('this model') as string);
-    const session = await this.openAttentionSession();
-    const outputs = await run(session, this.feeds(this.emptyCache(), ids), this.io.attentionNames);
-    return this.io.attentionNames.map((name) => asFloat32Tensor(this.runtime.ort, outputs[name] as OrtTensor));
+    const reason = this.attentionUnavailableReason('this model');
+    if (reason) throw new ModelError(reason);
+    const { session, names } = await this.openAttentionSession();
+    const outputs = await run(session, this.feeds(this.emptyCache(), ids), names);
+    return names.map((name) => asFloat32Tensor(this.runtime.ort, outputs[name] as OrtTensor));
   }
 
-  /** Opens the attention-only session ahead of the first attentionPass (idempotent). */
-  openAttentionSession(): Promise<OrtSession> {
-    const factory = this.prunedSession;
-    this.attentionSession ??= factory ? factory(this.io.attentionNames).catch(() => this.session) : Promise.resolve(this.session);
+  /**
+   * Opens the attention session ahead of the first attentionPass (idempotent). When the graph edit
+   * fails its probe, attentionSource becomes `none` with the reason, and the promise rejects.
+   */
+  openAttentionSession(): Promise<AttentionSession> {
+    const factory = this.attentionFactory;
+    this.attentionSession ??= (
+      factory
+        ? factory((ids) => this.feeds(this.emptyCache(), ids))
+        : Promise.resolve<AttentionSession>({ session: this.session, names: this.io.attentionNames, source: 'outputs' })
+    ).catch((error: unknown) => {
+      // The graph's own attention outputs still work on the full graph when its pruned copy fails.
+      if (this.io.attentionNames.length > 0) return { session: this.session, names: this.io.attentionNames, source: 'outputs' };
+      this.attentionSourceValue = 'none';
+      this.attentionWhy = error instanceof Error ? error.message : String(error);
+      throw error;
+    });
     return this.attentionSession;
   }
 
   async dispose(): Promise<void> {
     const attention = await this.attentionSession?.catch(() => undefined);
-    if (attention && attention !== this.session) await attention.release();
+    if (attention && attention.session !== this.session) await attention.session.release();
     await this.session.release();
   }
 }
@@ -251,18 +282,54 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
     dtypes: chosen.dtypes,
   };
   // Read again when needed rather than keep the file's bytes for a session that may never open.
-  const prunedSession: PrunedSessionFactory = async (outputs) => {
+  const attentionSession: AttentionSessionFactory = async (feeds) => {
     const again = await readOnnxFile(folder.files, file);
     try {
-      return await createSession(runtime, { ...again, bytes: pruneToOutputs(again.bytes, outputs).bytes });
+      return await openAttentionSession(runtime, again, folder.config, feeds);
     } finally {
       releaseExternalData(again);
     }
   };
   try {
-    return await openSessions(folder, runtime, onnx, options, { fusedAttentionOps: onnx.summary.fusedAttentionOps, prunedSession, source });
+    return await openSessions(folder, runtime, onnx, options, { ...staticAttentionSource(onnx.summary), attentionSession, source });
   } finally {
     releaseExternalData(onnx);
+  }
+}
+
+const ATTENTION_OUTPUT = /^attentions\.\d+$/;
+
+/** What the graph says about its attention before anything runs (the probe confirms it). */
+function staticAttentionSource(summary: OnnxSummary): Pick<DecoderModelOptions, 'attentionSource' | 'attentionWhy'> {
+  if (summary.outputNames.some((n) => ATTENTION_OUTPUT.test(n))) return { attentionSource: 'outputs' };
+  if (summary.fusedAttentionOps.length > 0) return { attentionSource: 'fused-surgery' };
+  if (summary.softmaxOutputs.length > 0) return { attentionSource: 'surgery' };
+  return { attentionSource: 'none', attentionWhy: 'the graph has no Softmax and no fused attention operator, so there is no attention to show' };
+}
+
+const PROBE_TOKENS = 3;
+
+/**
+ * The inspector's session: the graph's own attention outputs, or a copy whose extra outputs are
+ * found by graph surgery (attentionSurgery.ts), cut down to them, and checked on a probe run.
+ */
+async function openAttentionSession(runtime: Runtime, onnx: OnnxFile, config: ModelConfig, feeds: (ids: readonly number[]) => Feeds): Promise<AttentionSession> {
+  const own = onnx.summary.outputNames.filter((n) => ATTENTION_OUTPUT.test(n)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
+  if (own.length === config.layers) {
+    return { session: await createSession(runtime, { ...onnx, bytes: pruneToOutputs(onnx.bytes, own).bytes }), names: own, source: 'outputs' };
+  }
+  const plan = planAttentionSurgery(onnx.bytes, { useCacheBranch: onnx.summary.inputNames.includes('use_cache_branch') });
+  if (plan.source === 'none') throw new ModelError(plan.why);
+  const outputs = plan.taps.map((t) => t.output);
+  const session = await createSession(runtime, { ...onnx, bytes: pruneToOutputs(plan.bytes, outputs).bytes });
+  try {
+    const probe = await run(session, feeds(Array.from({ length: PROBE_TOKENS }, () => 0)), outputs);
+    const dims = outputs.map((name) => (probe[name] as OrtTensor).dims);
+    const { self } = resolveTaps(plan, dims, { queries: PROBE_TOKENS, heads: config.heads, kinds: { self: PROBE_TOKENS }, layers: { self: config.layers } });
+    return { session, names: self, source: plan.source };
+  } catch (error) {
+    await session.release();
+    throw error;
   }
 }
 

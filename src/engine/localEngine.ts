@@ -45,7 +45,8 @@ interface StoredGeneration {
   readonly promptText: string;
   readonly promptIds: readonly number[];
   readonly tokens: readonly number[];
-  readonly captured: CapturedRows;
+  /** Rows captured while generating (exports with attention outputs); absent, one attention pass rebuilds them. */
+  readonly captured?: CapturedRows;
 }
 
 export class LocalEngine implements Engine {
@@ -95,6 +96,8 @@ export class LocalEngine implements Engine {
         dtypeReason: source.reason,
         parameters: source.parameters,
         hasAttentionOutputs: seq2seq.hasAttentionOutputs,
+        attentionSource: seq2seq.hasEncoderAttentions ? 'outputs' : 'none',
+        ...(seq2seq.hasEncoderAttentions ? {} : { attentionWhy: 'its encoder exports no attention outputs (encoder_attentions.{i}), and graph surgery on encoder-decoder exports is not built yet' }),
         languages: seq2seq.languages,
         translationPairs: seq2seq.translationPairs,
       };
@@ -111,6 +114,8 @@ export class LocalEngine implements Engine {
       dtypeReason: source.reason,
       parameters: source.parameters,
       hasAttentionOutputs: decoder.io.attentionNames.length > 0,
+      attentionSource: decoder.attentionSource,
+      ...(decoder.attentionSource === 'none' ? { attentionWhy: decoder.attentionUnavailableReason(name) } : {}),
       ...(fim ? { fim } : {}),
     };
     return new LocalEngine(info, folder, decoder, new DecoderGenerator(decoder, tokenizer), undefined);
@@ -142,6 +147,8 @@ export class LocalEngine implements Engine {
       if (promptIds.length === 0) throw new ModelError('the prompt encodes to no tokens');
       const fimEnds = (format?.endTokens ?? []).map((t) => tokenizer.tokenId(t)).filter((id): id is number => id !== undefined);
       const canCapture = request.captureAttention === true && this.info.hasAttentionOutputs;
+      // Graph surgery shows the attention afterwards, from one pass over prompt and completion.
+      const canExplain = request.captureAttention === true && this.info.attentionSource !== 'none';
       try {
         const output = await generator.generate(
           {
@@ -157,9 +164,9 @@ export class LocalEngine implements Engine {
           options,
         );
         let attentionId: number | undefined;
-        if (output.captured && output.tokens.length > 0) {
+        if (canExplain && output.tokens.length > 0) {
           attentionId = this.nextAttentionId++;
-          this.lastGeneration = { id: attentionId, promptText: fitted.text, promptIds, tokens: output.tokens, captured: output.captured };
+          this.lastGeneration = { id: attentionId, promptText: fitted.text, promptIds, tokens: output.tokens, ...(output.captured ? { captured: output.captured } : {}) };
         }
         return {
           promptTokens: promptIds.length,
@@ -205,14 +212,15 @@ export class LocalEngine implements Engine {
   async generationAttention(id: number): Promise<GenerationAttention | undefined> {
     const stored = this.lastGeneration;
     if (!stored || stored.id !== id) return undefined;
+    const captured = stored.captured ?? (await this.queue.run(() => this.rowsFromPass(stored)));
     const tokenizer = this.folder.tokenizer;
     const contextTokens = tokenizer.encodeWithSpans(stored.promptText);
     const generated = tokenizer.spansOfGenerated(stored.tokens);
     const layers = this.info.layers;
-    const heads = stored.captured.heads;
+    const heads = captured.heads;
     const keys = stored.promptIds.length + stored.tokens.length;
     // [layers, heads, generated, context + generated]; row i sees prompt + i keys, the rest stay 0.
-    const attention = blockFromCapturedRows(stored.captured.rows, layers, heads, keys);
+    const attention = blockFromCapturedRows(captured.rows, layers, heads, keys);
     return {
       id,
       contextTokens,
@@ -223,6 +231,30 @@ export class LocalEngine implements Engine {
       totalLayers: layers,
       totalHeads: heads,
     };
+  }
+
+  /**
+   * The rows a generation would have captured, from one attention pass over the prompt and every
+   * generated token but the last: generated token i was predicted at position prompt + i − 1,
+   * which attends to the prompt and the i tokens before it (a causal model's pass gives the same).
+   */
+  private async rowsFromPass(stored: StoredGeneration): Promise<CapturedRows> {
+    const { decoder } = this.requireDecoder();
+    const ids = [...stored.promptIds, ...stored.tokens.slice(0, -1)];
+    const attentions = await decoder.attentionPass(ids); // per layer [1, heads, ids, ids]
+    const heads = attentions[0]?.dims[1] ?? 0;
+    const n = ids.length;
+    const rows = stored.tokens.map((_, i) => {
+      const position = stored.promptIds.length - 1 + i;
+      const width = position + 1;
+      return attentions.map((tensor) => {
+        const data = tensor.data as Float32Array;
+        const out = new Float32Array(heads * width); // [heads, width]
+        for (let h = 0; h < heads; h++) out.set(data.subarray((h * n + position) * n, (h * n + position) * n + width), h * width);
+        return out;
+      });
+    });
+    return { rows, heads };
   }
 
   translate(request: TranslateRequest, options: CallOptions = {}): Promise<TranslateResult> {

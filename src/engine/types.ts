@@ -1,6 +1,7 @@
 // The Engine contract: what every engine host (in-process, worker_threads worker, webview)
 // implements, and what callers (completions, inspector, translation, CLI) depend on.
 // Pure types: no vscode, no DOM, no onnxruntime.
+import type { AttentionSource } from './attentionSurgery';
 import type { Dtype, DtypeChoice } from './dtype';
 import type { PositionKind } from './modelConfig';
 import type { PooledHeads } from './pool';
@@ -35,6 +36,13 @@ export interface ModelInfo {
   readonly decoderLayers: number;
   readonly decoderHeads: number;
   readonly hasAttentionOutputs: boolean;
+  /**
+   * Where the inspector's attention comes from: the export's outputs, graph surgery on Softmax
+   * nodes, probabilities recomputed beside fused attention ops, or nowhere.
+   */
+  readonly attentionSource: AttentionSource;
+  /** Why there is none, in one sentence, when attentionSource is `none`. */
+  readonly attentionWhy?: string;
   /** Width of one attention head. */
   readonly headDim: number;
   /** `architectures[0]` of config.json, when declared. */

@@ -25,6 +25,7 @@ export function fakeModelInfo(overrides: Partial<ModelInfo> = {}): ModelInfo {
     dtypes: ['fp32'],
     parameters: 1000,
     hasAttentionOutputs: true,
+    attentionSource: 'outputs',
     ...overrides,
   };
 }
@@ -47,6 +48,7 @@ export function fakeTranslatorInfo(overrides: Partial<ModelInfo> = {}): ModelInf
     positions: 'sinusoidal',
     onnxFiles: ['onnx/encoder_model.onnx', 'onnx/decoder_model_merged.onnx'],
     hasAttentionOutputs: false,
+    attentionSource: 'outputs',
     languages: ['en', 'de'],
     ...overrides,
   });

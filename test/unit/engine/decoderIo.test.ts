@@ -27,11 +27,13 @@ describe('decoder I/O discovery', () => {
     assert.equal(model.attentionUnavailableReason('m'), undefined);
   });
 
-  it('explains missing or fused attention in one line', () => {
+  it('explains missing attention in one sentence, and has none to explain when surgery can show it', () => {
     const plain = new DecoderModel({ ort, backend: 'wasm' }, fakeSession(['input_ids', ...past], ['logits', ...present]), config);
     assert.match(plain.attentionUnavailableReason('m') ?? '', /exports no attention outputs/);
-    const fused = new DecoderModel({ ort, backend: 'wasm' }, fakeSession(['input_ids', ...past], ['logits', ...present]), config, { fusedAttentionOps: ['GroupQueryAttention'] });
-    assert.match(fused.attentionUnavailableReason('m') ?? '', /fused GroupQueryAttention ops, which hide the probabilities/);
+    const none = new DecoderModel({ ort, backend: 'wasm' }, fakeSession(['input_ids', ...past], ['logits', ...present]), config, { attentionSource: 'none', attentionWhy: 'the graph has no Softmax' });
+    assert.equal(none.attentionUnavailableReason('m'), 'm shows no attention: the graph has no Softmax');
+    const surgery = new DecoderModel({ ort, backend: 'wasm' }, fakeSession(['input_ids', ...past], ['logits', ...present]), config, { attentionSource: 'surgery' });
+    assert.equal(surgery.attentionUnavailableReason('m'), undefined, 'graph surgery can show it');
   });
 
   it('refuses exports without a KV cache or with a layer count that disagrees with config.json', () => {

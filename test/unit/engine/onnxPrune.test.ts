@@ -76,7 +76,7 @@ describe('pruneToOutputs', () => {
     const { folder, model: reference } = await loadDecoder('tiny-llama');
     const file = path.join(modelDir('tiny-llama'), 'onnx', 'model.onnx');
     const session = await createSession({ ort, backend: 'wasm' }, { path: file, bytes: new Uint8Array(readFileSync(file)), externalData: [] });
-    const decoder = new DecoderModel({ ort, backend: 'wasm' }, session, folder.config, { prunedSession: () => Promise.reject(new ModelError('cannot prune')) });
+    const decoder = new DecoderModel({ ort, backend: 'wasm' }, session, folder.config, { attentionSession: () => Promise.reject(new ModelError('cannot prune')) });
     try {
       const golden = decoderGoldens().find((g) => g.name === 'tiny-llama')!.golden;
       const attentions = await decoder.attentionPass(golden.prompt_ids);
