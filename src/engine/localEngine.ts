@@ -200,7 +200,11 @@ export class LocalEngine implements Engine {
       const fitted = fitText(this.folder.tokenizer, request.text, budget);
       if (fitted.tokens.length === 0) throw new ModelError('the text encodes to no tokens');
       const start = performance.now();
-      const attentions = await decoder.attentionPass(fitted.tokens.map((t) => t.id));
+      const attentions = await decoder.attentionPass(fitted.tokens.map((t) => t.id)).catch((error: unknown) => {
+        // A graph edit that failed its probe leaves a reason that names the model.
+        const reason = decoder.attentionUnavailableReason(this.info.name);
+        throw reason ? new ModelError(reason) : error;
+      });
       const forwardMs = performance.now() - start;
       return attentionResult({ kind: 'self', fitted, attentions, totalLayers: this.info.layers, totalHeads: this.info.heads, forwardMs }, request);
     });

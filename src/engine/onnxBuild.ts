@@ -107,7 +107,8 @@ function floatField(number: number, value: number): Uint8Array {
   return concat([Uint8Array.from(key(number, WIRE_32BIT)), bytes]);
 }
 
-function attributeProto(name: string, value: AttributeValue): Uint8Array {
+/** An AttributeProto's payload. */
+export function attributeProto(name: string, value: AttributeValue): Uint8Array {
   const parts: Uint8Array[] = [lengthField(ATTRIBUTE_NAME, name)];
   if ('int' in value) parts.push(intField(ATTRIBUTE_INT, value.int), intField(ATTRIBUTE_TYPE, AttributeType.INT));
   else if ('float' in value) parts.push(floatField(ATTRIBUTE_FLOAT, value.float), intField(ATTRIBUTE_TYPE, AttributeType.FLOAT));

@@ -2,11 +2,14 @@
 // recipes wrote into the goldens (PyTorch's parameter count, the files and their dtypes).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkModel } from '../../../src/cli/checkModel';
+import { attributeProto } from '../../../src/engine/onnxBuild';
+import { fields, GRAPH_NODE, graphNode, MODEL_GRAPH, NODE_ATTRIBUTE } from '../../../src/engine/onnxProto';
+import { concat, lengthField } from '../../../src/engine/protoWrite';
 import type { Dtype } from '../../../src/engine/dtype';
 import { FIXTURES, GOLDENS, ROOT } from '../engine/helpers';
 
@@ -72,6 +75,33 @@ describe('check-model', () => {
     assert.match(text, /using onnx\/model\.onnx \(fp32\): auto: fp32/);
   });
 
+  it('names where the inspector’s attention comes from: outputs, surgery, fused-surgery', async () => {
+    assert.equal((await checkModel(path.join(FIXTURES, 'tiny-gpt2'))).facts.attentionSource, 'outputs');
+    const stock = await checkModel(path.join(FIXTURES, 'hub-smollm2'));
+    assert.equal(stock.facts.attentionSource, 'surgery');
+    assert.equal(stock.facts.attentionWhy, undefined);
+    assert.match(stock.text, /attention: every head, by graph surgery/);
+    assert.equal((await checkModel(path.join(FIXTURES, 'fused-qwen2-gqa'))).facts.attentionSource, 'fused-surgery');
+  });
+
+  it('says in one sentence why a graph shows no attention, in check-model and in `attention`', (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-no-attention-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    cpSync(path.join(FIXTURES, 'fused-qwen2-gqa'), dir, { recursive: true });
+    rmSync(path.join(dir, 'onnx', 'model_fp16.onnx'));
+    const file = path.join(dir, 'onnx', 'model.onnx');
+    writeFileSync(file, withAttribute(new Uint8Array(readFileSync(file)), 'GroupQueryAttention', attributeProto('smooth_softmax', { int: 1 })));
+    const report = cli('check-model', '--json', dir);
+    assert.equal(report.status, 0, report.stderr);
+    const facts = JSON.parse(report.stdout) as { attentionSource: string; attentionWhy: string };
+    assert.equal(facts.attentionSource, 'none');
+    assert.match(facts.attentionWhy, /GroupQueryAttention with attribute smooth_softmax = 1 cannot be reproduced exactly/);
+    const attention = cli('attention', '--model', dir, '--json', 'a b c');
+    assert.equal(attention.status, 1);
+    assert.equal(attention.stderr.trim().split('\n').length, 1, attention.stderr);
+    assert.match(attention.stderr, /shows no attention: .*smooth_softmax/);
+  });
+
   it('prints one JSON line with --json, and {"ok":false,"error"} with exit 1 on a bad folder', () => {
     const good = cli('check-model', '--json', path.join(FIXTURES, 'tiny-gpt2'));
     assert.equal(good.status, 0, good.stderr);
@@ -114,3 +144,14 @@ describe('CLI errors are one line and exit 1', () => {
     oneLine(cli('generate', '--model', dir, '--dtype', 'fp32', 'a'), /keeps its weights in onnx\/model\.onnx_data, which is missing: download it too$/);
   });
 });
+
+/** The model with one more attribute on every node of `op` in its main graph. */
+function withAttribute(model: Uint8Array, op: string, attribute: Uint8Array): Uint8Array {
+  const modelFields = [...fields(model)];
+  const graph = modelFields.find((f) => f.number === MODEL_GRAPH)!;
+  const graphBytes = graph.bytes!;
+  const parts = [...fields(graphBytes)].map((f) =>
+    f.number === GRAPH_NODE && graphNode(f).opType === op ? lengthField(GRAPH_NODE, concat([f.bytes!, lengthField(NODE_ATTRIBUTE, attribute)])) : graphBytes.subarray(f.start, f.end),
+  );
+  return concat(modelFields.map((f) => (f === graph ? lengthField(MODEL_GRAPH, concat(parts)) : model.subarray(f.start, f.end))));
+}

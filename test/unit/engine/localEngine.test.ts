@@ -147,3 +147,43 @@ describe('LocalEngine', () => {
     await assert.rejects(engine.translate({ text: 'hi', from: 'en', to: 'de' }), /decoder-only/);
   });
 });
+
+describe('LocalEngine on an export without attention outputs', () => {
+  let host: EngineHost;
+  let engine: Engine;
+  before(async () => {
+    host = createInProcessHost();
+    engine = await host.load(modelDir('hub-smollm2'), { threads: 1 });
+  });
+  after(async () => host.dispose());
+
+  it('explains a suggestion from one attention pass: row i is position prompt + i − 1 over prompt + i keys', async () => {
+    assert.equal(engine.info.attentionSource, 'surgery');
+    const prompt = 'def add(a, b):\n    return';
+    const result = await engine.generate({ prompt, maxNewTokens: 4, captureAttention: true, reusePrefix: false });
+    assert.equal(result.tokens.length, 4);
+    const explained = await engine.generationAttention(result.attentionId as number);
+    assert.ok(explained);
+    const { keys } = explained.attention;
+    assert.equal(keys, result.promptTokens + 4);
+    assert.deepEqual(explained.attention.rows, [0, 1, 2, 3]);
+    assert.equal(explained.attention.layerData.length, engine.info.layers);
+    const data = flatData(explained.attention); // [layers, heads, rows, keys]
+    for (const sum of rowSums(data, keys)) assert.ok(Math.abs(sum - 1) < 1e-5, `row sum ${sum}`);
+    for (let r = 0; r < data.length / keys; r++) {
+      const i = r % 4;
+      const row = data.subarray(r * keys, (r + 1) * keys);
+      assert.ok(row.subarray(result.promptTokens + i).every((v) => v === 0), `row ${i} sees no key past prompt + ${i}`);
+      assert.ok((row[result.promptTokens + i - 1] as number) > 0, `row ${i} sees its own position`);
+    }
+    // Row 0 is the prompt's last row of the inspector's own pass.
+    const inspected = await engine.attention({ text: prompt, layers: [0], heads: [0], withStats: false });
+    const lastRow = inspected.attention.layerData[0]!.subarray((result.promptTokens - 1) * result.promptTokens);
+    assert.ok(maxDiff(lastRow, data.subarray(0, result.promptTokens)) < 1e-6);
+  });
+});
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  assert.equal(a.length, b.length);
+  return a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
+}
