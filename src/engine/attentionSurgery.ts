@@ -9,6 +9,7 @@
 // attentions of the same kind upstream of it. The kind (self or cross) and the shape are checked
 // on a probe run once the copy is open (resolveTaps).
 import { ModelError } from './errors';
+import { createSession, type Feeds, type OrtSession, type OrtTensor, run, type Runtime, type SessionSource } from './onnx';
 import { addToGraph, nodeAttributes, nodeProto } from './onnxBuild';
 import { exposeFusedAttention } from './onnxFusedAttention';
 import {
@@ -29,6 +30,7 @@ import {
   TENSOR_NAME,
   VALUE_INFO_NAME,
 } from './onnxProto';
+import { pruneToOutputs } from './onnxPrune';
 import { concat, lengthField } from './protoWrite';
 
 export type AttentionSource = 'outputs' | 'surgery' | 'fused-surgery' | 'none';
@@ -265,4 +267,59 @@ export function resolveTaps<K extends string>(
     result[kind] = layers;
   }
   return result;
+}
+
+/** How the inspector will see a graph's attention, read from its summary before anything runs (the probe confirms it). */
+export function staticAttentionSource(
+  summary: { readonly outputNames: readonly string[]; readonly fusedAttentionOps: readonly string[]; readonly softmaxOutputs: readonly string[] },
+  attentionOutput: RegExp,
+): { readonly attentionSource: AttentionSource; readonly attentionWhy?: string } {
+  if (summary.outputNames.some((n) => attentionOutput.test(n))) return { attentionSource: 'outputs' };
+  if (summary.fusedAttentionOps.length > 0) return { attentionSource: 'fused-surgery' };
+  if (summary.softmaxOutputs.length > 0) return { attentionSource: 'surgery' };
+  return { attentionSource: 'none', attentionWhy: 'the graph has no Softmax and no fused attention operator, so there is no attention to show' };
+}
+
+/** What a probe run looks like: its feeds, and the shapes attention taps have on it. */
+export interface TapProbe<K extends string> {
+  readonly feeds: () => Promise<Feeds>;
+  /** Query positions fed. */
+  readonly queries: number;
+  readonly heads: number;
+  /** Key length of each kind of attention on the probe (self: the queries; cross: the source). */
+  readonly kinds: Readonly<Record<K, number>>;
+  /** Layers of each kind the model declares. */
+  readonly layers: Readonly<Record<K, number>>;
+}
+
+export interface TappedSession<K extends string> {
+  readonly session: OrtSession;
+  readonly source: SurgeryPlan['source'];
+  /** Output names by kind and layer. */
+  readonly names: Readonly<Record<K, string[]>>;
+}
+
+/**
+ * Opens the inspector's copy of a graph: planned (attention taps), cut down to the taps and
+ * `keepOutputs`, and checked on a probe run. Throws a ModelError with the reason when the graph
+ * has no attention to show or the taps do not make the declared layers.
+ */
+export async function openTappedSession<K extends string>(
+  runtime: Runtime,
+  onnx: SessionSource & { readonly summary: { readonly inputNames: readonly string[] } },
+  probe: TapProbe<K>,
+  keepOutputs: readonly string[] = [],
+): Promise<TappedSession<K>> {
+  const plan = planAttentionSurgery(onnx.bytes, { useCacheBranch: onnx.summary.inputNames.includes('use_cache_branch') });
+  if (plan.source === 'none') throw new ModelError(plan.why);
+  const outputs = plan.taps.map((t) => t.output);
+  const session = await createSession(runtime, { ...onnx, bytes: pruneToOutputs(plan.bytes, [...keepOutputs, ...outputs]).bytes });
+  try {
+    const probed = await run(session, await probe.feeds(), outputs);
+    const dims = outputs.map((name) => (probed[name] as OrtTensor).dims);
+    return { session, source: plan.source, names: resolveTaps(plan, dims, probe) };
+  } catch (error) {
+    await session.release();
+    throw error;
+  }
 }

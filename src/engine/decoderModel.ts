@@ -6,9 +6,9 @@ import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
 import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxFile, releaseExternalData } from './modelFolder';
 import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
-import { type AttentionSource, planAttentionSurgery, resolveTaps } from './attentionSurgery';
+import { type AttentionSource, openTappedSession, staticAttentionSource } from './attentionSurgery';
 import { sliceLogitsToLastPosition } from './onnxLastLogits';
-import { type OnnxSummary, tiedParameters } from './onnxProto';
+import { tiedParameters } from './onnxProto';
 import { pruneToOutputs } from './onnxPrune';
 
 export interface DecoderIo {
@@ -291,21 +291,13 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
     }
   };
   try {
-    return await openSessions(folder, runtime, onnx, options, { ...staticAttentionSource(onnx.summary), attentionSession, source });
+    return await openSessions(folder, runtime, onnx, options, { ...staticAttentionSource(onnx.summary, ATTENTION_OUTPUT), attentionSession, source });
   } finally {
     releaseExternalData(onnx);
   }
 }
 
 const ATTENTION_OUTPUT = /^attentions\.\d+$/;
-
-/** What the graph says about its attention before anything runs (the probe confirms it). */
-function staticAttentionSource(summary: OnnxSummary): Pick<DecoderModelOptions, 'attentionSource' | 'attentionWhy'> {
-  if (summary.outputNames.some((n) => ATTENTION_OUTPUT.test(n))) return { attentionSource: 'outputs' };
-  if (summary.fusedAttentionOps.length > 0) return { attentionSource: 'fused-surgery' };
-  if (summary.softmaxOutputs.length > 0) return { attentionSource: 'surgery' };
-  return { attentionSource: 'none', attentionWhy: 'the graph has no Softmax and no fused attention operator, so there is no attention to show' };
-}
 
 const PROBE_TOKENS = 3;
 
@@ -318,19 +310,9 @@ async function openAttentionSession(runtime: Runtime, onnx: OnnxFile, config: Mo
   if (own.length === config.layers) {
     return { session: await createSession(runtime, { ...onnx, bytes: pruneToOutputs(onnx.bytes, own).bytes }), names: own, source: 'outputs' };
   }
-  const plan = planAttentionSurgery(onnx.bytes, { useCacheBranch: onnx.summary.inputNames.includes('use_cache_branch') });
-  if (plan.source === 'none') throw new ModelError(plan.why);
-  const outputs = plan.taps.map((t) => t.output);
-  const session = await createSession(runtime, { ...onnx, bytes: pruneToOutputs(plan.bytes, outputs).bytes });
-  try {
-    const probe = await run(session, feeds(Array.from({ length: PROBE_TOKENS }, () => 0)), outputs);
-    const dims = outputs.map((name) => (probe[name] as OrtTensor).dims);
-    const { self } = resolveTaps(plan, dims, { queries: PROBE_TOKENS, heads: config.heads, kinds: { self: PROBE_TOKENS }, layers: { self: config.layers } });
-    return { session, names: self, source: plan.source };
-  } catch (error) {
-    await session.release();
-    throw error;
-  }
+  const probe = { feeds: async () => feeds(Array.from({ length: PROBE_TOKENS }, () => 0)), queries: PROBE_TOKENS, heads: config.heads, kinds: { self: PROBE_TOKENS }, layers: { self: config.layers } };
+  const tapped = await openTappedSession(runtime, onnx, probe);
+  return { session: tapped.session, names: tapped.names.self, source: tapped.source };
 }
 
 /** The last-position session when the graph allows it (checked on a probe), else the graph as exported. */

@@ -96,8 +96,8 @@ export class LocalEngine implements Engine {
         dtypeReason: source.reason,
         parameters: source.parameters,
         hasAttentionOutputs: seq2seq.hasAttentionOutputs,
-        attentionSource: seq2seq.hasEncoderAttentions ? 'outputs' : 'none',
-        ...(seq2seq.hasEncoderAttentions ? {} : { attentionWhy: 'its encoder exports no attention outputs (encoder_attentions.{i}), and graph surgery on encoder-decoder exports is not built yet' }),
+        attentionSource: seq2seq.attentionSource,
+        ...(seq2seq.attentionUnavailableReason ? { attentionWhy: `${name} shows no attention: ${seq2seq.attentionUnavailableReason}` } : {}),
         languages: seq2seq.languages,
         translationPairs: seq2seq.translationPairs,
       };
@@ -188,10 +188,14 @@ export class LocalEngine implements Engine {
   async attention(request: AttentionRequest, options: AttentionCallOptions = {}): Promise<AttentionResult> {
     const result = await this.queue.run(async () => {
       if (this.seq2seq) {
-        if (!this.seq2seq.hasEncoderAttentions) {
-          throw new ModelError(`${this.info.name} exports no encoder attention outputs (encoder_attentions.{i}): the inspector cannot show them`);
-        }
-        return this.seq2seq.encoderAttention(request);
+        const unavailable = this.seq2seq.attentionUnavailableReason;
+        if (unavailable) throw new ModelError(`${this.info.name} shows no attention: ${unavailable}`);
+        const seq2seq = this.seq2seq;
+        return seq2seq.encoderAttention(request).catch((error: unknown) => {
+          // A graph edit that failed its probe leaves a reason that names the model.
+          const reason = seq2seq.attentionUnavailableReason;
+          throw reason ? new ModelError(`${this.info.name} shows no attention: ${reason}`) : error;
+        });
       }
       const { decoder } = this.requireDecoder();
       const unavailable = decoder.attentionUnavailableReason(this.info.name);

@@ -3,6 +3,7 @@
 // cached self-attention keys/values and, where the export allows, the cross-attention keys/values
 // that the first step computed (they depend only on the encoder output, so recomputing them every
 // step would be wasted work). Batch rows are beams; reorder() follows beam search's choices.
+import { type AttentionSource, openTappedSession, staticAttentionSource, type TappedSession } from '../attentionSurgery';
 import type { Dtype, DtypeChoice } from '../dtype';
 import { ModelError } from '../errors';
 import { chooseDtypeFiles, type ModelFolder, onnxRoles, readOnnxFile, releaseExternalData } from '../modelFolder';
@@ -54,7 +55,22 @@ export interface Seq2SeqSource {
   readonly dtypes: readonly Dtype[];
 }
 
+/** Per layer of a teacher-forced decoder pass: [1, heads, target, target] and [1, heads, target, source]. */
+export interface DecoderAttentions {
+  readonly self: readonly OrtTensor[];
+  readonly cross: readonly OrtTensor[];
+}
+
+const PROBE_SOURCE = 3;
+const PROBE_TARGET = 2;
+
 export class Seq2SeqModel {
+  /** Where the inspector's attention comes from (the encoder's; the decoder's follows the same export). */
+  private attentionSourceValue: AttentionSource;
+  private attentionWhy: string | undefined;
+  private encoderTaps: Promise<TappedSession<'self'>> | undefined;
+  private decoderTaps: Promise<TappedSession<'self' | 'cross'>> | undefined;
+
   private constructor(
     private readonly runtime: Runtime,
     private readonly encoder: OrtSession,
@@ -62,7 +78,21 @@ export class Seq2SeqModel {
     readonly encoderIo: EncoderIo,
     readonly decoderIo: DecoderIo,
     readonly source: Seq2SeqSource,
-  ) {}
+    private readonly folder: ModelFolder,
+    encoderSource: ReturnType<typeof staticAttentionSource>,
+  ) {
+    this.attentionSourceValue = encoderSource.attentionSource;
+    this.attentionWhy = encoderSource.attentionWhy;
+  }
+
+  get attentionSource(): AttentionSource {
+    return this.attentionSourceValue;
+  }
+
+  /** Why the encoder's attention cannot be shown, or undefined when it can. */
+  get attentionUnavailableReason(): string | undefined {
+    return this.attentionSourceValue === 'none' ? (this.attentionWhy ?? 'the encoder exports no attention outputs') : undefined;
+  }
 
   /** Opens the encoder and decoder files of one dtype (`encoder_model{suffix}.onnx`, `decoder_model_merged{suffix}.onnx`). */
   static async open(folder: ModelFolder, runtime: Runtime, dtype: DtypeChoice = 'auto'): Promise<Seq2SeqModel> {
@@ -75,6 +105,7 @@ export class Seq2SeqModel {
     } finally {
       releaseExternalData(encoderFile);
     }
+    const encoderSource = staticAttentionSource(encoderFile.summary, /^encoder_attentions\.\d+$/);
     let decoder: OrtSession;
     let decoderParameters: number;
     try {
@@ -105,6 +136,8 @@ export class Seq2SeqModel {
         discoverEncoderIo(encoder, encoderPath),
         discoverDecoderIo(decoder, folder.config, decoderPath),
         source,
+        folder,
+        encoderSource,
       );
     } catch (error) {
       await Promise.all([encoder.release(), decoder.release()]);
@@ -116,21 +149,67 @@ export class Seq2SeqModel {
     return this.decoderIo.crossAttentionNames.length > 0;
   }
 
-  async encode(ids: readonly number[], options: { readonly attention?: boolean } = {}): Promise<EncoderOutput> {
-    if (ids.length === 0) throw new ModelError('the source encodes to no tokens');
+  private encoderFeeds(ids: readonly number[]): Feeds {
     const { ort } = this.runtime;
     const feeds: Feeds = { input_ids: int64Tensor(ort, ids, [1, ids.length]) }; // [1, source]
     if (this.encoderIo.hasAttentionMask) feeds.attention_mask = onesInt64(ort, [1, ids.length]);
-    const attentionNames = options.attention ? this.encoderIo.attentionNames : [];
-    if (options.attention && attentionNames.length === 0) {
-      throw new ModelError('this encoder exports no attention outputs (encoder_attentions.{i}); re-export it with them');
+    return feeds;
+  }
+
+  async encode(ids: readonly number[], options: { readonly attention?: boolean } = {}): Promise<EncoderOutput> {
+    if (ids.length === 0) throw new ModelError('the source encodes to no tokens');
+    const { ort } = this.runtime;
+    const own = this.encoderIo.attentionNames;
+    if (options.attention && own.length === 0) {
+      // The inspector's copy computes the hidden states too: one run gives both.
+      const taps = await this.openEncoderTaps();
+      const outputs = await run(taps.session, this.encoderFeeds(ids), ['last_hidden_state', ...taps.names.self]);
+      return { hidden: outputs.last_hidden_state as OrtTensor, length: ids.length, attentions: taps.names.self.map((name) => asFloat32Tensor(ort, outputs[name] as OrtTensor)) };
     }
-    const outputs = await run(this.encoder, feeds, ['last_hidden_state', ...attentionNames]);
+    const attentionNames = options.attention ? own : [];
+    const outputs = await run(this.encoder, this.encoderFeeds(ids), ['last_hidden_state', ...attentionNames]);
     return {
       hidden: outputs.last_hidden_state as OrtTensor,
       length: ids.length,
       ...(options.attention ? { attentions: attentionNames.map((name) => asFloat32Tensor(ort, outputs[name] as OrtTensor)) } : {}),
     };
+  }
+
+  /** The inspector's copy of the encoder (graph surgery), opened on first use; a failure makes attentionSource `none`. */
+  private openEncoderTaps(): Promise<TappedSession<'self'>> {
+    this.encoderTaps ??= this.openTaps('encoder', async (onnx) => {
+      const { config } = this.folder;
+      const probe = { feeds: async () => this.encoderFeeds(Array(PROBE_SOURCE).fill(0)), queries: PROBE_SOURCE, heads: config.heads, kinds: { self: PROBE_SOURCE }, layers: { self: config.layers } };
+      return openTappedSession(this.runtime, onnx, probe, ['last_hidden_state']);
+    });
+    return this.encoderTaps;
+  }
+
+  /** The inspector's copy of the decoder: self- and cross-attention of a teacher-forced pass. */
+  private openDecoderTaps(): Promise<TappedSession<'self' | 'cross'>> {
+    this.decoderTaps ??= this.openTaps('decoder', async (onnx) => {
+      const { config } = this.folder;
+      const feeds = async () => this.teacherForcedFeeds(await this.encode(Array(PROBE_SOURCE).fill(0)), Array(PROBE_TARGET).fill(0));
+      const probe = { feeds, queries: PROBE_TARGET, heads: config.decoderHeads, kinds: { self: PROBE_TARGET, cross: PROBE_SOURCE }, layers: { self: config.decoderLayers, cross: config.decoderLayers } };
+      return openTappedSession(this.runtime, onnx, probe);
+    });
+    return this.decoderTaps;
+  }
+
+  private async openTaps<T>(part: 'encoder' | 'decoder', open: (onnx: Awaited<ReturnType<typeof readOnnxFile>>) => Promise<T>): Promise<T> {
+    const file = this.source.files[part === 'encoder' ? 0 : 1] as string;
+    const onnx = await readOnnxFile(this.folder.files, file);
+    try {
+      return await open(onnx);
+    } catch (error) {
+      if (part === 'encoder') {
+        this.attentionSourceValue = 'none';
+        this.attentionWhy = error instanceof Error ? error.message : String(error);
+      }
+      throw error;
+    } finally {
+      releaseExternalData(onnx);
+    }
   }
 
   /** The state before the first decoder step: one row, nothing fed yet (feed the start token). */
@@ -199,32 +278,41 @@ export class Seq2SeqModel {
     return { logits, vocab, state: next, ...(cross ? { cross } : {}) };
   }
 
-  /**
-   * One teacher-forced decoder pass over a whole target prefix (no cache), returning the decoder
-   * self-attention of every position: per layer [1, heads, inputs, inputs]. Used after a search to
-   * show the chosen translation's decoder attention without carrying it through every beam.
-   */
-  async decoderSelfAttention(encoder: EncoderOutput, inputs: readonly number[]): Promise<readonly OrtTensor[]> {
+  /** Feeds of a teacher-forced decoder pass over `inputs` from empty caches (the no-past branch). */
+  private teacherForcedFeeds(encoder: EncoderOutput, inputs: readonly number[]): Feeds {
     const io = this.decoderIo;
-    if (io.selfAttentionNames.length === 0) throw new ModelError('this decoder exports no decoder_attentions.{i} outputs');
     const { ort } = this.runtime;
-    const empty = (names: readonly string[] | undefined): OrtTensor[] => (names ?? []).map(() => emptyKv(ort, io.kvDtype, 1, io.heads, io.headDim));
     const feeds: Feeds = {
       input_ids: int64Tensor(ort, inputs, [1, inputs.length]), // [1, target]
       encoder_hidden_states: encoder.hidden, // [1, source, hidden]
     };
     if (io.hasEncoderAttentionMask) feeds.encoder_attention_mask = onesInt64(ort, [1, encoder.length]);
-    const selfPast = empty(io.selfKv?.past);
-    const crossPast = empty(io.crossKv?.past);
-    io.selfKv?.past.forEach((name, i) => {
-      feeds[name] = selfPast[i] as OrtTensor; // [1, heads, 0, headDim]
-    });
-    io.crossKv?.past.forEach((name, i) => {
-      feeds[name] = crossPast[i] as OrtTensor; // [1, heads, 0, headDim]
-    });
+    for (const name of [...(io.selfKv?.past ?? []), ...(io.crossKv?.past ?? [])]) {
+      feeds[name] = emptyKv(ort, io.kvDtype, 1, io.heads, io.headDim); // [1, heads, 0, headDim]
+    }
     if (io.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([0]), [1]);
-    const outputs = await run(this.decoder, feeds, io.selfAttentionNames);
-    return io.selfAttentionNames.map((name) => asFloat32Tensor(ort, required(outputs, name)));
+    return feeds;
+  }
+
+  /**
+   * One teacher-forced decoder pass over a whole target prefix (no cache), returning the decoder
+   * self- and cross-attention of every position. Used after a search to show the chosen
+   * translation's attention without carrying it through every beam: from the export's outputs
+   * when it has them for every layer, else from the inspector's copy (graph surgery).
+   */
+  async decoderAttention(encoder: EncoderOutput, inputs: readonly number[]): Promise<DecoderAttentions> {
+    const io = this.decoderIo;
+    const { ort } = this.runtime;
+    const feeds = this.teacherForcedFeeds(encoder, inputs);
+    if (io.selfAttentionNames.length > 0 && io.crossAttentionNames.length > 0) {
+      const outputs = await run(this.decoder, feeds, [...io.selfAttentionNames, ...io.crossAttentionNames]);
+      const read = (names: readonly string[]) => names.map((name) => asFloat32Tensor(ort, required(outputs, name)));
+      return { self: read(io.selfAttentionNames), cross: read(io.crossAttentionNames) };
+    }
+    const taps = await this.openDecoderTaps();
+    const outputs = await run(taps.session, feeds, [...taps.names.self, ...taps.names.cross]);
+    const read = (names: readonly string[]) => names.map((name) => asFloat32Tensor(ort, required(outputs, name)));
+    return { self: read(taps.names.self), cross: read(taps.names.cross) };
   }
 
   /** The state with rows `rows` of `state` (beam reordering; repeats tile a row). */
@@ -243,7 +331,8 @@ export class Seq2SeqModel {
   }
 
   async dispose(): Promise<void> {
-    await Promise.all([this.encoder.release(), this.decoder.release()]);
+    const taps = await Promise.all([this.encoderTaps?.catch(() => undefined), this.decoderTaps?.catch(() => undefined)]);
+    await Promise.all([this.encoder.release(), this.decoder.release(), ...taps.map((t) => t?.session.release())]);
   }
 }
 

@@ -6,12 +6,13 @@
 // then greedy or beam search over the cached decoder (search.ts), with ids, languages and
 // generation defaults all read from the model folder (settings.ts, languages.ts).
 import { blockFromCapturedRows, selectBlock } from '../attention';
+import type { AttentionSource } from '../attentionSurgery';
 import { attentionResult } from '../attentionResult';
 import { fitText } from '../fitText';
 import { AbortError, ModelError, UnsupportedError } from '../errors';
 import type { DtypeChoice } from '../dtype';
 import type { ModelFolder } from '../modelFolder';
-import type { Runtime } from '../onnx';
+import type { OrtTensor, Runtime } from '../onnx';
 import type { AttentionRequest, AttentionResult, TranslateRequest, TranslateResult, TranslationAttention, TranslationPair } from '../types';
 import { detectLanguages, type ModelLanguages, normalizeLanguage } from './languages';
 import { type DecoderState, type EncoderOutput, Seq2SeqModel, type Seq2SeqSource } from './model';
@@ -23,8 +24,12 @@ export interface Seq2SeqRunner {
   readonly hasAttentionOutputs: boolean;
   /** The files the model was opened from. */
   readonly source: Seq2SeqSource;
-  /** The encoder export has encoder_attentions.{i} outputs. */
+  /** The encoder's attention can be shown (its outputs, or graph surgery). */
   readonly hasEncoderAttentions: boolean;
+  /** Where the inspector's attention comes from. */
+  readonly attentionSource: AttentionSource;
+  /** Why it cannot be shown, when attentionSource is `none`. */
+  readonly attentionUnavailableReason: string | undefined;
   /** Language codes the model translates between (from its config/tokenizer, never hard-coded). */
   readonly languages: readonly string[];
   /** The directions it translates (a single-pair model covers en and de but only en → de). */
@@ -47,8 +52,8 @@ interface StoredTranslation {
   readonly encoderText: string;
   /** Generated ids without the final EOS. */
   readonly tokens: readonly number[];
-  /** Per target token, per layer [heads, source] */
-  readonly cross: readonly (readonly Float32Array[])[];
+  /** Per target token, per layer [heads, source], when captured during the search (exports with cross_attentions.{i}). */
+  readonly cross?: readonly (readonly Float32Array[])[];
   /** The encoder output the translation was decoded from (reused for decoder self-attention). */
   readonly encoder: EncoderOutput;
 }
@@ -79,7 +84,15 @@ export class MarianRunner implements Seq2SeqRunner {
   }
 
   get hasEncoderAttentions(): boolean {
-    return this.model.encoderIo.attentionNames.length > 0;
+    return this.model.attentionSource !== 'none';
+  }
+
+  get attentionSource(): AttentionSource {
+    return this.model.attentionSource;
+  }
+
+  get attentionUnavailableReason(): string | undefined {
+    return this.model.attentionUnavailableReason;
   }
 
   get languages(): readonly string[] {
@@ -169,9 +182,11 @@ export class MarianRunner implements Seq2SeqRunner {
     // never starts with one (the caller keeps the source's own surrounding whitespace).
     const target = this.folder.tokenizer.decode(tokens).trimStart();
     let attentionId: number | undefined;
-    if (result.cross !== undefined && tokens.length > 0) {
+    // Without captured rows, translationAttention rebuilds them from one decoder pass (graph surgery).
+    if (request.captureAttention === true && this.model.attentionSource !== 'none' && tokens.length > 0) {
       attentionId = this.nextId++;
-      this.last = { id: attentionId, encoderText: prepared.encoderText, tokens, cross: result.cross.slice(0, tokens.length), encoder: result.encoder };
+      const cross = result.cross?.slice(0, tokens.length);
+      this.last = { id: attentionId, encoderText: prepared.encoderText, tokens, ...(cross ? { cross } : {}), encoder: result.encoder };
     }
     return {
       source: request.text,
@@ -198,12 +213,22 @@ export class MarianRunner implements Seq2SeqRunner {
     const tokenizer = this.folder.tokenizer;
     const sourceTokens = tokenizer.encodeWithSpans(stored.encoderText, { addSpecialTokens: true });
     const target = tokenizer.spansOfGenerated(stored.tokens);
-    const layers = stored.cross[0]?.length ?? 0;
+    // Query i is the position that produced target token i: its inputs are the start token, then the target tokens before i.
+    const inputs = [this.settings.decoderStartTokenId, ...stored.tokens.slice(0, -1)];
+    // With captured cross rows, the decoder's self-attention is extra: shown when the pass works.
+    const pass = await this.model.decoderAttention(stored.encoder, inputs).catch((error: unknown) => {
+      if (stored.cross) return undefined;
+      throw error;
+    });
+    const capturedRows = stored.cross ?? rowsOf(pass?.cross ?? []);
+    const layers = capturedRows[0]?.length ?? 0;
     const keys = sourceTokens.length;
-    const heads = layers > 0 ? ((stored.cross[0]?.[0]?.length ?? 0) / keys) : 0;
+    const heads = layers > 0 ? ((capturedRows[0]?.[0]?.length ?? 0) / keys) : 0;
     if (!Number.isInteger(heads)) throw new ModelError('cross-attention rows do not match the source length');
     // [layers, heads, target, source]
-    const cross = blockFromCapturedRows(stored.cross, layers, heads, keys);
+    const cross = blockFromCapturedRows(capturedRows, layers, heads, keys);
+    const generated = tokenizer.spansOfGenerated(stored.tokens.slice(0, -1)).spans;
+    const start = { id: this.settings.decoderStartTokenId, text: tokenizer.tokenString(this.settings.decoderStartTokenId) ?? '<start>', start: 0, end: 0 };
     return {
       id,
       sourceTokens,
@@ -211,34 +236,29 @@ export class MarianRunner implements Seq2SeqRunner {
       sourceText: stored.encoderText,
       targetText: target.text,
       cross,
-      ...(await this.decoderSelf(stored.encoder, stored.tokens)),
+      ...(pass && pass.self.length > 0 ? { decoderSelf: selectBlock(pass.self, {}), decoderInputTokens: [start, ...generated] } : {}),
       totalLayers: layers,
       totalHeads: heads,
     };
-  }
-
-  /**
-   * Decoder self-attention of a finished translation, from one teacher-forced pass: query i is the
-   * position that produced target token i; its keys are the decoder inputs (start token, then the
-   * target tokens before i). Absent when the export has no decoder_attentions.{i}.
-   */
-  private async decoderSelf(
-    encoder: EncoderOutput,
-    targetIds: readonly number[],
-  ): Promise<Pick<TranslationAttention, 'decoderSelf' | 'decoderInputTokens'>> {
-    if (this.model.decoderIo.selfAttentionNames.length === 0) return {};
-    const inputs = [this.settings.decoderStartTokenId, ...targetIds.slice(0, -1)];
-    const attentions = await this.model.decoderSelfAttention(encoder, inputs); // per layer [1, heads, T, T]
-    const tokenizer = this.folder.tokenizer;
-    const generated = tokenizer.spansOfGenerated(targetIds.slice(0, -1)).spans;
-    const start = { id: this.settings.decoderStartTokenId, text: tokenizer.tokenString(this.settings.decoderStartTokenId) ?? '<start>', start: 0, end: 0 };
-    return { decoderSelf: selectBlock(attentions, {}), decoderInputTokens: [start, ...generated] };
   }
 
   async dispose(): Promise<void> {
     this.last = undefined;
     await this.model.dispose();
   }
+}
+
+/** Per layer [1, heads, target, source] → per target row, per layer [heads, source]. */
+function rowsOf(cross: readonly OrtTensor[]): Float32Array[][] {
+  const [, heads, rows, keys] = (cross[0]?.dims ?? [1, 0, 0, 0]) as [number, number, number, number];
+  return Array.from({ length: rows }, (_, row) =>
+    cross.map((tensor) => {
+      const data = tensor.data as Float32Array;
+      const out = new Float32Array(heads * keys); // [heads, source]
+      for (let h = 0; h < heads; h++) out.set(data.subarray((h * rows + row) * keys, (h * rows + row + 1) * keys), h * keys);
+      return out;
+    }),
+  );
 }
 
 export async function loadSeq2Seq(folder: ModelFolder, runtime: Runtime, dtype: DtypeChoice = 'auto'): Promise<Seq2SeqRunner> {

@@ -13,6 +13,7 @@ import { listDtypeFiles, onnxRoles, readModelFolder, readOnnxFile } from '../../
 import { addToGraph, DataType, float32Tensor } from '../../../src/engine/onnxBuild';
 import { createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtTensor } from '../../../src/engine/onnx';
 import { summarizeOnnx } from '../../../src/engine/onnxProto';
+import { loadSeq2Seq, type MarianRunner } from '../../../src/engine/seq2seq/runner';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
 import { FIXTURES, GOLDENS, loadDecoder, maxAbsDiff } from './helpers';
 
@@ -76,6 +77,61 @@ function noPastFeeds(inputs: readonly { name: string; type: string; shape: reado
   }
   return feeds;
 }
+
+describe('attention of an encoder-decoder export without attention outputs (Marian layout)', () => {
+  const name = 'hub-opus-mt-en-de';
+  const expected = JSON.parse(readFileSync(path.join(GOLDENS, `${name}.json`), 'utf8')) as {
+    readonly source_ids: number[];
+    readonly decoder_start_token_id: number;
+    readonly greedy: { readonly output_ids: number[] };
+    /** [L][H][S][S] */
+    readonly encoder_attentions: number[][][][];
+    /** [L][H][T][S], teacher-forced over the start token and the greedy output */
+    readonly cross_attentions: number[][][][];
+  };
+
+  it('encoder self-attention, decoder cross-attention and decoder self-attention in every dtype file', async () => {
+    const files = await NodeModelFiles.open(path.join(FIXTURES, name));
+    const folder = await readModelFolder(files);
+    const dtypes = (await listDtypeFiles(files, onnxRoles('encoder-decoder'))).map((d) => d.dtype);
+    assert.deepEqual([...dtypes].sort(), ['fp16', 'fp32', 'q8']);
+    for (const dtype of dtypes) {
+      const runner = await loadSeq2Seq(folder, { ort, backend: 'wasm' }, dtype);
+      try {
+        assert.equal(runner.attentionSource, 'surgery', dtype);
+        const s = expected.source_ids.length;
+        const encoded = await (runner as MarianRunner).model.encode(expected.source_ids, { attention: true });
+        const inputs = [expected.decoder_start_token_id, ...expected.greedy.output_ids.slice(0, -1)];
+        const t = inputs.length;
+        const { self, cross } = await (runner as MarianRunner).model.decoderAttention(encoded, inputs);
+        const tolerance = TOLERANCE[dtype] as number;
+        encoded.attentions?.forEach((tensor, layer) => {
+          assert.deepEqual(tensor.dims, [1, folder.config.heads, s, s]);
+          assert.ok(maxAbsDiff(tensor.data as Float32Array, (expected.encoder_attentions[layer] as number[][][]).flat(2)) < tolerance, `${dtype} encoder layer ${layer}`);
+        });
+        assert.equal(encoded.attentions?.length, folder.config.layers);
+        assert.equal(cross.length, folder.config.decoderLayers);
+        cross.forEach((tensor, layer) => {
+          assert.deepEqual(tensor.dims, [1, folder.config.decoderHeads, t, s]);
+          assert.ok(maxAbsDiff(tensor.data as Float32Array, (expected.cross_attentions[layer] as number[][][]).flat(2)) < tolerance, `${dtype} cross layer ${layer}`);
+        });
+        // Decoder self-attention has no golden: it is causal, and its rows are distributions.
+        assert.equal(self.length, folder.config.decoderLayers);
+        for (const tensor of self) {
+          assert.deepEqual(tensor.dims, [1, folder.config.decoderHeads, t, t]);
+          const data = tensor.data as Float32Array;
+          for (let row = 0; row < data.length / t; row++) {
+            const values = data.subarray(row * t, (row + 1) * t);
+            assert.ok(Math.abs(values.reduce((a, b) => a + b, 0) - 1) < 1e-3);
+            assert.ok(values.subarray((row % t) + 1).every((v) => v === 0), 'causal');
+          }
+        }
+      } finally {
+        await runner.dispose();
+      }
+    }
+  });
+});
 
 describe('the edited graph computes the same logits', () => {
   for (const name of [...STOCK, 'fused-qwen2-gqa']) {

@@ -187,3 +187,30 @@ function maxDiff(a: Float32Array, b: Float32Array): number {
   assert.equal(a.length, b.length);
   return a.reduce((m, v, i) => Math.max(m, Math.abs(v - (b[i] as number))), 0);
 }
+
+describe('LocalEngine translating with an export without attention outputs', () => {
+  let host: EngineHost;
+  let engine: Engine;
+  before(async () => {
+    host = createInProcessHost();
+    engine = await host.load(modelDir('hub-opus-mt-en-de'), { threads: 1 });
+  });
+  after(async () => host.dispose());
+
+  it('shows the cross-attention of a translation from one decoder pass, and the encoder in the inspector', async () => {
+    assert.equal(engine.info.attentionSource, 'surgery');
+    const result = await engine.translate({ text: 'The file could not be opened.', from: 'en', to: 'de', captureAttention: true, maxLengthOffset: 4 });
+    assert.ok(result.tokens.length > 0);
+    const shown = await engine.translationAttention(result.attentionId as number);
+    assert.ok(shown);
+    const { cross } = shown;
+    assert.equal(cross.keys, shown.sourceTokens.length);
+    assert.equal(cross.rows.length, result.tokens.length);
+    assert.equal(cross.layerData.length, engine.info.decoderLayers);
+    for (const sum of rowSums(flatData(cross), cross.keys)) assert.ok(Math.abs(sum - 1) < 1e-4, `row sum ${sum}`);
+    assert.equal(shown.decoderSelf?.rows.length, result.tokens.length);
+    const inspected = await engine.attention({ text: 'The file could not be opened.' });
+    assert.equal(inspected.kind, 'encoder');
+    assert.equal(inspected.attention.layerData.length, engine.info.layers);
+  });
+});
