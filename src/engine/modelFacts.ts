@@ -16,7 +16,15 @@ export function formatParameters(count: number): string {
   return `${Math.round(count / 1e3)}k`;
 }
 
-/** One line: architecture, parameters, attention, positions, context, and the file in use. */
+/** How the inspector reads attention, in a few words. */
+const ATTENTION_SOURCE: Readonly<Record<ModelInfo['attentionSource'], string>> = {
+  outputs: 'attention from the export',
+  surgery: 'attention by graph surgery',
+  'fused-surgery': 'attention recomputed beside fused ops',
+  none: 'no attention',
+};
+
+/** One line: architecture, parameters, attention, positions, context, the file in use, and where attention comes from. */
 export function describeModel(info: ModelInfo): string {
   const attention = attentionKind(info.heads, info.kvHeads);
   const heads = attention === 'MHA' ? `${info.heads} heads` : `${info.heads} heads / ${info.kvHeads} KV (${attention})`;
@@ -27,5 +35,6 @@ export function describeModel(info: ModelInfo): string {
     `${info.positions} positions`,
     `context ${info.maxPositions}`,
     `${info.dtype} (${info.onnxFiles.join(' + ')})`,
+    ATTENTION_SOURCE[info.attentionSource],
   ].join(' · ');
 }

@@ -17,11 +17,12 @@ describe('model facts', () => {
     assert.equal(formatParameters(121_536), '122k');
   });
 
-  it('describes a model in one line, with the file in use', () => {
+  it('describes a model in one line, with the file in use and where its attention comes from', () => {
     const line = describeModel(
-      fakeModelInfo({ architecture: 'Qwen2ForCausalLM', parameters: 494_032_768, layers: 24, heads: 14, kvHeads: 2, maxPositions: 32768, dtype: 'q4', onnxFiles: ['onnx/model_q4.onnx'] }),
+      fakeModelInfo({ architecture: 'Qwen2ForCausalLM', parameters: 494_032_768, layers: 24, heads: 14, kvHeads: 2, maxPositions: 32768, dtype: 'q4', onnxFiles: ['onnx/model_q4.onnx'], attentionSource: 'fused-surgery' }),
     );
-    assert.equal(line, 'Qwen2ForCausalLM · 494M parameters · 24 layers × 14 heads / 2 KV (GQA) · rope positions · context 32768 · q4 (onnx/model_q4.onnx)');
+    assert.equal(line, 'Qwen2ForCausalLM · 494M parameters · 24 layers × 14 heads / 2 KV (GQA) · rope positions · context 32768 · q4 (onnx/model_q4.onnx) · attention recomputed beside fused ops');
+    assert.match(describeModel(fakeModelInfo({ attentionSource: 'surgery' })), / · attention by graph surgery$/);
     assert.match(describeModel(fakeModelInfo({ heads: 4, kvHeads: 4 })), /2 layers × 4 heads · /);
   });
 });
