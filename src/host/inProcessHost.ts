@@ -18,14 +18,21 @@ export function configureOrt(threads: number, wasmDir?: string): void {
   ort.env.logLevel = 'error';
 }
 
-export function createInProcessHost(options: { wasmDir?: string } = {}): EngineHost {
+export interface InProcessHostOptions {
+  readonly wasmDir?: string;
+  /** WASM threads for every load; without it the first load's `threads` (or the default) counts. */
+  readonly threads?: number;
+}
+
+export function createInProcessHost(options: InProcessHostOptions = {}): EngineHost {
   const engines = new Set<Engine>();
   let configuredThreads: number | undefined;
   return {
     async load(modelDir: string, loadOptions: LoadOptions = {}): Promise<Engine> {
-      // numThreads is process-wide and fixed once the WASM module is initialised.
+      // numThreads is process-wide and fixed once the WASM module is initialised: a different
+      // thread count needs a new process or worker (WorkerHost.setThreads restarts its worker).
       if (configuredThreads === undefined) {
-        configuredThreads = loadOptions.threads ?? defaultThreads();
+        configuredThreads = options.threads ?? loadOptions.threads ?? defaultThreads();
         configureOrt(configuredThreads, options.wasmDir);
       }
       const files = await NodeModelFiles.open(modelDir);

@@ -3,15 +3,13 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { isClientMessage } from '../protocol/engine';
 import { EngineService } from './engineService';
 import { createInProcessHost } from './inProcessHost';
-
-interface WorkerData {
-  readonly wasmDir?: string;
-}
+import type { EngineWorkerData } from './workerHost';
 
 const port = parentPort;
 if (!port) throw new Error('worker.mjs must run in a worker_threads worker');
-const data = (workerData ?? {}) as WorkerData;
-const service = new EngineService(createInProcessHost({ wasmDir: data.wasmDir }), (message, transfer) => port.postMessage(message, transfer));
+const data = (workerData ?? {}) as EngineWorkerData;
+const host = createInProcessHost({ wasmDir: data.wasmDir, ...(data.threads !== undefined ? { threads: data.threads } : {}) });
+const service = new EngineService(host, (message, transfer) => port.postMessage(message, transfer));
 port.on('message', (message: unknown) => {
   if (isClientMessage(message)) service.handle(message);
 });

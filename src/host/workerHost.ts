@@ -1,6 +1,10 @@
 // EngineHost backed by a worker_threads worker: the caller's event loop never runs inference.
 // Engines returned by load() are proxies that send typed requests; AbortSignals become abort
-// notifications; a crashed worker rejects everything pending and is restarted on the next load.
+// notifications. The worker may die (a crash, an out-of-memory abort, a kill): then a new one
+// starts at once, every proxy stays valid and loads its model into the new worker on its next
+// use, and a request that was in flight either runs once more (when running it again cannot
+// show anything twice) or fails with a WorkerExitedError. Three crashes within a minute stop the
+// restarts until restart() is called: the host says so in its lifecycle events and errors.
 import { Worker } from 'node:worker_threads';
 import { AbortError, InferenceError, ModelError, UnsupportedError } from '../engine/errors';
 import type {
@@ -10,7 +14,6 @@ import type {
   AttentionResult,
   CallOptions,
   Engine,
-  EngineHost,
   GenerateCallOptions,
   GenerateRequest,
   GenerateResult,
@@ -24,13 +27,18 @@ import type {
   TranslationAttention,
 } from '../engine/types';
 import { type EngineMethod, type EngineMethods, type EngineRequest, type HostMessage, isHostMessage, type SerializedError } from '../protocol/engine';
-
-interface Pending {
-  resolve(value: unknown): void;
-  reject(error: Error): void;
-  onToken?: (token: StreamedToken) => void;
-  onPreview?: (preview: AttentionPreview) => void;
-}
+import { AttentionIds } from './attentionIds';
+import { CrashWindow } from './crashWindow';
+import {
+  type EngineHostState,
+  type EngineLifecycleEvent,
+  EngineStoppedError,
+  type InterruptedRequest,
+  type ManagedEngineHost,
+  type StartCause,
+  type Subscription,
+  WorkerExitedError,
+} from './lifecycle';
 
 function revive(error: SerializedError): Error {
   switch (error.name) {
@@ -50,31 +58,144 @@ export interface WorkerHostOptions {
   readonly workerPath: string;
   /** Folder with ORT's wasm files; default: beside the worker bundle. */
   readonly wasmDir?: string;
+  /** WebAssembly threads in the worker; default min(2, cores). */
+  readonly threads?: number;
+  /** Crashes within `crashWindowMs` after which the worker is not restarted (default 3 in 60 s). */
+  readonly crashLimit?: number;
+  readonly crashWindowMs?: number;
 }
 
-export class WorkerHost implements EngineHost {
-  private worker: Worker | undefined;
+/** What the worker reads from workerData (src/host/worker.ts). */
+export interface EngineWorkerData {
+  readonly wasmDir?: string;
+  readonly threads?: number;
+}
+
+/** One worker thread; a restart makes a new one with the next generation number. */
+interface WorkerInstance {
+  readonly worker: Worker;
+  readonly generation: number;
+  /** Set when the host itself ends it (restart, dispose): its exit is no crash. */
+  intentional: boolean;
+  ended: boolean;
+}
+
+interface Pending {
+  readonly method: EngineMethod;
+  readonly generation: number;
+  /** Whether the caller runs it again on the next worker if this one dies. */
+  readonly willReplay: boolean;
+  resolve(value: unknown): void;
+  reject(error: Error): void;
+  onToken?: (token: StreamedToken) => void;
+  onPreview?: (preview: AttentionPreview) => void;
+}
+
+/** A loaded model as the proxies see it: the folder and options to load it again after a restart. */
+interface ModelSlot {
+  readonly modelDir: string;
+  readonly options: LoadOptions;
+  /** Its handle in the worker of that generation. */
+  handle?: { readonly generation: number; readonly value: number };
+  /** A reload under way in the worker of that generation. */
+  loading?: { readonly generation: number; readonly promise: Promise<number> };
+  disposed: boolean;
+  readonly attentionIds: AttentionIds;
+}
+
+interface SendOptions {
+  readonly signal?: AbortSignal;
+  readonly onToken?: (token: StreamedToken) => void;
+  readonly onPreview?: (preview: AttentionPreview) => void;
+}
+
+/** Methods that act on a loaded model: their params carry its handle. */
+type ModelMethod = Exclude<EngineMethod, 'load'>;
+
+const CAUSE_TEXT: Readonly<Record<'threads' | 'retry', string>> = {
+  threads: 'to apply tealeaf.engine.threads',
+  retry: 'on request',
+};
+
+export class WorkerHost implements ManagedEngineHost {
+  private instance: WorkerInstance | undefined;
+  private generation = 0;
+  /** Why the host stopped restarting its worker; undefined while it may run. */
+  private stoppedReason: string | undefined;
+  private disposed = false;
+  private threads: number | undefined;
+  private readonly crashes: CrashWindow;
   private readonly pending = new Map<number, Pending>();
+  private readonly listeners = new Set<(event: EngineLifecycleEvent) => void>();
   private nextId = 1;
 
-  constructor(private readonly options: WorkerHostOptions) {}
+  constructor(private readonly options: WorkerHostOptions) {
+    this.threads = options.threads;
+    this.crashes = new CrashWindow(options.crashLimit, options.crashWindowMs);
+  }
 
-  private ensureWorker(): Worker {
-    if (this.worker) return this.worker;
-    const worker = new Worker(this.options.workerPath, { workerData: { wasmDir: this.options.wasmDir } });
+  get hostState(): EngineHostState {
+    if (this.stoppedReason !== undefined) return { state: 'stopped', reason: this.stoppedReason };
+    return this.instance ? { state: 'running' } : { state: 'not-started' };
+  }
+
+  onDidChangeLifecycle(listener: (event: EngineLifecycleEvent) => void): Subscription {
+    this.listeners.add(listener);
+    return { dispose: () => this.listeners.delete(listener) };
+  }
+
+  private emit(event: EngineLifecycleEvent): void {
+    for (const listener of [...this.listeners]) listener(event);
+  }
+
+  /** The running worker, started on first use; throws while the host is stopped or disposed. */
+  private running(): WorkerInstance {
+    if (this.disposed) throw new AbortError('the engine host was disposed');
+    if (this.stoppedReason !== undefined) throw new EngineStoppedError(this.stoppedReason);
+    return this.instance ?? this.start('first-use');
+  }
+
+  private start(cause: StartCause): WorkerInstance {
+    const workerData: EngineWorkerData = { wasmDir: this.options.wasmDir, threads: this.threads };
+    const worker = new Worker(this.options.workerPath, { workerData });
+    const instance: WorkerInstance = { worker, generation: ++this.generation, intentional: false, ended: false };
     worker.on('message', (message: unknown) => {
       if (isHostMessage(message)) this.receive(message);
     });
-    const fail = (error: Error) => {
-      if (this.worker !== worker) return;
-      this.worker = undefined;
-      for (const pending of this.pending.values()) pending.reject(new InferenceError(`the engine worker stopped: ${error.message}`));
-      this.pending.clear();
-    };
-    worker.on('error', fail);
-    worker.on('exit', (code) => fail(new Error(`exit code ${code}`)));
-    this.worker = worker;
-    return worker;
+    // An uncaught exception gives 'error' and then 'exit'; a kill or process.exit only 'exit'.
+    worker.on('error', (error) => this.ended(instance, `it threw: ${error.message}`));
+    worker.on('exit', (code) => this.ended(instance, `it exited with code ${code}`));
+    this.instance = instance;
+    this.emit({ kind: 'started', cause, threads: this.threads });
+    return instance;
+  }
+
+  private ended(instance: WorkerInstance, reason: string): void {
+    if (instance.ended) return;
+    instance.ended = true;
+    if (this.instance === instance) this.instance = undefined;
+    if (instance.intentional) return;
+    const verdict = this.crashes.record(Date.now());
+    if (verdict.giveUp) {
+      this.stoppedReason =
+        `the engine worker crashed ${verdict.crashesInWindow} times within a minute (last time ${reason}); ` +
+        'Tealeaf stopped restarting it: use Retry or change a Tealeaf setting to start it again';
+    }
+    const interrupted = this.rejectPending(instance.generation, (method) => `the engine worker stopped during ${method} (${reason}) and was restarted; try again`);
+    this.emit({ kind: 'crashed', reason, crashesInWindow: verdict.crashesInWindow, restarting: !verdict.giveUp, interrupted });
+    if (!verdict.giveUp && !this.disposed) this.start('crash');
+  }
+
+  /** Rejects every request sent to worker `generation` with a WorkerExitedError; returns what they were. */
+  private rejectPending(generation: number, message: (method: EngineMethod) => string): InterruptedRequest[] {
+    const interrupted: InterruptedRequest[] = [];
+    for (const [id, pending] of this.pending) {
+      if (pending.generation !== generation) continue;
+      this.pending.delete(id);
+      interrupted.push({ method: pending.method, replayed: pending.willReplay && this.stoppedReason === undefined });
+      pending.reject(new WorkerExitedError(message(pending.method)));
+    }
+    return interrupted;
   }
 
   private receive(message: HostMessage): void {
@@ -93,18 +214,23 @@ export class WorkerHost implements EngineHost {
     else pending.reject(revive(message.error));
   }
 
-  request<M extends EngineMethod>(
+  /** Posts one request to one worker; rejects with WorkerExitedError if that worker dies first. */
+  private send<M extends EngineMethod>(
+    instance: WorkerInstance,
     method: M,
     params: EngineMethods[M]['params'],
-    options: { signal?: AbortSignal; onToken?: (token: StreamedToken) => void; onPreview?: (preview: AttentionPreview) => void } = {},
+    options: SendOptions,
+    willReplay: boolean,
   ): Promise<EngineMethods[M]['result']> {
-    const worker = this.ensureWorker();
     if (options.signal?.aborted) return Promise.reject(new AbortError());
     const id = this.nextId++;
     return new Promise<EngineMethods[M]['result']>((resolve, reject) => {
-      const onAbort = () => worker.postMessage({ kind: 'abort', requestId: id });
+      const onAbort = () => instance.worker.postMessage({ kind: 'abort', requestId: id });
       options.signal?.addEventListener('abort', onAbort, { once: true });
       this.pending.set(id, {
+        method,
+        generation: instance.generation,
+        willReplay,
         resolve: (value) => {
           options.signal?.removeEventListener('abort', onAbort);
           resolve(value as EngineMethods[M]['result']);
@@ -116,56 +242,193 @@ export class WorkerHost implements EngineHost {
         onToken: options.onToken,
         onPreview: options.onPreview,
       });
-      worker.postMessage({ kind: 'request', id, method, params } as EngineRequest);
+      instance.worker.postMessage({ kind: 'request', id, method, params } as EngineRequest);
     });
   }
 
+  /**
+   * Runs `attempt` on the running worker. If that worker dies under it, a replayable request runs
+   * once more on the next worker; any other fails with the WorkerExitedError (or, once the host
+   * has given up, an EngineStoppedError).
+   */
+  private async withReplay<T>(replayable: boolean, attempt: (instance: WorkerInstance, willReplay: boolean) => Promise<T>): Promise<T> {
+    for (let tries = 0; ; tries++) {
+      const willReplay = replayable && tries === 0;
+      try {
+        return await attempt(this.running(), willReplay);
+      } catch (error) {
+        if (!(error instanceof WorkerExitedError)) throw error;
+        if (this.stoppedReason !== undefined) throw new EngineStoppedError(this.stoppedReason);
+        if (!willReplay) throw error;
+      }
+    }
+  }
+
+  /** The model's handle in `instance`, loading it there first when it was loaded in an earlier worker. */
+  private handleIn(slot: ModelSlot, instance: WorkerInstance, willReplay: boolean): Promise<number> {
+    if (slot.disposed) return Promise.reject(new ModelError(`the model ${slot.modelDir} was unloaded`));
+    if (slot.handle?.generation === instance.generation) return Promise.resolve(slot.handle.value);
+    if (slot.loading?.generation !== instance.generation) {
+      const started = performance.now();
+      const promise = this.send(instance, 'load', { modelDir: slot.modelDir, options: slot.options }, {}, willReplay).then(({ handle }) => {
+        slot.handle = { generation: instance.generation, value: handle };
+        this.emit({ kind: 'modelReloaded', modelDir: slot.modelDir, ms: performance.now() - started });
+        return handle;
+      });
+      slot.loading = { generation: instance.generation, promise };
+      promise.catch(() => {
+        if (slot.loading?.promise === promise) slot.loading = undefined;
+      });
+    }
+    return slot.loading!.promise;
+  }
+
+  /** For the proxies: a request on a loaded model, in whichever worker is running now. */
+  async call<M extends ModelMethod>(
+    slot: ModelSlot,
+    method: M,
+    params: (handle: number) => EngineMethods[M]['params'],
+    options: SendOptions,
+    replayable: boolean,
+  ): Promise<EngineMethods[M]['result']> {
+    return (await this.callTracked(slot, method, params, options, replayable)).result;
+  }
+
+  /** call(), and the generation of the worker that answered (attention ids are only valid there). */
+  callTracked<M extends ModelMethod>(
+    slot: ModelSlot,
+    method: M,
+    params: (handle: number) => EngineMethods[M]['params'],
+    options: SendOptions,
+    replayable: boolean,
+  ): Promise<{ readonly result: EngineMethods[M]['result']; readonly generation: number }> {
+    return this.withReplay(replayable, async (instance, willReplay) => {
+      const handle = await this.handleIn(slot, instance, willReplay);
+      return { result: await this.send(instance, method, params(handle), options, willReplay), generation: instance.generation };
+    });
+  }
+
+  /** The generation of the running worker, if any. */
+  get runningGeneration(): number | undefined {
+    return this.instance?.generation;
+  }
+
   async load(modelDir: string, options: LoadOptions = {}): Promise<Engine> {
-    const { handle, info } = await this.request('load', { modelDir, options });
-    return new WorkerEngine(this, handle, info);
+    const slot: ModelSlot = { modelDir, options, disposed: false, attentionIds: new AttentionIds() };
+    return this.withReplay(true, async (instance, willReplay) => {
+      const { handle, info } = await this.send(instance, 'load', { modelDir, options }, {}, willReplay);
+      slot.handle = { generation: instance.generation, value: handle };
+      return new WorkerEngine(this, slot, info);
+    });
+  }
+
+  async unload(slot: ModelSlot): Promise<void> {
+    slot.disposed = true;
+    const instance = this.instance;
+    if (instance === undefined || slot.handle?.generation !== instance.generation) return; // nothing of it in the running worker
+    await this.send(instance, 'unload', { handle: slot.handle.value }, {}, false).catch(() => undefined);
+  }
+
+  async restart(cause: 'threads' | 'retry'): Promise<void> {
+    if (this.disposed) return;
+    this.crashes.clear();
+    this.stoppedReason = undefined;
+    const old = this.instance;
+    if (old) old.intentional = true;
+    // The new worker first: requests replayed from the old one must find it running.
+    this.start(cause);
+    if (!old) return;
+    old.ended = true;
+    this.rejectPending(old.generation, (method) => `the engine restarted ${CAUSE_TEXT[cause]} during ${method}; try again`);
+    await old.worker.terminate();
+  }
+
+  async setThreads(threads: number | undefined): Promise<void> {
+    if (threads === this.threads) return;
+    this.threads = threads;
+    if (this.instance) await this.restart('threads');
+  }
+
+  /**
+   * Ends the worker the way a crash would (it counts toward the crash limit): for tests and
+   * diagnostics. Resolves once the worker has exited.
+   */
+  async killWorker(): Promise<void> {
+    await this.instance?.worker.terminate();
   }
 
   async dispose(): Promise<void> {
-    const worker = this.worker;
-    this.worker = undefined;
+    this.disposed = true;
+    const instance = this.instance;
+    this.instance = undefined;
+    if (instance) instance.intentional = true;
     for (const pending of this.pending.values()) pending.reject(new AbortError('the engine host was disposed'));
     this.pending.clear();
-    await worker?.terminate();
+    this.listeners.clear();
+    await instance?.worker.terminate();
   }
 }
 
 class WorkerEngine implements Engine {
   constructor(
     private readonly host: WorkerHost,
-    private readonly handle: number,
+    private readonly slot: ModelSlot,
     readonly info: ModelInfo,
   ) {}
 
   tokenize(text: string): Promise<readonly TokenSpan[]> {
-    return this.host.request('tokenize', { handle: this.handle, text });
+    return this.host.call(this.slot, 'tokenize', (handle) => ({ handle, text }), {}, true);
   }
 
-  generate(request: GenerateRequest, options: GenerateCallOptions = {}): Promise<GenerateResult> {
-    return this.host.request('generate', { handle: this.handle, request, stream: options.onToken !== undefined }, options);
+  /** Not replayed: its tokens may already have been streamed to the caller. */
+  async generate(request: GenerateRequest, options: GenerateCallOptions = {}): Promise<GenerateResult> {
+    const { result, generation } = await this.host.callTracked(
+      this.slot,
+      'generate',
+      (handle) => ({ handle, request, stream: options.onToken !== undefined }),
+      options,
+      false,
+    );
+    return this.withProxyId(result, generation);
   }
 
+  /** Replayed only without a preview (a preview already painted would be painted twice). */
   attention(request: AttentionRequest, options: AttentionCallOptions = {}): Promise<AttentionResult> {
-    return this.host.request('attention', { handle: this.handle, request, preview: options.onPreview !== undefined }, options);
+    return this.host.call(this.slot, 'attention', (handle) => ({ handle, request, preview: options.onPreview !== undefined }), options, options.onPreview === undefined);
   }
 
-  generationAttention(id: number): Promise<GenerationAttention | undefined> {
-    return this.host.request('generationAttention', { handle: this.handle, id });
+  async generationAttention(id: number): Promise<GenerationAttention | undefined> {
+    const engineId = this.engineId(id);
+    if (engineId === undefined) return undefined;
+    const result = await this.host.call(this.slot, 'generationAttention', (handle) => ({ handle, id: engineId }), {}, true);
+    return result && { ...result, id };
   }
 
-  translate(request: TranslateRequest, options: CallOptions = {}): Promise<TranslateResult> {
-    return this.host.request('translate', { handle: this.handle, request }, options);
+  async translate(request: TranslateRequest, options: CallOptions = {}): Promise<TranslateResult> {
+    const { result, generation } = await this.host.callTracked(this.slot, 'translate', (handle) => ({ handle, request }), options, true);
+    return this.withProxyId(result, generation);
   }
 
-  translationAttention(id: number): Promise<TranslationAttention | undefined> {
-    return this.host.request('translationAttention', { handle: this.handle, id });
+  async translationAttention(id: number): Promise<TranslationAttention | undefined> {
+    const engineId = this.engineId(id);
+    if (engineId === undefined) return undefined;
+    const result = await this.host.call(this.slot, 'translationAttention', (handle) => ({ handle, id: engineId }), {}, true);
+    return result && { ...result, id };
   }
 
   async dispose(): Promise<void> {
-    await this.host.request('unload', { handle: this.handle }).catch(() => undefined);
+    await this.host.unload(this.slot);
+  }
+
+  /** Replaces the engine's attention id by one that no later worker can reuse. */
+  private withProxyId<R extends { readonly attentionId?: number }>(result: R, generation: number): R {
+    if (result.attentionId === undefined) return result;
+    return { ...result, attentionId: this.slot.attentionIds.issue(generation, result.attentionId) };
+  }
+
+  /** The engine's id for a proxy id, if it was captured by the worker running now. */
+  private engineId(id: number): number | undefined {
+    const generation = this.host.runningGeneration;
+    return generation === undefined ? undefined : this.slot.attentionIds.resolve(id, generation);
   }
 }

@@ -1,10 +1,14 @@
 // Resolves which model folder each feature uses (settings, Workspace Trust, bundled defaults) and
-// loads each folder once in the engine host. Features ask for an Engine by role.
+// loads each folder once in the engine host. Features ask for an Engine by role. The engines are
+// proxies that survive a restart of the engine worker (they load again on their next use); while
+// the host has stopped restarting a crashing worker, every role reports the reason as its error,
+// and an explicit use (a command, Retry) or a settings change starts it again.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
-import type { Engine, EngineHost } from '../engine/types';
+import type { Engine } from '../engine/types';
+import type { EngineLifecycleEvent, ManagedEngineHost } from '../host/lifecycle';
 import type { ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
 
 /** Setting holding a model folder for each role; empty means the bundled default. */
@@ -20,6 +24,16 @@ export const DTYPE_SETTINGS: Readonly<Record<ModelRole, string>> = {
   inspector: 'tealeaf.inspector.dtype',
   translation: 'tealeaf.translate.dtype',
 };
+
+const ROLES = Object.keys(MODEL_SETTINGS) as ModelRole[];
+
+export const ENGINE_THREADS_SETTING = 'tealeaf.engine.threads';
+
+/** WASM threads of the engine worker; undefined (setting 0) is the default, min(2, cores). */
+function configuredThreads(): number | undefined {
+  const threads = vscode.workspace.getConfiguration().get<number>(ENGINE_THREADS_SETTING, 0);
+  return Number.isInteger(threads) && threads > 0 ? threads : undefined;
+}
 
 export const BUNDLED_MODELS: Readonly<Record<ModelRole, string>> = {
   completion: 'models/tealeaf-code',
@@ -59,19 +73,50 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
   readonly onDidChangeState = this.emitter.event;
 
   constructor(
-    private readonly host: EngineHost,
+    private readonly host: ManagedEngineHost,
     private readonly extensionPath: string,
     /** Where the chosen model file and the reason for it are written. */
     private readonly log?: vscode.LogOutputChannel,
   ) {
+    // Before the first load, so the first worker starts with the configured threads.
+    void host.setThreads(configuredThreads());
+    const lifecycle = host.onDidChangeLifecycle((event) => this.onLifecycle(event));
     this.disposables.push(
       this.emitter,
+      lifecycle,
       vscode.workspace.onDidChangeConfiguration((event) => {
         const changed = [...Object.values(MODEL_SETTINGS), ...Object.values(DTYPE_SETTINGS)].some((setting) => event.affectsConfiguration(setting));
-        if (changed || event.affectsConfiguration('tealeaf.engine.threads')) this.reset();
+        const threads = event.affectsConfiguration(ENGINE_THREADS_SETTING);
+        if (!changed && !threads) return;
+        // A settings change is also the user's way to start a stopped engine again.
+        this.startIfStopped();
+        // The thread count is fixed per worker: a change restarts it, and the models (still
+        // valid proxies) load into the new worker on their next use.
+        if (threads) void this.host.setThreads(configuredThreads());
+        if (changed) this.reset();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset()),
     );
+  }
+
+  private onLifecycle(event: EngineLifecycleEvent): void {
+    if (event.kind === 'crashed' && !event.restarting) {
+      const hostState = this.host.hostState;
+      const message = hostState.state === 'stopped' ? hostState.reason : event.reason;
+      for (const role of ROLES) this.setState(role, { status: 'error', message });
+    }
+    if (event.kind === 'started' && event.cause === 'retry') {
+      // The roles the stop had put in error are back to what their engines say.
+      for (const role of ROLES) {
+        if (this.state(role).status !== 'error') continue;
+        const engine = this.readyEngine(role);
+        this.setState(role, engine ? { status: 'ready', info: engine.info } : { status: 'idle' });
+      }
+    }
+  }
+
+  private startIfStopped(): void {
+    if (this.host.hostState.state === 'stopped') void this.host.restart('retry');
   }
 
   modelDir(role: ModelRole): string {
@@ -111,6 +156,9 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
   }
 
   readyEngine(role: ModelRole): Engine | undefined {
+    // A stopped engine serves nothing: automatic users (completions on each keystroke) wait for
+    // an explicit retry instead of starting the crashing worker again.
+    if (this.host.hostState.state === 'stopped') return undefined;
     try {
       return this.ready.get(this.engineKey(role));
     } catch {
@@ -118,7 +166,9 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     }
   }
 
+  /** An explicit use: it starts a stopped engine again. */
   engineFor(role: ModelRole): Promise<Engine> {
+    this.startIfStopped();
     const dir = this.modelDir(role);
     let key: string;
     let dtype: DtypeChoice;
@@ -132,8 +182,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     }
     let loading = this.engines.get(key);
     if (!loading) {
-      const threads = vscode.workspace.getConfiguration('tealeaf.engine').get<number>('threads', 0);
-      loading = this.host.load(dir, { dtype, ...(threads > 0 ? { threads } : {}) });
+      loading = this.host.load(dir, { dtype });
       this.engines.set(key, loading);
       loading.then(
         (engine) => {
@@ -172,7 +221,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
       this.ready.delete(key);
     }
     // Every engine is gone, so no role may still claim to be ready.
-    for (const role of Object.keys(MODEL_SETTINGS) as ModelRole[]) this.setState(role, { status: 'idle' });
+    for (const role of ROLES) this.setState(role, { status: 'idle' });
   }
 
   dispose(): void {

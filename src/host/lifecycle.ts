@@ -1,0 +1,55 @@
+// What an engine host that runs in a separate worker tells its users about that worker: it
+// started, it crashed (and whether it comes back), a model was loaded again after a restart.
+// Also the named errors a request gets when the worker goes away under it. No vscode: the
+// extension turns these events into status bar text and log lines (lifecycleText.ts).
+import type { EngineHost } from '../engine/types';
+import type { EngineMethod } from '../protocol/engine';
+
+export type StartCause = 'first-use' | 'crash' | 'threads' | 'retry';
+
+/** A request the worker was serving when it went away, and whether it runs again on the new one. */
+export interface InterruptedRequest {
+  readonly method: EngineMethod;
+  readonly replayed: boolean;
+}
+
+export type EngineLifecycleEvent =
+  | { readonly kind: 'started'; readonly cause: StartCause; readonly threads: number | undefined }
+  | {
+      readonly kind: 'crashed';
+      readonly reason: string;
+      readonly crashesInWindow: number;
+      /** False when the crash limit is reached: the host stays stopped until restart(). */
+      readonly restarting: boolean;
+      readonly interrupted: readonly InterruptedRequest[];
+    }
+  | { readonly kind: 'modelReloaded'; readonly modelDir: string; readonly ms: number };
+
+export type EngineHostState =
+  | { readonly state: 'not-started' }
+  | { readonly state: 'running' }
+  | { readonly state: 'stopped'; readonly reason: string };
+
+export interface Subscription {
+  dispose(): void;
+}
+
+/** An EngineHost whose engine runs in a worker that may crash and be restarted. */
+export interface ManagedEngineHost extends EngineHost {
+  readonly hostState: EngineHostState;
+  onDidChangeLifecycle(listener: (event: EngineLifecycleEvent) => void): Subscription;
+  /** Starts a fresh worker (a stopped host included); loaded models reload on their next use. */
+  restart(cause: Extract<StartCause, 'threads' | 'retry'>): Promise<void>;
+  /** WebAssembly threads of the worker (undefined: the default); a change restarts a running worker. */
+  setThreads(threads: number | undefined): Promise<void>;
+}
+
+/** The worker went away while serving a request that cannot simply run again (e.g. a stream). */
+export class WorkerExitedError extends Error {
+  override readonly name = 'WorkerExitedError';
+}
+
+/** The worker crashed too often and is not restarted until the user asks (Retry, a setting). */
+export class EngineStoppedError extends Error {
+  override readonly name = 'EngineStoppedError';
+}
