@@ -1,8 +1,11 @@
 // Inspector: command → first paint (the engine's attention-only forward in its worker, thumbnails,
 // the document message, the webview's first frame in headless Chromium), then → head statistics
 // delivered, for 128, 512 and 1,024 tokens (as far as the model's window goes).
-import { readFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
+import { summarizeOnnx } from '../src/engine/onnxProto';
+import { pruneToOutputs } from '../src/engine/onnxPrune';
 import type { EngineHost } from '../src/engine/types';
 import { measureInspectorFirstPaint } from '../test/webview/firstPaint';
 import { type BenchRow, type BenchSection, median, percentile } from './types';
@@ -41,4 +44,24 @@ export async function benchInspector(host: EngineHost, modelDir: string, threads
   }
   await engine.dispose();
   return { results, metrics };
+}
+
+const ATTENTION_OUTPUT = /^attentions\.\d+$/;
+
+/**
+ * Runs `run` on a copy of a model folder in the stock layout of Hub exports: the same graph without
+ * its attentions.{i} outputs, so the inspector must find the attention by graph surgery.
+ */
+export async function withStockLayout<T>(modelDir: string, run: (dir: string) => Promise<T>): Promise<T> {
+  const stock = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-stock-'));
+  try {
+    cpSync(modelDir, stock, { recursive: true, dereference: true });
+    const file = path.join(stock, 'onnx', 'model.onnx');
+    const bytes = new Uint8Array(readFileSync(file));
+    const outputs = summarizeOnnx(bytes).outputNames.filter((name) => !ATTENTION_OUTPUT.test(name));
+    writeFileSync(file, pruneToOutputs(bytes, outputs).bytes);
+    return await run(stock);
+  } finally {
+    rmSync(stock, { recursive: true, force: true });
+  }
 }

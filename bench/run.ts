@@ -9,7 +9,7 @@ import { existsSync } from 'node:fs';
 import { benchCompletions } from './completions';
 import { benchEngine } from './engine';
 import { benchFim } from './fim';
-import { benchInspector } from './inspector';
+import { benchInspector, withStockLayout } from './inspector';
 import { benchRealModel, benchWasmLimit } from './realModel';
 import { benchTranslate } from './translate';
 import type { BenchReport, BenchSection } from './types';
@@ -70,6 +70,27 @@ async function benchInspectorSizes(modelDir: string, threads: number): Promise<B
   };
 }
 
+/** Tokens of the surgery comparison (the issue's figure). */
+const SURGERY_TOKENS = 512;
+
+/**
+ * The inspector on the default code model as exported (attentions.{i} outputs) and on the same
+ * graph in the stock layout of Hub exports (no attention outputs: graph surgery), one after the
+ * other on the same worker setup: `ratios.surgery_vs_outputs_first_paint`.
+ */
+async function benchInspectorSurgery(modelDir: string, threads: number): Promise<BenchSection> {
+  const inspect = (dir: string) => withWorkerHost((worker) => benchInspector(worker, dir, threads, [SURGERY_TOKENS]));
+  const outputs = await inspect(modelDir);
+  const surgery = await withStockLayout(modelDir, inspect);
+  const key = `inspector_first_paint_ms_${SURGERY_TOKENS}`;
+  const label = `${path.basename(modelDir)}-stock-layout`;
+  return {
+    results: [...outputs.results, ...surgery.results.map((r) => ({ ...r, model: label }))],
+    metrics: { [`${key}_outputs`]: outputs.metrics?.[key] ?? Number.NaN, [`${key}_surgery`]: surgery.metrics?.[key] ?? Number.NaN },
+    ratios: { surgery_vs_outputs_first_paint: (surgery.metrics?.[key] ?? Number.NaN) / (outputs.metrics?.[key] ?? Number.NaN) },
+  };
+}
+
 function declaredWindow(modelDir: string): number {
   const config = JSON.parse(readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { max_position_embeddings?: number };
   return config.max_position_embeddings ?? 0;
@@ -116,6 +137,8 @@ async function main(): Promise<void> {
     { name: 'engine', run: () => benchEngine(host, [...FIXTURES, DEFAULT_CODE], threads) },
     { name: 'completions', run: () => benchCompletionsAt1000(host, codeModel, threads) },
     { name: 'inspector', run: () => benchInspectorSizes(codeModel, threads) },
+    // The inspector by graph surgery (a stock-layout copy) beside the export's own attention outputs.
+    { name: 'inspector-surgery', run: () => benchInspectorSurgery(codeModel, threads) },
     { name: 'translate', run: () => benchTranslate(host, DEFAULT_TRANSLATE, threads) },
     // Prompt reuse while typing, with and without the text after the cursor (FIM).
     { name: 'fim', run: () => benchFim(host, threads) },

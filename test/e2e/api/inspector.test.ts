@@ -2,6 +2,7 @@
 // resolves once the webview has painted the first view.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { TealeafApi } from '../../../src/extension';
 import { contributedCommands, extension, hasModel, openFile, resetEditors, selectText, sleep, withTimeout } from './helpers';
 
 const COMMAND = 'tealeaf.inspectAttention';
@@ -43,6 +44,32 @@ export function registerInspectorTests(): void {
         .flatMap((group) => group.tabs)
         .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('tealeaf.attention'));
       assert.equal(panels.length, 1, 'expected one inspector panel');
+    });
+
+    it('paints the heads of a stock-layout export (no attention outputs: graph surgery)', async function () {
+      this.timeout(200_000);
+      // The Qwen2.5-Coder-layout fixture, as onnx-community publishes it, set by scripts/e2e/run.mjs.
+      const stockModel = process.env['TEALEAF_E2E_FIM_MODEL'] ?? '';
+      assert.ok(stockModel, 'TEALEAF_E2E_FIM_MODEL is not set: scripts/e2e/run.mjs sets it to the committed fixture');
+      const api = (await extension().activate()) as TealeafApi;
+      const config = vscode.workspace.getConfiguration('tealeaf.inspector');
+      const previous = config.inspect<string>('model')?.workspaceValue;
+      await config.update('model', stockModel, vscode.ConfigurationTarget.Workspace);
+      try {
+        const editor = await openFile('src/geometry.ts');
+        selectText(editor, 'return Math.sqrt(dx * dx + dy * dy);');
+        const outcome: unknown = await withTimeout(vscode.commands.executeCommand(COMMAND), 120_000, COMMAND);
+        assert.ok(isOutcome(outcome), `the command returned ${JSON.stringify(outcome)}`);
+        assert.ok(outcome.firstPaintMs !== undefined, 'the webview never reported its first paint');
+        const state = api.models.state('inspector');
+        assert.equal(state.status, 'ready');
+        assert.equal(state.status === 'ready' ? state.info.id : '', stockModel);
+        assert.equal(state.status === 'ready' ? state.info.attentionSource : '', 'surgery');
+        // Qwen's byte-level BPE: "return Math.sqrt(dx * dx + dy * dy);" is more than a handful of tokens.
+        assert.ok(outcome.tokens >= 10, `${outcome.tokens} query tokens`);
+      } finally {
+        await config.update('model', previous, vscode.ConfigurationTarget.Workspace);
+      }
     });
 
     it('inspects a 512-token selection; the first paint is measured in VS Code itself', async function () {
