@@ -12,7 +12,7 @@ import { benchFim } from './fim';
 import { benchInspector, withStockLayout } from './inspector';
 import { benchRealModel, benchWasmLimit } from './realModel';
 import { benchTranslate } from './translate';
-import type { BenchReport, BenchSection } from './types';
+import type { BenchReport, BenchRow, BenchSection } from './types';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = ['tiny-gpt2', 'tiny-llama', 'tiny-bloom'].map((m) => path.join(ROOT, 'test', 'fixtures', 'models', m));
@@ -73,22 +73,35 @@ async function benchInspectorSizes(modelDir: string, threads: number): Promise<B
 /** Tokens of the surgery comparison (the issue's figure). */
 const SURGERY_TOKENS = 512;
 
+/** Alternated rounds of the surgery comparison: the machine's load drifts, so each system gets its best round. */
+const SURGERY_ROUNDS = 2;
+
 /**
  * The inspector on the default code model as exported (attentions.{i} outputs) and on the same
- * graph in the stock layout of Hub exports (no attention outputs: graph surgery), one after the
- * other on the same worker setup: `ratios.surgery_vs_outputs_first_paint`.
+ * graph in the stock layout of Hub exports (no attention outputs: graph surgery), alternating over
+ * rounds on the same worker setup: `ratios.surgery_vs_outputs_first_paint` from each one's best
+ * round.
  */
 async function benchInspectorSurgery(modelDir: string, threads: number): Promise<BenchSection> {
   const inspect = (dir: string) => withWorkerHost((worker) => benchInspector(worker, dir, threads, [SURGERY_TOKENS]));
-  const outputs = await inspect(modelDir);
-  const surgery = await withStockLayout(modelDir, inspect);
   const key = `inspector_first_paint_ms_${SURGERY_TOKENS}`;
   const label = `${path.basename(modelDir)}-stock-layout`;
-  return {
-    results: [...outputs.results, ...surgery.results.map((r) => ({ ...r, model: label }))],
-    metrics: { [`${key}_outputs`]: outputs.metrics?.[key] ?? Number.NaN, [`${key}_surgery`]: surgery.metrics?.[key] ?? Number.NaN },
-    ratios: { surgery_vs_outputs_first_paint: (surgery.metrics?.[key] ?? Number.NaN) / (outputs.metrics?.[key] ?? Number.NaN) },
-  };
+  return withStockLayout(modelDir, async (stockDir) => {
+    const results: BenchRow[] = [];
+    const best = { outputs: Number.POSITIVE_INFINITY, surgery: Number.POSITIVE_INFINITY };
+    for (let round = 0; round < SURGERY_ROUNDS; round++) {
+      const outputs = await inspect(modelDir);
+      const surgery = await inspect(stockDir);
+      results.push(...outputs.results, ...surgery.results.map((r) => ({ ...r, model: label })));
+      best.outputs = Math.min(best.outputs, outputs.metrics?.[key] ?? Number.NaN);
+      best.surgery = Math.min(best.surgery, surgery.metrics?.[key] ?? Number.NaN);
+    }
+    return {
+      results,
+      metrics: { [`${key}_outputs`]: best.outputs, [`${key}_surgery`]: best.surgery },
+      ratios: { surgery_vs_outputs_first_paint: best.surgery / best.outputs },
+    };
+  });
 }
 
 function declaredWindow(modelDir: string): number {
