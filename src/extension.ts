@@ -6,6 +6,7 @@ import { registerCompletions } from './completions/register';
 import { WorkerHost } from './host/workerHost';
 import { type HubApi, registerHub } from './hub/vscode/register';
 import { registerInspector } from './inspector/index';
+import { type EngineLifecycleApi, registerEngineLifecycle } from './models/engineLifecycle';
 import { ModelManager } from './models/modelManager';
 import { registerTranslation } from './translate/register';
 
@@ -16,6 +17,8 @@ export interface TealeafApi {
   readonly inspector: ReturnType<typeof registerInspector>;
   /** Hub downloads (Download Model…, Sign In…, Manage Models). */
   readonly hub: HubApi;
+  /** The engine worker: its state, what the status bar says about it, and a kill for crash tests. */
+  readonly engine: EngineLifecycleApi & Pick<WorkerHost, 'hostState' | 'killWorker' | 'onDidChangeLifecycle'>;
 }
 
 export function activate(context: vscode.ExtensionContext): TealeafApi {
@@ -25,12 +28,21 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
   const log = vscode.window.createOutputChannel('Tealeaf', { log: true });
   const models = new ModelManager(host, context.extensionPath, log);
   context.subscriptions.push(log, models);
+  const lifecycle = registerEngineLifecycle(context, host, log);
 
   const completions = registerCompletions(context, { models, log });
   const inspector = registerInspector(context, { models, lastCompletion: () => completions.explainTarget() });
   const hub = registerHub(context, { models, log });
-  registerTranslation(context, models);
-  return { models, completions, inspector, hub };
+  registerTranslation(context, models, log);
+  const engine = {
+    notice: lifecycle.notice,
+    get hostState() {
+      return host.hostState;
+    },
+    killWorker: () => host.killWorker(),
+    onDidChangeLifecycle: host.onDidChangeLifecycle.bind(host),
+  };
+  return { models, completions, inspector, hub, engine };
 }
 
 export function deactivate(): void {

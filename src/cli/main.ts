@@ -1,5 +1,5 @@
 // `tealeaf` command line: the same engine as the extension, headless, for scripts and benchmarks.
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
@@ -9,6 +9,8 @@ import { ModelError } from '../engine/errors';
 import type { Engine, EngineHost } from '../engine/types';
 import { createInProcessHost } from '../host/inProcessHost';
 import { renderModelViewSvg } from '../inspector/svg';
+import { translateDocument } from '../translate/document';
+import { describeReport } from '../translate/unitGuarantee';
 import { checkModel } from './checkModel';
 import { downloadCommand, modelsCommand, resolveHubModelArgs } from './hubCommands';
 
@@ -16,7 +18,7 @@ const USAGE = `Usage:
   tealeaf generate [--model DIR] [--dtype D] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
                    [--repetition-penalty R] [--seed S] [--no-kv-cache] [--threads N] [--json] PROMPT
   tealeaf attention [--model DIR] [--dtype D] [--max-tokens N] [--svg FILE] [--json] TEXT
-  tealeaf translate [--model DIR] [--dtype D] --from en|de --to de|en [--beams N] [--json] TEXT
+  tealeaf translate [--model DIR] [--dtype D] --from en|de --to de|en [--beams N] [--language ID] [--json] [--file F | TEXT]
   tealeaf check-model [--dtype D] [--json] DIR
   tealeaf download [--revision R] [--dtype D] [--json] OWNER/NAME
   tealeaf models [--json]
@@ -204,29 +206,71 @@ async function translate(args: readonly string[]): Promise<void> {
       to: { type: 'string' },
       beams: { type: 'string' },
       threads: { type: 'string' },
+      language: { type: 'string' },
+      file: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
-  const text = singleText(positionals, 'TEXT');
   if (!values.from || !values.to) throw new UsageError('translate needs --from and --to (e.g. --from en --to de)');
+  const text = await translateInput(positionals, values.file);
   const dtype = dtypeOption(values.dtype);
   const dir = modelDir(values.model, 'translate');
+  const pair = { from: values.from, to: values.to };
   await withEngine(dir, integer(values.threads, 'threads'), dtype, async (engine) => {
-    const result = await engine.translate({ text, from: values.from as string, to: values.to as string, beams: integer(values.beams, 'beams') });
+    const progress = terminalProgress(`translating ${pair.from} → ${pair.to}`);
+    const result = await translateDocument(engine, text, {
+      pair,
+      beams: integer(values.beams, 'beams') ?? 1,
+      ...(values.language ? { languageId: values.language } : {}),
+      onProgress: progress.update,
+      onRepair: (report) => {
+        progress.clear();
+        process.stderr.write(`tealeaf: ${describeReport(report)}\n`);
+      },
+    });
+    progress.clear();
     if (values.json) {
       const output = {
-        source: result.source,
+        source: text,
         target: result.target,
         tokens: result.tokens,
         ms: round(result.ms),
         file: engine.info.onnxFiles.join(' + '),
         dtype: engine.info.dtype,
+        units: result.units,
+        repairs: result.repairs,
       };
       process.stdout.write(`${JSON.stringify(output)}\n`);
     } else {
-      process.stdout.write(`${result.target}\n`);
+      process.stdout.write(result.target.endsWith('\n') ? result.target : `${result.target}\n`);
     }
   });
+}
+
+/** The text to translate: TEXT, the file, or standard input (exactly one of them). */
+async function translateInput(positionals: readonly string[], file: string | undefined): Promise<string> {
+  if (file !== undefined && positionals.length > 0) throw new UsageError('translate takes TEXT or --file F, not both');
+  if (file !== undefined) return readFileSync(file === '-' ? 0 : file, 'utf8');
+  if (positionals.length > 0) return positionals.join(' ');
+  if (process.stdin.isTTY) throw new UsageError('missing TEXT (or --file F, or text on standard input)');
+  return readFileSync(0, 'utf8');
+}
+
+/** A progress line on stderr, redrawn in place; nothing at all when stderr is not a terminal. */
+function terminalProgress(label: string): { update: (p: { doneChars: number; totalChars: number; doneUnits: number; totalUnits: number }) => void; clear: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, clear: () => undefined };
+  let shown = false;
+  return {
+    update: ({ doneChars, totalChars, doneUnits, totalUnits }) => {
+      const percent = totalChars === 0 ? 100 : Math.round((100 * doneChars) / totalChars);
+      process.stderr.write(`\r\x1b[K${label}: ${percent}% (${doneUnits} of ${totalUnits} sentences)`);
+      shown = true;
+    },
+    clear: () => {
+      if (shown) process.stderr.write('\r\x1b[K');
+      shown = false;
+    },
+  };
 }
 
 async function checkModelCommand(args: readonly string[]): Promise<number> {

@@ -3,11 +3,15 @@
 // and write every selection's result in one edit. Cancelling (or the document changing meanwhile)
 // writes nothing. The vscode adapter (register.ts) supplies the ports.
 import { isAbortError } from '../engine/errors';
-import type { Engine, TranslationPair } from '../engine/types';
+import type { TranslationPair } from '../engine/types';
+import { engineTranslator, type TranslationEngine } from './engineTranslator';
 import { extractRegions } from './extract';
 import { pairLabel, pairsOf, supportsPair } from './pairs';
-import { assemble, execute, plan, type TranslationPlan, type UnitResult } from './pipeline';
+import { assemble, execute, plan } from './pipeline';
 import type { Span } from './spans';
+import type { UnitReport } from './unitGuarantee';
+
+export type { TranslationEngine } from './engineTranslator';
 
 export interface TranslateJob {
   /** The whole document text (lexed for context) and its VS Code language id. */
@@ -25,8 +29,6 @@ export interface Replacement {
   readonly text: string;
 }
 
-export type TranslationEngine = Pick<Engine, 'info' | 'translate'>;
-
 /** Reports the fraction done (0..1) and a short message. */
 export type ProgressSink = (fraction: number, message: string) => void;
 
@@ -41,6 +43,8 @@ export interface TranslatePorts {
   write(replacements: readonly Replacement[]): Promise<WriteResult>;
   /** Told the attention id of each translated unit (the inspector shows the latest one). */
   onAttention?(attentionId: number): void;
+  /** Told about each unit whose placeholders were repaired (the output channel lists them). */
+  onRepair?(report: UnitReport): void;
 }
 
 export type TranslateOutcome =
@@ -70,14 +74,11 @@ export async function runTranslateCommand(job: TranslateJob, ports: TranslatePor
       const out: Replacement[] = [];
       let doneBefore = 0;
       for (const { selection, plan: selectionPlan } of plans) {
-        const results = await translatePlan(
-          selectionPlan,
-          engine,
-          job,
+        const results = await execute(selectionPlan, engineTranslator(engine, { pair: job.pair, beams: job.beams, ...attentionSink(ports) }), {
           signal,
-          (done) => progress((doneBefore + done) / totalChars, `${Math.round((100 * (doneBefore + done)) / totalChars)} %`),
-          ports.onAttention?.bind(ports),
-        );
+          onProgress: (done) => progress((doneBefore + done) / totalChars, `${Math.round((100 * (doneBefore + done)) / totalChars)} %`),
+          ...(ports.onRepair ? { onRepair: ports.onRepair.bind(ports) } : {}),
+        });
         doneBefore += selectionPlan.totalChars;
         out.push({ span: selection, text: assemble(selectionPlan, results) });
       }
@@ -94,26 +95,8 @@ export async function runTranslateCommand(job: TranslateJob, ports: TranslatePor
   }
 }
 
-function translatePlan(
-  selectionPlan: TranslationPlan,
-  engine: TranslationEngine,
-  job: TranslateJob,
-  signal: AbortSignal,
-  onProgress: (doneChars: number) => void,
-  onAttention?: (attentionId: number) => void,
-): Promise<UnitResult[]> {
-  return execute(
-    selectionPlan,
-    async (text, unitSignal) => {
-      const result = await engine.translate(
-        { text, from: job.pair.from, to: job.pair.to, beams: job.beams, captureAttention: onAttention !== undefined },
-        unitSignal === undefined ? {} : { signal: unitSignal },
-      );
-      if (result.attentionId !== undefined) onAttention?.(result.attentionId);
-      return result.target;
-    },
-    { signal, onProgress },
-  );
+function attentionSink(ports: TranslatePorts): { onAttention?: (attentionId: number) => void } {
+  return ports.onAttention ? { onAttention: ports.onAttention.bind(ports) } : {};
 }
 
 class PairError extends Error {

@@ -2,16 +2,25 @@
 // plan() is synchronous and pure; execute() calls the translator once per unique unit, in order,
 // checking the AbortSignal before each call and reporting progress after it; assemble() writes
 // the results back. The source outside the regions and every kept piece come out unchanged.
+// Every unit comes out with exactly its source's placeholders (unitGuarantee.ts says how).
 // Pure: no vscode, no engine (the translator is a function).
+import type { TranslationAttention } from '../engine/types';
 import { throwIfAborted } from '../engine/errors';
 import { escaperFor } from './escape';
-import { joinParts, mask, unmaskParts, type MaskedText, type RestoredPart } from './placeholders';
+import { joinParts, mask, type MaskedText, type RestoredPart } from './placeholders';
 import type { TranslatableRegion } from './regions';
-import { DEFAULT_SEGMENT_OPTIONS, hasTranslatableLetter, segment, type Piece, type SegmentOptions } from './segment';
+import { DEFAULT_SEGMENT_OPTIONS, segment, type Piece, type SegmentOptions } from './segment';
 import { clipSpans, normalizeSpans, type Span } from './spans';
+import { translateUnit, type UnitReport } from './unitGuarantee';
+
+/** A unit's translation, and a way to fetch its cross-attention when a placeholder needs repair. */
+export interface UnitTranslation {
+  readonly target: string;
+  readonly crossAttention?: () => Promise<TranslationAttention | undefined>;
+}
 
 /** Translates one masked unit (a sentence without surrounding whitespace). */
-export type UnitTranslator = (text: string, signal: AbortSignal | undefined) => Promise<string>;
+export type UnitTranslator = (text: string, signal: AbortSignal | undefined) => Promise<string | UnitTranslation>;
 
 export interface PlannedUnit {
   /** The unit's source text. */
@@ -75,6 +84,8 @@ export interface ExecuteOptions {
   readonly signal?: AbortSignal;
   /** Called after each unit with characters done and the total. */
   readonly onProgress?: (doneChars: number, totalChars: number) => void;
+  /** Told about each unit whose placeholders needed repair or a fallback. */
+  readonly onRepair?: (report: UnitReport) => void;
 }
 
 /** A unit's translation as parts: model text (escaped later, per context) and verbatim source. */
@@ -90,55 +101,14 @@ export async function execute(
   let done = 0;
   for (const unit of translationPlan.units) {
     throwIfAborted(options.signal);
-    results.push(await translateUnit(unit, translate, options.signal));
+    const { parts, report } = await translateUnit(unit, translate, options.signal);
+    results.push(parts);
+    if (report !== undefined) options.onRepair?.(report);
     done += unit.text.length;
     options.onProgress?.(done, translationPlan.totalChars);
   }
   throwIfAborted(options.signal);
   return results;
-}
-
-async function translateUnit(unit: PlannedUnit, translate: UnitTranslator, signal: AbortSignal | undefined): Promise<UnitResult> {
-  const output = clean(await translate(unit.masked.text, signal));
-  if (output === '') return [{ kind: 'verbatim', text: unit.text }];
-  return unmaskParts(output, unit.masked) ?? (await translateBetweenPlaceholders(unit, translate, signal));
-}
-
-/**
- * The fallback when the model mangled the masks: translate each run of text between placeholders
- * on its own. Worse sentences, but every placeholder stays exactly where it was.
- */
-async function translateBetweenPlaceholders(
-  unit: PlannedUnit,
-  translate: UnitTranslator,
-  signal: AbortSignal | undefined,
-): Promise<UnitResult> {
-  const spans = unit.masked.spans;
-  const parts: RestoredPart[] = [];
-  let at = 0;
-  for (const span of [...spans, { start: unit.text.length, end: unit.text.length }]) {
-    const run = unit.text.slice(at, span.start);
-    const lead = /^\s*/.exec(run)?.[0] ?? '';
-    const core = run.slice(lead.length).trimEnd();
-    const trail = run.slice(lead.length + core.length);
-    if (lead !== '') parts.push({ kind: 'verbatim', text: lead });
-    if (core !== '' && hasTranslatableLetter(core, [])) {
-      throwIfAborted(signal);
-      const output = clean(await translate(core, signal));
-      parts.push(output === '' ? { kind: 'verbatim', text: core } : { kind: 'translated', text: output });
-    } else if (core !== '') {
-      parts.push({ kind: 'verbatim', text: core });
-    }
-    if (trail !== '') parts.push({ kind: 'verbatim', text: trail });
-    if (span.end > span.start) parts.push({ kind: 'verbatim', text: unit.text.slice(span.start, span.end) });
-    at = span.end;
-  }
-  return parts;
-}
-
-/** Model output on one line, without surrounding whitespace (the pieces around it keep the source's). */
-function clean(output: string): string {
-  return output.replace(/\s*[\r\n]+\s*/g, ' ').trim();
 }
 
 /** The source with every region replaced by its translation. */

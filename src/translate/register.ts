@@ -13,6 +13,7 @@ import {
   type WriteResult,
 } from './command';
 import { pairLabel, pairsOf } from './pairs';
+import { describeReport } from './unitGuarantee';
 
 export const TRANSLATE_COMMANDS = {
   toGerman: 'tealeaf.translateToGerman',
@@ -38,26 +39,31 @@ function readSettings(scope: vscode.Uri): TranslateSettings {
   };
 }
 
+/** Where the command reports attention ids and placeholder repairs. */
+type TranslationSinks = Pick<TranslatePorts, 'onAttention' | 'onRepair'>;
+
 /** The inspector's internal command that shows a translation's cross-attention. */
 const INSPECT_TRANSLATION_COMMAND = 'tealeaf.inspectTranslation';
 export const SHOW_TRANSLATION_ATTENTION_COMMAND = 'tealeaf.showTranslationAttention';
 
-export function registerTranslation(context: vscode.ExtensionContext, models: ModelProvider): void {
+/** `log` gets a line for every sentence whose placeholders were repaired. */
+export function registerTranslation(context: vscode.ExtensionContext, models: ModelProvider, log?: vscode.LogOutputChannel): void {
   // Attention id of the last translated sentence; the engine holds only the latest one.
   let lastAttention: number | undefined;
   const onAttention = (id: number) => {
     lastAttention = id;
   };
+  const sinks: TranslationSinks = { onAttention, ...(log ? { onRepair: (report) => log.warn(`translation: ${describeReport(report)}`) } : {}) };
   context.subscriptions.push(
     vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.toGerman, (editor) =>
-      translateEditor(editor, models, { from: 'en', to: 'de' }, onAttention),
+      translateEditor(editor, models, { from: 'en', to: 'de' }, sinks),
     ),
     vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.toEnglish, (editor) =>
-      translateEditor(editor, models, { from: 'de', to: 'en' }, onAttention),
+      translateEditor(editor, models, { from: 'de', to: 'en' }, sinks),
     ),
     vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.choose, async (editor) => {
       const pair = await pickPair(models);
-      if (pair !== undefined) await translateEditor(editor, models, pair, onAttention);
+      if (pair !== undefined) await translateEditor(editor, models, pair, sinks);
     }),
     vscode.commands.registerCommand(SHOW_TRANSLATION_ATTENTION_COMMAND, async () => {
       if (lastAttention === undefined) {
@@ -96,7 +102,7 @@ async function translateEditor(
   editor: vscode.TextEditor,
   models: ModelProvider,
   pair: TranslationPair,
-  onAttention: (attentionId: number) => void,
+  sinks: TranslationSinks,
 ): Promise<void> {
   const document = editor.document;
   const settings = readSettings(document.uri);
@@ -111,7 +117,7 @@ async function translateEditor(
     codeAware: settings.codeAware,
   };
   const ports: TranslatePorts = {
-    onAttention,
+    ...sinks,
     engine: () => models.engineFor('translation'),
     withProgress,
     write: (replacements) =>
