@@ -102,6 +102,19 @@ describe('check-model', () => {
     assert.match(attention.stderr, /shows no attention: .*smooth_softmax/);
   });
 
+  it('`attention --json` gives every layer and head of each export without attention outputs', () => {
+    const exports = ['hub-gpt2', 'hub-qwen2.5-coder', 'hub-smollm2', 'hub-opus-mt-en-de', 'fused-gpt2-mha-attention', 'fused-qwen2-gqa', 'fused-qwen2-gqa-variants', 'fused-qwen2-onnx-attention'];
+    for (const name of exports) {
+      const result = cli('attention', '--model', path.join(FIXTURES, name), '--json', 'let x = f(a, b);');
+      assert.equal(result.status, 0, `${name}: ${result.stderr}`);
+      const output = JSON.parse(result.stdout) as { tokens: unknown[]; layers: number; heads: number; attention: number[][][][] };
+      const config = JSON.parse(readFileSync(path.join(FIXTURES, name, 'config.json'), 'utf8')) as { num_hidden_layers?: number; n_layer?: number; encoder_layers?: number };
+      assert.equal(output.attention.length, config.num_hidden_layers ?? config.n_layer ?? config.encoder_layers, name);
+      assert.equal(output.attention[0]?.length, output.heads, name);
+      assert.equal(output.attention[0]?.[0]?.length, output.tokens.length, name);
+    }
+  });
+
   it('prints one JSON line with --json, and {"ok":false,"error"} with exit 1 on a bad folder', () => {
     const good = cli('check-model', '--json', path.join(FIXTURES, 'tiny-gpt2'));
     assert.equal(good.status, 0, good.stderr);
