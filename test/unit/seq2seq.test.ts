@@ -9,11 +9,11 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import { AbortError, ModelError, UnsupportedError } from '../../src/engine/errors';
-import { readModelFolder } from '../../src/engine/modelFolder';
+import { type ModelFolder, readModelFolder } from '../../src/engine/modelFolder';
 import { summarizeOnnx } from '../../src/engine/onnxProto';
 import { detectLanguages, normalizeLanguage } from '../../src/engine/seq2seq/languages';
 import { applyProcessors } from '../../src/engine/seq2seq/processors';
-import { loadSeq2Seq, type MarianRunner } from '../../src/engine/seq2seq/runner';
+import { loadSeq2Seq, MarianRunner } from '../../src/engine/seq2seq/runner';
 import { greedySearch, type StepModel } from '../../src/engine/seq2seq/search';
 import { parseSeq2SeqSettings, type Seq2SeqSettings } from '../../src/engine/seq2seq/settings';
 import { NodeModelFiles } from '../../src/host/nodeModelFiles';
@@ -87,8 +87,9 @@ describe('seq2seq goldens', () => {
       // Cross-attention, and recomputing cross keys/values from an empty past, need our own exports.
       const crossOutputs = exportsCrossAttention(name);
       let runner: MarianRunner;
+      let folder: ModelFolder;
       before(async () => {
-        const folder = await readModelFolder(await NodeModelFiles.open(modelDir(name)));
+        folder = await readModelFolder(await NodeModelFiles.open(modelDir(name)));
         runner = (await loadSeq2Seq(folder, { ort, backend: 'wasm' })) as MarianRunner;
       });
       after(async () => runner.dispose());
@@ -217,20 +218,36 @@ describe('seq2seq goldens', () => {
         });
       }
 
-      it('translate() with beams returns the beam text', async () => {
+      it('translate() with beams returns the beam text, which differs from the greedy text', async () => {
+        // The golden is only a test of the beam size when beam search and greedy disagree on it.
+        assert.notDeepEqual(golden.beam.output_ids, golden.greedy.output_ids, 'the golden\'s beam ids equal its greedy ids');
+        assert.notEqual(golden.beam.text.trimStart(), golden.greedy.text.trimStart());
+        // early_stopping comes from generation_config.json and TranslateRequest has no field for it:
+        // a runner over the same model, with the golden's early_stopping in its settings.
+        const languages = detectLanguages({
+          tokenizerJson: folder.tokenizerJson,
+          tokenizerConfig: folder.tokenizerConfig,
+          config: folder.rawConfig,
+          location: folder.files.location,
+        });
+        const beamRunner = new MarianRunner(folder, runner.model, { ...runner.settings, earlyStopping: golden.beam.early_stopping }, languages);
         const { from, to } = targetOf(golden, runner);
-        const result = await runner.translate({
+        const request = {
           text: golden.source,
           from,
           to,
-          beams: golden.beam.num_beams,
           lengthPenalty: golden.beam.length_penalty,
           maxLengthRatio: 0,
           maxLengthOffset: golden.max_new_tokens,
-        });
-        // early_stopping comes from generation_config.json; the golden sets it explicitly.
-        if (runner.settings.earlyStopping === golden.beam.early_stopping) assert.equal(result.target, golden.beam.text.trimStart());
-        assert.ok(result.ms >= 0);
+        };
+        const beam = await beamRunner.translate({ ...request, beams: golden.beam.num_beams });
+        const beamWithoutEos = golden.beam.output_ids.filter((t) => t !== golden.eos_token_id);
+        assert.deepEqual(beam.tokens, beamWithoutEos);
+        assert.equal(beam.target, golden.beam.text.trimStart());
+        const greedy = await beamRunner.translate({ ...request, beams: 1 });
+        assert.deepEqual(greedy.tokens, golden.greedy.output_ids.filter((t) => t !== golden.eos_token_id));
+        assert.equal(greedy.target, golden.greedy.text.trimStart());
+        assert.ok(beam.ms >= 0);
       });
 
       it('stops on abort and refuses a direction the model lacks', async () => {
@@ -241,6 +258,35 @@ describe('seq2seq goldens', () => {
         await assert.rejects(pending, AbortError);
         await assert.rejects(runner.translate({ text: golden.source, from, to: 'xx' }), UnsupportedError);
       });
+
+      for (const beams of [1, 2]) {
+        it(`an abort during the search (${beams === 1 ? 'greedy' : `${beams} beams`}) stops it at the next step`, async () => {
+          const { from, to } = targetOf(golden, runner);
+          const model = runner.model;
+          const original = model.step;
+          const controller = new AbortController();
+          let steps = 0;
+          // Abort from inside the second decoder step: encoding is long over, so only the search's
+          // own per-step check of the signal can stop it (the decoder step never sees the signal).
+          model.step = async function (...args: Parameters<typeof original>) {
+            steps += 1;
+            if (steps === 2) controller.abort();
+            return original.apply(this, args);
+          };
+          try {
+            const pending = runner.translate(
+              { text: golden.source, from, to, beams, maxLengthRatio: 0, maxLengthOffset: golden.max_new_tokens },
+              controller.signal,
+            );
+            await assert.rejects(pending, AbortError);
+          } finally {
+            model.step = original;
+          }
+          assert.equal(steps, 2, 'no decoder step after the abort');
+          // Unaborted, the same request runs more than two steps (so the abort is what stopped it).
+          assert.ok(golden.greedy.output_ids.length > 2 && golden.beam.output_ids.length > 2);
+        });
+      }
     });
   }
 });
