@@ -240,8 +240,14 @@ function applyEdits(
 
 /** Removes braces that are not part of a whole mask (what broken masks leave behind). */
 function dropStrayBraces(text: string): string {
-  // A brace between two spaces takes one of them along; other spacing stays as the model wrote it.
-  const drop = (run: string) => run.replace(/( ?)[{}]+( ?)/g, (_, before: string, after: string) => (before && after ? ' ' : before || after));
+  // A brace takes its spaces along, leaving one only where two words would otherwise touch.
+  const drop = (run: string) =>
+    run.replace(/( ?)[{}]+( ?)/g, (match: string, before: string, after: string, at: number) => {
+      const previous = run[at - 1] ?? '';
+      const next = run[at + match.length] ?? '';
+      const wordsMeet = /[\p{L}\p{N}]/u.test(previous) && /[\p{L}\p{N}]/u.test(next);
+      return (before || after) && wordsMeet ? ' ' : '';
+    });
   let out = '';
   let at = 0;
   for (const m of text.matchAll(/\{\d{1,4}\}/g)) {
