@@ -1,12 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { attentionResult } from '../../src/engine/attentionResult';
 import {
   computeHeadStats,
+  headStatsSteps,
   labelHead,
   uniformBaseline,
   PREVIOUS_TOKEN_THRESHOLD,
   SINK_THRESHOLD,
 } from '../../src/engine/headStats';
+import type { OrtTensor } from '../../src/engine/onnx';
 import type { AttentionBlock } from '../../src/engine/types';
 import { flatBlock } from '../blocks';
 
@@ -141,4 +144,44 @@ test('non-causal baseline uses |q − k| over all keys', () => {
   // q=0: (0+1+2)/3 = 1; q=1: (1+0+1)/3 = 2/3; q=2: 1
   close(b.meanDistance, (1 + 2 / 3 + 1) / 3);
   close(b.entropy, Math.log(3));
+});
+
+// Every row puts all its mass on the last key, which lies after rows 0 and 1: only a non-causal
+// reading (encoder self-attention, cross-attention) sees that mass.
+const LOOKS_AHEAD = [
+  [0, 0, 1],
+  [0, 0, 1],
+  [0, 0, 1],
+];
+
+test('non-causal statistics read the keys after the query, causal ones do not', () => {
+  const nonCausal = computeHeadStats(block(LOOKS_AHEAD), { causal: false })[0]!;
+  close(nonCausal.entropy, 0);
+  close(nonCausal.meanDistance, (2 + 1 + 0) / 3);
+  close(nonCausal.selfToken, 1 / 3);
+  close(nonCausal.previousToken, 0);
+  close(nonCausal.firstToken, 0);
+  // uniform non-causal distance is (1 + 2/3 + 1)/3 ≈ 0.89: a head at distance 1 is not local
+  assert.equal(nonCausal.label, 'long-range');
+  const causal = computeHeadStats(block(LOOKS_AHEAD), { causal: true })[0]!;
+  close(causal.meanDistance, 0);
+  assert.equal(causal.label, 'local');
+  assert.deepEqual(computeHeadStats(block(LOOKS_AHEAD)), [causal], 'causal is the default');
+  // the stepwise form honours the flag too
+  const steps = headStatsSteps(block(LOOKS_AHEAD), { causal: false });
+  let next = steps.next();
+  while (!next.done) next = steps.next();
+  assert.deepEqual(next.value, [nonCausal]);
+});
+
+test('attentionResult: encoder statistics are non-causal, decoder self-attention ones causal', () => {
+  const tensor = { dims: [1, 1, 3, 3], data: Float32Array.from(LOOKS_AHEAD.flat()) } as unknown as OrtTensor;
+  const fitted = { text: 'abc', offset: 0, tokens: [...'abc'].map((text, i) => ({ id: i, text, start: i, end: i + 1 })), droppedTokens: 0 };
+  const pass = { fitted, attentions: [tensor], totalLayers: 1, totalHeads: 1, forwardMs: 0 };
+  const encoder = attentionResult({ ...pass, kind: 'encoder' }, { text: 'abc' });
+  const self = attentionResult({ ...pass, kind: 'self' }, { text: 'abc' });
+  assert.deepEqual(encoder.stats, computeHeadStats(block(LOOKS_AHEAD), { causal: false }));
+  assert.deepEqual(self.stats, computeHeadStats(block(LOOKS_AHEAD), { causal: true }));
+  assert.equal(encoder.stats[0]!.label, 'long-range');
+  assert.equal(self.stats[0]!.label, 'local');
 });

@@ -278,6 +278,27 @@ test('translation attention: an encoder tab and a cross-attention tab', async ()
   assert.equal(both.document.sections[0]!.stats[0]!.label, 'local');
 });
 
+test('translation attention: cross-attention statistics are non-causal', async () => {
+  // Both target rows put all their mass on the last source token, after row 0 and row 1.
+  const cross = flatBlock({ layers: [0], heads: [0], rows: [0, 1], keys: 3, data: Float32Array.from([0, 0, 1, 0, 0, 1]) });
+  const ta: TranslationAttention = {
+    id: 4,
+    sourceTokens: tokens('abc'),
+    targetTokens: tokens('xy'),
+    sourceText: 'abc',
+    targetText: 'xy',
+    cross,
+    totalLayers: 1,
+    totalHeads: 1,
+  };
+  const stats = await inspectTranslation(ta, meta).section('cross').stats();
+  assert.deepEqual(stats, computeHeadStats(cross, { causal: false }));
+  // |0 − 2| and |1 − 2|: a causal reading would skip those keys and see distance 0 (a local head)
+  assert.ok(Math.abs(stats[0]!.meanDistance - 1.5) < 1e-6);
+  assert.equal(stats[0]!.label, 'long-range');
+  assert.equal(computeHeadStats(cross, { causal: true })[0]!.label, 'local');
+});
+
 test('drain yields to the event loop and returns the generator result', async () => {
   const t = 30;
   const data = fullAttention(t);
