@@ -10,6 +10,7 @@ import { benchCompletions } from './completions';
 import { benchEngine } from './engine';
 import { benchFim } from './fim';
 import { benchInspector, withStockLayout } from './inspector';
+import { benchPlaceholders } from './placeholders';
 import { benchRealModel, benchWasmLimit } from './realModel';
 import { benchTranslate } from './translate';
 import type { BenchReport, BenchRow, BenchSection } from './types';
@@ -153,6 +154,7 @@ async function main(): Promise<void> {
     // The inspector by graph surgery (a stock-layout copy) beside the export's own attention outputs.
     { name: 'inspector-surgery', run: () => benchInspectorSurgery(codeModel, threads) },
     { name: 'translate', run: () => benchTranslate(host, DEFAULT_TRANSLATE, threads) },
+    { name: 'placeholders', run: () => benchPlaceholders(host, DEFAULT_TRANSLATE, threads) },
     // Prompt reuse while typing, with and without the text after the cursor (FIM).
     { name: 'fim', run: () => benchFim(host, threads) },
     // A 0.5B model of real size in fp32, q8 and q4, each run in child processes (built on first use).

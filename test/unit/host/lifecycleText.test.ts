@@ -1,0 +1,59 @@
+// What the user is told about the engine worker, and when the restarts stop: the crash window
+// counts crashes within its minute only, and each lifecycle event has its status text and log line.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { CrashWindow } from '../../../src/host/crashWindow';
+import { engineLogLine, engineNotice } from '../../../src/models/lifecycleText';
+
+describe('CrashWindow', () => {
+  it('gives up at the third crash within a minute, not when the crashes are spread out', () => {
+    const window = new CrashWindow(3, 60_000);
+    assert.deepEqual(window.record(0), { crashesInWindow: 1, giveUp: false });
+    assert.deepEqual(window.record(30_000), { crashesInWindow: 2, giveUp: false });
+    assert.deepEqual(window.record(70_000), { crashesInWindow: 2, giveUp: false }, 'the first crash has left the window');
+    assert.deepEqual(window.record(80_000), { crashesInWindow: 3, giveUp: true });
+  });
+
+  it('starts counting afresh after clear() (the user asked to retry)', () => {
+    const window = new CrashWindow(3, 60_000);
+    window.record(0);
+    window.record(1);
+    window.clear();
+    assert.deepEqual(window.record(2), { crashesInWindow: 1, giveUp: false });
+  });
+});
+
+describe('engine lifecycle texts', () => {
+  const at = new Date(2026, 11, 4, 14, 3, 22);
+  const crash = { kind: 'crashed', reason: 'it exited with code 1', crashesInWindow: 1, restarting: true, interrupted: [{ method: 'generate', replayed: false }, { method: 'translate', replayed: true }] } as const;
+
+  it('a crash with a restart: a warning that fades, naming what was interrupted', () => {
+    const notice = engineNotice(crash, at);
+    assert.equal(notice?.text, '$(debug-restart) Tealeaf engine restarted');
+    assert.equal(notice?.severity, 'warning');
+    assert.equal(notice?.hideAfterMs, 30_000);
+    assert.match(notice?.tooltip ?? '', /stopped\*\* at .* \(it exited with code 1\) and a new one started/);
+    assert.match(notice?.tooltip ?? '', /Interrupted: generate \(failed once\), translate \(run again\)/);
+    assert.deepEqual(engineLogLine(crash), {
+      level: 'warn',
+      text: 'engine worker stopped (it exited with code 1); a new one started, models load again on their next use; interrupted: generate (failed once), translate (run again)',
+    });
+  });
+
+  it('the third crash: an error that stays and says how to start it again', () => {
+    const stopped = { ...crash, crashesInWindow: 3, restarting: false, interrupted: [] };
+    const notice = engineNotice(stopped, at);
+    assert.equal(notice?.text, '$(error) Tealeaf engine stopped');
+    assert.equal(notice?.severity, 'error');
+    assert.equal(notice?.hideAfterMs, undefined);
+    assert.match(notice?.tooltip ?? '', /crashed 3 times within a minute.*Restart Engine.*Click to restart it/s);
+    assert.equal(engineLogLine(stopped).level, 'error');
+  });
+
+  it('a restart for the thread setting is news; a first start and a reload are not', () => {
+    assert.match(engineNotice({ kind: 'started', cause: 'threads', threads: 4 }, at)?.tooltip ?? '', /with 4 threads \(tealeaf\.engine\.threads\)/);
+    assert.equal(engineNotice({ kind: 'started', cause: 'first-use', threads: undefined }, at), undefined);
+    assert.equal(engineNotice({ kind: 'modelReloaded', modelDir: '/m', ms: 12 }, at), undefined);
+    assert.deepEqual(engineLogLine({ kind: 'modelReloaded', modelDir: '/m', ms: 12.4 }), { level: 'info', text: 'reloaded /m into the new engine worker in 12 ms' });
+  });
+});
