@@ -10,7 +10,7 @@
 // on a probe run once the copy is open (resolveTaps).
 import { ModelError } from './errors';
 import { createSession, type Feeds, type OrtSession, type OrtTensor, run, type Runtime, type SessionSource } from './onnx';
-import { addToGraph, nodeAttributes, nodeProto } from './onnxBuild';
+import { addToGraph, modelOpsets, nodeAttributes, nodeProto } from './onnxBuild';
 import { exposeFusedAttention } from './onnxFusedAttention';
 import {
   ATTRIBUTE_GRAPH,
@@ -25,6 +25,7 @@ import {
   graphNode,
   MODEL_GRAPH,
   NODE_ATTRIBUTE,
+  NODE_INPUT,
   nameOf,
   text,
   TENSOR_NAME,
@@ -114,7 +115,7 @@ export function inlineIfBranch(model: Uint8Array, condition: string, value: bool
 /** A node's own inputs in order (graphNode also lists what its subgraphs read). */
 function nodeInputs(node: GraphNode): string[] {
   const inputs: string[] = [];
-  for (const part of fields(node.field.bytes as Uint8Array)) if (part.number === 1) inputs.push(text(part));
+  for (const part of fields(node.field.bytes as Uint8Array)) if (part.number === NODE_INPUT) inputs.push(text(part));
   return inputs;
 }
 
@@ -155,17 +156,6 @@ export function softmaxAttentions(nodes: readonly GraphNode[], constants: Readon
   });
 }
 
-/**
- * The value the rest of the graph reads as the probabilities: a Softmax computed in float32 inside
- * a float16 graph is cast back before use, and tapping the cast keeps the optimizer free to fold
- * the cast pair as it does in the unmodified session (a tapped float32 value would pin it).
- */
-function castDownstream(nodes: readonly GraphNode[], value: string): string {
-  const consumers = nodes.filter((n) => n.inputs.includes(value));
-  const only = consumers.length === 1 ? consumers[0] : undefined;
-  return only?.opType === 'Cast' ? (only.outputs[0] as string) : value;
-}
-
 /** For each anchor value, the anchors upstream of it (one pass in the graph's topological order). */
 function upstreamAnchors(nodes: readonly GraphNode[], anchors: readonly string[]): number[][] {
   const index = new Map(anchors.map((name, i) => [name, i]));
@@ -189,20 +179,6 @@ function bits(mask: bigint): number[] {
   return out;
 }
 
-function standardOpset(model: Uint8Array): number {
-  for (const field of fields(model)) {
-    if (field.number !== 8 || !field.bytes) continue;
-    let domain = '';
-    let version = 0;
-    for (const part of fields(field.bytes)) {
-      if (part.number === 1) domain = text(part);
-      else if (part.number === 2) version = part.value ?? 0;
-    }
-    if (domain === '' || domain === 'ai.onnx') return version;
-  }
-  return 0;
-}
-
 /**
  * How the inspector can see this graph's attention. `useCacheBranch`: the graph is a merged
  * decoder whose no-past branch is inlined first.
@@ -222,11 +198,11 @@ export function planAttentionSurgery(model: Uint8Array, options: { readonly useC
     const bytes = addToGraph(flat, { ...fused.addition, outputs: shown.map((l) => ({ name: l.probabilities as string })) });
     return { source: 'fused-surgery', bytes, taps: shown.map((l, i) => ({ output: l.probabilities as string, upstream: upstream[i] ?? [] })) };
   }
-  const softmaxes = softmaxAttentions(graph.nodes, constants, standardOpset(flat));
+  const softmaxes = softmaxAttentions(graph.nodes, constants, modelOpsets(flat).get('') ?? 0);
   if (softmaxes.length === 0) {
     return { source: 'none', why: 'the graph has no Softmax over keys fed by a query·key product and no fused attention operator, so there is no attention to show' };
   }
-  const anchors = softmaxes.map((n) => castDownstream(graph.nodes, n.outputs[0] as string));
+  const anchors = softmaxes.map((n) => n.outputs[0] as string);
   const upstream = upstreamAnchors(graph.nodes, anchors);
   const bytes = addToGraph(flat, { outputs: anchors.map((name) => ({ name })) });
   return { source: 'surgery', bytes, taps: anchors.map((output, i) => ({ output, upstream: upstream[i] ?? [] })) };
