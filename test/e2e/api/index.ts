@@ -5,6 +5,7 @@ import Mocha from 'mocha';
 import { registerActivationTests } from './activation.test';
 import { registerCommandTests } from './commands.test';
 import { registerCompletionTests } from './completion.test';
+import { registerEngineRestartTests } from './engineRestart.test';
 import { registerInspectorTests } from './inspector.test';
 import { FileReporter } from './reporter';
 import { registerTranslationTests } from './translation.test';
@@ -23,6 +24,8 @@ export async function run(): Promise<void> {
   registerCompletionTests();
   registerTranslationTests();
   registerInspectorTests();
+  // Last: it kills the engine worker, which every other suite uses.
+  registerEngineRestartTests();
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   if (failures > 0) throw new Error(`${failures} API test(s) failed`);
 }
