@@ -7,7 +7,7 @@ import type { ModelConfig } from './modelConfig';
 import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxFile, releaseExternalData } from './modelFolder';
 import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
 import { type AttentionSource, openTappedSession, staticAttentionSource } from './attentionSurgery';
-import { sliceLogitsToLastPosition } from './onnxLastLogits';
+import { LOGIT_ROWS_INPUT, sliceLogitsToLastPosition } from './onnxLastLogits';
 import { tiedParameters } from './onnxProto';
 import { pruneToOutputs } from './onnxPrune';
 
@@ -28,6 +28,8 @@ export interface ForwardOptions {
   readonly attention?: boolean;
   /** Return logits for every new position instead of only the last. */
   readonly allLogits?: boolean;
+  /** Return logits for the last `lastRows` new positions (a speculative verify pass reads k + 1). */
+  readonly lastRows?: number;
 }
 
 export interface ForwardResult {
@@ -35,6 +37,8 @@ export interface ForwardResult {
   readonly lastLogits: Float32Array;
   /** [newTokens, vocab] when allLogits was asked */
   readonly allLogits?: Float32Array;
+  /** [lastRows, vocab] when lastRows was asked */
+  readonly rows?: Float32Array;
   readonly cache: KvCache;
   /** Per layer, [1, heads, newTokens, cache.length] */
   readonly attentions?: readonly OrtTensor[];
@@ -168,7 +172,8 @@ export class DecoderModel {
     return KvCache.empty(this.runtime.ort, this.io.kv);
   }
 
-  private feeds(cache: KvCache, newIds: readonly number[], allLogits = false): Feeds {
+  /** `keep`: logit rows of the last new positions the graph computes; 0 is every row. */
+  private feeds(cache: KvCache, newIds: readonly number[], keep = 1): Feeds {
     if (newIds.length === 0) throw new Error('forward() needs at least one new token');
     const { ort } = this.runtime;
     const past = cache.length;
@@ -181,7 +186,15 @@ export class DecoderModel {
     if (this.io.hasPositionIds) feeds.position_ids = int64Tensor(ort, newIds.map((_, i) => past + i), [1, newIds.length]); // [1, new]
     if (this.io.hasUseCacheBranch) feeds.use_cache_branch = new ort.Tensor('bool', new Uint8Array([past > 0 ? 1 : 0]), [1]); // [1]
     // 0 keeps every row (as transformers does), 1 only the last.
-    if (this.io.logitsToKeepInput) feeds[this.io.logitsToKeepInput] = int64Tensor(ort, [allLogits ? 0 : 1], []); // scalar
+    if (this.io.logitsToKeepInput) feeds[this.io.logitsToKeepInput] = int64Tensor(ort, [keep], []); // scalar
+    return feeds;
+  }
+
+  /** Feeds for the generation session, whose edited head (`sliced`) also reads the positions it keeps. */
+  private mainFeeds(cache: KvCache, newIds: readonly number[], keep = 1): Feeds {
+    const feeds = this.feeds(cache, newIds, keep);
+    const rows = keep === 0 ? newIds.length : keep;
+    if (this.logitsMode === 'sliced') feeds[LOGIT_ROWS_INPUT] = int64Tensor(this.runtime.ort, Array.from({ length: rows }, (_, i) => i - rows), [rows]); // [rows]
     return feeds;
   }
 
@@ -189,19 +202,22 @@ export class DecoderModel {
     if (options.allLogits && this.logitsMode === 'sliced') {
       throw new Error('this decoder was opened for last-position logits; open it with logits: "all" to read every row');
     }
-    const feeds = this.feeds(cache, newIds, options.allLogits === true);
+    const keep = options.allLogits ? 0 : Math.max(1, Math.min(options.lastRows ?? 1, newIds.length));
+    const feeds = this.mainFeeds(cache, newIds, keep);
     const wantAttention = options.attention === true;
     if (wantAttention && this.io.attentionNames.length === 0) throw new ModelError('this model exports no attention outputs to capture while generating (attentions.{i})');
     const outputNames = ['logits', ...this.io.kv.presentNames, ...(wantAttention ? this.io.attentionNames : [])];
     const outputs = await run(this.session, feeds, outputNames);
     const logits = outputs.logits as OrtTensor; // [1, rows, vocab]: rows = new tokens, or 1 when only the last is computed
     const [, rows, vocab] = logits.dims as [number, number, number];
-    if (options.allLogits && rows !== newIds.length) throw new InferenceError(`expected logits for ${newIds.length} positions, got ${rows}`);
+    if (rows < (keep || newIds.length)) throw new InferenceError(`expected logits for ${keep || newIds.length} positions, got ${rows}`);
     const last = floatData(logits, (rows - 1) * vocab, rows * vocab); // [vocab]
+    const kept = options.lastRows !== undefined ? floatData(logits, (rows - keep) * vocab, rows * vocab) : undefined; // [lastRows, vocab]
     return {
       // A copy when it would otherwise pin every row of a float32 output in memory.
       lastLogits: rows > 1 && logits.type === 'float32' ? last.slice() : last,
       allLogits: options.allLogits ? floatData(logits) : undefined,
+      rows: kept && logits.type === 'float32' ? kept.slice() : kept, // a copy, for the same reason
       cache: cache.advanced(outputs, newIds),
       attentions: wantAttention ? this.io.attentionNames.map((name) => asFloat32Tensor(this.runtime.ort, outputs[name] as OrtTensor)) : undefined,
     };
@@ -212,7 +228,7 @@ export class DecoderModel {
    * vocabulary: the check an edited graph must pass before it serves requests.
    */
   async probeLastLogits(): Promise<void> {
-    const outputs = await run(this.session, this.feeds(this.emptyCache(), [0, 0]), ['logits']);
+    const outputs = await run(this.session, this.mainFeeds(this.emptyCache(), [0, 0]), ['logits']);
     const dims = (outputs.logits as OrtTensor).dims;
     if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== 1) {
       throw new InferenceError(`the last-position graph returned logits of shape [${dims.join(', ')}]`);

@@ -1,10 +1,11 @@
-// Graph surgery for prefill: a copy of a decoder whose LM head reads only the last position.
+// Graph surgery for prefill: a copy of a decoder whose LM head reads only the positions asked for.
 // Exports without `num_logits_to_keep` compute [batch, sequence, vocab] logits for every prompt
 // token, although generation reads one row: at 1,024 tokens and Qwen's 151,936-word vocabulary
 // that is 620 MB of float32 and a matrix product 1,024 times larger than needed. Inserting
-// Gather(axis 1, [-1]) on the head's activation input makes the head compute one row; everything
-// the head reads besides that input (a dynamic quantization scale, a bias) is untouched, so the
-// row equals the last row of the original graph bit for bit.
+// Gather(axis 1, rows) on the head's activation input makes the head compute only those rows;
+// `rows` is a new graph input (LOGIT_ROWS_INPUT: [-1] for the last position, [-k-1 … -1] for a
+// speculative verify pass over k drafts). Everything the head reads besides that input (a dynamic
+// quantization scale, a bias) is untouched, so each row equals that row of the original graph.
 import {
   ATTRIBUTE_GRAPH,
   ATTRIBUTE_INT,
@@ -14,6 +15,7 @@ import {
   type Field,
   fields,
   GRAPH_INITIALIZER,
+  GRAPH_INPUT,
   GRAPH_NODE,
   GRAPH_OUTPUT,
   type GraphNode,
@@ -26,13 +28,24 @@ import {
   NODE_OP_TYPE,
   NODE_OUTPUT,
   nameOf,
-  TENSOR_DATA_TYPE,
-  TENSOR_DIMS,
   TENSOR_NAME,
-  TENSOR_RAW_DATA,
   VALUE_INFO_NAME,
 } from './onnxProto';
 import { concat, lengthField, varintField } from './protoWrite';
+
+/**
+ * The edited graph's int64 input [rows]: which positions of the new tokens get logits, counted
+ * from the end (-1 is the last). onnxruntime-web cannot feed an initializer, so it has no default.
+ */
+export const LOGIT_ROWS_INPUT = 'tealeaf_logit_rows';
+
+/** ValueInfoProto → TypeProto → TypeProto.Tensor → TensorShapeProto field numbers. */
+const VALUE_INFO_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_TYPE_ELEM = 1;
+const TENSOR_TYPE_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_PARAM = 2;
 
 /** Ops that can be the LM head's matrix product; their first input is the activation. */
 const HEAD_PRODUCTS = new Set(['MatMul', 'MatMulNBits', 'MatMulBnb4', 'MatMulInteger', 'FusedMatMul', 'DynamicQuantizeMatMul']);
@@ -54,11 +67,11 @@ interface GraphEdit {
 }
 
 /**
- * The model with its LM head cut to the last position, or undefined when the head is not a
- * recognisable matrix product reached from `logitsName` through elementwise ops (the caller then
- * keeps the full graph). Optimum's merged decoders compute logits inside both branches of an If
- * (`use_cache_branch`): each branch is edited the same way. The caller must still check the
- * edited graph's logits shape on a probe.
+ * The model with its LM head cut to the rows named by LOGIT_ROWS_INPUT, or undefined when the head
+ * is not a recognisable matrix product reached from `logitsName` through elementwise ops (the
+ * caller then keeps the full graph). Optimum's merged decoders compute logits inside both branches
+ * of an If (`use_cache_branch`): each branch is edited the same way and reads the main graph's
+ * input from the outer scope. The caller must still check the edited graph's logits shape on a probe.
  */
 export function sliceLogitsToLastPosition(model: Uint8Array, logitsName = 'logits'): LastLogitsEdit | undefined {
   const modelFields = [...fields(model)];
@@ -66,7 +79,11 @@ export function sliceLogitsToLastPosition(model: Uint8Array, logitsName = 'logit
   if (!graphField?.bytes) return undefined;
   const edit = sliceGraph(graphField.bytes, logitsName, new Set());
   if (!edit) return undefined;
-  const newGraph = lengthField(MODEL_GRAPH, edit.graph);
+  // [rows] int64, its length named so that onnxruntime reports a symbolic dimension.
+  const dim = lengthField(SHAPE_DIM, lengthField(DIM_PARAM, 'logit_rows'));
+  const tensorType = concat([varintField(TENSOR_TYPE_ELEM, INT64), lengthField(TENSOR_TYPE_SHAPE, dim)]);
+  const rowsInput = concat([lengthField(VALUE_INFO_NAME, LOGIT_ROWS_INPUT), lengthField(VALUE_INFO_TYPE, lengthField(TYPE_TENSOR, tensorType))]);
+  const newGraph = lengthField(MODEL_GRAPH, concat([edit.graph, lengthField(GRAPH_INPUT, rowsInput)]));
   const bytes = concat(modelFields.map((f) => (f === graphField ? newGraph : model.subarray(f.start, f.end))));
   return { bytes, sliced: edit.sliced, headOp: edit.headOp };
 }
@@ -113,13 +130,10 @@ function sliceGraph(graph: Uint8Array, logitsName: string, outerConstants: Reado
   if (!head || !activation || isConstant(activation)) return undefined;
 
   const sliced = `${activation}/tealeaf_last_position`;
-  const indices = 'tealeaf_last_position_index';
-  const minusOne = new Uint8Array(8).fill(0xff); // int64 -1, little-endian two's complement
-  const indexTensor = concat([varintField(TENSOR_DIMS, 1), varintField(TENSOR_DATA_TYPE, INT64), lengthField(TENSOR_NAME, indices), lengthField(TENSOR_RAW_DATA, minusOne)]);
   const axis = concat([lengthField(ATTRIBUTE_NAME, 'axis'), varintField(ATTRIBUTE_INT, 1), varintField(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_INT)]);
   const gather = concat([
     lengthField(NODE_INPUT, activation),
-    lengthField(NODE_INPUT, indices),
+    lengthField(NODE_INPUT, LOGIT_ROWS_INPUT),
     lengthField(NODE_OUTPUT, sliced),
     lengthField(NODE_NAME, 'tealeaf/last_position'),
     lengthField(NODE_OP_TYPE, 'Gather'),
@@ -131,7 +145,7 @@ function sliceGraph(graph: Uint8Array, logitsName: string, outerConstants: Reado
   const headParts = [...fields(headBytes)].map((part, index) => (index === firstInput ? lengthField(NODE_INPUT, sliced) : headBytes.subarray(part.start, part.end)));
   const newHead = lengthField(GRAPH_NODE, concat(headParts));
 
-  const parts: Uint8Array[] = [lengthField(GRAPH_INITIALIZER, indexTensor)];
+  const parts: Uint8Array[] = [];
   for (const field of graphFields) {
     if (field === head.field) parts.push(lengthField(GRAPH_NODE, gather), newHead);
     else parts.push(graph.subarray(field.start, field.end));
