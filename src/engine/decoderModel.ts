@@ -118,7 +118,15 @@ export interface DecoderSource {
   readonly bytes: number;
   /** Every dtype the folder has files for. */
   readonly dtypes: readonly Dtype[];
+  /**
+   * The graph quantizes activations with one scale per run (DynamicQuantizeLinear): a pass over
+   * several tokens then scores each a little differently than a pass over one.
+   */
+  readonly perRunQuantization: boolean;
 }
+
+/** Ops whose activation scale spans the whole run (every token of a pass). */
+const PER_RUN_QUANTIZATION = ['DynamicQuantizeLinear', 'DynamicQuantizeMatMul'];
 
 export interface DecoderModelOptions {
   /**
@@ -296,6 +304,7 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
     parameters: tiedParameters(onnx.summary, folder.config.tiedEmbeddings, folder.config.vocabSize * folder.config.hiddenSize),
     bytes: chosen.file.bytes,
     dtypes: chosen.dtypes,
+    perRunQuantization: PER_RUN_QUANTIZATION.some((op) => onnx.summary.opTypes.has(op)),
   };
   // Read again when needed rather than keep the file's bytes for a session that may never open.
   const attentionSession: AttentionSessionFactory = async (feeds) => {

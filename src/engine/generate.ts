@@ -1,10 +1,14 @@
-// Decoder-only generation: prefill (reusing the cached prefix of the previous request), then one
-// token per step with the KV cache, or full recomputation as the reference path.
+// Decoder-only generation: prefill (reusing the cached prefix of the previous request, in chunks
+// that an abort can stop between), then decoding over the KV cache: one token per pass, or, with a
+// drafter, speculative decoding (every drafted token verified in one pass, the cache rolled back to
+// what was accepted). Full recomputation without a cache is the reference path.
+import { prefillAllButLastChunk, PREFILL_CHUNK_TOKENS } from './chunkedPrefill';
 import { AbortError } from './errors';
 import type { DecoderModel, ForwardResult } from './decoderModel';
 import { commonPrefixLength, type KvCache } from './kvCache';
 import type { OrtTensor } from './onnx';
-import { Sampler } from './sampling';
+import { isGreedy, Sampler } from './sampling';
+import type { SpeculationPlan } from './speculation';
 import { yieldToEventLoop } from './yield';
 import type { FinishReason, GenerateCallOptions, SamplingOptions } from './types';
 import type { ModelTokenizer } from './tokenizer';
@@ -21,6 +25,10 @@ export interface GenerationInput {
   readonly useKvCache: boolean;
   readonly reusePrefix: boolean;
   readonly captureAttention: boolean;
+  /** Drafts to verify (greedy decoding over the KV cache only; ignored otherwise). */
+  readonly speculation?: SpeculationPlan;
+  /** Most prompt tokens per prefill pass; default PREFILL_CHUNK_TOKENS. */
+  readonly prefillChunk?: number;
 }
 
 export interface CapturedRows {
@@ -34,8 +42,15 @@ export interface GenerationOutput {
   readonly text: string;
   readonly finishReason: FinishReason;
   readonly reusedTokens: number;
+  /** Until the first pass that reads logits has run (every prefill chunk, and the drafts verified with it). */
   readonly prefillMs: number;
+  /** The rest, per token it chose (an end token counts). */
   readonly decodeMsPerToken: number;
+  /** Forward passes of the model, prefill chunks included. */
+  readonly forwardPasses: number;
+  /** Tokens drafted, and how many of them were accepted. */
+  readonly drafted: number;
+  readonly accepted: number;
   readonly captured?: CapturedRows;
 }
 
@@ -50,16 +65,19 @@ export function findStop(text: string, stop: readonly string[]): number {
   return first;
 }
 
-/** The last row of every layer's attention: per layer [heads, keys]. */
-function lastRows(attentions: readonly OrtTensor[]): Float32Array[] {
+/** Row `query` of every layer's attention, its first `width` keys: per layer [heads, width]. */
+function attentionRows(attentions: readonly OrtTensor[], query: number, width: number): Float32Array[] {
   return attentions.map((tensor) => {
     const [, heads, queries, keys] = tensor.dims as [number, number, number, number]; // [1, heads, queries, keys]
     const data = tensor.data as Float32Array;
-    const rows = new Float32Array(heads * keys);
-    for (let h = 0; h < heads; h++) rows.set(data.subarray((h * queries + queries - 1) * keys, (h * queries + queries) * keys), h * keys);
+    const rows = new Float32Array(heads * width);
+    for (let h = 0; h < heads; h++) rows.set(data.subarray((h * queries + query) * keys, (h * queries + query) * keys + width), h * width);
     return rows;
   });
 }
+
+/** What the loop does after a token was chosen: go on, or why generation ends. */
+type Verdict = 'continue' | FinishReason;
 
 export class DecoderGenerator {
   /** KV cache of the last request's prompt + generated tokens (for prefix reuse). */
@@ -78,28 +96,155 @@ export class DecoderGenerator {
     this.cache = this.model.emptyCache();
   }
 
+  /** The ids whose keys and values the reusable cache holds (tests compare it with a fresh prefill). */
+  get cachedIds(): readonly number[] {
+    return this.cache.ids;
+  }
+
+  /** The reusable cache itself. */
+  get cachedState(): KvCache {
+    return this.cache;
+  }
+
   async generate(input: GenerationInput, options: GenerateCallOptions = {}): Promise<GenerationOutput> {
+    if (input.promptIds.length === 0) throw new Error('generate() needs a non-empty prompt');
+    if (options.signal?.aborted) throw new AbortError();
+    return input.useKvCache ? this.generateCached(input, options) : this.generateRecomputed(input, options);
+  }
+
+  /**
+   * Prefill and decoding over the KV cache. Each pass feeds the tokens not cached yet (the prompt's
+   * rest, then the last chosen token) followed by the drafts, and reads the logits of its last
+   * drafts + 1 positions: row r chooses the token after drafts[0..r), so the drafts are kept while
+   * each equals the token chosen before it, and the first that differs is replaced by that choice.
+   */
+  private async generateCached(input: GenerationInput, options: GenerateCallOptions): Promise<GenerationOutput> {
     const { promptIds, maxNewTokens } = input;
-    if (promptIds.length === 0) throw new Error('generate() needs a non-empty prompt');
     const sampler = new Sampler(input.sampling);
     const signal = options.signal;
-    if (signal?.aborted) throw new AbortError();
-
-    // 1. Prefill. Reuse the longest common prefix, but always feed at least one token: its logits
-    // choose the first new token.
+    const speculation = input.speculation && isGreedy(input.sampling) ? input.speculation : undefined;
     const start = this.now();
+
+    // Reuse the longest common prefix, but always feed at least one token: its logits choose the
+    // first new token.
     let reused = 0;
     let cache = this.model.emptyCache();
-    if (input.useKvCache && input.reusePrefix) {
+    if (input.reusePrefix) {
       reused = Math.min(commonPrefixLength(promptIds, this.cache.ids), promptIds.length - 1);
       cache = this.cache.truncated(reused);
     }
     // Invalidate the stored cache while we run: if this request throws, nothing stale survives.
     this.cache = this.model.emptyCache();
-    let step: ForwardResult = await this.model.forward(cache, promptIds.slice(reused), { attention: input.captureAttention });
-    const prefillMs = this.now() - start;
+    const prefill = await prefillAllButLastChunk(this.model, cache, promptIds.slice(reused), input.prefillChunk ?? PREFILL_CHUNK_TOKENS, signal);
+    cache = prefill.cache;
+    let forwardPasses = prefill.passes;
+    if (prefill.aborted) {
+      // What was prefilled is valid for its ids: the newer request that aborted this one reuses it.
+      this.cache = cache;
+      return { tokens: [], text: '', finishReason: 'aborted', reusedTokens: reused, prefillMs: this.now() - start, decodeMsPerToken: 0, forwardPasses, drafted: 0, accepted: 0 };
+    }
 
-    // 2. Decode.
+    const tokens: number[] = [];
+    const captured: Float32Array[][] = [];
+    let text = '';
+    let finishReason: FinishReason = 'length';
+    let drafted = 0;
+    let accepted = 0;
+    let prefillMs = 0;
+    let decodeStart = 0;
+    let decodeChoices = 0;
+    let heads = 0;
+
+    /** Takes one chosen token: 'continue', or why generation ends here. */
+    const take = (next: number): Verdict => {
+      if (input.eosTokenIds.includes(next)) return 'eos';
+      tokens.push(next);
+      text = this.tokenizer.decode(tokens);
+      options.onToken?.({ id: next, textSoFar: text });
+      const stopAt = input.stop ? findStop(text, input.stop) : -1;
+      if (stopAt >= 0) {
+        text = text.slice(0, stopAt);
+        return 'stop';
+      }
+      if (tokens.length >= maxNewTokens) return 'length';
+      // The line rules stop a completion from onToken, synchronously: nothing after it is wanted.
+      if (signal?.aborted) return 'aborted';
+      return 'continue';
+    };
+
+    let pending: readonly number[] = prefill.rest; // fed in the next pass; its last row chooses
+    for (;;) {
+      // Nothing is drafted past the last token allowed: the pass itself chooses one more.
+      const room = maxNewTokens - tokens.length - 1;
+      const drafts = speculation && room > 0 ? (await speculation.drafter.draft([...promptIds, ...tokens], Math.min(speculation.length.value, room), signal)).slice(0, room) : [];
+      const step: ForwardResult = await this.model.forward(cache, [...pending, ...drafts], { attention: input.captureAttention, lastRows: drafts.length + 1 });
+      const firstPass = forwardPasses === prefill.passes;
+      forwardPasses++;
+      if (firstPass) {
+        decodeStart = this.now();
+        prefillMs = decodeStart - start;
+      }
+      heads = step.attentions?.[0]?.dims[1] ?? heads;
+      const rows = step.rows as Float32Array; // [drafts + 1, vocab]
+      const vocab = rows.length / (drafts.length + 1);
+      const firstQuery = pending.length - 1; // the position whose row chooses the first token
+      let verdict: Verdict = 'continue';
+      let row = 0;
+      let next = -1;
+      for (; row <= drafts.length; row++) {
+        if (input.captureAttention && step.attentions) captured.push(attentionRows(step.attentions, firstQuery + row, cache.length + firstQuery + row + 1));
+        const chosen = sampler.next(rows.subarray(row * vocab, (row + 1) * vocab), () => [...promptIds, ...tokens]);
+        verdict = take(chosen);
+        if (verdict !== 'continue') break;
+        if (row < drafts.length && chosen === drafts[row]) continue;
+        next = chosen;
+        break;
+      }
+      const kept = Math.min(row, drafts.length); // drafts accepted in this pass
+      if (!firstPass) decodeChoices += row + 1; // the rows read
+      drafted += drafts.length;
+      accepted += kept;
+      speculation?.length.update(drafts.length, kept);
+      // Roll back to the positions whose rows were read: the pending tokens and the kept drafts.
+      cache = step.cache.truncated(cache.length + firstQuery + kept + 1);
+      if (verdict !== 'continue') {
+        finishReason = verdict;
+        if (verdict === 'eos') captured.pop();
+        break;
+      }
+      pending = [next];
+      if (signal) await yieldToEventLoop(); // lets an abort request arrive
+      if (signal?.aborted) {
+        finishReason = 'aborted';
+        break;
+      }
+    }
+    const decodeMs = this.now() - decodeStart;
+    this.cache = cache;
+    return {
+      tokens,
+      text,
+      finishReason,
+      reusedTokens: reused,
+      prefillMs,
+      decodeMsPerToken: decodeChoices > 0 ? decodeMs / decodeChoices : 0,
+      forwardPasses,
+      drafted,
+      accepted,
+      captured: input.captureAttention ? { rows: captured.slice(0, tokens.length), heads } : undefined,
+    };
+  }
+
+  /** The reference path: every step recomputes the whole sequence from an empty cache. */
+  private async generateRecomputed(input: GenerationInput, options: GenerateCallOptions): Promise<GenerationOutput> {
+    const { promptIds, maxNewTokens } = input;
+    const sampler = new Sampler(input.sampling);
+    const signal = options.signal;
+    const start = this.now();
+    const pass = (ids: readonly number[]) => this.model.forward(this.model.emptyCache(), ids, { attention: input.captureAttention });
+    let step: ForwardResult = await pass(promptIds);
+    let forwardPasses = 1;
+    const prefillMs = this.now() - start;
     const tokens: number[] = [];
     const captured: Float32Array[][] = [];
     let finishReason: FinishReason = 'length';
@@ -107,7 +252,10 @@ export class DecoderGenerator {
     const decodeStart = this.now();
     let decodeSteps = 0;
     while (tokens.length < maxNewTokens) {
-      if (input.captureAttention && step.attentions) captured.push(lastRows(step.attentions));
+      if (input.captureAttention && step.attentions) {
+        const [, , queries, keys] = step.attentions[0]?.dims as [number, number, number, number];
+        captured.push(attentionRows(step.attentions, queries - 1, keys));
+      }
       const next = sampler.next(step.lastLogits, () => [...promptIds, ...tokens]);
       if (input.eosTokenIds.includes(next)) {
         captured.pop();
@@ -130,20 +278,21 @@ export class DecoderGenerator {
         break;
       }
       decodeSteps++;
-      step = input.useKvCache
-        ? await this.model.forward(step.cache, [next], { attention: input.captureAttention })
-        : await this.model.forward(this.model.emptyCache(), [...promptIds, ...tokens], { attention: input.captureAttention });
+      step = await pass([...promptIds, ...tokens]);
+      forwardPasses++;
     }
     const decodeMs = this.now() - decodeStart;
-    if (input.useKvCache) this.cache = step.cache;
     const heads = step.attentions?.[0]?.dims[1] ?? 0;
     return {
       tokens,
       text,
       finishReason,
-      reusedTokens: reused,
+      reusedTokens: 0,
       prefillMs,
       decodeMsPerToken: decodeSteps > 0 ? decodeMs / decodeSteps : 0,
+      forwardPasses,
+      drafted: 0,
+      accepted: 0,
       captured: input.captureAttention ? { rows: captured.slice(0, tokens.length), heads } : undefined,
     };
   }

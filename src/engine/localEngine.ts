@@ -10,9 +10,11 @@ import { fitText } from './fitText';
 import { findFimTokens } from './modelConfig';
 import type { DtypeChoice } from './dtype';
 import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
+import { type DraftFiles, openModelDrafter } from './modelDrafter';
 import type { Runtime } from './onnx';
 import type { Seq2SeqRunner } from './seq2seq/runner';
 import { loadSeq2Seq } from './seq2seq/runner';
+import { Speculators } from './speculation';
 import type {
   AttentionCallOptions,
   AttentionRequest,
@@ -60,9 +62,10 @@ export class LocalEngine implements Engine {
     private readonly decoder: DecoderModel | undefined,
     private readonly generator: DecoderGenerator | undefined,
     private readonly seq2seq: Seq2SeqRunner | undefined,
+    private readonly speculators?: Speculators,
   ) {}
 
-  static async load(files: ModelFiles, runtime: Runtime, name: string, options: { readonly dtype?: DtypeChoice } = {}): Promise<LocalEngine> {
+  static async load(files: ModelFiles, runtime: Runtime, name: string, options: { readonly dtype?: DtypeChoice; readonly draft?: DraftFiles } = {}): Promise<LocalEngine> {
     const folder = await readModelFolder(files);
     const { config, tokenizer } = folder;
     const base = {
@@ -104,6 +107,13 @@ export class LocalEngine implements Engine {
       return new LocalEngine(info, folder, undefined, undefined, seq2seq);
     }
     const decoder = await openDecoderModel(folder, runtime, { dtype: options.dtype });
+    // A draft model that cannot serve (another tokenizer) fails the load with one sentence.
+    const drafter = options.draft
+      ? await openModelDrafter(options.draft, runtime, folder, draftName(options.draft)).catch(async (error: unknown) => {
+          await decoder.dispose();
+          throw error;
+        })
+      : undefined;
     const source = decoder.source as NonNullable<DecoderModel['source']>;
     const fim = findFimTokens(folder.tokenizerConfig, (t) => tokenizer.tokenId(t) !== undefined);
     const info: ModelInfo = {
@@ -117,8 +127,11 @@ export class LocalEngine implements Engine {
       attentionSource: decoder.attentionSource,
       ...(decoder.attentionSource === 'none' ? { attentionWhy: decoder.attentionUnavailableReason(name) } : {}),
       ...(fim ? { fim } : {}),
+      ...(drafter ? { draftModel: drafter.name } : {}),
+      ...(source.perRunQuantization ? { speculationUnavailable: perRunQuantizationReason(name, source.file) } : {}),
     };
-    return new LocalEngine(info, folder, decoder, new DecoderGenerator(decoder, tokenizer), undefined);
+    const speculators = new Speculators(drafter, info.speculationUnavailable);
+    return new LocalEngine(info, folder, decoder, new DecoderGenerator(decoder, tokenizer), undefined, speculators);
   }
 
   private requireDecoder(): { decoder: DecoderModel; generator: DecoderGenerator } {
@@ -160,6 +173,7 @@ export class LocalEngine implements Engine {
             useKvCache: request.useKvCache ?? true,
             reusePrefix: request.reusePrefix ?? true,
             captureAttention: canCapture,
+            speculation: this.speculators?.plan(request.speculation),
           },
           options,
         );
@@ -176,6 +190,9 @@ export class LocalEngine implements Engine {
           finishReason: output.finishReason,
           prefillMs: output.prefillMs,
           decodeMsPerToken: output.decodeMsPerToken,
+          forwardPasses: output.forwardPasses,
+          drafted: output.drafted,
+          accepted: output.accepted,
           ...(attentionId !== undefined ? { attentionId } : {}),
         };
       } catch (error) {
@@ -284,7 +301,17 @@ export class LocalEngine implements Engine {
     this.disposed ??= this.queue.run(async () => {
       await this.decoder?.dispose();
       await this.seq2seq?.dispose();
+      await this.speculators?.dispose();
     });
     return this.disposed;
   }
+}
+
+/** The draft model's folder name, for messages. */
+function draftName(draft: DraftFiles): string {
+  return draft.files.location.split(/[\\/]/).filter((part) => part !== '').pop() ?? draft.files.location;
+}
+
+function perRunQuantizationReason(name: string, file: string): string {
+  return `${name} (${file}) quantizes activations with one scale per pass, so a pass that verifies several drafted tokens would not score them exactly as one token at a time: it decodes without speculation`;
 }

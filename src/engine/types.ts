@@ -61,6 +61,10 @@ export interface ModelInfo {
   /** Weights stored in the files in use. */
   readonly parameters: number;
   readonly fim?: FimTokens;
+  /** Folder name of the draft model loaded for speculative decoding (`draft-model`), if any. */
+  readonly draftModel?: string;
+  /** Why speculative decoding is off for this model whatever a request asks, in one sentence. */
+  readonly speculationUnavailable?: string;
   /** Language codes a translation model covers, e.g. ['en', 'de']. */
   readonly languages?: readonly string[];
   /**
@@ -86,6 +90,13 @@ export interface SamplingOptions {
   readonly seed?: number;
 }
 
+/**
+ * Speculative decoding: drafts from the prompt and the text generated so far, or from a smaller
+ * draft model with the same tokenizer, verified in one pass. Greedy decoding only; the tokens are
+ * exactly plain greedy decoding's either way.
+ */
+export type Speculation = 'off' | 'prompt-lookup' | 'draft-model';
+
 export interface GenerateRequest {
   readonly prompt: string;
   /** Text after the cursor, used for fill-in-the-middle when the model declares FIM tokens. */
@@ -100,6 +111,8 @@ export interface GenerateRequest {
   readonly reusePrefix?: boolean;
   /** Keep the attention of generated tokens over the context ("why this suggestion?"). */
   readonly captureAttention?: boolean;
+  /** Default 'off'. Ignored when sampling (temperature > 0). */
+  readonly speculation?: Speculation;
 }
 
 /**
@@ -119,6 +132,11 @@ export interface GenerateResult {
   readonly decodeMsPerToken: number;
   /** Id of the captured attention of this generation, when captureAttention was set. */
   readonly attentionId?: number;
+  /** Forward passes of the model, prefill chunks included. */
+  readonly forwardPasses?: number;
+  /** Speculative decoding: tokens drafted, and how many of them the model accepted. */
+  readonly drafted?: number;
+  readonly accepted?: number;
 }
 
 export interface StreamedToken {
@@ -293,6 +311,10 @@ export interface LoadOptions {
   readonly backend?: Backend;
   /** Which weight file to open (transformers.js names); default `auto`. */
   readonly dtype?: DtypeChoice;
+  /** A second decoder folder with the same tokenizer, loaded beside the model to draft for it (speculation `draft-model`). */
+  readonly draftModel?: string;
+  /** Its weight file; default `auto`. */
+  readonly draftDtype?: DtypeChoice;
   /** WASM threads; default min(2, cores). */
   readonly threads?: number;
 }

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { LocalEngine } from '../engine/localEngine';
 import type { Engine, EngineHost, LoadOptions } from '../engine/types';
+import { draftOption } from './draftFiles';
 import { NodeModelFiles } from './nodeModelFiles';
 
 export function defaultThreads(): number {
@@ -36,7 +37,7 @@ export function createInProcessHost(options: InProcessHostOptions = {}): EngineH
         configureOrt(configuredThreads, options.wasmDir);
       }
       const files = await NodeModelFiles.open(modelDir);
-      const engine = await LocalEngine.load(files, { ort, backend: 'wasm' }, path.basename(files.location), { dtype: loadOptions.dtype });
+      const engine = await LocalEngine.load(files, { ort, backend: 'wasm' }, path.basename(files.location), { dtype: loadOptions.dtype, ...(await draftOption(loadOptions)) });
       engines.add(engine);
       return engine;
     },

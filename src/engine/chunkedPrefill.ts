@@ -1,0 +1,51 @@
+// Chunked prefill: a long prompt goes through the model a chunk at a time over the KV cache of the
+// chunks before, with the event loop let in between, so an abort (the keystroke is no longer the
+// latest) stops it after the chunk that is running, and the newest request starts within one
+// chunk's time instead of one whole prefill's. Causal attention makes the chunks' cache equal to
+// one pass's: position i depends only on the tokens up to i.
+import type { DecoderModel } from './decoderModel';
+import type { KvCache } from './kvCache';
+import { yieldToEventLoop } from './yield';
+
+/**
+ * Tokens per prefill pass. Measured by `npm run bench -- prefill-chunks` (bench/prefillChunks.ts):
+ * the smallest chunk whose prefill of 1,000 tokens is within a few percent of one pass on the
+ * default code model and on the 0.5B model; see the README for the figures.
+ */
+export const PREFILL_CHUNK_TOKENS = 128;
+
+export interface ChunkedPrefill {
+  /** The cache with every chunk fed so far (valid for reuse even when aborted). */
+  readonly cache: KvCache;
+  /** Tokens not fed yet: at most one chunk, unless aborted. */
+  readonly rest: readonly number[];
+  /** Forward passes run. */
+  readonly passes: number;
+  readonly aborted: boolean;
+}
+
+/**
+ * Feeds `ids` chunk by chunk until at most `chunk` remain: the caller feeds those in the pass whose
+ * logits it reads (with any drafts). Checks the signal after each chunk.
+ */
+export async function prefillAllButLastChunk(
+  model: DecoderModel,
+  cache: KvCache,
+  ids: readonly number[],
+  chunk: number,
+  signal?: AbortSignal,
+): Promise<ChunkedPrefill> {
+  const size = Math.max(1, Math.floor(chunk));
+  let rest = ids;
+  let passes = 0;
+  while (rest.length > size) {
+    cache = (await model.forward(cache, rest.slice(0, size))).cache;
+    rest = rest.slice(size);
+    passes++;
+    if (signal) {
+      await yieldToEventLoop(); // lets the abort of a newer keystroke arrive
+      if (signal.aborted) return { cache, rest, passes, aborted: true };
+    }
+  }
+  return { cache, rest, passes, aborted: false };
+}

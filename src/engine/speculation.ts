@@ -1,0 +1,88 @@
+// Speculative decoding's moving parts apart from the verify loop (generate.ts): where drafts come
+// from, and how many to ask for. A draft is only a guess: one forward pass of the model scores every
+// drafted position at once, and the loop keeps the longest prefix greedy decoding would have chosen,
+// so what is generated never depends on the drafts, only how many passes it takes.
+import { UnsupportedError } from './errors';
+import { promptLookupDraft } from './promptLookup';
+import type { Speculation } from './types';
+
+export interface Drafter {
+  /**
+   * Up to `max` tokens likely to follow `context` (prompt + tokens generated so far); [] when
+   * there is no guess. A signal that aborts may end a draft early.
+   */
+  draft(context: readonly number[], max: number, signal?: AbortSignal): Promise<readonly number[]>;
+  /** Releases what the drafter holds (a draft model's session). */
+  dispose?(): Promise<void>;
+}
+
+/** Drafts from the prompt and the text already generated (promptLookup.ts). */
+export const promptLookupDrafter: Drafter = {
+  draft: async (context, max) => promptLookupDraft(context, max),
+};
+
+export interface DraftLengthOptions {
+  readonly initial?: number;
+  readonly min?: number;
+  readonly max?: number;
+}
+
+/**
+ * How many tokens to draft, adapted as transformers' "heuristic" schedule does: two more after a
+ * draft accepted whole, one fewer after a rejection. Rejected drafts cost a wider verify pass, so
+ * a run of misses shrinks the drafts towards one token.
+ */
+export class DraftLength {
+  readonly min: number;
+  readonly max: number;
+  private current: number;
+
+  constructor(options: DraftLengthOptions = {}) {
+    this.min = Math.max(1, options.min ?? 1);
+    // Each drafted position adds one row of logits: 16 rows of Qwen's 151,936 words are 9.7 MB.
+    this.max = Math.max(this.min, options.max ?? 16);
+    this.current = Math.min(this.max, Math.max(this.min, options.initial ?? 4));
+  }
+
+  get value(): number {
+    return this.current;
+  }
+
+  /** After a verify pass over `drafted` tokens of which the first `accepted` were kept. */
+  update(drafted: number, accepted: number): void {
+    if (drafted === 0) return;
+    this.current = accepted === drafted ? Math.min(this.max, this.current + 2) : Math.max(this.min, this.current - 1);
+  }
+}
+
+/** Where drafts come from and how many to ask for, kept across requests. */
+export interface SpeculationPlan {
+  readonly drafter: Drafter;
+  readonly length: DraftLength;
+}
+
+/** The drafters one engine has: prompt lookup always, a draft model when one was loaded. */
+export class Speculators {
+  private readonly lookup: SpeculationPlan = { drafter: promptLookupDrafter, length: new DraftLength() };
+  private readonly model: SpeculationPlan | undefined;
+
+  /** `unavailable`: why this model never speculates (see ModelInfo.speculationUnavailable). */
+  constructor(
+    draft: Drafter | undefined,
+    readonly unavailable?: string,
+  ) {
+    this.model = draft ? { drafter: draft, length: new DraftLength() } : undefined;
+  }
+
+  dispose(): Promise<void> {
+    return this.model?.drafter.dispose?.() ?? Promise.resolve();
+  }
+
+  /** The plan a request asks for; undefined decodes one token per pass. */
+  plan(speculation: Speculation | undefined): SpeculationPlan | undefined {
+    if (speculation === undefined || speculation === 'off' || this.unavailable !== undefined) return undefined;
+    if (speculation === 'prompt-lookup') return this.lookup;
+    if (!this.model) throw new UnsupportedError('speculation "draft-model" needs a draft model loaded beside this one (tealeaf.completion.draftModel, or --draft-model)');
+    return this.model;
+  }
+}
