@@ -1,6 +1,6 @@
 // Suggestions keyed by their context, so that typing the characters of a shown suggestion keeps
 // showing its rest without a new generation. Pure: no vscode.
-import { LruCache } from './lru';
+import { LruCache } from '../util/lru';
 
 /** Where a suggestion was asked for: the cursor and the text around it. */
 export interface CacheContext {

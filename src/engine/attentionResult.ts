@@ -1,31 +1,50 @@
-// What one forward pass's per-layer attention becomes for a caller of Engine.attention: the
-// requested block, head statistics over all rows when asked, pooled heads when asked. Shared by
-// the decoder (self-attention) and the encoder of an encoder-decoder model.
-import { layerView, selectBlock } from './attention';
+// What one forward pass's attention becomes for a caller of Engine.attention: the requested block,
+// head statistics over all rows when asked, pooled heads and head reductions when asked. The pass
+// streams its rows to sinks (attentionStream.ts) that keep only those. Shared by the decoder
+// (self-attention) and the encoder of an encoder-decoder model.
+import { type AttentionChunk, BlockSink, type ChunkSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink } from './attentionStream';
 import type { FittedText } from './fitText';
-import { computeHeadStats } from './headStats';
-import type { OrtTensor } from './onnx';
-import { poolBlock } from './pool';
-import type { AttentionPreview, AttentionRequest, AttentionResult, HeadStats } from './types';
+import type { AttentionPreview, AttentionRequest, AttentionResult } from './types';
 
 export interface AttentionPass {
   readonly kind: 'self' | 'encoder';
   readonly fitted: FittedText;
-  /** Per layer [1, heads, tokens, tokens] */
-  readonly attentions: readonly OrtTensor[];
   readonly totalLayers: number;
   readonly totalHeads: number;
-  readonly forwardMs: number;
+  /** Runs the forward pass, fetching only `layers`, and hands each chunk of rows to onChunk. */
+  run(layers: readonly number[], onChunk: (chunk: AttentionChunk) => void): Promise<void>;
 }
 
-export function attentionResult(pass: AttentionPass, request: AttentionRequest): AttentionResult {
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+function validIndices(requested: readonly number[] | undefined, n: number, what: string): number[] {
+  if (!requested) return range(n);
+  for (const i of requested) {
+    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`${what} ${i} is outside 0..${n - 1}`);
+  }
+  return [...requested];
+}
+
+export async function attentionResult(pass: AttentionPass, request: AttentionRequest): Promise<AttentionResult> {
   // decoder self-attention is causal; an encoder sees every token
   const causal = pass.kind === 'self';
-  const stats: HeadStats[] = [];
-  if (request.withStats ?? true) {
-    pass.attentions.forEach((tensor, layer) => stats.push(...computeHeadStats(layerView(tensor, layer), { causal })));
-  }
-  const attention = selectBlock(pass.attentions, request);
+  const tokens = pass.fitted.tokens.length;
+  const shape: PassShape = { rows: tokens, keys: tokens, heads: pass.totalHeads };
+  const layers = validIndices(request.layers, pass.totalLayers, 'layer');
+  const heads = validIndices(request.heads, pass.totalHeads, 'head');
+  const rows = validIndices(request.rows, tokens, 'row');
+  const withStats = request.withStats ?? true;
+  const values = request.values ?? true;
+  const block = values ? new BlockSink(shape, layers, heads, rows) : undefined;
+  const reduction = request.reduceHeads ? new HeadReductionSink(shape, layers, heads, rows, request.reduceHeads) : undefined;
+  const pool = request.pool !== undefined ? new PoolSink(shape, layers, heads, rows, request.pool, causal) : undefined;
+  const stats = withStats ? new HeadStatsSink(shape, range(pass.totalLayers), causal) : undefined;
+  const sinks: ChunkSink[] = [block, reduction, pool, stats].filter((s): s is NonNullable<typeof s> => s !== undefined);
+  // Statistics read every layer; otherwise only the selected ones are fetched.
+  const fetched = withStats ? range(pass.totalLayers) : [...new Set(layers)].sort((a, b) => a - b);
+  const start = performance.now();
+  if (sinks.length > 0) await pass.run(fetched, (chunk) => sinks.forEach((sink) => sink.add(chunk)));
+  const forwardMs = performance.now() - start;
   return {
     kind: pass.kind,
     tokens: pass.fitted.tokens,
@@ -33,16 +52,17 @@ export function attentionResult(pass: AttentionPass, request: AttentionRequest):
     textOffset: pass.fitted.offset,
     totalLayers: pass.totalLayers,
     totalHeads: pass.totalHeads,
-    attention,
-    stats,
-    ...(request.pool !== undefined ? { pooled: poolBlock(attention, request.pool, causal) } : {}),
-    forwardMs: pass.forwardMs,
+    attention: block ? block.block() : { layers, heads, rows, keys: tokens, layerData: [] },
+    stats: stats ? stats.stats() : [],
+    ...(pool ? { pooled: pool.pooled() } : {}),
+    ...(reduction ? { reduced: reduction.reduced() } : {}),
+    forwardMs,
   };
 }
 
 /** The preview of a result that has pooled heads (see AttentionPreview); undefined without them. */
 export function attentionPreview(result: AttentionResult): AttentionPreview | undefined {
-  const { attention, stats: _stats, pooled, ...rest } = result;
+  const { attention, stats: _stats, pooled, reduced: _reduced, ...rest } = result;
   if (!pooled) return undefined;
   const { layerData: _values, ...shape } = attention;
   return { ...rest, shape, pooled };

@@ -5,7 +5,9 @@ import { InferenceError, ModelError } from './errors';
 import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
 import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxFile, releaseExternalData } from './modelFolder';
-import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
+import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime, type TensorShapeInfo } from './onnx';
+import type { AttentionChunk } from './attentionStream';
+import { AbortError } from './errors';
 import { type AttentionSource, openTappedSession, staticAttentionSource } from './attentionSurgery';
 import { LOGIT_ROWS_INPUT, sliceLogitsToLastPosition } from './onnxLastLogits';
 import { tiedParameters } from './onnxProto';
@@ -55,8 +57,19 @@ function byLayer(names: readonly string[], pattern: RegExp): string[] {
     .map((x) => x.name);
 }
 
-export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file = 'onnx/model.onnx'): DecoderIo {
-  const inputs = inputInfo(session);
+/** A graph's inputs and outputs: from an open session, or read from the ONNX file before any opens. */
+export interface GraphIo {
+  readonly inputs: readonly TensorShapeInfo[];
+  readonly outputNames: readonly string[];
+}
+
+export function sessionIo(session: OrtSession): GraphIo {
+  return { inputs: inputInfo(session), outputNames: session.outputNames };
+}
+
+export function discoverDecoderIo(graph: GraphIo, config: ModelConfig, file = 'onnx/model.onnx'): DecoderIo {
+  const { inputs } = graph;
+  const session = graph; // outputNames
   const inputNames = inputs.map((i) => i.name);
   if (!inputNames.includes('input_ids')) throw new ModelError(`${file} has no input_ids input`);
   const pastNames = byLayer(inputNames, PAST); // key before value within a layer
@@ -95,6 +108,33 @@ export interface AttentionSession {
   /** Its outputs, by layer: per layer [1, heads, queries, keys]. */
   readonly names: readonly string[];
   readonly source: Exclude<AttentionSource, 'none'>;
+  /**
+   * present.* outputs, when the session also returns the KV cache: then a pass runs in chunks of
+   * rows over the cache of the chunks before (attentionChunks). Absent: one run over every token.
+   */
+  readonly presentNames?: readonly string[];
+}
+
+/**
+ * The attention one chunk of a pass may hold, in bytes, summed over every layer: [layers, heads,
+ * rows, keys] float32. 1,024 tokens of a 6 × 8-head model then run in 4 chunks, of a 24 × 14-head
+ * model in 23; onnxruntime holds each chunk's outputs until its run ends, and WebAssembly memory
+ * never shrinks, so this bounds the worker's high-water mark instead of the whole pass.
+ */
+export const ATTENTION_CHUNK_BYTES = 48 * 1024 * 1024;
+
+/** Fewer rows per run would leave the matrix products too thin to be efficient. */
+export const MIN_CHUNK_ROWS = 32;
+
+export function chunkRows(layers: number, heads: number, tokens: number, budgetBytes = ATTENTION_CHUNK_BYTES): number {
+  const perRow = layers * heads * tokens * Float32Array.BYTES_PER_ELEMENT;
+  return Math.max(MIN_CHUNK_ROWS, Math.min(tokens, Math.floor(budgetBytes / perRow)));
+}
+
+export interface AttentionChunkOptions {
+  readonly signal?: AbortSignal;
+  /** Rows per run; default chunkRows() of the session's layers. */
+  readonly rowsPerChunk?: number;
 }
 
 /** Opens the attention session; `feeds` builds a no-past run over ids (for the probe of a graph edit). */
@@ -140,10 +180,14 @@ export interface DecoderModelOptions {
   readonly attentionSession?: AttentionSessionFactory;
   readonly logitsMode?: LogitsMode;
   readonly source?: DecoderSource;
+  /** The graph's IO when there is no generation session to read it from (attention only). */
+  readonly graph?: GraphIo;
 }
 
 export class DecoderModel {
   readonly io: DecoderIo;
+  /** The generation session; undefined when the model was opened for its attention only. */
+  private readonly session: OrtSession | undefined;
   readonly logitsMode: LogitsMode;
   readonly source: DecoderSource | undefined;
   private attentionSourceValue: AttentionSource;
@@ -153,11 +197,14 @@ export class DecoderModel {
 
   constructor(
     private readonly runtime: Runtime,
-    private readonly session: OrtSession,
+    session: OrtSession | undefined,
     readonly config: ModelConfig,
     options: DecoderModelOptions = {},
   ) {
-    this.io = discoverDecoderIo(session, config, options.source?.file);
+    this.session = session;
+    const graph = options.graph ?? (session ? sessionIo(session) : undefined);
+    if (!graph) throw new Error('a DecoderModel needs its session or the graph inputs and outputs');
+    this.io = discoverDecoderIo(graph, config, options.source?.file);
     this.attentionSourceValue = this.io.attentionNames.length > 0 ? 'outputs' : (options.attentionSource ?? 'none');
     this.attentionWhy = options.attentionWhy;
     this.attentionFactory = options.attentionSession;
@@ -206,6 +253,12 @@ export class DecoderModel {
     return feeds;
   }
 
+  /** The generation session; throws for a model opened for its attention only. */
+  private generationSession(): OrtSession {
+    if (!this.session) throw new ModelError('this model was opened for the inspector only: it does not generate');
+    return this.session;
+  }
+
   async forward(cache: KvCache, newIds: readonly number[], options: ForwardOptions = {}): Promise<ForwardResult> {
     if (options.allLogits && this.logitsMode === 'sliced') {
       throw new Error('this decoder was opened for last-position logits; open it with logits: "all" to read every row');
@@ -215,7 +268,7 @@ export class DecoderModel {
     const wantAttention = options.attention === true;
     if (wantAttention && this.io.attentionNames.length === 0) throw new ModelError('this model exports no attention outputs to capture while generating (attentions.{i})');
     const outputNames = ['logits', ...this.io.kv.presentNames, ...(wantAttention ? this.io.attentionNames : [])];
-    const outputs = await run(this.session, feeds, outputNames);
+    const outputs = await run(this.generationSession(), feeds, outputNames);
     const logits = outputs.logits as OrtTensor; // [1, rows, vocab]: rows = new tokens, or 1 when only the last is computed
     const [, rows, vocab] = logits.dims as [number, number, number];
     if (rows < (keep || newIds.length)) throw new InferenceError(`expected logits for ${keep || newIds.length} positions, got ${rows}`);
@@ -236,7 +289,7 @@ export class DecoderModel {
    * vocabulary: the check an edited graph must pass before it serves requests.
    */
   async probeLastLogits(): Promise<void> {
-    const outputs = await run(this.session, this.mainFeeds(this.emptyCache(), [0, 0]), ['logits']);
+    const outputs = await run(this.generationSession(), this.mainFeeds(this.emptyCache(), [0, 0]), ['logits']);
     const dims = (outputs.logits as OrtTensor).dims;
     if (dims.length !== 3 || dims[0] !== 1 || dims[1] !== 1) {
       throw new InferenceError(`the last-position graph returned logits of shape [${dims.join(', ')}]`);
@@ -244,9 +297,48 @@ export class DecoderModel {
   }
 
   /**
-   * One pass over `ids` from an empty cache that computes and fetches only each layer's attention:
-   * per layer [1, heads, ids, ids]. Runs on the attention session (a copy of the graph cut down to
-   * those outputs: no LM head, no last MLP), opened on first use.
+   * One pass over `ids` from an empty cache that computes only attention and fetches the layers
+   * asked for, handed to onChunk chunk by chunk: chunk c runs its rows over the KV cache of the
+   * chunks before it, so its attention is [heads, rows, keys so far] and equals those rows of one
+   * run over every token (a causal row depends only on the tokens up to it). Runs on the attention
+   * session (a copy of the graph cut down to its attention and KV outputs), opened on first use.
+   */
+  async attentionChunks(
+    ids: readonly number[],
+    layers: readonly number[],
+    onChunk: (chunk: AttentionChunk) => void,
+    options: AttentionChunkOptions = {},
+  ): Promise<void> {
+    const reason = this.attentionUnavailableReason('this model');
+    if (reason) throw new ModelError(reason);
+    const attention = await this.openAttentionSession();
+    const names = layers.map((layer) => {
+      const name = attention.names[layer];
+      if (name === undefined) throw new RangeError(`layer ${layer} is outside 0..${attention.names.length - 1}`);
+      return name;
+    });
+    const presents = attention.presentNames;
+    const rowsPerChunk = presents ? (options.rowsPerChunk ?? chunkRows(attention.names.length, this.config.heads, ids.length)) : ids.length;
+    let cache = this.emptyCache();
+    for (let start = 0; start < ids.length; start += rowsPerChunk) {
+      if (options.signal?.aborted) throw new AbortError();
+      const chunkIds = ids.slice(start, start + rowsPerChunk);
+      const last = start + chunkIds.length >= ids.length;
+      const outputs = await run(attention.session, this.feeds(cache, chunkIds), [...names, ...(presents && !last ? presents : [])]);
+      const tensors = new Map(layers.map((layer, i) => [layer, asFloat32Tensor(this.runtime.ort, outputs[names[i]!] as OrtTensor)]));
+      const first = tensors.values().next().value;
+      const [, , rows, keys] = (first?.dims ?? [0, 0, chunkIds.length, start + chunkIds.length]) as [number, number, number, number];
+      if (rows !== chunkIds.length || keys !== start + chunkIds.length) {
+        throw new InferenceError(`the attention session returned ${rows} × ${keys} attention for ${chunkIds.length} rows over ${start + chunkIds.length} keys`);
+      }
+      onChunk({ firstRow: start, rows, keys, layers: new Map([...tensors].map(([layer, tensor]) => [layer, tensor.data as Float32Array])) });
+      if (presents && !last) cache = cache.advanced(outputs, chunkIds);
+    }
+  }
+
+  /**
+   * Every layer's attention over `ids` from one run: per layer [1, heads, ids, ids]. For reference
+   * checks; the inspector streams chunks instead (attentionChunks).
    */
   async attentionPass(ids: readonly number[]): Promise<readonly OrtTensor[]> {
     const reason = this.attentionUnavailableReason('this model');
@@ -265,10 +357,10 @@ export class DecoderModel {
     this.attentionSession ??= (
       factory
         ? factory((ids) => this.feeds(this.emptyCache(), ids))
-        : Promise.resolve<AttentionSession>({ session: this.session, names: this.io.attentionNames, source: 'outputs' })
+        : Promise.resolve<AttentionSession>({ session: this.generationSession(), names: this.io.attentionNames, source: 'outputs' })
     ).catch((error: unknown) => {
       // The graph's own attention outputs still work on the full graph when its pruned copy fails.
-      if (this.io.attentionNames.length > 0) return { session: this.session, names: this.io.attentionNames, source: 'outputs' };
+      if (this.io.attentionNames.length > 0 && this.session) return { session: this.session, names: this.io.attentionNames, source: 'outputs' };
       this.attentionSourceValue = 'none';
       this.attentionWhy = error instanceof Error ? error.message : String(error);
       throw error;
@@ -279,12 +371,17 @@ export class DecoderModel {
   async dispose(): Promise<void> {
     const attention = await this.attentionSession?.catch(() => undefined);
     if (attention && attention.session !== this.session) await attention.session.release();
-    await this.session.release();
+    await this.session?.release();
   }
 }
 
 export interface OpenDecoderOptions {
   readonly dtype?: DtypeChoice;
+  /**
+   * Open only the attention session (an inspector-only engine): no generation session, so the
+   * weights sit in memory once.
+   */
+  readonly attentionOnly?: boolean;
   /** `last` (default): prefill computes only the last position's logits; `all`: every row (reference checks). */
   readonly logits?: 'last' | 'all';
 }
@@ -315,14 +412,23 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
       releaseExternalData(again);
     }
   };
+  const common: DecoderModelOptions = { ...staticAttentionSource(onnx.summary, ATTENTION_OUTPUT), attentionSession, source };
   try {
-    return await openSessions(folder, runtime, onnx, options, { ...staticAttentionSource(onnx.summary, ATTENTION_OUTPUT), attentionSession, source });
+    if (options.attentionOnly) {
+      const graph: GraphIo = { inputs: onnx.summary.inputs, outputNames: onnx.summary.outputNames };
+      // The file is in memory already: the attention session opens from it, now.
+      const model = new DecoderModel(runtime, undefined, folder.config, { ...common, graph, attentionSession: (feeds) => openAttentionSession(runtime, onnx, folder.config, feeds) });
+      await model.openAttentionSession().catch(() => undefined); // a failed edit leaves attentionSource `none` and its reason
+      return model;
+    }
+    return await openSessions(folder, runtime, onnx, options, common);
   } finally {
     releaseExternalData(onnx);
   }
 }
 
 const ATTENTION_OUTPUT = /^attentions\.\d+$/;
+const PRESENT_OUTPUT = /^present\.\d+\.(key|value)$/;
 
 const PROBE_TOKENS = 3;
 
@@ -331,13 +437,18 @@ const PROBE_TOKENS = 3;
  * found by graph surgery (attentionSurgery.ts), cut down to them, and checked on a probe run.
  */
 async function openAttentionSession(runtime: Runtime, onnx: OnnxFile, config: ModelConfig, feeds: (ids: readonly number[]) => Feeds): Promise<AttentionSession> {
+  // The KV outputs too, so that a pass can run in chunks over its own cache; not for Optimum's
+  // merged decoders, whose no-past branch (the one inlined for surgery) ignores the cache.
+  const chunked = !onnx.summary.inputNames.includes('use_cache_branch');
+  const presentNames = chunked ? onnx.summary.outputNames.filter((n) => PRESENT_OUTPUT.test(n)) : [];
+  const kept = presentNames.length > 0 ? { presentNames } : {};
   const own = onnx.summary.outputNames.filter((n) => ATTENTION_OUTPUT.test(n)).sort((a, b) => Number(a.split('.')[1]) - Number(b.split('.')[1]));
   if (own.length === config.layers) {
-    return { session: await createSession(runtime, { ...onnx, bytes: pruneToOutputs(onnx.bytes, own).bytes }), names: own, source: 'outputs' };
+    return { session: await createSession(runtime, { ...onnx, bytes: pruneToOutputs(onnx.bytes, [...own, ...presentNames]).bytes }), names: own, source: 'outputs', ...kept };
   }
   const probe = { feeds: async () => feeds(Array.from({ length: PROBE_TOKENS }, () => 0)), queries: PROBE_TOKENS, heads: config.heads, kinds: { self: PROBE_TOKENS }, layers: { self: config.layers } };
-  const tapped = await openTappedSession(runtime, onnx, probe);
-  return { session: tapped.session, names: tapped.names.self, source: tapped.source };
+  const tapped = await openTappedSession(runtime, onnx, probe, presentNames);
+  return { session: tapped.session, names: tapped.names.self, source: tapped.source, ...kept };
 }
 
 /** The last-position session when the graph allows it (checked on a probe), else the graph as exported. */

@@ -100,17 +100,31 @@ export function* headStatsSteps(block: AttentionBlock, options: HeadStatsOptions
 }
 
 /**
- * Measures of one head. head: [rows, keys] starting at `offset` in `data`.
- * Rows whose query position lies outside the keys (cannot happen for self-attention) contribute
- * nothing to the self / previous / first shares but still to entropy and distance.
+ * The running sums behind a head's measures: rows may arrive in several parts (a chunked pass) and
+ * be summed here before measuresOf() divides.
  */
-export function measureHead(data: Float32Array, offset: number, rows: readonly number[], keys: number, causal = false): HeadMeasures {
-  let entropy = 0;
-  let distance = 0;
-  let self = 0;
-  let previous = 0;
-  let first = 0;
-  let laterRows = 0; // rows with q ≥ 1: the ones where "previous" and "first" mean something
+export interface HeadSums {
+  entropy: number;
+  distance: number;
+  self: number;
+  previous: number;
+  first: number;
+  rows: number;
+  /** Rows with q ≥ 1: the ones where "previous" and "first" mean something. */
+  laterRows: number;
+}
+
+export function emptyHeadSums(): HeadSums {
+  return { entropy: 0, distance: 0, self: 0, previous: 0, first: 0, rows: 0, laterRows: 0 };
+}
+
+/**
+ * Adds rows of one head to `sums`. head: [rows, keys] starting at `offset` in `data`; rows are the
+ * query positions of its rows. Rows whose query position lies outside the keys (cannot happen for
+ * self-attention) contribute nothing to the self / previous / first shares but still to entropy and
+ * distance.
+ */
+export function addHeadRows(sums: HeadSums, data: Float32Array, offset: number, rows: readonly number[], keys: number, causal = false): HeadSums {
   for (let r = 0; r < rows.length; r++) {
     const q = rows[r]!;
     const base = offset + r * keys;
@@ -125,23 +139,34 @@ export function measureHead(data: Float32Array, offset: number, rows: readonly n
         d += p * Math.abs(q - k);
       }
     }
-    entropy += h;
-    distance += d;
-    if (q < keys) self += data[base + q]!;
+    sums.entropy += h;
+    sums.distance += d;
+    if (q < keys) sums.self += data[base + q]!;
     if (q >= 1 && q - 1 < keys) {
-      previous += data[base + q - 1]!;
-      first += data[base]!;
-      laterRows++;
+      sums.previous += data[base + q - 1]!;
+      sums.first += data[base]!;
+      sums.laterRows++;
     }
   }
-  const n = rows.length;
+  sums.rows += rows.length;
+  return sums;
+}
+
+/** The measures of summed rows: means over rows (previous and first over rows with q ≥ 1). */
+export function measuresOf(sums: HeadSums): HeadMeasures {
+  const n = sums.rows;
   return {
-    entropy: n > 0 ? entropy / n : 0,
-    meanDistance: n > 0 ? distance / n : 0,
-    selfToken: n > 0 ? self / n : 0,
-    previousToken: laterRows > 0 ? previous / laterRows : 0,
-    firstToken: laterRows > 0 ? first / laterRows : 0,
+    entropy: n > 0 ? sums.entropy / n : 0,
+    meanDistance: n > 0 ? sums.distance / n : 0,
+    selfToken: n > 0 ? sums.self / n : 0,
+    previousToken: sums.laterRows > 0 ? sums.previous / sums.laterRows : 0,
+    firstToken: sums.laterRows > 0 ? sums.first / sums.laterRows : 0,
   };
+}
+
+/** Measures of one head. head: [rows, keys] starting at `offset` in `data` (see addHeadRows). */
+export function measureHead(data: Float32Array, offset: number, rows: readonly number[], keys: number, causal = false): HeadMeasures {
+  return measuresOf(addHeadRows(emptyHeadSums(), data, offset, rows, keys, causal));
 }
 
 /** Entropy and distance a uniform head would have over the same rows. */

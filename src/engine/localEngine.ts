@@ -2,6 +2,7 @@
 // webview). Hosts wrap it; callers only see the Engine interface.
 import { blockFromCapturedRows } from './attention';
 import { attentionPreview, attentionResult } from './attentionResult';
+import type { AttentionChunk } from './attentionStream';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
@@ -21,6 +22,7 @@ import type {
   AttentionResult,
   CallOptions,
   Engine,
+  EnginePurpose,
   GenerateCallOptions,
   GenerateRequest,
   GenerateResult,
@@ -65,7 +67,7 @@ export class LocalEngine implements Engine {
     private readonly speculators?: Speculators,
   ) {}
 
-  static async load(files: ModelFiles, runtime: Runtime, name: string, options: { readonly dtype?: DtypeChoice; readonly draft?: DraftFiles } = {}): Promise<LocalEngine> {
+  static async load(files: ModelFiles, runtime: Runtime, name: string, options: { readonly dtype?: DtypeChoice; readonly draft?: DraftFiles; readonly purpose?: EnginePurpose } = {}): Promise<LocalEngine> {
     const folder = await readModelFolder(files);
     const { config, tokenizer } = folder;
     const base = {
@@ -106,7 +108,7 @@ export class LocalEngine implements Engine {
       };
       return new LocalEngine(info, folder, undefined, undefined, seq2seq);
     }
-    const decoder = await openDecoderModel(folder, runtime, { dtype: options.dtype });
+    const decoder = await openDecoderModel(folder, runtime, { dtype: options.dtype, attentionOnly: options.purpose === 'inspector' });
     // A draft model that cannot serve (another tokenizer) fails the load with one sentence.
     const drafter = options.draft
       ? await openModelDrafter(options.draft, runtime, folder, draftName(options.draft)).catch(async (error: unknown) => {
@@ -220,14 +222,20 @@ export class LocalEngine implements Engine {
       const budget = Math.min(request.maxTokens ?? this.info.maxPositions, this.info.maxPositions);
       const fitted = fitText(this.folder.tokenizer, request.text, budget);
       if (fitted.tokens.length === 0) throw new ModelError('the text encodes to no tokens');
-      const start = performance.now();
-      const attentions = await decoder.attentionPass(fitted.tokens.map((t) => t.id)).catch((error: unknown) => {
-        // A graph edit that failed its probe leaves a reason that names the model.
-        const reason = decoder.attentionUnavailableReason(this.info.name);
-        throw reason ? new ModelError(reason) : error;
-      });
-      const forwardMs = performance.now() - start;
-      return attentionResult({ kind: 'self', fitted, attentions, totalLayers: this.info.layers, totalHeads: this.info.heads, forwardMs }, request);
+      const ids = fitted.tokens.map((t) => t.id);
+      const pass = {
+        kind: 'self' as const,
+        fitted,
+        totalLayers: this.info.layers,
+        totalHeads: this.info.heads,
+        run: (layers: readonly number[], onChunk: (chunk: AttentionChunk) => void) =>
+          decoder.attentionChunks(ids, layers, onChunk, options.signal ? { signal: options.signal } : {}).catch((error: unknown) => {
+            // A graph edit that failed its probe leaves a reason that names the model.
+            const reason = decoder.attentionUnavailableReason(this.info.name);
+            throw reason ? new ModelError(reason) : error;
+          }),
+      };
+      return attentionResult(pass, request);
     });
     const preview = options.onPreview ? attentionPreview(result) : undefined;
     if (preview) options.onPreview?.(preview);
@@ -266,18 +274,28 @@ export class LocalEngine implements Engine {
   private async rowsFromPass(stored: StoredGeneration): Promise<CapturedRows> {
     const { decoder } = this.requireDecoder();
     const ids = [...stored.promptIds, ...stored.tokens.slice(0, -1)];
-    const attentions = await decoder.attentionPass(ids); // per layer [1, heads, ids, ids]
-    const heads = attentions[0]?.dims[1] ?? 0;
-    const n = ids.length;
-    const rows = stored.tokens.map((_, i) => {
-      const position = stored.promptIds.length - 1 + i;
-      const width = position + 1;
-      return attentions.map((tensor) => {
-        const data = tensor.data as Float32Array;
-        const out = new Float32Array(heads * width); // [heads, width]
-        for (let h = 0; h < heads; h++) out.set(data.subarray((h * n + position) * n, (h * n + position) * n + width), h * width);
-        return out;
-      });
+    const layers = Array.from({ length: this.info.layers }, (_, l) => l);
+    const first = stored.promptIds.length - 1;
+    // per generated token, per layer [heads, width]
+    const rows: Float32Array[][] = stored.tokens.map(() => []);
+    let heads = 0;
+    // Chunks before the prompt's last row only build the cache; their rows are not kept.
+    await decoder.attentionChunks(ids, layers, (chunk) => {
+      for (let r = 0; r < chunk.rows; r++) {
+        const position = chunk.firstRow + r;
+        if (position < first) continue;
+        const width = position + 1;
+        rows[position - first] = layers.map((layer) => {
+          const data = chunk.layers.get(layer)!; // [heads, chunk rows, chunk keys]
+          heads = data.length / (chunk.rows * chunk.keys);
+          const out = new Float32Array(heads * width); // [heads, width]
+          for (let h = 0; h < heads; h++) {
+            const from = (h * chunk.rows + r) * chunk.keys;
+            out.set(data.subarray(from, from + width), h * width);
+          }
+          return out;
+        });
+      }
     });
     return { rows, heads };
   }

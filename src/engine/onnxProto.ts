@@ -189,6 +189,70 @@ export interface OnnxSummary {
   /** Names of the main graph's inputs and outputs. */
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
+  /** The main graph's inputs with their element type and shape, as onnxruntime reports them. */
+  readonly inputs: readonly GraphInput[];
+}
+
+/** A graph input as its ValueInfoProto declares it (onnxruntime's inputMetadata says the same). */
+export interface GraphInput {
+  readonly name: string;
+  /** onnxruntime's name of the element type ('float32', 'float16', 'int64', 'bool', …), or 'unknown'. */
+  readonly type: string;
+  /** Fixed dims are numbers, symbolic ones their name ('' when unnamed); empty when undeclared. */
+  readonly shape: readonly (number | string)[];
+}
+
+const VALUE_INFO_TYPE = 2;
+const TYPE_TENSOR = 1;
+const TENSOR_TYPE_ELEM = 1;
+const TENSOR_TYPE_SHAPE = 2;
+const SHAPE_DIM = 1;
+const DIM_VALUE = 1;
+const DIM_PARAM = 2;
+
+/** TensorProto.DataType → onnxruntime's tensor type names. */
+const ELEMENT_TYPES: Readonly<Record<number, string>> = {
+  1: 'float32',
+  2: 'uint8',
+  3: 'int8',
+  4: 'uint16',
+  5: 'int16',
+  6: 'int32',
+  7: 'int64',
+  9: 'bool',
+  10: 'float16',
+  11: 'float64',
+  12: 'uint32',
+  13: 'uint64',
+  16: 'bfloat16',
+};
+
+/** Reads a ValueInfoProto's name, tensor element type and shape. */
+export function graphInput(valueInfo: Uint8Array): GraphInput {
+  let name = '';
+  let type = 'unknown';
+  const shape: (number | string)[] = [];
+  for (const field of fields(valueInfo)) {
+    if (field.number === VALUE_INFO_NAME) name = text(field);
+    if (field.number !== VALUE_INFO_TYPE || !field.bytes) continue;
+    for (const typeField of fields(field.bytes)) {
+      if (typeField.number !== TYPE_TENSOR || !typeField.bytes) continue;
+      for (const tensorField of fields(typeField.bytes)) {
+        if (tensorField.number === TENSOR_TYPE_ELEM) type = ELEMENT_TYPES[tensorField.value ?? 0] ?? 'unknown';
+        if (tensorField.number !== TENSOR_TYPE_SHAPE || !tensorField.bytes) continue;
+        for (const dim of fields(tensorField.bytes)) {
+          if (dim.number !== SHAPE_DIM || !dim.bytes) continue;
+          let value: number | string = '';
+          for (const part of fields(dim.bytes)) {
+            if (part.number === DIM_VALUE) value = part.value ?? 0;
+            if (part.number === DIM_PARAM) value = text(part);
+          }
+          shape.push(value);
+        }
+      }
+    }
+  }
+  return { name, type, shape };
 }
 
 /** TensorProto.DataType values of floating-point tensors (FLOAT, FLOAT16, DOUBLE, BFLOAT16). */
@@ -262,7 +326,7 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
   const notParameters = new Set<string>();
   let packedParameters = 0;
   const packedSizes: number[] = [];
-  const inputNames: string[] = [];
+  const inputs: GraphInput[] = [];
   const outputNames: string[] = [];
   let depth = 0;
 
@@ -309,7 +373,7 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
     depth++;
     for (const field of fields(graph)) {
       if (!field.bytes) continue;
-      if (depth === 1 && field.number === GRAPH_INPUT) inputNames.push(nameOf(field.bytes, VALUE_INFO_NAME));
+      if (depth === 1 && field.number === GRAPH_INPUT) inputs.push(graphInput(field.bytes));
       if (depth === 1 && field.number === GRAPH_OUTPUT) outputNames.push(nameOf(field.bytes, VALUE_INFO_NAME));
       if (field.number === GRAPH_INITIALIZER) visitTensor(field.bytes);
       if (field.number === GRAPH_SPARSE_INITIALIZER) {
@@ -379,7 +443,7 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
     weightSizes.push(initializer.elements);
   }
   const externalDataLocations = [...new Set(externalExtents.map((e) => e.location))];
-  return { opTypes, softmaxOutputs, externalDataLocations, externalExtents, fusedAttentionOps: fused, parameters, weightSizes, weightFingerprints, inputNames, outputNames };
+  return { opTypes, softmaxOutputs, externalDataLocations, externalExtents, fusedAttentionOps: fused, parameters, weightSizes, weightFingerprints, inputNames: inputs.map((i) => i.name), outputNames, inputs };
 }
 
 /**

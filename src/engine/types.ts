@@ -197,8 +197,15 @@ export interface AttentionRequest {
   readonly rows?: readonly number[];
   /** Compute HeadStats for every layer × head (always over all rows). Default true. */
   readonly withStats?: boolean;
-  /** Also mean-pool every returned head to at most pool × pool cells (thumbnails). */
+  /** Also mean-pool every selected head to at most pool × pool cells (thumbnails). */
   readonly pool?: number;
+  /**
+   * Return the selected values (default true). false: only what else is asked (pooled heads,
+   * statistics, reductions); `attention` then describes the selection with no layerData.
+   */
+  readonly values?: boolean;
+  /** Also reduce the selected heads of each selected layer to their mean or max: `reduced`. */
+  readonly reduceHeads?: 'mean' | 'max';
 }
 
 export type AttentionKind = 'self' | 'encoder' | 'decoder' | 'cross';
@@ -216,6 +223,8 @@ export interface AttentionResult {
   readonly stats: readonly HeadStats[];
   /** When the request asked for pool: every head of `attention`, pooled. */
   readonly pooled?: PooledHeads;
+  /** When the request asked to reduce heads: per selected layer [rows, keys]. */
+  readonly reduced?: readonly Float32Array[];
   readonly forwardMs: number;
 }
 
@@ -307,7 +316,15 @@ export interface Engine {
   dispose(): Promise<void>;
 }
 
+/**
+ * What an engine is for: `all` (default) serves every method; `inspector` opens a decoder-only
+ * model's attention session and nothing else (generate then fails), so that an inspector-only
+ * worker holds the weights once.
+ */
+export type EnginePurpose = 'all' | 'inspector';
+
 export interface LoadOptions {
+  readonly purpose?: EnginePurpose;
   readonly backend?: Backend;
   /** Which weight file to open (transformers.js names); default `auto`. */
   readonly dtype?: DtypeChoice;

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { type AttentionChunk, wholeChunk } from '../../src/engine/attentionStream';
 import { attentionResult } from '../../src/engine/attentionResult';
 import {
   computeHeadStats,
@@ -174,12 +175,13 @@ test('non-causal statistics read the keys after the query, causal ones do not', 
   assert.deepEqual(next.value, [nonCausal]);
 });
 
-test('attentionResult: encoder statistics are non-causal, decoder self-attention ones causal', () => {
+test('attentionResult: encoder statistics are non-causal, decoder self-attention ones causal', async () => {
   const tensor = { dims: [1, 1, 3, 3], data: Float32Array.from(LOOKS_AHEAD.flat()) } as unknown as OrtTensor;
   const fitted = { text: 'abc', offset: 0, tokens: [...'abc'].map((text, i) => ({ id: i, text, start: i, end: i + 1 })), droppedTokens: 0 };
-  const pass = { fitted, attentions: [tensor], totalLayers: 1, totalHeads: 1, forwardMs: 0 };
-  const encoder = attentionResult({ ...pass, kind: 'encoder' }, { text: 'abc' });
-  const self = attentionResult({ ...pass, kind: 'self' }, { text: 'abc' });
+  const run = async (_layers: readonly number[], onChunk: (chunk: AttentionChunk) => void) => onChunk(wholeChunk(new Map([[0, tensor]])));
+  const pass = { fitted, run, totalLayers: 1, totalHeads: 1 };
+  const encoder = await attentionResult({ ...pass, kind: 'encoder' }, { text: 'abc' });
+  const self = await attentionResult({ ...pass, kind: 'self' }, { text: 'abc' });
   assert.deepEqual(encoder.stats, computeHeadStats(block(LOOKS_AHEAD), { causal: false }));
   assert.deepEqual(self.stats, computeHeadStats(block(LOOKS_AHEAD), { causal: true }));
   assert.equal(encoder.stats[0]!.label, 'long-range');

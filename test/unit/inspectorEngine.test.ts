@@ -6,7 +6,10 @@ import { after, before, describe, it } from 'node:test';
 import { createInProcessHost } from '../../src/host/inProcessHost';
 import type { AttentionPreview, Engine, EngineHost } from '../../src/engine/types';
 import { poolBlock } from '../../src/engine/pool';
-import { dequantize } from '../../src/inspector/quantize';
+import { quantizeRows } from '../../src/inspector/quantize';
+import { createViewCache } from '../../src/inspector/viewCache';
+import { headMatrix } from '../../src/engine/attention';
+import { reduceHeads } from '../../src/engine/aggregate';
 import { inspectGeneration, inspectText } from '../../src/inspector/session';
 import { renderModelViewSvg } from '../../src/inspector/svg';
 import { textWithContext } from '../../src/inspector/context';
@@ -25,38 +28,41 @@ describe('inspector on tiny-llama', () => {
   });
   after(async () => host.dispose());
 
-  it('posts a valid document with every layer × head and answers blocks identically from cache and engine', async () => {
-    const cached = await inspectText(engine, { text: TEXT }, meta);
-    const refetched = await inspectText(engine, { text: TEXT, cacheBytes: 0 }, meta);
-    // the first document goes out before the statistics, which follow
-    const first = cached.document.sections[0]!;
-    assert.equal(first.statsPending, true);
-    assert.equal(first.stats.length, 0);
-    await cached.section('self').stats();
-    const doc = cached.document;
+  it('posts a document with every layer × head and its statistics; views come from the engine, then from the cache', async () => {
+    let calls = 0;
+    const counting: Engine = { ...engine, info: engine.info, attention: (request, options) => (calls++, engine.attention(request, options)) } as Engine;
+    const views = createViewCache(1);
+    const session = await inspectText(counting, { text: TEXT, views }, meta);
+    assert.equal(calls, 1);
+    const doc = session.document;
     assert.ok(isInspectorDocument(doc));
     const s = doc.sections[0]!;
     assert.equal(s.layers.length, engine.info.layers);
     assert.equal(s.heads.length, engine.info.heads);
-    assert.equal(s.statsPending, false);
-    assert.equal(s.stats.length, engine.info.layers * engine.info.heads);
-    assert.deepEqual(s.stats, (await engine.attention({ text: TEXT, withStats: true })).stats, 'the same statistics as the engine computes');
+    assert.equal(s.statsPending, false, 'the engine computed the statistics during its pass');
+    assert.deepEqual(s.stats, (await engine.attention({ text: TEXT, withStats: true })).stats, 'the same statistics as a whole pass gives');
     assert.equal(s.thumbnails.count, engine.info.layers * engine.info.heads);
     // labels carry exact spans: the non-special tokens' slices rebuild the text
     assert.equal(s.queryTokens.filter((t) => t.end > t.start).map((t) => TEXT.slice(t.start, t.end)).join(''), TEXT);
-    assert.equal(cached.section('self').holdsFullBlock, true);
-    await refetched.section('self').settled();
-    assert.equal(refetched.section('self').holdsFullBlock, false);
     const scope = { kind: 'head' as const, layer: 1, head: 2 };
-    const a = dequantize(await cached.section('self').quantized(scope));
-    const b = dequantize(await refetched.section('self').quantized(scope));
-    assert.deepEqual(Array.from(a), Array.from(b));
-    const roll = await cached.section('self').aggregate('rollout', engine.info.layers - 1);
+    const full = await engine.attention({ text: TEXT, withStats: false });
+    const view = await session.section('self').quantized(scope);
+    assert.equal(calls, 2, 'the head came from the engine');
+    const expected = quantizeRows(headMatrix(full.attention, 1, 2), 1, s.queryTokens.length, s.queryTokens.length);
+    assert.deepEqual(view, expected);
+    assert.equal(await session.section('self').quantized(scope), view, 'the second time from the cache');
+    assert.equal(calls, 2);
+    assert.equal(views.weight, view.data.byteLength + view.scales.byteLength);
+    const mean = await session.section('self').aggregate('mean', 1);
+    assert.deepEqual(Array.from(mean), Array.from(reduceHeads({ ...full.attention, layers: [1], layerData: [full.attention.layerData[1]!] }, 'mean')));
+    const roll = await session.section('self').aggregate('rollout', engine.info.layers - 1);
     const n = s.queryTokens.length;
     for (let r = 0; r < n; r++) {
       const sum = roll.subarray(r * n, (r + 1) * n).reduce((x, y) => x + y, 0);
       assert.ok(Math.abs(sum - 1) < 1e-4, `rollout row ${r} sums to ${sum}`);
     }
+    const exported = await session.exportJson('self', { kind: 'layer', layer: 0 });
+    assert.equal(exported.attention?.[0]?.[3]?.[2]?.[1], Math.round(full.attention.layerData[0]![(3 * n + 2) * n + 1]! * 1e6) / 1e6, 'export holds exact values');
   });
 
   it('cuts a long text to maxTokens with a notice, and context tokens come from the tokenizer', async () => {

@@ -1,13 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { inspectGeneration, inspectText, inspectTranslation, cutNotice, drain } from '../../src/inspector/session';
+import { inspectGeneration, inspectText, inspectTranslation, cutNotice } from '../../src/inspector/session';
+import { drain } from '../../src/inspector/section';
+import { viewBytes } from '../../src/inspector/viewCache';
+import { LruCache } from '../../src/util/lru';
+import type { AttentionChunk } from '../../src/engine/attentionStream';
+import type { QuantizedMatrices } from '../../src/protocol/inspector';
 import { dequantize } from '../../src/inspector/quantize';
 import { computeHeadStats } from '../../src/engine/headStats';
 import { rollout, reduceHeads, rolloutSteps } from '../../src/engine/aggregate';
 import { isHostToWebview, keyTokensOf } from '../../src/protocol/inspector';
 import type { AttentionRequest, AttentionResult, Engine, GenerationAttention, TokenSpan, TranslationAttention } from '../../src/engine/types';
-import { attentionPreview } from '../../src/engine/attentionResult';
-import { poolBlock } from '../../src/engine/pool';
+import { attentionResult } from '../../src/engine/attentionResult';
 import { flatBlock } from '../blocks';
 
 const L = 2;
@@ -31,7 +35,10 @@ function tokens(text: string): TokenSpan[] {
   return [...text].map((c, i) => ({ id: c.charCodeAt(0), text: c, start: i, end: i + 1 }));
 }
 
-/** A fake engine: one char per token, computes the requested slice of fullAttention. */
+/**
+ * A fake engine: one char per token, its "model" is fullAttention; the request runs through the
+ * engine's own streaming of a pass (attentionResult), as one chunk.
+ */
 function fakeEngine(calls: AttentionRequest[]): Engine {
   return {
     info: { name: 'fake' } as Engine['info'],
@@ -46,22 +53,10 @@ function fakeEngine(calls: AttentionRequest[]): Engine {
       }
       const t = text.length;
       const full = fullAttention(t);
-      const layers = request.layers ?? [...Array(L).keys()];
-      const heads = request.heads ?? [...Array(H).keys()];
-      const data = new Float32Array(layers.length * heads.length * t * t);
-      layers.forEach((l, li) => heads.forEach((h, hi) => data.set(full.subarray((l * H + h) * t * t, (l * H + h + 1) * t * t), (li * heads.length + hi) * t * t)));
-      const block = flatBlock({ layers, heads, rows: [...Array(t).keys()], keys: t, data });
-      return {
-        kind: 'self',
-        tokens: tokens(text).map((s) => ({ ...s, start: s.start + dropped, end: s.end + dropped })),
-        truncatedTokens: dropped,
-        textOffset: dropped,
-        totalLayers: L,
-        totalHeads: H,
-        attention: block,
-        stats: request.withStats === false ? [] : computeHeadStats(flatBlock({ ...block, layers: [...Array(L).keys()], heads: [...Array(H).keys()], data: full })),
-        forwardMs: 1,
-      };
+      const fitted = { text, offset: dropped, tokens: tokens(text).map((s) => ({ ...s, start: s.start + dropped, end: s.end + dropped })), droppedTokens: dropped };
+      const run = async (layers: readonly number[], onChunk: (chunk: AttentionChunk) => void) =>
+        onChunk({ firstRow: 0, rows: t, keys: t, layers: new Map(layers.map((l) => [l, full.slice(l * H * t * t, (l + 1) * H * t * t)])) });
+      return attentionResult({ kind: 'self', fitted, totalLayers: L, totalHeads: H, run }, request);
     },
     generate: async () => { throw new Error('unused'); },
     generationAttention: async () => undefined,
@@ -73,16 +68,11 @@ function fakeEngine(calls: AttentionRequest[]): Engine {
 
 const meta = { docId: 7, title: 't', modelName: 'fake' };
 
-test('inspectText posts a document with thumbnails and stats, and answers scopes exactly (cached)', async () => {
+test('inspectText asks the engine for thumbnails and statistics only, then for each view once', async () => {
   const calls: AttentionRequest[] = [];
   const session = await inspectText(fakeEngine(calls), { text: 'abcdefgh', link: { uri: 'file:///x', base: 10 } }, meta);
   assert.equal(calls.length, 1);
-  assert.equal(calls[0]!.withStats, false, 'statistics are computed after the document, not before');
-  assert.ok(isHostToWebview({ type: 'document', doc: session.document }));
-  assert.equal(session.document.sections[0]!.statsPending, true);
-  const stats = await session.section('self').stats();
-  assert.equal(stats.length, L * H);
-  assert.ok(isHostToWebview({ type: 'stats', docId: session.docId, sectionId: 'self', stats }));
+  assert.deepEqual([calls[0]!.values, calls[0]!.withStats, calls[0]!.pool], [false, true, 32], 'no values cross to the host');
   const doc = session.document;
   assert.ok(isHostToWebview({ type: 'document', doc }));
   const s = doc.sections[0]!;
@@ -90,124 +80,73 @@ test('inspectText posts a document with thumbnails and stats, and answers scopes
   assert.equal(s.thumbnails.count, L * H);
   assert.equal(s.thumbnails.rows, 8);
   assert.equal(s.statsPending, false);
-  assert.deepEqual(s.stats, stats);
+  const t = 8;
+  assert.deepEqual(s.stats, computeHeadStats(flatBlock({ layers: [0, 1], heads: [0, 1, 2], rows: [...Array(t).keys()], keys: t, data: fullAttention(t) })));
   assert.ok(s.rollout && s.editorLinked);
   assert.equal(doc.notice, undefined);
   const section = session.section('self');
-  assert.ok(section.holdsFullBlock);
   const head = dequantize(await section.quantized({ kind: 'head', layer: 1, head: 2 }));
-  const full = fullAttention(8);
-  const offset = (1 * H + 2) * 64;
+  const full = fullAttention(t);
+  const offset = (1 * H + 2) * t * t;
   head.forEach((v, i) => assert.ok(Math.abs(v - full[offset + i]!) <= 1 / 510 + 1e-6));
+  assert.deepEqual([calls[1]!.layers, calls[1]!.heads, calls[1]!.withStats, calls[1]!.values], [[1], [2], false, undefined], 'one head of one layer');
   const layer = await section.quantized({ kind: 'layer', layer: 0 });
   assert.equal(layer.count, H);
-  assert.equal(calls.length, 1, 'a cached block needs no second forward');
+  await section.quantized({ kind: 'head', layer: 1, head: 2 });
+  assert.equal(calls.length, 3, 'a view shown again comes from the cache');
   assert.equal(section.link?.base, 10);
 });
 
-/**
- * An engine in the manner of the worker: the preview (with pooled heads) first, the result only
- * once `values` settles; a rejected `values` is a result that never came.
- */
-function previewingEngine(inner: Engine, values: Promise<void>): Engine {
-  return {
-    ...inner,
-    attention: async (request, options = {}) => {
-      const plain = await inner.attention(request);
-      const result = request.pool ? { ...plain, pooled: poolBlock(plain.attention, request.pool, true) } : plain;
-      const preview = options.onPreview ? attentionPreview(result) : undefined;
-      if (preview) options.onPreview?.(preview);
-      await values;
-      return result;
-    },
-  };
-}
-
-function deferred(): { promise: Promise<void>; resolve(): void; reject(error: Error): void } {
-  let resolve!: () => void;
-  let reject!: (error: Error) => void;
-  const promise = new Promise<void>((ok, fail) => {
-    resolve = ok;
-    reject = fail;
-  });
-  return { promise, resolve, reject };
-}
-
-const later = () => new Promise((resolve) => setTimeout(resolve, 20));
-
-/** `promise`, or a failure after ms (a session that waited for the tensors would never come). */
-function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)));
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-test('inspectText resolves at the preview; block requests and statistics wait for the tensors that follow', async () => {
-  const gate = deferred();
-  const session = await within(inspectText(previewingEngine(fakeEngine([]), gate.promise), { text: 'abcdefgh' }, meta), 5_000, 'no session before the tensors');
-  const direct = await inspectText(fakeEngine([]), { text: 'abcdefgh' }, meta);
-  assert.deepEqual(session.document.sections, direct.document.sections, 'the same document before the values are in');
-  const section = session.section('self');
-  let answered = false;
-  const head = section.quantized({ kind: 'head', layer: 1, head: 2 }).then((m) => ((answered = true), m));
-  const stats = section.stats();
-  await later();
-  assert.equal(answered, false, 'a block request waits for the values');
-  gate.resolve();
-  assert.deepEqual(await head, await direct.section('self').quantized({ kind: 'head', layer: 1, head: 2 }));
-  assert.deepEqual(await stats, await direct.section('self').stats());
-  assert.equal(session.document.sections[0]!.statsPending, false);
-});
-
-test('tensors that never follow their preview: block requests and statistics fail with the engine’s error', async () => {
-  const gate = deferred();
-  const session = await within(inspectText(previewingEngine(fakeEngine([]), gate.promise), { text: 'abcdefgh' }, meta), 5_000, 'no session before the tensors');
-  gate.reject(new Error('the engine worker stopped'));
-  const section = session.section('self');
-  await assert.rejects(section.quantized({ kind: 'layer', layer: 0 }), /worker stopped/);
-  await assert.rejects(section.stats(), /worker stopped/);
-  await assert.rejects(section.settled(), /worker stopped/);
-  // and before any preview, the error is the inspection's own
-  const failing = deferred();
-  failing.reject(new Error('no model'));
-  const early: Engine = { ...fakeEngine([]), attention: async () => failing.promise.then(() => { throw new Error('unreachable'); }) };
-  await assert.rejects(inspectText(early, { text: 'abc' }, meta), /no model/);
-});
-
-test('tensors that differ from their preview are refused', async () => {
-  const inner = fakeEngine([]);
-  const engine: Engine = {
-    ...inner,
-    attention: async (request, options = {}) => {
-      const result = await inner.attention(request);
-      const pooled = poolBlock(result.attention, request.pool ?? 32, true);
-      options.onPreview?.(attentionPreview({ ...result, pooled })!);
-      // one layer fewer than previewed
-      return { ...result, attention: { ...result.attention, layers: [0], layerData: result.attention.layerData.slice(0, 1) } };
-    },
-  };
-  const session = await inspectText(engine, { text: 'abcdefgh' }, meta);
-  await assert.rejects(session.section('self').quantized({ kind: 'head', layer: 0, head: 0 }), /expected 2 × 3 × 8 × 8/);
-});
-
-test('above the cache budget, layers are fetched again and aggregates come from kept means', async () => {
+test('aggregates: head means and maxes reduced in the engine, rollout over the layers up to one', async () => {
   const calls: AttentionRequest[] = [];
-  const session = await inspectText(fakeEngine(calls), { text: 'abcdefghij', cacheBytes: 100 }, meta);
+  const session = await inspectText(fakeEngine(calls), { text: 'abcdefghij' }, meta);
   const section = session.section('self');
-  assert.equal(section.holdsFullBlock, true, 'kept until the document is out');
-  await section.settled();
-  assert.equal(section.holdsFullBlock, false);
-  const mean = await section.aggregate('mean', 1);
-  assert.equal(calls.length, 1, 'means were kept from the first pass');
   const t = 10;
   const expected = reduceHeads(flatBlock({ layers: [0, 1], heads: [0, 1, 2], rows: [...Array(t).keys()], keys: t, data: fullAttention(t) }), 'mean');
+  const mean = await section.aggregate('mean', 1);
+  assert.deepEqual([calls[1]!.layers, calls[1]!.reduceHeads, calls[1]!.values], [[1], 'mean', false]);
   mean.forEach((v, i) => assert.ok(Math.abs(v - expected[t * t + i]!) < 1e-6));
-  await section.quantized({ kind: 'head', layer: 0, head: 1 });
-  assert.equal(calls.length, 2);
-  assert.deepEqual([calls[1]!.layers, calls[1]!.heads, calls[1]!.withStats], [[0], [1], false]);
   const roll = await section.aggregate('rollout', 1);
+  assert.deepEqual(calls[2]!.layers, [0, 1]);
   const reference = rollout(expected, 2, t);
   roll.forEach((v, i) => assert.ok(Math.abs(v - reference[t * t + i]!) < 1e-5));
+  const first = await section.aggregate('rollout', 0);
+  assert.deepEqual(calls[3]!.layers, [0], 'rollout up to layer 0 needs layer 0 only');
+  first.forEach((v, i) => assert.ok(Math.abs(v - reference[i]!) < 1e-5));
+});
+
+test('views beyond the byte budget are evicted, least recently used first, and computed again', async () => {
+  const calls: AttentionRequest[] = [];
+  const t = 8;
+  const oneHead = t * t + t * Float32Array.BYTES_PER_ELEMENT; // bytes of a quantized head: cells + row scales
+  const views = new LruCache<string, QuantizedMatrices>(2 * oneHead, viewBytes);
+  const session = await inspectText(fakeEngine(calls), { text: 'abcdefgh', views }, meta);
+  const section = session.section('self');
+  const view = (head: number) => section.quantized({ kind: 'head', layer: 0, head });
+  await view(0);
+  await view(1);
+  await view(0);
+  await view(2); // evicts head 1
+  assert.equal(calls.length, 4);
+  assert.equal(views.weight, 2 * oneHead);
+  await view(0);
+  assert.equal(calls.length, 4, 'head 0 stayed');
+  await view(1);
+  assert.equal(calls.length, 5, 'head 1 was computed again');
+});
+
+test('a view of a text that tokenizes differently, or an engine that fails, rejects that view only', async () => {
+  let tokensNow = 'abcdefgh';
+  const inner = fakeEngine([]);
+  const engine: Engine = { ...inner, attention: (request, options) => inner.attention({ ...request, text: tokensNow }, options) };
+  const session = await inspectText(engine, { text: 'abcdefgh' }, meta);
+  tokensNow = 'abcdefg';
+  await assert.rejects(session.section('self').quantized({ kind: 'head', layer: 0, head: 0 }), /returned 7 × 7 attention, expected 8 × 8/);
+  const failing: Engine = { ...inner, attention: (request, options) => (request.values === false && request.pool ? inner.attention(request, options) : Promise.reject(new Error('the engine worker stopped'))) };
+  const again = await inspectText(failing, { text: 'abcdefgh' }, meta);
+  await assert.rejects(again.section('self').quantized({ kind: 'layer', layer: 0 }), /worker stopped/);
+  assert.equal(again.document.sections[0]!.stats.length, L * H, 'the document is whole');
+  await assert.rejects(inspectText({ ...inner, attention: () => Promise.reject(new Error('no model')) }, { text: 'abc' }, meta), /no model/);
 });
 
 test('a cut text carries a visible notice', async () => {

@@ -66,7 +66,7 @@ export function codeSession(notice?: string): InspectorSession {
   const result = attentionResult(CODE_TOKENS, 4, 4);
   return new InspectorSession(
     { docId: nextDocId++, title: 'add.ts:1–3', modelName: 'fixture', modelFacts: FIXTURE_FACTS, ...(notice ? { notice } : {}), source: { kind: 'selection', uri: 'file:///w/add.ts', start: 0, end: 40 } },
-    [sectionFromResult(result, undefined, { uri: 'file:///w/add.ts', base: 0 })],
+    [sectionFromResult(result, { uri: 'file:///w/add.ts', base: 0 })],
     result.forwardMs,
   );
 }

@@ -8,6 +8,7 @@
 import { blockFromCapturedRows, selectBlock } from '../attention';
 import type { AttentionSource } from '../attentionSurgery';
 import { attentionResult } from '../attentionResult';
+import { type AttentionChunk, wholeChunk } from '../attentionStream';
 import { fitText } from '../fitText';
 import { AbortError, ModelError, UnsupportedError } from '../errors';
 import type { DtypeChoice } from '../dtype';
@@ -200,11 +201,20 @@ export class MarianRunner implements Seq2SeqRunner {
   async encoderAttention(request: AttentionRequest): Promise<AttentionResult> {
     const { config, tokenizer } = this.folder;
     const fitted = fitText(tokenizer, request.text, Math.min(request.maxTokens ?? config.maxPositions, config.maxPositions));
-    const started = this.now();
-    const encoded = await this.model.encode(fitted.tokens.map((t) => t.id), { attention: true });
-    const forwardMs = this.now() - started;
-    const attentions = encoded.attentions ?? []; // per layer [1, heads, source, source]
-    return attentionResult({ kind: 'encoder', fitted, attentions, totalLayers: config.layers, totalHeads: config.heads, forwardMs }, request);
+    const ids = fitted.tokens.map((t) => t.id);
+    const pass = {
+      kind: 'encoder' as const,
+      fitted,
+      totalLayers: config.layers,
+      totalHeads: config.heads,
+      // An encoder sees every token at once: one run, one chunk.
+      run: async (layers: readonly number[], onChunk: (chunk: AttentionChunk) => void) => {
+        const encoded = await this.model.encode(ids, { attention: true });
+        const attentions = encoded.attentions ?? []; // per layer [1, heads, source, source]
+        onChunk(wholeChunk(new Map(layers.map((layer) => [layer, attentions[layer]!]))));
+      },
+    };
+    return attentionResult(pass, request);
   }
 
   async translationAttention(id: number): Promise<TranslationAttention | undefined> {
