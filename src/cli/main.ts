@@ -6,7 +6,7 @@ import { parseArgs } from 'node:util';
 import { blockToNested } from '../engine/attention';
 import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
-import type { Engine, EngineHost } from '../engine/types';
+import type { Engine, EngineHost, LoadOptions, Speculation } from '../engine/types';
 import { createInProcessHost } from '../host/inProcessHost';
 import { renderModelViewSvg } from '../inspector/svg';
 import { translateDocument } from '../translate/document';
@@ -16,7 +16,8 @@ import { downloadCommand, modelsCommand, resolveHubModelArgs } from './hubComman
 
 const USAGE = `Usage:
   tealeaf generate [--model DIR] [--dtype D] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
-                   [--repetition-penalty R] [--seed S] [--no-kv-cache] [--threads N] [--json] PROMPT
+                   [--repetition-penalty R] [--seed S] [--no-kv-cache] [--threads N]
+                   [--speculate prompt-lookup|draft [--draft-model DIR] [--draft-dtype D]] [--json] PROMPT
   tealeaf attention [--model DIR] [--dtype D] [--max-tokens N] [--svg FILE] [--json] TEXT
   tealeaf translate [--model DIR] [--dtype D] --from en|de --to de|en [--beams N] [--language ID] [--json] [--file F | TEXT]
   tealeaf check-model [--dtype D] [--json] DIR
@@ -72,10 +73,10 @@ function dtypeOption(value: string | undefined): DtypeChoice {
   return value === undefined ? 'auto' : parseDtype(value);
 }
 
-async function withEngine<T>(dir: string, threads: number | undefined, dtype: DtypeChoice, use: (engine: Engine) => Promise<T>): Promise<T> {
+async function withEngine<T>(dir: string, threads: number | undefined, dtype: DtypeChoice, use: (engine: Engine) => Promise<T>, more: LoadOptions = {}): Promise<T> {
   const host: EngineHost = createInProcessHost();
   try {
-    const engine = await host.load(dir, { dtype, ...(threads ? { threads } : {}) });
+    const engine = await host.load(dir, { ...more, dtype, ...(threads ? { threads } : {}) });
     return await use(engine);
   } finally {
     await host.dispose();
@@ -97,19 +98,26 @@ async function generate(args: readonly string[]): Promise<void> {
       seed: { type: 'string' },
       'no-kv-cache': { type: 'boolean' },
       threads: { type: 'string' },
+      speculate: { type: 'string' },
+      'draft-model': { type: 'string' },
+      'draft-dtype': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
   const prompt = singleText(positionals, 'PROMPT');
   const dtype = dtypeOption(values.dtype);
   const dir = modelDir(values.model, 'code');
+  const speculation = speculateOption(values.speculate, values['draft-model'], values['draft-dtype']);
+  const draft: LoadOptions = values['draft-model'] ? { draftModel: path.resolve(values['draft-model']), draftDtype: dtypeOption(values['draft-dtype']) } : {};
   await withEngine(dir, integer(values.threads, 'threads'), dtype, async (engine) => {
+    if (speculation !== 'off' && engine.info.speculationUnavailable) process.stderr.write(`tealeaf: ${engine.info.speculationUnavailable}\n`);
     let printed = 0;
     const result = await engine.generate(
       {
         prompt,
         maxNewTokens: integer(values['max-new-tokens'], 'max-new-tokens'),
         useKvCache: !values['no-kv-cache'],
+        speculation,
         sampling: {
           temperature: number(values.temperature, 'temperature'),
           topK: integer(values['top-k'], 'top-k'),
@@ -138,15 +146,29 @@ async function generate(args: readonly string[]): Promise<void> {
         text: result.text,
         prefillMs: round(result.prefillMs),
         decodeMsPerToken: round(result.decodeMsPerToken),
+        speculation,
+        ...(engine.info.draftModel ? { draftModel: engine.info.draftModel } : {}),
+        accepted: result.accepted ?? 0,
+        drafted: result.drafted ?? 0,
+        forwardPasses: result.forwardPasses ?? 0,
       };
       process.stdout.write(`${JSON.stringify(output)}\n`);
     } else {
       process.stdout.write(`${result.text.slice(printed)}\n`);
       process.stderr.write(
-        `[${result.tokens.length} tokens, ${result.finishReason}; prefill ${round(result.prefillMs)} ms, decode ${round(result.decodeMsPerToken)} ms/token]\n`,
+        `[${result.tokens.length} tokens, ${result.finishReason}; prefill ${round(result.prefillMs)} ms, decode ${round(result.decodeMsPerToken)} ms/token; ${result.forwardPasses ?? 0} forward passes${speculation === 'off' ? '' : `, ${result.accepted ?? 0} of ${result.drafted ?? 0} drafted tokens accepted`}]\n`,
       );
     }
-  });
+  }, draft);
+}
+
+/** --speculate prompt-lookup|draft (a draft needs --draft-model, which nothing else uses). */
+function speculateOption(value: string | undefined, draftModel: string | undefined, draftDtype: string | undefined): Speculation {
+  const speculation = value === undefined ? 'off' : value === 'prompt-lookup' ? 'prompt-lookup' : value === 'draft' ? 'draft-model' : undefined;
+  if (speculation === undefined) throw new UsageError(`--speculate must be prompt-lookup or draft, got ${value}`);
+  if (speculation === 'draft-model' && !draftModel) throw new UsageError('--speculate draft needs --draft-model DIR: a smaller model with the same tokenizer');
+  if (speculation !== 'draft-model' && (draftModel !== undefined || draftDtype !== undefined)) throw new UsageError('--draft-model and --draft-dtype go with --speculate draft');
+  return speculation;
 }
 
 function round(ms: number): number {
