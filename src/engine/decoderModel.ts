@@ -253,6 +253,11 @@ export class DecoderModel {
     return feeds;
   }
 
+  /** Feeds for an attention pass on `session`, which may be the generation session itself. */
+  private feedsFor(session: OrtSession, cache: KvCache, newIds: readonly number[]): Feeds {
+    return session === this.session ? this.mainFeeds(cache, newIds) : this.feeds(cache, newIds);
+  }
+
   /** The generation session; throws for a model opened for its attention only. */
   private generationSession(): OrtSession {
     if (!this.session) throw new ModelError('this model was opened for the inspector only: it does not generate');
@@ -324,7 +329,7 @@ export class DecoderModel {
       if (options.signal?.aborted) throw new AbortError();
       const chunkIds = ids.slice(start, start + rowsPerChunk);
       const last = start + chunkIds.length >= ids.length;
-      const outputs = await run(attention.session, this.feeds(cache, chunkIds), [...names, ...(presents && !last ? presents : [])]);
+      const outputs = await run(attention.session, this.feedsFor(attention.session, cache, chunkIds), [...names, ...(presents && !last ? presents : [])]);
       const tensors = new Map(layers.map((layer, i) => [layer, asFloat32Tensor(this.runtime.ort, outputs[names[i]!] as OrtTensor)]));
       const first = tensors.values().next().value;
       const [, , rows, keys] = (first?.dims ?? [0, 0, chunkIds.length, start + chunkIds.length]) as [number, number, number, number];
@@ -344,7 +349,7 @@ export class DecoderModel {
     const reason = this.attentionUnavailableReason('this model');
     if (reason) throw new ModelError(reason);
     const { session, names } = await this.openAttentionSession();
-    const outputs = await run(session, this.feeds(this.emptyCache(), ids), names);
+    const outputs = await run(session, this.feedsFor(session, this.emptyCache(), ids), names);
     return names.map((name) => asFloat32Tensor(this.runtime.ort, outputs[name] as OrtTensor));
   }
 
