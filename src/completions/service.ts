@@ -303,6 +303,7 @@ export class CompletionService {
           stop: context.stop,
           reusePrefix: this.options.reusePrefix !== false,
           captureAttention: this.options.captureAttention !== false,
+          speculation: settings.speculation,
         },
         {
           signal: linked.signal,

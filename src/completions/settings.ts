@@ -1,5 +1,6 @@
 // The `tealeaf.completion.*` settings as one validated value. Pure: no vscode; the adapter passes a
 // reader over the VS Code configuration. Defaults and ranges here match package.json.
+import type { Speculation } from '../engine/types';
 
 export interface CompletionSettings {
   readonly enabled: boolean;
@@ -15,6 +16,10 @@ export interface CompletionSettings {
   readonly fim: 'auto' | 'off';
   /** Language id → enabled; '*' is the default for languages not listed. */
   readonly languages: Readonly<Record<string, boolean>>;
+  /** Speculative decoding: same suggestions, fewer forward passes. */
+  readonly speculation: Speculation;
+  /** Folder of the draft model for `draft-model` (same tokenizer as the completion model); '' is none. */
+  readonly draftModel: string;
 }
 
 export const SETTINGS_SECTION = 'tealeaf.completion';
@@ -28,7 +33,11 @@ export const DEFAULT_SETTINGS: CompletionSettings = {
   multiline: false,
   fim: 'auto',
   languages: { '*': true, plaintext: false, markdown: false },
+  speculation: 'prompt-lookup',
+  draftModel: '',
 };
+
+const SPECULATIONS: readonly Speculation[] = ['off', 'prompt-lookup', 'draft-model'];
 
 export const LIMITS = {
   debounceMs: { min: 0, max: 2000 },
@@ -49,6 +58,8 @@ export function readCompletionSettings(read: SettingReader): CompletionSettings 
     multiline: bool(read('multiline'), DEFAULT_SETTINGS.multiline),
     fim: read('fim') === 'off' ? 'off' : DEFAULT_SETTINGS.fim,
     languages: languages(read('languages')),
+    speculation: SPECULATIONS.find((s) => s === read('speculation')) ?? DEFAULT_SETTINGS.speculation,
+    draftModel: typeof read('draftModel') === 'string' ? (read('draftModel') as string).trim() : DEFAULT_SETTINGS.draftModel,
   };
 }
 

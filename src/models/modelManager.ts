@@ -27,6 +27,10 @@ export const DTYPE_SETTINGS: Readonly<Record<ModelRole, string>> = {
 
 const ROLES = Object.keys(MODEL_SETTINGS) as ModelRole[];
 
+/** Speculative decoding of completions, and the draft model it loads beside the completion model. */
+export const SPECULATION_SETTING = 'tealeaf.completion.speculation';
+export const DRAFT_MODEL_SETTING = 'tealeaf.completion.draftModel';
+
 export const ENGINE_THREADS_SETTING = 'tealeaf.engine.threads';
 
 /** WASM threads of the engine worker; undefined (setting 0) is the default, min(2, cores). */
@@ -85,7 +89,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
       this.emitter,
       lifecycle,
       vscode.workspace.onDidChangeConfiguration((event) => {
-        const changed = [...Object.values(MODEL_SETTINGS), ...Object.values(DTYPE_SETTINGS)].some((setting) => event.affectsConfiguration(setting));
+        const changed = [...Object.values(MODEL_SETTINGS), ...Object.values(DTYPE_SETTINGS), SPECULATION_SETTING, DRAFT_MODEL_SETTING].some((setting) => event.affectsConfiguration(setting));
         const threads = event.affectsConfiguration(ENGINE_THREADS_SETTING);
         if (!changed && !threads) return;
         // A settings change is also the user's way to start a stopped engine again.
@@ -146,9 +150,27 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     return parseDtype(value);
   }
 
-  /** One engine per folder and dtype. */
+  /**
+   * The draft model loaded beside the completion model's folder (any role on that folder shares
+   * the engine), when speculation is `draft-model` and a folder is set: untrusted workspaces'
+   * values are ignored as for the model folders.
+   */
+  draftModelFor(role: ModelRole): string | undefined {
+    const config = vscode.workspace.getConfiguration();
+    if (config.get<string>(SPECULATION_SETTING) !== 'draft-model' || this.modelDir(role) !== this.modelDir('completion')) return undefined;
+    const inspected = config.inspect<string>(DRAFT_MODEL_SETTING);
+    const root = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    const resolved = resolveModelDir(inspected ?? {}, vscode.workspace.isTrusted, '', root);
+    if (resolved.ignoredUntrusted && !this.warnedUntrusted.has(resolved.ignoredUntrusted)) {
+      this.warnedUntrusted.add(resolved.ignoredUntrusted);
+      void vscode.window.showWarningMessage(`Tealeaf: the workspace setting ${DRAFT_MODEL_SETTING} (${resolved.ignoredUntrusted}) is ignored until you trust this workspace.`);
+    }
+    return resolved.dir || undefined;
+  }
+
+  /** One engine per folder, dtype and draft model. */
   private engineKey(role: ModelRole): string {
-    return `${this.modelDir(role)}\u0000${this.dtype(role)}`;
+    return `${this.modelDir(role)}\u0000${this.dtype(role)}\u0000${this.draftModelFor(role) ?? ''}`;
   }
 
   state(role: ModelRole): ModelState {
@@ -182,12 +204,15 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     }
     let loading = this.engines.get(key);
     if (!loading) {
-      loading = this.host.load(dir, { dtype });
+      const draftModel = this.draftModelFor(role);
+      loading = this.host.load(dir, { dtype, ...(draftModel ? { draftModel } : {}) });
       this.engines.set(key, loading);
       loading.then(
         (engine) => {
           this.ready.set(key, engine);
           this.log?.info(`${role}: loaded ${engine.info.onnxFiles.join(' + ')} of ${dir} (${engine.info.dtype}) — ${engine.info.dtypeReason}`);
+          if (engine.info.draftModel) this.log?.info(`${role}: ${engine.info.draftModel} drafts for speculative decoding`);
+          if (engine.info.speculationUnavailable) this.log?.info(`${role}: ${engine.info.speculationUnavailable}`);
         },
         () => this.engines.delete(key), // a later request retries (the user may fix the folder)
       );

@@ -300,3 +300,18 @@ test('fill-in-the-middle: the text after the cursor goes to a model with FIM tok
   await plain.complete(request);
   assert.equal(noFimModel.requests.at(-1)?.suffix, undefined, 'a model without FIM tokens gets no suffix');
 });
+
+test('speculation: each generation asks for tealeaf.completion.speculation', async () => {
+  const engine = new OracleEngine(SOURCE);
+  let current = settings();
+  const service = new CompletionService({ engine: () => engine, settings: () => current, useCache: false });
+  const cursor = SOURCE.indexOf('\n', Math.floor(SOURCE.length / 2)) + 1;
+  await service.complete(requestAt(SOURCE, cursor, cursor));
+  assert.equal(engine.requests.at(-1)?.speculation, 'prompt-lookup', 'the default');
+  current = settings({ speculation: 'draft-model' });
+  await service.complete(requestAt(SOURCE, cursor + 1, cursor + 1));
+  assert.equal(engine.requests.at(-1)?.speculation, 'draft-model');
+  current = settings({ speculation: 'off' });
+  await service.complete(requestAt(SOURCE, cursor + 2, cursor + 2));
+  assert.equal(engine.requests.at(-1)?.speculation, 'off');
+});

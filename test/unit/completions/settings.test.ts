@@ -22,6 +22,15 @@ test('missing or mistyped values fall back to defaults; numbers are clamped and 
   assert.deepEqual(readCompletionSettings(() => undefined), DEFAULT_SETTINGS);
 });
 
+test('speculation is one of off, prompt-lookup and draft-model; the draft model a trimmed folder', () => {
+  const read = (values: Record<string, unknown>) => readCompletionSettings((name) => values[name]);
+  assert.equal(read({ speculation: 'draft-model', draftModel: ' /d ' }).speculation, 'draft-model');
+  assert.equal(read({ speculation: 'draft-model', draftModel: ' /d ' }).draftModel, '/d');
+  assert.equal(read({ speculation: 'off' }).speculation, 'off');
+  assert.equal(read({ speculation: 'ngram' }).speculation, DEFAULT_SETTINGS.speculation);
+  assert.equal(read({ draftModel: 3 }).draftModel, '');
+});
+
 test('language allow/deny: an explicit entry wins over "*"', () => {
   const languages = { '*': false, typescript: true };
   assert.equal(isLanguageEnabled(languages, 'typescript'), true);
@@ -52,4 +61,7 @@ test('package.json declares every setting with the same defaults and ranges', ()
   }
   assert.equal(properties[`${SETTINGS_SECTION}.model`]?.scope, 'machine-overridable');
   assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(`${SETTINGS_SECTION}.model`));
+  assert.equal(properties[`${SETTINGS_SECTION}.draftModel`]?.scope, 'machine-overridable');
+  assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(`${SETTINGS_SECTION}.draftModel`));
+  assert.deepEqual(properties[`${SETTINGS_SECTION}.speculation`]?.enum, ['off', 'prompt-lookup', 'draft-model']);
 });
