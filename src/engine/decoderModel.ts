@@ -419,6 +419,9 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
   };
   const common: DecoderModelOptions = { ...staticAttentionSource(onnx.summary, ATTENTION_OUTPUT), attentionSession, source };
   try {
+    // The graph's inputs and outputs as the file declares them, before onnxruntime builds a session
+    // (two: seconds on a busy machine): a file without input_ids or past_key_values.* is refused at once.
+    discoverDecoderIo({ inputs: onnx.summary.inputs, outputNames: onnx.summary.outputNames }, folder.config, file);
     if (options.attentionOnly) {
       const graph: GraphIo = { inputs: onnx.summary.inputs, outputNames: onnx.summary.outputNames };
       // The file is in memory already: the attention session opens from it, now.

@@ -2,9 +2,11 @@
 // in the worker and CLI, posted bytes in a webview), validating everything before use.
 import { type Dtype, type DtypeChoice, type DtypeSelection, DTYPES, dtypeFileName, selectDtypeFile } from './dtype';
 import { ModelError } from './errors';
+import { missingOnnxSentence } from './missingOnnx';
 import { type JsonObject, type ModelConfig, parseJsonObject, parseModelConfig } from './modelConfig';
 import { externalizeInitializers } from './onnxExternalize';
 import { checkExternalData, checkExternalExtents, type OnnxSummary, summarizeOnnx } from './onnxProto';
+import { unreadableOnnx, vetOnnxBytes } from './onnxVet';
 import { ModelTokenizer } from './tokenizer';
 import type { Backend } from './types';
 
@@ -111,6 +113,7 @@ export async function chooseDtypeFiles(
   backend: Backend,
 ): Promise<ChosenFiles> {
   const present = await listDtypeFiles(files, roles);
+  if (present.length === 0) throw new ModelError(await missingOnnxSentence(files, roles));
   const byDtype = new Map(present.map((p) => [p.dtype, p]));
   const what = files.location;
   const selection = selectDtypeFile(
@@ -178,7 +181,9 @@ async function readGraph(files: ModelFiles, path: string, externalizeAbove: numb
   const { readRange, openLazily } = files;
   if (size !== undefined && size > externalizeAbove && readRange && openLazily) {
     const name = path.slice(path.lastIndexOf('/') + 1);
-    const externalized = await externalizeInitializers((offset, length) => readRange.call(files, path, offset, length), size, name);
+    const externalized = await externalizeInitializers((offset, length) => readRange.call(files, path, offset, length), size, name).catch((error: unknown) => {
+      throw unreadableOnnx(path, error);
+    });
     if (externalized) return externalized.bytes;
   }
   return files.readBytes(path, FILE_LIMITS.onnx);
@@ -187,6 +192,8 @@ async function readGraph(files: ModelFiles, path: string, externalizeAbove: numb
 /** Reads an ONNX file and its external data once each, validated (locations, extents) before onnxruntime sees them. */
 export async function readOnnxFile(files: ModelFiles, path: string, externalizeAbove = EXTERNALIZE_ABOVE_BYTES): Promise<OnnxFile> {
   const bytes = await readGraph(files, path, externalizeAbove);
+  // Before any recursive reader walks it: a damaged or hostile file is refused in one sentence.
+  vetOnnxBytes(path, bytes);
   const summary = summarizeOnnx(bytes);
   const directory = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
   const externalData = [];

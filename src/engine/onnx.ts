@@ -3,6 +3,7 @@
 import type * as OrtNamespace from 'onnxruntime-web';
 import { InferenceError, ModelError } from './errors';
 import { halfToFloat32 } from './float16';
+import { ortMessage } from './ortMessage';
 import type { Backend } from './types';
 
 export type Ort = typeof OrtNamespace;
@@ -37,7 +38,7 @@ export async function createSession(runtime: Runtime, source: SessionSource): Pr
       externalData: source.externalData.map((d) => ({ path: d.path, data: d.data })),
     });
   } catch (error) {
-    throw new ModelError(`${source.path} could not be loaded by onnxruntime-web: ${(error as Error).message}`);
+    throw new ModelError(`${source.path} could not be loaded by onnxruntime-web: ${ortMessage(error)}`);
   }
 }
 

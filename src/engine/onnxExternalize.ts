@@ -80,6 +80,7 @@ async function* headers(file: WindowedFile, start: number, end: number): AsyncGe
     const [key, afterKey] = await file.varint(position);
     const number = Math.floor(key / 8);
     const wire = key % 8;
+    if (number === 0) throw new ModelError('invalid field number 0 in ONNX protobuf');
     let payload = afterKey;
     switch (wire) {
       case WIRE_VARINT:

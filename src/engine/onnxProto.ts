@@ -75,6 +75,8 @@ export function* fields(buf: Uint8Array): Generator<Field> {
     const [key, afterKey] = readVarint(buf, pos);
     const number = Math.floor(key / 8);
     const wire = key % 8;
+    // Field numbers start at 1: a zero key is damage (or a zero-filled, preallocated download).
+    if (number === 0) throw new ModelError('invalid field number 0 in ONNX protobuf');
     pos = afterKey;
     switch (wire) {
       case WIRE_VARINT: {
@@ -260,7 +262,8 @@ const FLOAT_TYPES = new Set([1, 10, 11, 16]);
 /** UINT8, INT8 */
 const BYTE_TYPES = new Set([2, 3]);
 
-function packedVarints(field: Field): number[] {
+/** The values of a repeated varint field, packed or not. */
+export function packedVarints(field: Field): number[] {
   if (field.wire === WIRE_VARINT) return [field.value ?? 0];
   const values: number[] = [];
   const bytes = field.bytes ?? new Uint8Array(0);

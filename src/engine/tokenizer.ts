@@ -5,6 +5,7 @@ import { ModelError } from './errors';
 import type { JsonObject } from './modelConfig';
 import { isJsonObject } from './modelConfig';
 import { alignTokens, type SurfaceScheme } from './offsets';
+import { hasNestedRepetition, tokenizerPatterns } from './regexRisk';
 import type { TokenSpan } from './types';
 
 /** Tokenizer regexes run on the whole input: cap it so a pathological text cannot hang the host. */
@@ -72,6 +73,10 @@ export class ModelTokenizer {
   private readonly unicodeForm: 'NFC' | 'NFKC' | 'NFD' | 'NFKD' | undefined;
 
   constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject) {
+    const risky = tokenizerPatterns(tokenizerJson).find(hasNestedRepetition);
+    if (risky !== undefined) {
+      throw new ModelError(`tokenizer.json: the pattern ${risky} repeats a group that itself repeats, which can take exponential time on some texts: refused`);
+    }
     try {
       this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig);
     } catch (error) {

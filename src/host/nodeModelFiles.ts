@@ -2,7 +2,7 @@
 // symlinks anywhere on the way, realpath kept inside the folder, sizes checked before reading.
 // One exception: a Hugging Face cache snapshot (`models--owner--name/snapshots/{commit}`) holds
 // its files as symlinks into the same repository's `blobs/`, and those (and only those) are followed.
-import { promises as fs } from 'node:fs';
+import { promises as fs, type Stats } from 'node:fs';
 import * as path from 'node:path';
 import { ModelError } from '../engine/errors';
 import type { LazyBytes, ModelFiles } from '../engine/modelFolder';
@@ -35,9 +35,6 @@ export class NodeModelFiles implements ModelFiles {
   private async resolve(relativePath: string): Promise<string> {
     if (path.isAbsolute(relativePath) || relativePath.split(/[\\/]/).some((p) => p === '..' || p === '')) {
       throw new ModelError(`refused model path ${relativePath}: it must stay inside the model folder`);
-    }
-    if (PICKLE_EXTENSIONS.includes(path.extname(relativePath).toLowerCase())) {
-      throw new ModelError(`refused ${relativePath}: pickle files can run code and are never loaded`);
     }
     let current = this.root;
     const parts = relativePath.split(/[\\/]/);
@@ -77,8 +74,12 @@ export class NodeModelFiles implements ModelFiles {
     }
   }
 
-  /** The real path of a file the folder must have: one ModelError when it is missing. */
+  /** The real path of a file the folder must have, to read: one ModelError when it is missing or a pickle. */
   private async resolveExisting(relativePath: string): Promise<string> {
+    // Looking for a pickle is fine (to name it in an error); reading one never is.
+    if (PICKLE_EXTENSIONS.includes(path.extname(relativePath).toLowerCase())) {
+      throw new ModelError(`refused ${relativePath}: pickle files can run code and are never loaded`);
+    }
     const file = await this.resolveIfPresent(relativePath);
     if (file === undefined) throw new ModelError(`${this.location} has no ${relativePath}`);
     return file;
@@ -91,8 +92,7 @@ export class NodeModelFiles implements ModelFiles {
   async size(relativePath: string): Promise<number | undefined> {
     const file = await this.resolveIfPresent(relativePath);
     if (file === undefined) return undefined;
-    const stat = await fs.stat(file);
-    return stat.isFile() ? stat.size : undefined;
+    return regularFileSize(relativePath, await fs.stat(file));
   }
 
   async readRange(relativePath: string, offset: number, length: number): Promise<Uint8Array> {
@@ -118,12 +118,22 @@ export class NodeModelFiles implements ModelFiles {
   async readBytes(relativePath: string, maxBytes: number): Promise<Uint8Array> {
     const file = await this.resolveExisting(relativePath);
     const stat = await fs.stat(file);
-    if (!stat.isFile()) throw new ModelError(`${relativePath} is not a file`);
+    regularFileSize(relativePath, stat);
     if (stat.size > maxBytes) throw new ModelError(`${relativePath} is ${stat.size} bytes, over the ${maxBytes}-byte limit`);
     // A view of the Buffer, not a copy: model files run to gigabytes.
     const buffer = await fs.readFile(file);
     return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
   }
+}
+
+/**
+ * The size of a regular file; a folder or a FIFO, socket or device where a model file should be is
+ * refused (reading a FIFO would wait forever).
+ */
+function regularFileSize(relativePath: string, stat: Stats): number {
+  if (stat.isDirectory()) throw new ModelError(`${relativePath} is a folder where a file should be`);
+  if (!stat.isFile()) throw new ModelError(`${relativePath} is not a regular file`);
+  return stat.size;
 }
 
 /** `…/models--{owner}--{name}/snapshots/{commit}` → the real `…/models--{owner}--{name}/blobs`, else undefined. */
