@@ -6,6 +6,7 @@ import { registerCompletions } from './completions/register';
 import { WorkerHost } from './host/workerHost';
 import { type HubApi, registerHub } from './hub/vscode/register';
 import { registerInspector } from './inspector/index';
+import { registerEngineBackend } from './models/engineBackend';
 import { type EngineLifecycleApi, registerEngineLifecycle } from './models/engineLifecycle';
 import { ModelManager } from './models/modelManager';
 import { registerTranslation } from './translate/register';
@@ -17,17 +18,26 @@ export interface TealeafApi {
   readonly inspector: ReturnType<typeof registerInspector>;
   /** Hub downloads (Download Model…, Sign In…, Manage Models). */
   readonly hub: HubApi;
-  /** The engine worker: its state, what the status bar says about it, and a kill for crash tests. */
-  readonly engine: EngineLifecycleApi & Pick<WorkerHost, 'hostState' | 'killWorker' | 'onDidChangeLifecycle'>;
+  /**
+   * The engine worker: its state, what the status bar says about it, a kill for crash tests, and
+   * another folder for onnxruntime-node's addon (one without it makes the addon unloadable).
+   */
+  readonly engine: EngineLifecycleApi & Pick<WorkerHost, 'hostState' | 'killWorker' | 'onDidChangeLifecycle' | 'setNativeAddonFolder'>;
 }
 
 export function activate(context: vscode.ExtensionContext): TealeafApi {
   // Inference runs in a worker_threads worker: the extension host's event loop stays free.
-  const host = new WorkerHost({ workerPath: path.join(context.extensionPath, 'dist', 'worker.mjs') });
+  // Its backend comes from tealeaf.engine.backend (registerEngineBackend); `auto` remembers what it
+  // measured per model and machine in the global storage.
+  const host = new WorkerHost({
+    workerPath: path.join(context.extensionPath, 'dist', 'worker.mjs'),
+    backendCacheFile: path.join(context.globalStorageUri.fsPath, 'backend-choices.json'),
+  });
   // One log for the whole extension: which model file each job loaded and why, and failures.
   const log = vscode.window.createOutputChannel('Tealeaf', { log: true });
   const models = new ModelManager(host, context.extensionPath, log);
   context.subscriptions.push(log, models);
+  registerEngineBackend(context, host, log);
   const lifecycle = registerEngineLifecycle(context, host, log);
 
   const completions = registerCompletions(context, { models, log });
@@ -40,6 +50,7 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
       return host.hostState;
     },
     killWorker: () => host.killWorker(),
+    setNativeAddonFolder: (folder: string | undefined) => host.setNativeAddonFolder(folder),
     onDidChangeLifecycle: host.onDidChangeLifecycle.bind(host),
   };
   return { models, completions, inspector, hub, engine };

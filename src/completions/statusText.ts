@@ -66,6 +66,7 @@ function tooltipOf(kind: StatusKind, input: StatusInput): string {
       lines.push(
         `Model: ${escapeMarkdown(model.info.name)} (${model.info.modelType}, ${model.info.layers} layers, ${model.info.backend}${model.info.fim ? ', fill-in-the-middle' : ''})`,
         `File: ${escapeMarkdown(model.info.onnxFiles.join(' + '))} (${model.info.dtype}): ${escapeMarkdown(model.info.dtypeReason)}`,
+        ...(model.info.backendReason ? [`Backend: ${model.info.backend}: ${escapeMarkdown(model.info.backendReason)}`] : []),
       );
       break;
     case 'error':

@@ -42,6 +42,9 @@ export function parseDtype(value: string): DtypeChoice {
 export const AUTO_ORDER: Readonly<Record<Backend, readonly Dtype[]>> = {
   wasm: ['fp32', 'q8', 'uint8', 'int8', 'fp16', 'q4', 'bnb4', 'q4f16'],
   webgpu: ['q4f16', 'fp16', 'q4', 'fp32', 'q8', 'uint8', 'int8', 'bnb4'],
+  // WASM's order, so that both CPU backends open the same file by default and `auto` can compare
+  // their tokens; native has no 4 GiB heap, so no budget applies to it.
+  native: ['fp32', 'q8', 'uint8', 'int8', 'fp16', 'q4', 'bnb4', 'q4f16'],
 };
 
 /**

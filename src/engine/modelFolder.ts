@@ -27,6 +27,11 @@ export interface ModelFiles {
   openLazily?(relativePath: string): Promise<LazyBytes>;
   /** Bytes [offset, offset + length) of a file, where the platform can read ranges. */
   readRange?(relativePath: string, offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * The folder's real path on disk, where it has one (Node): a native runtime reads validated
+   * external data from there itself instead of through JavaScript.
+   */
+  readonly diskPath?: string;
 }
 
 /** Bytes read on demand; `close()` releases the file once onnxruntime has copied what it needs. */
@@ -132,6 +137,8 @@ export interface OnnxFile {
   readonly summary: OnnxSummary;
   /** Validated external data, relative to the folder, to hand to onnxruntime (release after the session is built). */
   readonly externalData: readonly { readonly path: string; readonly data: Uint8Array | LazyBytes }[];
+  /** Where on disk the external-data locations are relative to (the ONNX file's folder), when the files have a disk path. */
+  readonly externalDataFolder?: string;
 }
 
 /** Closes lazily read external data once a session holds its own copy. */
@@ -204,5 +211,6 @@ export async function readOnnxFile(files: ModelFiles, path: string, externalizeA
     const data = files.openLazily ? await files.openLazily(directory + location) : await files.readBytes(directory + location, FILE_LIMITS.onnx);
     externalData.push({ path: location, data });
   }
-  return { path, bytes, summary, externalData };
+  const externalDataFolder = files.diskPath === undefined ? undefined : `${files.diskPath}/${directory}`;
+  return { path, bytes, summary, externalData, ...(externalDataFolder !== undefined ? { externalDataFolder } : {}) };
 }

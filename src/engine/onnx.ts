@@ -1,5 +1,6 @@
-// The onnxruntime-web surface the engine uses. The ORT module is injected (Node: 'onnxruntime-web',
-// webview: 'onnxruntime-web/webgpu'), so the engine never imports a particular build.
+// The onnxruntime surface the engine uses. The ORT module is injected (Node: 'onnxruntime-web' or
+// 'onnxruntime-node', webview: 'onnxruntime-web/webgpu'), so the engine never imports a particular
+// build. Both packages export onnxruntime-common's API, so one type describes them.
 import type * as OrtNamespace from 'onnxruntime-web';
 import { InferenceError, ModelError } from './errors';
 import { halfToFloat32 } from './float16';
@@ -14,6 +15,16 @@ export type Feeds = Record<string, OrtTensor>;
 export interface Runtime {
   readonly ort: Ort;
   readonly backend: Backend;
+  /**
+   * Intra-op threads of each native session (onnxruntime-node; WASM's count is process-wide,
+   * set on `ort.env.wasm`); undefined lets onnxruntime choose.
+   */
+  readonly threads?: number;
+  /**
+   * Opens a session without onnxruntime-common's backend registry, where the registry would pick
+   * another runtime's backend (native: see src/host/nativeOrt.ts); default `ort.InferenceSession.create`.
+   */
+  readonly openSession?: (bytes: Uint8Array, options: OrtNamespace.InferenceSession.SessionOptions) => Promise<OrtSession>;
 }
 
 export interface TensorShapeInfo {
@@ -27,18 +38,54 @@ export interface SessionSource {
   readonly path: string;
   readonly bytes: Uint8Array;
   readonly externalData: readonly { readonly path: string; readonly data: Uint8Array }[];
+  /**
+   * The folder on disk the external-data locations are relative to, where there is one (Node).
+   * A native session reads its weights from there itself (mapped, never copied through
+   * JavaScript); the locations were validated before (modelFolder.ts).
+   */
+  readonly externalDataFolder?: string;
+}
+
+/**
+ * The session option that tells onnxruntime where the external data of a graph given as bytes
+ * lies (kOrtSessionOptionsModelExternalInitializersFileFolderPath).
+ */
+const EXTERNAL_DATA_FOLDER_OPTION = 'session.model_external_initializers_file_folder_path';
+
+function sessionOptions(runtime: Runtime, source: SessionSource): OrtNamespace.InferenceSession.SessionOptions {
+  if (runtime.backend !== 'native') {
+    return {
+      executionProviders: runtime.backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
+      graphOptimizationLevel: 'all',
+      externalData: source.externalData.map((d) => ({ path: d.path, data: d.data })),
+    };
+  }
+  const external =
+    source.externalData.length === 0
+      ? {}
+      : source.externalDataFolder !== undefined
+        ? { extra: { [EXTERNAL_DATA_FOLDER_OPTION]: source.externalDataFolder } }
+        : // The addon reads a typed array's own bytes: lazily read data is read whole here.
+          { externalData: source.externalData.map((d) => ({ path: d.path, data: d.data.subarray(0, d.data.byteLength) })) };
+  return {
+    executionProviders: ['cpu'],
+    graphOptimizationLevel: 'all',
+    ...(runtime.threads !== undefined ? { intraOpNumThreads: runtime.threads } : {}),
+    ...external,
+  };
+}
+
+/** The package that runs a backend, for messages. */
+export function runtimeName(backend: Backend): string {
+  return backend === 'native' ? 'onnxruntime-node' : 'onnxruntime-web';
 }
 
 export async function createSession(runtime: Runtime, source: SessionSource): Promise<OrtSession> {
-  const executionProviders = runtime.backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'];
   try {
-    return await runtime.ort.InferenceSession.create(source.bytes, {
-      executionProviders,
-      graphOptimizationLevel: 'all',
-      externalData: source.externalData.map((d) => ({ path: d.path, data: d.data })),
-    });
+    const options = sessionOptions(runtime, source);
+    return await (runtime.openSession ? runtime.openSession(source.bytes, options) : runtime.ort.InferenceSession.create(source.bytes, options));
   } catch (error) {
-    throw new ModelError(`${source.path} could not be loaded by onnxruntime-web: ${ortMessage(error)}`);
+    throw new ModelError(`${source.path} could not be loaded by ${runtimeName(runtime.backend)}: ${ortMessage(error)}`);
   }
 }
 
@@ -54,7 +101,7 @@ export async function run(session: OrtSession, feeds: Feeds, outputNames: readon
   try {
     return (await session.run(feeds, outputNames)) as Record<string, OrtTensor>;
   } catch (error) {
-    throw new InferenceError(`onnxruntime-web run failed: ${(error as Error).message}`);
+    throw new InferenceError(`onnxruntime run failed: ${(error as Error).message}`);
   }
 }
 

@@ -6,7 +6,11 @@ import type { Dtype, DtypeChoice } from './dtype';
 import type { PositionKind } from './modelConfig';
 import type { PooledHeads } from './pool';
 
-export type Backend = 'wasm' | 'webgpu';
+/**
+ * Where a model runs: onnxruntime-web's WebAssembly, its WebGPU, or onnxruntime-node's native CPU
+ * kernels (an N-API addon, where the platform has one).
+ */
+export type Backend = 'wasm' | 'webgpu' | 'native';
 
 export type ModelKind = 'decoder' | 'encoder-decoder';
 
@@ -25,6 +29,8 @@ export interface ModelInfo {
   /** `model_type` from config.json (llama, gpt2, bloom, marian, …). */
   readonly modelType: string;
   readonly backend: Backend;
+  /** Why this backend: one sentence for the status bar tooltip and the output channel, when a choice was made. */
+  readonly backendReason?: string;
   readonly layers: number;
   readonly heads: number;
   readonly kvHeads: number;
@@ -325,14 +331,15 @@ export type EnginePurpose = 'all' | 'inspector';
 
 export interface LoadOptions {
   readonly purpose?: EnginePurpose;
-  readonly backend?: Backend;
+  /** Where to run: a backend, or `auto` (measured per model and machine); default the host's. */
+  readonly backend?: Backend | 'auto';
   /** Which weight file to open (transformers.js names); default `auto`. */
   readonly dtype?: DtypeChoice;
   /** A second decoder folder with the same tokenizer, loaded beside the model to draft for it (speculation `draft-model`). */
   readonly draftModel?: string;
   /** Its weight file; default `auto`. */
   readonly draftDtype?: DtypeChoice;
-  /** WASM threads; default min(2, cores). */
+  /** Inference threads (WASM's, and each native session's); default min(2, cores). */
   readonly threads?: number;
 }
 

@@ -3,9 +3,10 @@
 // Also the named errors a request gets when the worker goes away under it. No vscode: the
 // extension turns these events into status bar text and log lines (lifecycleText.ts).
 import type { EngineHost } from '../engine/types';
-import type { EngineMethod } from '../protocol/engine';
+import type { EngineMethod, NoticeLevel } from '../protocol/engine';
+import type { BackendPreference } from './backendSelection';
 
-export type StartCause = 'first-use' | 'crash' | 'threads' | 'retry';
+export type StartCause = 'first-use' | 'crash' | 'threads' | 'backend' | 'retry';
 
 /** A request the worker was serving when it went away, and whether it runs again on the new one. */
 export interface InterruptedRequest {
@@ -14,7 +15,7 @@ export interface InterruptedRequest {
 }
 
 export type EngineLifecycleEvent =
-  | { readonly kind: 'started'; readonly cause: StartCause; readonly threads: number | undefined }
+  | { readonly kind: 'started'; readonly cause: StartCause; readonly threads: number | undefined; readonly backend?: BackendPreference }
   | {
       readonly kind: 'crashed';
       readonly reason: string;
@@ -23,7 +24,9 @@ export type EngineLifecycleEvent =
       readonly restarting: boolean;
       readonly interrupted: readonly InterruptedRequest[];
     }
-  | { readonly kind: 'modelReloaded'; readonly modelDir: string; readonly ms: number };
+  | { readonly kind: 'modelReloaded'; readonly modelDir: string; readonly ms: number }
+  /** Said once per text: the native addon would not load, which backend `auto` chose and why. */
+  | { readonly kind: 'notice'; readonly level: NoticeLevel; readonly text: string };
 
 export type EngineHostState =
   | { readonly state: 'not-started' }
@@ -39,9 +42,11 @@ export interface ManagedEngineHost extends EngineHost {
   readonly hostState: EngineHostState;
   onDidChangeLifecycle(listener: (event: EngineLifecycleEvent) => void): Subscription;
   /** Starts a fresh worker (a stopped host included); loaded models reload on their next use. */
-  restart(cause: Extract<StartCause, 'threads' | 'retry'>): Promise<void>;
+  restart(cause: Extract<StartCause, 'threads' | 'backend' | 'retry'>): Promise<void>;
   /** WebAssembly threads of the worker (undefined: the default); a change restarts a running worker. */
   setThreads(threads: number | undefined): Promise<void>;
+  /** The worker's backend (`auto`, `wasm`, `native`); a change restarts a running worker. */
+  setBackend(backend: BackendPreference): Promise<void>;
 }
 
 /** The worker went away while serving a request that cannot simply run again (e.g. a stream). */

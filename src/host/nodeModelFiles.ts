@@ -19,6 +19,11 @@ export class NodeModelFiles implements ModelFiles {
     private readonly hubBlobs: string | undefined,
   ) {}
 
+  /** The real path of the folder: the external data a native session reads lies below it. */
+  get diskPath(): string {
+    return this.root;
+  }
+
   static async open(folder: string): Promise<NodeModelFiles> {
     const absolute = path.resolve(folder);
     let stat;

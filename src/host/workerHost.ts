@@ -26,8 +26,9 @@ import type {
   TranslateResult,
   TranslationAttention,
 } from '../engine/types';
-import { type EngineMethod, type EngineMethods, type EngineRequest, type HostMessage, isHostMessage, type SerializedError } from '../protocol/engine';
+import { type EngineMethod, type EngineMethods, type EngineRequest, type HostMessage, isHostMessage, type SerializedError, type WorkerStop } from '../protocol/engine';
 import { AttentionIds } from './attentionIds';
+import type { BackendPreference } from './backendSelection';
 import { CrashWindow } from './crashWindow';
 import {
   type EngineHostState,
@@ -58,8 +59,14 @@ export interface WorkerHostOptions {
   readonly workerPath: string;
   /** Folder with ORT's wasm files; default: beside the worker bundle. */
   readonly wasmDir?: string;
-  /** WebAssembly threads in the worker; default min(2, cores). */
+  /** Inference threads in the worker (WASM's, and each native session's); default min(2, cores). */
   readonly threads?: number;
+  /** Which runtime loads models in the worker; default `wasm` (the extension passes tealeaf.engine.backend). */
+  readonly backend?: BackendPreference;
+  /** Folder of onnxruntime-node's addon; default `native/{platform}-{arch}/` beside the worker bundle. */
+  readonly nativeAddonFolder?: string;
+  /** Where `auto` keeps its measurements per model and machine. */
+  readonly backendCacheFile?: string;
   /** Crashes within `crashWindowMs` after which the worker is not restarted (default 3 in 60 s). */
   readonly crashLimit?: number;
   readonly crashWindowMs?: number;
@@ -69,12 +76,19 @@ export interface WorkerHostOptions {
 export interface EngineWorkerData {
   readonly wasmDir?: string;
   readonly threads?: number;
+  readonly backend?: BackendPreference;
+  readonly nativeAddonFolder?: string;
+  readonly backendCacheFile?: string;
 }
 
 /** One worker thread; a restart makes a new one with the next generation number. */
 interface WorkerInstance {
   readonly worker: Worker;
   readonly generation: number;
+  /** The backend it was started with: how it may be ended (see end()). */
+  readonly backend: BackendPreference;
+  /** Resolves when the thread has exited. */
+  readonly exited: Promise<void>;
   /** Set when the host itself ends it (restart, dispose): its exit is no crash. */
   intentional: boolean;
   ended: boolean;
@@ -112,8 +126,9 @@ interface SendOptions {
 /** Methods that act on a loaded model: their params carry its handle. */
 type ModelMethod = Exclude<EngineMethod, 'load'>;
 
-const CAUSE_TEXT: Readonly<Record<'threads' | 'retry', string>> = {
+const CAUSE_TEXT: Readonly<Record<'threads' | 'backend' | 'retry', string>> = {
   threads: 'to apply tealeaf.engine.threads',
+  backend: 'to apply tealeaf.engine.backend',
   retry: 'on request',
 };
 
@@ -124,6 +139,10 @@ export class WorkerHost implements ManagedEngineHost {
   private stoppedReason: string | undefined;
   private disposed = false;
   private threads: number | undefined;
+  private backend: BackendPreference;
+  private nativeAddonFolder: string | undefined;
+  /** Notices already passed on: each is said once, whichever worker says it again. */
+  private readonly told = new Set<string>();
   private readonly crashes: CrashWindow;
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: EngineLifecycleEvent) => void>();
@@ -131,6 +150,8 @@ export class WorkerHost implements ManagedEngineHost {
 
   constructor(private readonly options: WorkerHostOptions) {
     this.threads = options.threads;
+    this.backend = options.backend ?? 'wasm';
+    this.nativeAddonFolder = options.nativeAddonFolder;
     this.crashes = new CrashWindow(options.crashLimit, options.crashWindowMs);
   }
 
@@ -156,9 +177,16 @@ export class WorkerHost implements ManagedEngineHost {
   }
 
   private start(cause: StartCause): WorkerInstance {
-    const workerData: EngineWorkerData = { wasmDir: this.options.wasmDir, threads: this.threads };
+    const workerData: EngineWorkerData = {
+      wasmDir: this.options.wasmDir,
+      threads: this.threads,
+      backend: this.backend,
+      nativeAddonFolder: this.nativeAddonFolder,
+      backendCacheFile: this.options.backendCacheFile,
+    };
     const worker = new Worker(this.options.workerPath, { workerData });
-    const instance: WorkerInstance = { worker, generation: ++this.generation, intentional: false, ended: false };
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    const instance: WorkerInstance = { worker, generation: ++this.generation, backend: this.backend, exited, intentional: false, ended: false };
     worker.on('message', (message: unknown) => {
       if (isHostMessage(message)) this.receive(message);
     });
@@ -166,7 +194,7 @@ export class WorkerHost implements ManagedEngineHost {
     worker.on('error', (error) => this.ended(instance, `it threw: ${error.message}`));
     worker.on('exit', (code) => this.ended(instance, `it exited with code ${code}`));
     this.instance = instance;
-    this.emit({ kind: 'started', cause, threads: this.threads });
+    this.emit({ kind: 'started', cause, threads: this.threads, backend: this.backend });
     return instance;
   }
 
@@ -205,6 +233,12 @@ export class WorkerHost implements ManagedEngineHost {
     }
     if (message.kind === 'attentionPreview') {
       this.pending.get(message.requestId)?.onPreview?.(message.preview);
+      return;
+    }
+    if (message.kind === 'notice') {
+      if (this.told.has(message.text)) return;
+      this.told.add(message.text);
+      this.emit({ kind: 'notice', level: message.level, text: message.text });
       return;
     }
     const pending = this.pending.get(message.id);
@@ -329,7 +363,7 @@ export class WorkerHost implements ManagedEngineHost {
     await this.send(instance, 'unload', { handle: slot.handle.value }, {}, false).catch(() => undefined);
   }
 
-  async restart(cause: 'threads' | 'retry'): Promise<void> {
+  async restart(cause: 'threads' | 'backend' | 'retry'): Promise<void> {
     if (this.disposed) return;
     this.crashes.clear();
     this.stoppedReason = undefined;
@@ -340,7 +374,7 @@ export class WorkerHost implements ManagedEngineHost {
     if (!old) return;
     old.ended = true;
     this.rejectPending(old.generation, (method) => `the engine restarted ${CAUSE_TEXT[cause]} during ${method}; try again`);
-    await old.worker.terminate();
+    await end(old, 0);
   }
 
   async setThreads(threads: number | undefined): Promise<void> {
@@ -349,12 +383,29 @@ export class WorkerHost implements ManagedEngineHost {
     if (this.instance) await this.restart('threads');
   }
 
+  async setBackend(backend: BackendPreference): Promise<void> {
+    if (backend === this.backend) return;
+    this.backend = backend;
+    if (this.instance) await this.restart('backend');
+  }
+
+  /**
+   * Points the worker at another folder for onnxruntime-node's addon (undefined: the default
+   * beside the bundle), restarting it: a test hook that makes the addon unloadable, to see the
+   * fallback to WebAssembly. Notices already given are given again.
+   */
+  async setNativeAddonFolder(folder: string | undefined): Promise<void> {
+    this.nativeAddonFolder = folder;
+    this.told.clear();
+    if (this.instance) await this.restart('backend');
+  }
+
   /**
    * Ends the worker the way a crash would (it counts toward the crash limit): for tests and
    * diagnostics. Resolves once the worker has exited.
    */
   async killWorker(): Promise<void> {
-    await this.instance?.worker.terminate();
+    if (this.instance) await end(this.instance, 1);
   }
 
   async dispose(): Promise<void> {
@@ -365,8 +416,29 @@ export class WorkerHost implements ManagedEngineHost {
     for (const pending of this.pending.values()) pending.reject(new AbortError('the engine host was disposed'));
     this.pending.clear();
     this.listeners.clear();
-    await instance?.worker.terminate();
+    if (instance) await end(instance, 0);
   }
+}
+
+/** How long a worker that may be inside a native run has to exit by itself before it is terminated. */
+const STOP_GRACE_MS = 30_000;
+
+/**
+ * Ends a worker thread. One that runs only WebAssembly is terminated at once. One that may run
+ * onnxruntime-node is asked to exit at its next turn instead (a native run in progress finishes
+ * first, at most one forward pass): terminating a thread inside the addon's synchronous run makes
+ * it throw out of native code, which aborts the whole process (the extension host with it).
+ * Only a worker that has not exited after STOP_GRACE_MS is terminated.
+ */
+async function end(instance: WorkerInstance, code: number): Promise<void> {
+  if (instance.backend === 'wasm') {
+    await instance.worker.terminate();
+    return;
+  }
+  instance.worker.postMessage({ kind: 'stop', code } satisfies WorkerStop);
+  const timer = setTimeout(() => void instance.worker.terminate(), STOP_GRACE_MS);
+  await instance.exited;
+  clearTimeout(timer);
 }
 
 class WorkerEngine implements Engine {

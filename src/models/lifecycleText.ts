@@ -40,6 +40,14 @@ export function engineNotice(event: EngineLifecycleEvent, at: Date): EngineNotic
         hideAfterMs: 30_000,
       };
     case 'started':
+      if (event.cause === 'backend') {
+        return {
+          text: '$(debug-restart) Tealeaf engine restarted',
+          tooltip: `The Tealeaf engine restarted at ${time} with the ${event.backend ?? 'auto'} backend (tealeaf.engine.backend). Models load again on their next use.`,
+          severity: 'info',
+          hideAfterMs: 10_000,
+        };
+      }
       if (event.cause !== 'threads') return undefined;
       return {
         text: '$(debug-restart) Tealeaf engine restarted',
@@ -48,6 +56,7 @@ export function engineNotice(event: EngineLifecycleEvent, at: Date): EngineNotic
         hideAfterMs: 10_000,
       };
     case 'modelReloaded':
+    case 'notice':
       return undefined;
   }
 }
@@ -55,7 +64,7 @@ export function engineNotice(event: EngineLifecycleEvent, at: Date): EngineNotic
 export function engineLogLine(event: EngineLifecycleEvent): LogLine {
   switch (event.kind) {
     case 'started':
-      return { level: 'info', text: `engine worker started (${event.cause}) with ${threadsText(event.threads)}` };
+      return { level: 'info', text: `engine worker started (${event.cause}) with ${threadsText(event.threads)}${event.backend ? `, backend ${event.backend}` : ''}` };
     case 'crashed': {
       const interrupted = event.interrupted.length > 0 ? `; interrupted: ${interruptedText(event.interrupted)}` : '';
       return event.restarting
@@ -64,6 +73,8 @@ export function engineLogLine(event: EngineLifecycleEvent): LogLine {
     }
     case 'modelReloaded':
       return { level: 'info', text: `reloaded ${event.modelDir} into the new engine worker in ${Math.round(event.ms)} ms` };
+    case 'notice':
+      return { level: event.level, text: event.text };
   }
 }
 

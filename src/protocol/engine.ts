@@ -62,8 +62,32 @@ export interface AttentionPreviewNotification {
   readonly preview: AttentionPreview;
 }
 
+/** Host → client: something the user should hear about once (the native addon would not load, a backend chosen). */
+export interface HostNotice {
+  readonly kind: 'notice';
+  readonly level: NoticeLevel;
+  readonly text: string;
+}
+
+export type NoticeLevel = 'info' | 'warn';
+
 export type ClientMessage = EngineRequest | AbortNotification;
-export type HostMessage = EngineResponse | TokenNotification | AttentionPreviewNotification;
+
+/**
+ * Client → worker_threads worker (not the engine protocol: a webview host has no use for it):
+ * exit with this code at your next turn. A thread must never be terminated while it is inside
+ * onnxruntime-node's synchronous run: the addon then throws out of its native code and aborts
+ * the whole process. A turn of the worker's event loop is always between two runs.
+ */
+export interface WorkerStop {
+  readonly kind: 'stop';
+  readonly code: number;
+}
+
+export function isWorkerStop(value: unknown): value is WorkerStop {
+  return isRecord(value) && value.kind === 'stop' && typeof value.code === 'number';
+}
+export type HostMessage = EngineResponse | TokenNotification | AttentionPreviewNotification | HostNotice;
 
 const METHODS: ReadonlySet<string> = new Set<EngineMethod>([
   'load',
@@ -90,6 +114,7 @@ export function isHostMessage(value: unknown): value is HostMessage {
   if (!isRecord(value)) return false;
   if (value.kind === 'token') return typeof value.requestId === 'number' && isRecord(value.token);
   if (value.kind === 'attentionPreview') return typeof value.requestId === 'number' && isRecord(value.preview);
+  if (value.kind === 'notice') return typeof value.text === 'string' && (value.level === 'info' || value.level === 'warn');
   return value.kind === 'response' && typeof value.id === 'number' && typeof value.ok === 'boolean';
 }
 

@@ -1,0 +1,145 @@
+// Which runtime a model loads on: WebAssembly (onnxruntime-web, always there), native
+// (onnxruntime-node, where its addon loads), or `auto`, which times a short probe on both, once per
+// model and machine, and takes native only when it is faster and gives WASM's tokens. Every
+// outcome carries its reason (the engine's info.backendReason); the things a user should hear
+// about once (the addon would not load, what auto chose) go to `notice`.
+import type { DtypeChoice } from '../engine/dtype';
+import { ModelError } from '../engine/errors';
+import type { Backend, Engine } from '../engine/types';
+import type { NoticeLevel } from '../protocol/engine';
+import type { BackendChoice, BackendChoiceCache } from './backendChoiceCache';
+import { type ProbeResult, probeEngine } from './backendProbe';
+import { ReasonedEngine } from './reasonedEngine';
+
+/** The backends an engine host in Node runs. */
+export type CpuBackend = Extract<Backend, 'wasm' | 'native'>;
+export type BackendPreference = CpuBackend | 'auto';
+
+export const BACKEND_PREFERENCES: readonly BackendPreference[] = ['auto', 'wasm', 'native'];
+
+export function isBackendPreference(value: unknown): value is BackendPreference {
+  return typeof value === 'string' && (BACKEND_PREFERENCES as readonly string[]).includes(value);
+}
+
+/** Parses a user's backend (CLI flag) or says in one sentence what is allowed. */
+export function parseBackendPreference(value: string): BackendPreference {
+  if (isBackendPreference(value)) return value;
+  throw new ModelError(`unknown backend "${value}": use one of ${BACKEND_PREFERENCES.join(', ')}`);
+}
+
+export const BACKEND_NAMES: Readonly<Record<CpuBackend, string>> = { wasm: 'WebAssembly', native: 'native (onnxruntime-node)' };
+
+export type NativeAvailability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
+
+export interface BackendLoader {
+  load(backend: CpuBackend, dtype: DtypeChoice): Promise<Engine>;
+  native(): Promise<NativeAvailability>;
+}
+
+export interface SelectionContext {
+  readonly loader: BackendLoader;
+  readonly cache: BackendChoiceCache;
+  /** This model's key on this machine; computed only when auto needs it. */
+  readonly key: () => Promise<string>;
+  readonly notice: (level: NoticeLevel, text: string) => void;
+  /** Injected by tests; default probeEngine. */
+  readonly probe?: (engine: Engine) => Promise<ProbeResult>;
+}
+
+export async function loadOnBackend(preference: BackendPreference, dtype: DtypeChoice, context: SelectionContext): Promise<Engine> {
+  const { loader } = context;
+  if (preference === 'wasm') return new ReasonedEngine(await loader.load('wasm', dtype), 'WebAssembly was asked for');
+  const native = await loader.native();
+  if (!native.ok) {
+    context.notice('warn', `native backend unavailable: ${native.reason}; models run on WebAssembly`);
+    const why = preference === 'native' ? `native was asked for, but ${native.reason}` : `auto: native is unavailable (${native.reason})`;
+    return new ReasonedEngine(await loader.load('wasm', dtype), `${why}; running on WebAssembly`);
+  }
+  if (preference === 'native') return new ReasonedEngine(await loader.load('native', dtype), 'native was asked for');
+  return chooseByMeasurement(dtype, context);
+}
+
+async function chooseByMeasurement(dtype: DtypeChoice, context: SelectionContext): Promise<Engine> {
+  const { loader, cache } = context;
+  const key = await context.key();
+  const known = await cache.get(key);
+  if (known) {
+    const reason = `${known.reason} (measured earlier on this machine)`;
+    if (known.backend === 'wasm') return new ReasonedEngine(await loader.load('wasm', dtype), reason);
+    // Native ran the file WASM chose when it was measured: that one again.
+    const engine = await loader.load('native', known.dtype as DtypeChoice);
+    return new ReasonedEngine(engine, reason, dtype === 'auto' ? known.dtypeReason : undefined);
+  }
+  const probe = context.probe ?? probeEngine;
+  // One model in memory at a time: WASM first (its tokens are the reference), then native, which
+  // stays loaded when it wins (the usual outcome), so no model is loaded a third time.
+  const wasm = await loader.load('wasm', dtype);
+  let reference: ProbeResult;
+  try {
+    reference = await probe(wasm);
+  } catch (error) {
+    return new ReasonedEngine(wasm, `auto: WebAssembly (the probe failed: ${messageOf(error)})`);
+  }
+  const sameFile = wasm.info.dtype;
+  const dtypeReason = wasm.info.dtypeReason;
+  await wasm.dispose();
+  let native: Engine | undefined;
+  let candidate: ProbeResult | undefined;
+  let failure: string | undefined;
+  try {
+    native = await loader.load('native', sameFile);
+    candidate = await probe(native);
+  } catch (error) {
+    failure = messageOf(error);
+  }
+  const choice = decide(reference, candidate, failure, sameFile, dtypeReason);
+  // An explicit dtype keeps its own reason; `auto` was WASM's choice of file.
+  const fileReason = dtype === 'auto' ? dtypeReason : undefined;
+  if (choice.backend === 'native' && native) {
+    await cache.set(key, choice);
+    context.notice('info', `${native.info.name}: ${choice.reason}`);
+    return new ReasonedEngine(native, choice.reason, fileReason);
+  }
+  await native?.dispose();
+  // A failure of native on this model is not remembered: a later version of the addon may fix it.
+  if (failure === undefined) await cache.set(key, choice);
+  const engine = await loader.load('wasm', dtype);
+  context.notice('info', `${engine.info.name}: ${choice.reason}`);
+  return new ReasonedEngine(engine, choice.reason);
+}
+
+/** Native only when it gave the reference tokens and was faster. */
+export function decide(wasm: ProbeResult, native: ProbeResult | undefined, failure: string | undefined, dtype: string, dtypeReason: string): BackendChoice {
+  const measured = { wasm: measurement(wasm), ...(native ? { native: measurement(native) } : {}) };
+  const file = { dtype, dtypeReason };
+  if (!native) return { backend: 'wasm', ...file, measured, reason: `auto: WebAssembly (native failed on this model: ${failure ?? 'no result'})` };
+  const times = `${round(native.ms)} ms native against ${round(wasm.ms)} ms WebAssembly${stepsText(native, wasm)}`;
+  if (!sameTokens(native.tokens, wasm.tokens)) {
+    return { backend: 'wasm', ...file, measured, reason: `auto: WebAssembly (native generated other tokens on the probe; ${times})` };
+  }
+  if (native.ms < wasm.ms) {
+    return { backend: 'native', ...file, measured, reason: `auto: native, ${(wasm.ms / native.ms).toFixed(1)}× faster on the probe (${times}), same tokens` };
+  }
+  return { backend: 'wasm', ...file, measured, reason: `auto: WebAssembly, faster on the probe (${times})` };
+}
+
+function measurement(result: ProbeResult): BackendChoice['measured']['wasm'] {
+  return { ms: result.ms, ...(result.prefillMs !== undefined ? { prefillMs: result.prefillMs } : {}), ...(result.decodeMsPerToken !== undefined ? { decodeMsPerToken: result.decodeMsPerToken } : {}) };
+}
+
+function stepsText(native: ProbeResult, wasm: ProbeResult): string {
+  if (native.prefillMs === undefined || wasm.prefillMs === undefined || native.decodeMsPerToken === undefined || wasm.decodeMsPerToken === undefined) return '';
+  return `: prefill ${round(native.prefillMs)} vs ${round(wasm.prefillMs)} ms, decode ${round(native.decodeMsPerToken, 2)} vs ${round(wasm.decodeMsPerToken, 2)} ms/token`;
+}
+
+function sameTokens(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((t, i) => t === b[i]);
+}
+
+function round(ms: number, digits = 0): string {
+  return ms.toFixed(digits);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
