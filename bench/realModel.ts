@@ -365,7 +365,7 @@ function findPython(): { python: string } | { skipped: string } {
   return { skipped: 'no python3 on PATH to build the model (models/recipes/make_synthetic_0p5b.py)' };
 }
 
-async function ensureModel(log: (line: string) => void): Promise<Ensured> {
+export async function ensureModel(log: (line: string) => void): Promise<Ensured> {
   const dir = path.join(cacheRoot(), LAYERS === 24 ? MODEL_NAME : `${MODEL_NAME}-${LAYERS}layers`);
   if (isBuilt(dir)) return { dir };
   const found = findPython();

@@ -11,6 +11,7 @@ import { benchEngine } from './engine';
 import { benchFim } from './fim';
 import { benchInspector, withStockLayout } from './inspector';
 import { benchPlaceholders } from './placeholders';
+import { benchMemory } from './memory';
 import { benchRealModel, benchWasmLimit } from './realModel';
 import { benchTranslate } from './translate';
 import type { BenchReport, BenchRow, BenchSection } from './types';
@@ -160,6 +161,8 @@ async function main(): Promise<void> {
     // A 0.5B model of real size in fp32, q8 and q4, each run in child processes (built on first use).
     { name: 'real-0p5b', run: () => benchRealModel({ threads }) },
     { name: 'real-0p5b-wasm-limit', run: () => benchWasmLimit({ threads }), explicit: true },
+    // The inspector's footprint: 20 inspections among 1,000 completions, and the 0.5B model's peak.
+    { name: 'memory', run: () => benchMemory({ codeModel, threads }) },
   ];
   const report: BenchReport = {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, onnxruntime: `onnxruntime-web ${ortVersion()}` },

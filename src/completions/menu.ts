@@ -7,6 +7,7 @@ import type { ModelState } from '../models/types';
 import { SETTINGS_SECTION } from './settings';
 
 export const COMMAND_INSPECT = 'tealeaf.inspectAttention';
+export const COMMAND_FREE_INSPECTOR_MEMORY = 'tealeaf.freeInspectorMemory';
 export const COMMAND_EXPLAIN = 'tealeaf.explainCompletion';
 
 export interface MenuDeps {
@@ -36,6 +37,12 @@ export async function showCompletionMenu(deps: MenuDeps): Promise<void> {
     { label: '$(file-directory) Choose completion model…', description: modelDescription(state), action: () => chooseModel(deps.extensionPath) },
     ...(state.status === 'error' ? [{ label: '$(refresh) Retry loading the model', detail: state.message, action: deps.reload }] : []),
     { label: '$(eye) Open the attention inspector', action: () => run(COMMAND_INSPECT) },
+    {
+      label: '$(trash) Free inspector memory',
+      // The engine worker runs in this process: its RSS is the engine's and the extension host's.
+      description: `extension host and engine: ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`,
+      action: () => run(COMMAND_FREE_INSPECTOR_MEMORY),
+    },
     ...(target ? [{ label: '$(question) Why this suggestion?', description: 'attention of the last suggestion', action: () => run(COMMAND_EXPLAIN, target) }] : []),
     { label: '$(gear) Completion settings', action: () => run('workbench.action.openSettings', SETTINGS_SECTION) },
   ];

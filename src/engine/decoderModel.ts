@@ -117,11 +117,12 @@ export interface AttentionSession {
 
 /**
  * The attention one chunk of a pass may hold, in bytes, summed over every layer: [layers, heads,
- * rows, keys] float32. 1,024 tokens of a 6 × 8-head model then run in 4 chunks, of a 24 × 14-head
- * model in 23; onnxruntime holds each chunk's outputs until its run ends, and WebAssembly memory
- * never shrinks, so this bounds the worker's high-water mark instead of the whole pass.
+ * rows, keys] float32. onnxruntime holds a run's outputs until it ends and WebAssembly memory never
+ * shrinks, so this bounds what an inspection adds to the worker for good. Measured on the default
+ * model at 1,024 tokens (85 rows a chunk): 48 MiB left the extension host 70–90 MB larger after
+ * the panel closed, 16 MiB 18 MB, for the same first paint; 6 MiB doubled the first paint.
  */
-export const ATTENTION_CHUNK_BYTES = 48 * 1024 * 1024;
+export const ATTENTION_CHUNK_BYTES = 16 * 1024 * 1024;
 
 /** Fewer rows per run would leave the matrix products too thin to be efficient. */
 export const MIN_CHUNK_ROWS = 32;
@@ -354,6 +355,15 @@ export class DecoderModel {
   }
 
   /**
+   * The generation session as the attention session: its own attentions.{i} outputs, and its KV
+   * outputs for chunks (not for merged decoders, see openAttentionSession).
+   */
+  private ownAttention(): AttentionSession {
+    const presents = this.io.hasUseCacheBranch ? {} : { presentNames: this.io.kv.presentNames };
+    return { session: this.generationSession(), names: this.io.attentionNames, source: 'outputs', ...presents };
+  }
+
+  /**
    * Opens the attention session ahead of the first attentionPass (idempotent). When the graph edit
    * fails its probe, attentionSource becomes `none` with the reason, and the promise rejects.
    */
@@ -362,10 +372,10 @@ export class DecoderModel {
     this.attentionSession ??= (
       factory
         ? factory((ids) => this.feeds(this.emptyCache(), ids))
-        : Promise.resolve<AttentionSession>({ session: this.generationSession(), names: this.io.attentionNames, source: 'outputs' })
+        : Promise.resolve(this.ownAttention())
     ).catch((error: unknown) => {
       // The graph's own attention outputs still work on the full graph when its pruned copy fails.
-      if (this.io.attentionNames.length > 0 && this.session) return { session: this.session, names: this.io.attentionNames, source: 'outputs' };
+      if (this.io.attentionNames.length > 0 && this.session) return this.ownAttention();
       this.attentionSourceValue = 'none';
       this.attentionWhy = error instanceof Error ? error.message : String(error);
       throw error;
@@ -417,7 +427,11 @@ export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, op
       releaseExternalData(again);
     }
   };
-  const common: DecoderModelOptions = { ...staticAttentionSource(onnx.summary, ATTENTION_OUTPUT), attentionSession, source };
+  // An export with its own attention outputs shows them from the generation session itself: a
+  // copy cut down to them would hold the weights a second time (about 125 MB of RSS for the 26 MB
+  // default model, measured), for a pass that is faster only by the last layer's MLP.
+  const ownOutputs = onnx.summary.outputNames.filter((n) => ATTENTION_OUTPUT.test(n)).length === folder.config.layers;
+  const common: DecoderModelOptions = { ...staticAttentionSource(onnx.summary, ATTENTION_OUTPUT), ...(ownOutputs ? {} : { attentionSession }), source };
   try {
     // The graph's inputs and outputs as the file declares them, before onnxruntime builds a session
     // (two: seconds on a busy machine): a file without input_ids or past_key_values.* is refused at once.

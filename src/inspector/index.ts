@@ -11,9 +11,11 @@ import { textWithContext, tokenAt } from './context';
 import { AttentionShading } from './decorations';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panel';
 import { inspectGeneration, inspectText, inspectTranslation, type EditorLink, type InspectorSession } from './session';
+import { createViewCache } from './viewCache';
 import { errorText } from './util';
 
 export const COMMAND_INSPECT = 'tealeaf.inspectAttention';
+export const COMMAND_FREE_INSPECTOR_MEMORY = 'tealeaf.freeInspectorMemory';
 export const COMMAND_EXPLAIN = 'tealeaf.explainCompletion';
 /** Not in the palette: the translation feature calls it with a TranslateResult.attentionId. */
 export const COMMAND_INSPECT_TRANSLATION = 'tealeaf.inspectTranslation';
@@ -61,6 +63,7 @@ export function registerInspector(context: vscode.ExtensionContext, deps: Inspec
   context.subscriptions.push(
     controller,
     vscode.commands.registerCommand(COMMAND_INSPECT, () => controller.inspectSelection()),
+    vscode.commands.registerCommand(COMMAND_FREE_INSPECTOR_MEMORY, () => controller.freeMemory()),
     vscode.commands.registerCommand(COMMAND_EXPLAIN, (arg?: unknown) => controller.explain(toExplainTarget(arg))),
     vscode.commands.registerCommand(COMMAND_INSPECT_TRANSLATION, (arg?: unknown) =>
       typeof arg === 'number' ? controller.showTranslation(arg) : undefined,
@@ -96,11 +99,21 @@ class InspectorController implements InspectorApi, vscode.Disposable {
   /** Latest request wins: an older run that finishes later is dropped. */
   private runCounter = 0;
   private followTimer: ReturnType<typeof setTimeout> | undefined;
+  /** The panel's views, within tealeaf.inspector.memoryBudgetMB; emptied when the panel closes. */
+  private readonly views = createViewCache(this.settings().memoryBudgetMB);
+  private readonly configListener = vscode.workspace.onDidChangeConfiguration((event) => {
+    if (event.affectsConfiguration('tealeaf.inspector.memoryBudgetMB')) this.views.resize(this.settings().memoryBudgetMB * 1024 * 1024);
+  });
 
   constructor(
     private readonly extensionUri: vscode.Uri,
     private readonly deps: InspectorDeps,
   ) {}
+
+  /** Drops every view the panel keeps (the command and the status bar menu's item). */
+  freeMemory(): void {
+    this.views.clear();
+  }
 
   private settings(): InspectorSettings {
     const config = vscode.workspace.getConfiguration('tealeaf.inspector');
@@ -122,6 +135,7 @@ class InspectorController implements InspectorApi, vscode.Disposable {
       disposed: () => {
         this.panel = undefined;
         this.shading.clear();
+        this.views.clear();
       },
     };
   }
@@ -162,6 +176,7 @@ class InspectorController implements InspectorApi, vscode.Disposable {
           maxTokens: settings.maxTokens,
           link: { uri: doc.uri.toString(), base: inspected.base },
           precutCharacters: inspected.precutCharacters,
+          views: this.views,
         },
         {
           docId: ++this.docCounter,
@@ -328,6 +343,7 @@ class InspectorController implements InspectorApi, vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.followTimer);
+    this.configListener.dispose();
     this.panel?.dispose();
     this.shading.dispose();
     this.firstPaint.dispose();

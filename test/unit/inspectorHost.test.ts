@@ -91,9 +91,10 @@ test('shading: levels, alpha, and only tokens inside the linked text', () => {
 
 test('settings: defaults, clamping, wrong types', () => {
   assert.deepEqual(readInspectorSettings(() => undefined), INSPECTOR_DEFAULTS);
-  const values: Record<string, unknown> = { followSelection: true, contextTokens: -5, maxTokens: 1e9 };
+  const values: Record<string, unknown> = { followSelection: true, contextTokens: -5, maxTokens: 1e9, memoryBudgetMB: -1 };
   const s = readInspectorSettings((k) => values[k]);
-  assert.deepEqual(s, { followSelection: true, contextTokens: 0, maxTokens: 4096 });
+  assert.deepEqual(s, { followSelection: true, contextTokens: 0, maxTokens: 4096, memoryBudgetMB: 0 });
+  assert.equal(INSPECTOR_DEFAULTS.memoryBudgetMB, 256);
   assert.equal(readInspectorSettings((k) => (k === 'maxTokens' ? 'many' : undefined)).maxTokens, INSPECTOR_DEFAULTS.maxTokens);
 });
 

@@ -98,6 +98,7 @@ describe('chunkRows', () => {
   it('keeps a chunk of every layer within the byte budget, at least MIN_CHUNK_ROWS, at most every token', () => {
     // 6 layers × 8 heads × 1,024 keys × 4 bytes = 192 KiB a row
     assert.equal(chunkRows(6, 8, 1024, 48 * 1024 * 1024), 256);
+    assert.equal(chunkRows(6, 8, 1024), 85, "the default budget");
     assert.equal(chunkRows(24, 14, 1024, 48 * 1024 * 1024), 36);
     assert.equal(chunkRows(24, 14, 4096, 48 * 1024 * 1024), MIN_CHUNK_ROWS);
     assert.equal(chunkRows(6, 8, 100, 48 * 1024 * 1024), 100);
