@@ -13,6 +13,8 @@ import { modelDir, ROOT } from '../engine/helpers';
 
 const WORKER = path.join(ROOT, 'dist', 'worker.mjs');
 const CRASHING_WORKER = path.join(__dirname, 'fixtures', 'crashOnRequest.mjs');
+/** A request the host forgot after a crash would hang the run: each suite fails instead. */
+const SUITE_TIMEOUT_MS = 300_000;
 
 /** Resolves with the first lifecycle event that `match` accepts. */
 function nextEvent(host: WorkerHost, match: (event: EngineLifecycleEvent) => boolean): Promise<EngineLifecycleEvent> {
@@ -25,7 +27,7 @@ function nextEvent(host: WorkerHost, match: (event: EngineLifecycleEvent) => boo
   });
 }
 
-describe('WorkerHost lifecycle', { skip: !existsSync(WORKER) && 'run `npm run build` first (npm test does)' }, () => {
+describe('WorkerHost lifecycle', { timeout: SUITE_TIMEOUT_MS, skip: !existsSync(WORKER) && 'run `npm run build` first (npm test does)' }, () => {
   let host: WorkerHost;
   let completion: Engine;
   let translation: Engine;
@@ -105,7 +107,7 @@ describe('WorkerHost lifecycle', { skip: !existsSync(WORKER) && 'run `npm run bu
   });
 });
 
-describe('WorkerHost crash limit', { skip: !existsSync(WORKER) && 'run `npm run build` first (npm test does)' }, () => {
+describe('WorkerHost crash limit', { timeout: SUITE_TIMEOUT_MS, skip: !existsSync(WORKER) && 'run `npm run build` first (npm test does)' }, () => {
   let host: WorkerHost;
   let engine: Engine;
   before(async () => {
