@@ -9,6 +9,7 @@ import { registerInspector } from './inspector/index';
 import { registerEngineBackend } from './models/engineBackend';
 import { type EngineLifecycleApi, registerEngineLifecycle } from './models/engineLifecycle';
 import { ModelManager } from './models/modelManager';
+import { registerUntrustedSettingsNotice } from './models/untrustedSettings';
 import { registerTranslation } from './translate/register';
 
 /** What activate() returns: used by the end-to-end tests inside VS Code. */
@@ -36,6 +37,7 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
   // One log for the whole extension: which model file each job loaded and why, and failures.
   const log = vscode.window.createOutputChannel('Tealeaf', { log: true });
   const models = new ModelManager(host, context.extensionPath, log);
+  registerUntrustedSettingsNotice(context, log);
   context.subscriptions.push(log, models);
   registerEngineBackend(context, host, log);
   const lifecycle = registerEngineLifecycle(context, host, log);

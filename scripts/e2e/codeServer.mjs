@@ -36,10 +36,12 @@ const USER_SETTINGS = {
 
 /**
  * Creates .e2e/runs/<name>-<time>/ with everything a run writes. Keeps the newest `keep` runs
- * of the same name for post-mortems and deletes older ones.
+ * of the same name for post-mortems and deletes older ones. `settings` add to or replace the
+ * quiet user settings (the Workspace Trust run turns trust on).
  * @param {string} name
+ * @param {Record<string, unknown>} settings
  */
-export function createRun(name, keep = 3) {
+export function createRun(name, keep = 3, settings = {}) {
   mkdirSync(RUNS_DIR, { recursive: true });
   const old = readdirSync(RUNS_DIR).filter((d) => d.startsWith(`${name}-`)).sort();
   for (const dir of old.slice(0, Math.max(0, old.length - (keep - 1)))) {
@@ -57,7 +59,7 @@ export function createRun(name, keep = 3) {
   };
   for (const p of Object.values(paths)) mkdirSync(p, { recursive: true });
   mkdirSync(join(paths.userData, 'User'), { recursive: true });
-  writeFileSync(join(paths.userData, 'User', 'settings.json'), `${JSON.stringify(USER_SETTINGS, null, 2)}\n`);
+  writeFileSync(join(paths.userData, 'User', 'settings.json'), `${JSON.stringify({ ...USER_SETTINGS, ...settings }, null, 2)}\n`);
   /** Everything started for this run gets this environment: nothing lands outside `dir`. */
   const env = {
     ...process.env,
@@ -104,11 +106,12 @@ export function freePort() {
 
 /**
  * Starts code-server for `folder` and waits until it answers. The returned group must be
- * stopped (ProcessGroup also stops it when this process exits).
+ * stopped (ProcessGroup also stops it when this process exits). Workspace Trust is off unless
+ * `workspaceTrust` (its run's user settings must turn it on too).
  * @param {ReturnType<typeof createRun>} run
- * @param {{ port: number, folder?: string, timeoutMs?: number }} options
+ * @param {{ port: number, folder?: string, timeoutMs?: number, workspaceTrust?: boolean }} options
  */
-export async function startCodeServer(run, { port, folder, timeoutMs = 60_000 }) {
+export async function startCodeServer(run, { port, folder, timeoutMs = 60_000, workspaceTrust = false }) {
   const args = [
     CODE_SERVER_ENTRY,
     '--auth',
@@ -117,7 +120,7 @@ export async function startCodeServer(run, { port, folder, timeoutMs = 60_000 })
     `127.0.0.1:${port}`,
     '--disable-telemetry',
     '--disable-update-check',
-    '--disable-workspace-trust',
+    ...(workspaceTrust ? [] : ['--disable-workspace-trust']),
     '--disable-getting-started-override',
     '--user-data-dir',
     run.userData,

@@ -8,7 +8,7 @@
 //   node scripts/e2e/run.mjs [--grep REGEX] [--api-only] [--ui-only] [--no-package]
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { join, relative } from 'node:path';
+import { basename, join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
 import { packageVsix } from '../package.mjs';
 import { copyWorkspace, createRun, freePort, installExtension, startCodeServer } from './codeServer.mjs';
@@ -35,6 +35,24 @@ async function buildTests() {
     esbuild.build({ ...common, entryPoints: ['test/e2e/hub/index.ts'], outfile: join(TESTS_OUT_DIR, 'hub', 'index.js') }),
   ]);
   await runCommand(process.execPath, [join(REPO_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', join(REPO_ROOT, 'test', 'e2e')]);
+}
+
+/**
+ * A second code-server with Workspace Trust on, started when the trust suite runs: its workspace's
+ * .vscode/settings.json names a completion model (a test fixture) that must be ignored, in
+ * Restricted Mode, for the bundled one.
+ */
+async function startUntrustedWorkspace(models) {
+  if (!models.completion?.bundled) throw new Error('the Workspace Trust suite needs the bundled completion model (models/tealeaf-code)');
+  const run = createRun('trust', 3, { 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' });
+  await installExtension(run, VSIX_PATH);
+  const folder = copyWorkspace(run, SAMPLE_WORKSPACE, 'workspace-untrusted');
+  const workspaceModel = join(REPO_ROOT, 'test', 'fixtures', 'models', 'tiny-gpt2');
+  applyModelSettings(folder, { completion: { dir: workspaceModel, bundled: false } });
+  const server = await startCodeServer(run, { port: await freePort(), workspaceTrust: true });
+  onInterrupt(() => server.group.stop());
+  step(`code-server with Workspace Trust ${server.url} (process group ${server.group.pgid}, log ${relative(REPO_ROOT, server.logFile)})`);
+  return { url: server.url, folder, workspaceModel, bundledModelName: basename(models.completion.dir), stop: () => server.group.stop() };
 }
 
 async function main() {
@@ -103,6 +121,7 @@ async function main() {
       logsDir: run.logs,
       models,
       hubCache: run.env.HF_HUB_CACHE,
+      startUntrustedWorkspace: () => startUntrustedWorkspace(models),
       ...(grep ? { grep } : {}),
       skipApi: args.includes('--ui-only'),
       skipUi: args.includes('--api-only'),

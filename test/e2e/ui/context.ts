@@ -9,6 +9,17 @@ export interface ModelShape {
   readonly heads: number;
 }
 
+/** A second code-server with Workspace Trust on, whose workspace's settings name a completion model. */
+export interface UntrustedWorkspace {
+  readonly url: string;
+  readonly folder: string;
+  /** The model folder the workspace's .vscode/settings.json names (a test fixture). */
+  readonly workspaceModel: string;
+  /** The folder name of the bundled completion model, which must run instead. */
+  readonly bundledModelName: string;
+  stop(): Promise<void>;
+}
+
 export interface UiContext {
   readonly url: string;
   /** The workspace folder the UI tests open (a copy of test/e2e/sample-workspace). */
@@ -19,6 +30,8 @@ export interface UiContext {
   /** The Hugging Face cache code-server downloads into (HF_HUB_CACHE), from the runner's mock Hub. */
   readonly hubCache: string;
   browser(): Browser;
+  /** Started by the Workspace Trust suite only (a code-server costs seconds and memory). */
+  startUntrustedWorkspace(): Promise<UntrustedWorkspace>;
 }
 
 /** 1-based number of the first line of a workspace file for which `match` holds. */

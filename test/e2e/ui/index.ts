@@ -5,11 +5,12 @@ import Mocha from 'mocha';
 import type { Browser } from 'playwright-core';
 import { runApiTests, type SuiteResult } from './apiRunner';
 import { launchChromium } from './browser';
-import type { ModelShape } from './context';
+import type { ModelShape, UntrustedWorkspace } from './context';
 import { registerGhostTextTests } from './ghostText.test';
 import { registerHubDownloadTests } from './hubDownload.test';
 import { registerInspectorUiTests } from './inspector.test';
 import { registerTranslationUiTests } from './translation.test';
+import { registerWorkspaceTrustTests } from './workspaceTrust.test';
 
 export interface BrowserRunOptions {
   readonly url: string;
@@ -23,6 +24,8 @@ export interface BrowserRunOptions {
   readonly models: { readonly completion?: ModelShape; readonly translation?: { readonly dir: string } };
   /** HF_HUB_CACHE of code-server, served by the runner's mock Hub. */
   readonly hubCache: string;
+  /** Starts the Workspace Trust suite's own code-server (trust on, a workspace naming a model). */
+  readonly startUntrustedWorkspace: () => Promise<UntrustedWorkspace>;
   readonly grep?: string;
   readonly skipApi?: boolean;
   readonly skipUi?: boolean;
@@ -67,10 +70,12 @@ async function runUiSuites(browser: Browser, options: BrowserRunOptions): Promis
     models: options.models,
     hubCache: options.hubCache,
     browser: () => browser,
+    startUntrustedWorkspace: options.startUntrustedWorkspace,
   };
   registerGhostTextTests(ctx);
   registerInspectorUiTests(ctx);
   registerTranslationUiTests(ctx);
+  registerWorkspaceTrustTests(ctx);
   // Last: it points the completion model at the download (and puts the setting back afterwards).
   registerHubDownloadTests(ctx);
   return new Promise<SuiteResult>((resolve) => {
