@@ -30,8 +30,10 @@ export function loadNativeOrt(options: { readonly addonFolder?: string } = {}): 
 async function load(addonFolder: string | undefined): Promise<NativeOrt> {
   setAddonFolder(addonFolder);
   try {
-    const ort = await import('onnxruntime-node');
-    const { onnxruntimeBackend } = await import('onnxruntime-node/dist/backend');
+    // require, not import(): the bundles inline it (evaluated here, on first use), and under tsx
+    // it resolves from any module format.
+    const ort = require('onnxruntime-node') as typeof import('onnxruntime-node');
+    const { onnxruntimeBackend } = require('onnxruntime-node/dist/backend') as typeof import('onnxruntime-node/dist/backend');
     if (!ort.listSupportedBackends().some((b) => b.name === 'cpu')) {
       return { ok: false, reason: 'onnxruntime-node loaded but offers no CPU execution provider' };
     }

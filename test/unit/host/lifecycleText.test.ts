@@ -56,4 +56,13 @@ describe('engine lifecycle texts', () => {
     assert.equal(engineNotice({ kind: 'modelReloaded', modelDir: '/m', ms: 12 }, at), undefined);
     assert.deepEqual(engineLogLine({ kind: 'modelReloaded', modelDir: '/m', ms: 12.4 }), { level: 'info', text: 'reloaded /m into the new engine worker in 12 ms' });
   });
+
+  it('a restart for the backend setting is news; a backend notice goes to the log at its level only', () => {
+    const restarted = engineNotice({ kind: 'started', cause: 'backend', threads: undefined, backend: 'native' }, at);
+    assert.match(restarted?.tooltip ?? '', /with the native backend \(tealeaf\.engine\.backend\)/);
+    assert.equal(engineLogLine({ kind: 'started', cause: 'backend', threads: 2, backend: 'native' }).text, 'engine worker started (backend) with 2 threads, backend native');
+    const notice = { kind: 'notice', level: 'warn', text: 'native backend unavailable: no addon; models run on WebAssembly' } as const;
+    assert.equal(engineNotice(notice, at), undefined);
+    assert.deepEqual(engineLogLine(notice), { level: 'warn', text: notice.text });
+  });
 });
