@@ -176,9 +176,20 @@ export class DecoderGenerator {
     for (;;) {
       // Nothing is drafted past the last token allowed: the pass itself chooses one more.
       const room = maxNewTokens - tokens.length - 1;
-      const drafts = speculation && room > 0 ? (await speculation.drafter.draft([...promptIds, ...tokens], Math.min(speculation.length.value, room), signal)).slice(0, room) : [];
+      let drafts: readonly number[] = [];
+      let shadow: number | undefined; // a free draft not fed, checked against the model's choice
+      if (speculation && room > 0) {
+        const { drafter, length } = speculation;
+        const wanted = Math.min(length.next(drafter.free === true), room);
+        const context = [...promptIds, ...tokens];
+        if (wanted > 0) drafts = (await drafter.draft(context, wanted, signal)).slice(0, room);
+        else if (drafter.free) shadow = (await drafter.draft(context, 1, signal))[0];
+      }
+      const passStart = this.now();
       const step: ForwardResult = await this.model.forward(cache, [...pending, ...drafts], { attention: input.captureAttention, lastRows: drafts.length + 1 });
       const firstPass = forwardPasses === prefill.passes;
+      // Decoding passes only: a prefill pass's cost is the prompt's, not the drafts'.
+      if (!firstPass) speculation?.length.timed(1 + drafts.length, this.now() - passStart);
       forwardPasses++;
       if (firstPass) {
         decodeStart = this.now();
@@ -194,6 +205,7 @@ export class DecoderGenerator {
       for (; row <= drafts.length; row++) {
         if (input.captureAttention && step.attentions) captured.push(attentionRows(step.attentions, firstQuery + row, cache.length + firstQuery + row + 1));
         const chosen = sampler.next(rows.subarray(row * vocab, (row + 1) * vocab), () => [...promptIds, ...tokens]);
+        if (shadow !== undefined) speculation?.length.update(1, chosen === shadow ? 1 : 0);
         verdict = take(chosen);
         if (verdict !== 'continue') break;
         if (row < drafts.length && chosen === drafts[row]) continue;

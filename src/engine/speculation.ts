@@ -2,6 +2,7 @@
 // from, and how many to ask for. A draft is only a guess: one forward pass of the model scores every
 // drafted position at once, and the loop keeps the longest prefix greedy decoding would have chosen,
 // so what is generated never depends on the drafts, only how many passes it takes.
+import { DraftLength } from './draftLength';
 import { UnsupportedError } from './errors';
 import { promptLookupDraft } from './promptLookup';
 import type { Speculation } from './types';
@@ -14,46 +15,15 @@ export interface Drafter {
   draft(context: readonly number[], max: number, signal?: AbortSignal): Promise<readonly number[]>;
   /** Releases what the drafter holds (a draft model's session). */
   dispose?(): Promise<void>;
+  /** Drafts cost no model pass: one is made and checked against the model's choice even when none is fed. */
+  readonly free?: boolean;
 }
 
 /** Drafts from the prompt and the text already generated (promptLookup.ts). */
 export const promptLookupDrafter: Drafter = {
   draft: async (context, max) => promptLookupDraft(context, max),
+  free: true,
 };
-
-export interface DraftLengthOptions {
-  readonly initial?: number;
-  readonly min?: number;
-  readonly max?: number;
-}
-
-/**
- * How many tokens to draft, adapted as transformers' "heuristic" schedule does: two more after a
- * draft accepted whole, one fewer after a rejection. Rejected drafts cost a wider verify pass, so
- * a run of misses shrinks the drafts towards one token.
- */
-export class DraftLength {
-  readonly min: number;
-  readonly max: number;
-  private current: number;
-
-  constructor(options: DraftLengthOptions = {}) {
-    this.min = Math.max(1, options.min ?? 1);
-    // Each drafted position adds one row of logits: 16 rows of Qwen's 151,936 words are 9.7 MB.
-    this.max = Math.max(this.min, options.max ?? 16);
-    this.current = Math.min(this.max, Math.max(this.min, options.initial ?? 4));
-  }
-
-  get value(): number {
-    return this.current;
-  }
-
-  /** After a verify pass over `drafted` tokens of which the first `accepted` were kept. */
-  update(drafted: number, accepted: number): void {
-    if (drafted === 0) return;
-    this.current = accepted === drafted ? Math.min(this.max, this.current + 2) : Math.max(this.min, this.current - 1);
-  }
-}
 
 /** Where drafts come from and how many to ask for, kept across requests. */
 export interface SpeculationPlan {

@@ -15,7 +15,8 @@ import type { KvCache } from '../../../src/engine/kvCache';
 import { ModelDrafter } from '../../../src/engine/modelDrafter';
 import { readModelFolder, type ModelFolder } from '../../../src/engine/modelFolder';
 import { seededRandom } from '../../../src/engine/sampling';
-import { type Drafter, DraftLength, promptLookupDrafter, type SpeculationPlan } from '../../../src/engine/speculation';
+import { DraftLength } from '../../../src/engine/draftLength';
+import { type Drafter, promptLookupDrafter, type SpeculationPlan } from '../../../src/engine/speculation';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
 import { FIXTURES, maxAbsDiff, ROOT } from './helpers';
 
@@ -133,7 +134,7 @@ describe('speculative decoding equals greedy decoding', () => {
               const eos = eosIndex === null ? [] : [truth[eosIndex] as number];
               const cut = truth.slice(0, maxNewTokens);
               const expected = eos.length > 0 && cut.includes(eos[0] as number) ? cut.slice(0, cut.indexOf(eos[0] as number)) : cut;
-              const spoiledPlan: SpeculationPlan = { drafter: spoiledOracle(promptIds.length, truth, seed, knownIds), length: new DraftLength({ initial: 1 + (seed % 8) }) };
+              const spoiledPlan: SpeculationPlan = { drafter: spoiledOracle(promptIds.length, truth, seed, knownIds), length: new DraftLength({ fixed: 1 + (seed % 8) }) };
 
               for (const [generator, plan] of [
                 [lookup, lookupPlan],
@@ -212,4 +213,30 @@ describe('speculative decoding with a draft model equals greedy decoding', () =>
       });
     });
   }
+});
+
+describe('speculative decoding keeps the attention a generation captures', () => {
+  it('every generated token’s attention rows equal plain decoding’s (the default model exports attention)', async () => {
+    const { model, folder } = await load(path.join(ROOT, 'models', 'tealeaf-code'));
+    try {
+      assert.ok(model.io.attentionNames.length > 0, 'the default model exports attentions.{i}');
+      const promptIds = folder.tokenizer.encode('function add(a, b) {\n  return a + b;\n}\nfunction sub(a, b) {\n  return a - b;\n}\nfunction mul(a, b) {');
+      const request = input(promptIds, 24, { captureAttention: true });
+      const plain = await new DecoderGenerator(model, folder.tokenizer).generate(request);
+      const speculative = await new DecoderGenerator(model, folder.tokenizer).generate({ ...request, speculation: { drafter: promptLookupDrafter, length: new DraftLength({ fixed: 6 }) } });
+      assert.deepEqual(speculative.tokens, plain.tokens);
+      assert.ok(speculative.accepted > 0 && speculative.drafted > speculative.accepted, `${speculative.accepted} of ${speculative.drafted} accepted`);
+      assert.equal(speculative.captured?.heads, plain.captured?.heads);
+      assert.equal(speculative.captured?.rows.length, plain.tokens.length);
+      plain.captured?.rows.forEach((layers, token) => {
+        layers.forEach((row, layer) => {
+          const other = speculative.captured?.rows[token]?.[layer] as Float32Array;
+          assert.equal(other.length, row.length, `token ${token}, layer ${layer}: [heads, prompt + ${token}]`);
+          assert.ok(maxAbsDiff(other, row) < KV_TOLERANCE, `token ${token}, layer ${layer}`);
+        });
+      });
+    } finally {
+      await model.dispose();
+    }
+  });
 });
