@@ -7,7 +7,8 @@ import { blockToNested } from '../engine/attention';
 import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
 import type { Engine, EngineHost, LoadOptions, Speculation } from '../engine/types';
-import { createInProcessHost } from '../host/inProcessHost';
+import { benchBackends, describeBackends } from './benchBackends';
+import { backendOption, cliEngineHost } from './engineHost';
 import { renderModelViewSvg } from '../inspector/svg';
 import { translateDocument } from '../translate/document';
 import { describeReport } from '../translate/unitGuarantee';
@@ -16,10 +17,11 @@ import { downloadCommand, modelsCommand, resolveHubModelArgs } from './hubComman
 
 const USAGE = `Usage:
   tealeaf generate [--model DIR] [--dtype D] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
-                   [--repetition-penalty R] [--seed S] [--no-kv-cache] [--threads N]
+                   [--repetition-penalty R] [--seed S] [--no-kv-cache] [--threads N] [--backend B]
                    [--speculate prompt-lookup|draft [--draft-model DIR] [--draft-dtype D]] [--json] PROMPT
-  tealeaf attention [--model DIR] [--dtype D] [--max-tokens N] [--svg FILE] [--json] TEXT
-  tealeaf translate [--model DIR] [--dtype D] --from en|de --to de|en [--beams N] [--language ID] [--json] [--file F | TEXT]
+  tealeaf attention [--model DIR] [--dtype D] [--max-tokens N] [--backend B] [--svg FILE] [--json] TEXT
+  tealeaf translate [--model DIR] [--dtype D] --from en|de --to de|en [--beams N] [--language ID] [--backend B] [--json] [--file F | TEXT]
+  tealeaf bench --backends [--model DIR] [--dtype D] [--threads N] [--json]
   tealeaf check-model [--dtype D] [--json] DIR
   tealeaf download [--revision R] [--dtype D] [--json] OWNER/NAME
   tealeaf models [--json]
@@ -28,7 +30,9 @@ Without --model, the bundled default model for the job is used (models/tealeaf-c
 generate and attention, models/tealeaf-translate for translate). --dtype picks the weight file
 as transformers.js names them: auto (default), fp32, fp16, q8, int8, uint8, q4, q4f16, bnb4.
 --model also takes a Hub repository, OWNER/NAME[@REVISION], from the Hugging Face cache
-(HF_HUB_CACHE); add --download to fetch it when it is not there.`;
+(HF_HUB_CACHE); add --download to fetch it when it is not there. --backend B runs the model on
+wasm (onnxruntime-web), native (onnxruntime-node, where it loads) or auto (default: the faster of
+the two that gives WASM's tokens on a short probe, measured once per model and machine).`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -74,7 +78,7 @@ function dtypeOption(value: string | undefined): DtypeChoice {
 }
 
 async function withEngine<T>(dir: string, threads: number | undefined, dtype: DtypeChoice, use: (engine: Engine) => Promise<T>, more: LoadOptions = {}): Promise<T> {
-  const host: EngineHost = createInProcessHost();
+  const host: EngineHost = cliEngineHost();
   try {
     const engine = await host.load(dir, { ...more, dtype, ...(threads ? { threads } : {}) });
     return await use(engine);
@@ -98,6 +102,7 @@ async function generate(args: readonly string[]): Promise<void> {
       seed: { type: 'string' },
       'no-kv-cache': { type: 'boolean' },
       threads: { type: 'string' },
+      backend: { type: 'string' },
       speculate: { type: 'string' },
       'draft-model': { type: 'string' },
       'draft-dtype': { type: 'string' },
@@ -109,6 +114,7 @@ async function generate(args: readonly string[]): Promise<void> {
   const dir = modelDir(values.model, 'code');
   const speculation = speculateOption(values.speculate, values['draft-model'], values['draft-dtype']);
   const draft: LoadOptions = values['draft-model'] ? { draftModel: path.resolve(values['draft-model']), draftDtype: dtypeOption(values['draft-dtype']) } : {};
+  const backend = backendOption(values.backend);
   await withEngine(dir, integer(values.threads, 'threads'), dtype, async (engine) => {
     if (speculation !== 'off' && engine.info.speculationUnavailable) process.stderr.write(`tealeaf: ${engine.info.speculationUnavailable}\n`);
     let printed = 0;
@@ -156,10 +162,10 @@ async function generate(args: readonly string[]): Promise<void> {
     } else {
       process.stdout.write(`${result.text.slice(printed)}\n`);
       process.stderr.write(
-        `[${result.tokens.length} tokens, ${result.finishReason}; prefill ${round(result.prefillMs)} ms, decode ${round(result.decodeMsPerToken)} ms/token; ${result.forwardPasses ?? 0} forward passes${speculation === 'off' ? '' : `, ${result.accepted ?? 0} of ${result.drafted ?? 0} drafted tokens accepted`}]\n`,
+        `[${result.tokens.length} tokens, ${result.finishReason}; ${engine.info.backend}; prefill ${round(result.prefillMs)} ms, decode ${round(result.decodeMsPerToken)} ms/token; ${result.forwardPasses ?? 0} forward passes${speculation === 'off' ? '' : `, ${result.accepted ?? 0} of ${result.drafted ?? 0} drafted tokens accepted`}]\n`,
       );
     }
-  }, draft);
+  }, { ...draft, backend });
 }
 
 /** --speculate prompt-lookup|draft (a draft needs --draft-model, which nothing else uses). */
@@ -185,6 +191,7 @@ async function attention(args: readonly string[]): Promise<void> {
       'max-tokens': { type: 'string' },
       svg: { type: 'string' },
       threads: { type: 'string' },
+      backend: { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -214,7 +221,7 @@ async function attention(args: readonly string[]): Promise<void> {
         );
       }
     }
-  });
+  }, { backend: backendOption(values.backend) });
 }
 
 async function translate(args: readonly string[]): Promise<void> {
@@ -228,6 +235,7 @@ async function translate(args: readonly string[]): Promise<void> {
       to: { type: 'string' },
       beams: { type: 'string' },
       threads: { type: 'string' },
+      backend: { type: 'string' },
       language: { type: 'string' },
       file: { type: 'string' },
       json: { type: 'boolean' },
@@ -266,7 +274,7 @@ async function translate(args: readonly string[]): Promise<void> {
     } else {
       process.stdout.write(result.target.endsWith('\n') ? result.target : `${result.target}\n`);
     }
-  });
+  }, { backend: backendOption(values.backend) });
 }
 
 /** The text to translate: TEXT, the file, or standard input (exactly one of them). */
@@ -312,6 +320,16 @@ async function checkModelCommand(args: readonly string[]): Promise<number> {
   }
 }
 
+async function benchCommand(args: readonly string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: [...args],
+    options: { backends: { type: 'boolean' }, model: { type: 'string' }, dtype: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
+  });
+  if (!values.backends) throw new UsageError('bench needs --backends (the full benchmark is `npm run bench`)');
+  const backends = await benchBackends(modelDir(values.model, 'code'), dtypeOption(values.dtype), integer(values.threads, 'threads'));
+  process.stdout.write(`${values.json ? JSON.stringify({ backends }) : describeBackends(backends)}\n`);
+}
+
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...given] = argv;
   try {
@@ -333,6 +351,9 @@ async function main(argv: readonly string[]): Promise<number> {
         return 0;
       case 'models':
         await modelsCommand(rest);
+        return 0;
+      case 'bench':
+        await benchCommand(rest);
         return 0;
       case undefined:
       case '--help':
