@@ -98,7 +98,7 @@ function firstNumber(config: JsonObject, keys: readonly string[]): number | unde
 
 function requiredSize(config: JsonObject, keys: readonly string[], limit: number, what: string): number {
   const value = firstNumber(config, keys);
-  if (value === undefined) throw new ModelError(`config.json declares no ${what} (${keys.join(' / ')})`);
+  if (value === undefined) throw new ModelError(`config.json does not declare ${what} (${keys.join(' / ')})`);
   return checkSize(value, limit, what);
 }
 
