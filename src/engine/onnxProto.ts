@@ -14,7 +14,7 @@ export const GRAPH_INITIALIZER = 5;
 export const GRAPH_INPUT = 11;
 export const GRAPH_OUTPUT = 12;
 export const GRAPH_VALUE_INFO = 13;
-const GRAPH_SPARSE_INITIALIZER = 15;
+export const GRAPH_SPARSE_INITIALIZER = 15;
 export const NODE_INPUT = 1;
 export const NODE_OUTPUT = 2;
 export const NODE_OP_TYPE = 4;
@@ -40,8 +40,8 @@ export const ATTRIBUTE_TYPE_INT = 2;
 export const INT64 = 7;
 export const ENTRY_KEY = 1;
 export const ENTRY_VALUE = 2;
-const SPARSE_VALUES = 1;
-const SPARSE_INDICES = 2;
+export const SPARSE_VALUES = 1;
+export const SPARSE_INDICES = 2;
 
 export interface Field {
   readonly number: number;
@@ -204,12 +204,13 @@ export interface GraphInput {
   readonly shape: readonly (number | string)[];
 }
 
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_TYPE_ELEM = 1;
-const TENSOR_TYPE_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
+/** ValueInfoProto.type, TypeProto.tensor_type, its elem_type and shape, a shape's dim, a dim's dim_value. */
+export const VALUE_INFO_TYPE = 2;
+export const TYPE_TENSOR = 1;
+export const TENSOR_TYPE_ELEM = 1;
+export const TENSOR_TYPE_SHAPE = 2;
+export const SHAPE_DIM = 1;
+export const DIM_VALUE = 1;
 const DIM_PARAM = 2;
 
 /** TensorProto.DataType → onnxruntime's tensor type names. */

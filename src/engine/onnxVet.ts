@@ -3,7 +3,25 @@
 // deep enough to exhaust the stack of a recursive reader, and declared sizes no WebAssembly heap
 // could hold (onnxruntime would try to allocate them). Each refusal is one sentence naming the file.
 import { ModelError } from './errors';
-import { fields, GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, GRAPH_OUTPUT, graphInput, MODEL_GRAPH, NODE_ATTRIBUTE, packedVarints, TENSOR_DIMS, TENSOR_NAME, text } from './onnxProto';
+import {
+  ATTRIBUTE_GRAPH,
+  ATTRIBUTE_GRAPHS,
+  fields,
+  GRAPH_INITIALIZER,
+  GRAPH_INPUT,
+  GRAPH_NODE,
+  GRAPH_OUTPUT,
+  GRAPH_SPARSE_INITIALIZER,
+  graphInput,
+  MODEL_GRAPH,
+  NODE_ATTRIBUTE,
+  packedVarints,
+  SPARSE_INDICES,
+  SPARSE_VALUES,
+  TENSOR_DIMS,
+  TENSOR_NAME,
+  text,
+} from './onnxProto';
 
 /** Real exports nest a few If/Loop bodies; a recursive reader needs a few frames per level. */
 export const MAX_SUBGRAPH_DEPTH = 64;
@@ -11,13 +29,9 @@ export const MAX_SUBGRAPH_DEPTH = 64;
 /** onnxruntime-web's heap is 4 GiB (wasm32): no tensor of more elements can be allocated in it. */
 export const MAX_TENSOR_ELEMENTS = 2 ** 32;
 
-const GRAPH_SPARSE_INITIALIZER = 15;
-const SPARSE_VALUES = 1;
-const SPARSE_INDICES = 2;
+/** AttributeProto.t and .tensors: a Constant's value is a tensor, with dims like an initializer's. */
 const ATTRIBUTE_TENSOR = 5;
-const ATTRIBUTE_GRAPH = 6;
 const ATTRIBUTE_TENSORS = 10;
-const ATTRIBUTE_GRAPHS = 11;
 
 const GIT_LFS_POINTER = new TextEncoder().encode('version https://git-lfs.github.com/spec/');
 

@@ -1,6 +1,10 @@
 // Byte-level edits that turn a valid ONNX file into a hostile one: external-data locations, renamed
 // values, impossible dimensions, nested subgraphs. Fields that are not edited are copied verbatim.
 import {
+  ATTRIBUTE_GRAPH,
+  ATTRIBUTE_NAME,
+  ATTRIBUTE_TYPE,
+  DIM_VALUE,
   ENTRY_KEY,
   ENTRY_VALUE,
   type Field,
@@ -8,27 +12,27 @@ import {
   GRAPH_INITIALIZER,
   GRAPH_INPUT,
   GRAPH_NODE,
+  GRAPH_OUTPUT,
   MODEL_GRAPH,
   NODE_ATTRIBUTE,
   NODE_INPUT,
+  NODE_OP_TYPE,
+  NODE_OUTPUT,
+  SHAPE_DIM,
   TENSOR_DIMS,
   TENSOR_EXTERNAL_DATA,
+  TENSOR_TYPE_ELEM,
+  TENSOR_TYPE_SHAPE,
   text,
+  TYPE_TENSOR,
   VALUE_INFO_NAME,
+  VALUE_INFO_TYPE,
 } from '../../../src/engine/onnxProto';
 import { concat, lengthField, varintField } from '../../../src/engine/protoWrite';
 
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_TYPE_ELEM = 1;
-const TENSOR_TYPE_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const ATTRIBUTE_GRAPH = 6;
-const ATTRIBUTE_TYPE = 20;
+/** AttributeProto.AttributeType GRAPH, GraphProto.name */
 const ATTRIBUTE_TYPE_GRAPH = 5;
 const GRAPH_NAME = 2;
-const GRAPH_OUTPUT = 12;
 
 /** A message with each field replaced by what `edit` returns (undefined keeps it as it is). */
 function rebuild(message: Uint8Array, edit: (field: Field) => Uint8Array | undefined): Uint8Array {
@@ -96,10 +100,10 @@ export function nestedSubgraphs(depth: number): Uint8Array {
   const output = lengthField(GRAPH_OUTPUT, lengthField(VALUE_INFO_NAME, 'y'));
   let graph = concat([lengthField(GRAPH_NAME, 'g'), output]);
   for (let i = 0; i < depth; i++) {
-    const branch = concat([lengthField(1, 'then_branch'), lengthField(ATTRIBUTE_GRAPH, graph), varintField(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_GRAPH)]);
-    const node = concat([lengthField(NODE_INPUT, 'c'), lengthField(2, 'y'), lengthField(4, 'If'), lengthField(NODE_ATTRIBUTE, branch)]);
+    const branch = concat([lengthField(ATTRIBUTE_NAME, 'then_branch'), lengthField(ATTRIBUTE_GRAPH, graph), varintField(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_GRAPH)]);
+    const node = concat([lengthField(NODE_INPUT, 'c'), lengthField(NODE_OUTPUT, 'y'), lengthField(NODE_OP_TYPE, 'If'), lengthField(NODE_ATTRIBUTE, branch)]);
     graph = concat([lengthField(GRAPH_NODE, node), lengthField(GRAPH_NAME, 'g'), output]);
   }
-  // ir_version 8, the graph, and opset 17.
+  // ir_version (field 1) 8, the graph, and opset_import (field 8) of the default domain, version 17.
   return concat([varintField(1, 8), lengthField(MODEL_GRAPH, graph), lengthField(8, concat([lengthField(1, ''), varintField(2, 17)]))]);
 }
