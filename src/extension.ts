@@ -23,6 +23,8 @@ export interface TealeafApi {
    * The engine worker: its state, what the status bar says about it, a kill for crash tests, and
    * another folder for onnxruntime-node's addon (one without it makes the addon unloadable).
    */
+  /** The inspector's own worker (see ModelManager.inspectorEngine): whether it runs now. */
+  readonly inspectorWorker: { readonly running: boolean };
   readonly engine: EngineLifecycleApi & Pick<WorkerHost, 'hostState' | 'killWorker' | 'onDidChangeLifecycle' | 'setNativeAddonFolder'>;
 }
 
@@ -36,14 +38,21 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
   });
   // One log for the whole extension: which model file each job loaded and why, and failures.
   const log = vscode.window.createOutputChannel('Tealeaf', { log: true });
-  const models = new ModelManager(host, context.extensionPath, log);
+  // The inspector's own worker, for models whose attention needs a second session (graph
+  // surgery): stopped when the panel closes, which gives its memory back.
+  const inspectorHost = new WorkerHost({
+    workerPath: path.join(context.extensionPath, 'dist', 'worker.mjs'),
+    backendCacheFile: path.join(context.globalStorageUri.fsPath, 'backend-choices.json'),
+  });
+  const models = new ModelManager(host, context.extensionPath, log, inspectorHost);
   registerUntrustedSettingsNotice(context, log);
   context.subscriptions.push(log, models);
   registerEngineBackend(context, host, log);
+  registerEngineBackend(context, inspectorHost, log);
   const lifecycle = registerEngineLifecycle(context, host, log);
 
   const completions = registerCompletions(context, { models, log });
-  const inspector = registerInspector(context, { models, lastCompletion: () => completions.explainTarget() });
+  const inspector = registerInspector(context, { models, lastCompletion: () => completions.explainTarget(), releaseEngineMemory: () => models.releaseInspector() });
   const hub = registerHub(context, { models, log });
   registerTranslation(context, models, log);
   const engine = {
@@ -55,7 +64,12 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
     setNativeAddonFolder: (folder: string | undefined) => host.setNativeAddonFolder(folder),
     onDidChangeLifecycle: host.onDidChangeLifecycle.bind(host),
   };
-  return { models, completions, inspector, hub, engine };
+  const inspectorWorker = {
+    get running() {
+      return inspectorHost.isRunning;
+    },
+  };
+  return { models, completions, inspector, hub, engine, inspectorWorker };
 }
 
 export function deactivate(): void {

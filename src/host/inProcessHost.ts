@@ -75,7 +75,7 @@ export function createInProcessHost(options: InProcessHostOptions = {}): EngineH
       const loader: BackendLoader = {
         load: async (backend: CpuBackend, dtype: DtypeChoice) => {
           const files = await NodeModelFiles.open(modelDir);
-          return LocalEngine.load(files, await runtimeFor(backend, threads), path.basename(files.location), { dtype, ...(await draftOption(loadOptions)) });
+          return LocalEngine.load(files, await runtimeFor(backend, threads), path.basename(files.location), { dtype, ...(loadOptions.purpose ? { purpose: loadOptions.purpose } : {}), ...(await draftOption(loadOptions)) });
         },
         native: async (): Promise<NativeAvailability> => {
           const loaded = await nativeOrt();

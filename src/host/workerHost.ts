@@ -92,6 +92,8 @@ interface WorkerInstance {
   /** Set when the host itself ends it (restart, dispose): its exit is no crash. */
   intentional: boolean;
   ended: boolean;
+  /** Why stop() ended it: requests that reach it afterwards fail with this as an AbortError. */
+  stopReason?: string;
 }
 
 interface Pending {
@@ -257,6 +259,9 @@ export class WorkerHost implements ManagedEngineHost {
     willReplay: boolean,
   ): Promise<EngineMethods[M]['result']> {
     if (options.signal?.aborted) return Promise.reject(new AbortError());
+    // A request that was on its way (its model's handle resolving) when the worker ended.
+    if (instance.stopReason !== undefined) return Promise.reject(new AbortError(instance.stopReason));
+    if (instance.ended) return Promise.reject(new WorkerExitedError(`the engine worker stopped before ${method} reached it`));
     const id = this.nextId++;
     return new Promise<EngineMethods[M]['result']>((resolve, reject) => {
       const onAbort = () => instance.worker.postMessage({ kind: 'abort', requestId: id });
@@ -398,6 +403,32 @@ export class WorkerHost implements ManagedEngineHost {
     this.nativeAddonFolder = folder;
     this.told.clear();
     if (this.instance) await this.restart('backend');
+  }
+
+  /**
+   * Ends the worker on purpose and with it everything it holds: WebAssembly memory never shrinks,
+   * so ending the worker is the only way to give back what a job grew it to (the inspector's
+   * worker, when its panel closes). Requests in flight fail with an AbortError; the next request
+   * starts a new worker, where the models it uses load again. Resolves once the worker has exited.
+   */
+  async stop(reason: string): Promise<void> {
+    const instance = this.instance;
+    if (!instance) return;
+    instance.intentional = true;
+    instance.ended = true;
+    instance.stopReason = reason;
+    this.instance = undefined;
+    for (const [id, pending] of this.pending) {
+      if (pending.generation !== instance.generation) continue;
+      this.pending.delete(id);
+      pending.reject(new AbortError(reason));
+    }
+    await end(instance, 0);
+  }
+
+  /** Whether a worker is running now (it starts on first use, and again after stop()). */
+  get isRunning(): boolean {
+    return this.instance !== undefined;
   }
 
   /**

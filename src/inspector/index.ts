@@ -32,6 +32,8 @@ export interface InspectorDeps {
   readonly models: ModelProvider;
   /** The last shown inline completion (the completions feature), for "why this suggestion?". */
   readonly lastCompletion?: () => ExplainTarget | undefined;
+  /** Gives back the engine memory the inspector alone uses (its worker stops), when the panel closes. */
+  readonly releaseEngineMemory?: () => Promise<void>;
 }
 
 export interface InspectOutcome {
@@ -110,9 +112,14 @@ class InspectorController implements InspectorApi, vscode.Disposable {
     private readonly deps: InspectorDeps,
   ) {}
 
-  /** Drops every view the panel keeps (the command and the status bar menu's item). */
-  freeMemory(): void {
+  /**
+   * Gives back what the inspector holds: the views the panel keeps and the inspector's own engine
+   * worker, if it has one (the command and the status bar menu's item). What the panel shows next
+   * is computed again.
+   */
+  async freeMemory(): Promise<void> {
     this.views.clear();
+    await this.deps.releaseEngineMemory?.();
   }
 
   private settings(): InspectorSettings {
@@ -135,7 +142,7 @@ class InspectorController implements InspectorApi, vscode.Disposable {
       disposed: () => {
         this.panel = undefined;
         this.shading.clear();
-        this.views.clear();
+        void this.freeMemory();
       },
     };
   }

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
-import type { Engine } from '../engine/types';
+import type { Engine, EngineHost } from '../engine/types';
 import type { EngineLifecycleEvent, ManagedEngineHost } from '../host/lifecycle';
 import type { ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
 
@@ -67,6 +67,12 @@ export function resolveModelDir(
   return { dir, ignoredUntrusted };
 }
 
+/** A worker for the inspector alone, stopped to give its memory back (WorkerHost). */
+export interface InspectorWorkerHost extends EngineHost {
+  stop(reason: string): Promise<void>;
+  setThreads(threads: number | undefined): Promise<void>;
+}
+
 export class ModelManager implements ModelProvider, vscode.Disposable {
   private readonly engines = new Map<string, Promise<Engine>>();
   private readonly ready = new Map<string, Engine>();
@@ -81,9 +87,12 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     private readonly extensionPath: string,
     /** Where the chosen model file and the reason for it are written. */
     private readonly log?: vscode.LogOutputChannel,
+    /** The inspector's own worker (see inspectorEngine); without it the inspector uses `host`. */
+    private readonly inspectorHost?: InspectorWorkerHost,
   ) {
     // Before the first load, so the first worker starts with the configured threads.
     void host.setThreads(configuredThreads());
+    void inspectorHost?.setThreads(configuredThreads());
     const lifecycle = host.onDidChangeLifecycle((event) => this.onLifecycle(event));
     this.disposables.push(
       this.emitter,
@@ -96,7 +105,10 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
         this.startIfStopped();
         // The thread count is fixed per worker: a change restarts it, and the models (still
         // valid proxies) load into the new worker on their next use.
-        if (threads) void this.host.setThreads(configuredThreads());
+        if (threads) {
+          void this.host.setThreads(configuredThreads());
+          void this.inspectorHost?.setThreads(configuredThreads());
+        }
         if (changed) this.reset();
       }),
       vscode.workspace.onDidGrantWorkspaceTrust(() => this.reset()),
@@ -202,10 +214,40 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
       this.setState(role, { status: 'error', message: `${DTYPE_SETTINGS[role]}: ${message}` });
       return Promise.reject(new ModelError(`${DTYPE_SETTINGS[role]}: ${message}`));
     }
+    if (role === 'inspector' && this.inspectorHost) return this.inspectorEngine(this.inspectorHost, key, dir, dtype);
+    const draftModel = this.draftModelFor(role);
+    return this.load(role, key, () => this.host.load(dir, { dtype, ...(draftModel ? { draftModel } : {}) }), dir);
+  }
+
+  /**
+   * The inspector's engine. On the completion model it shares the completion engine when the
+   * export has its own attention outputs: the generation session shows them at no cost in memory.
+   * Otherwise (graph surgery, another model) the model opens for its attention only in the
+   * inspector's own worker, which releaseInspector() stops: WebAssembly memory never shrinks, so
+   * a second copy of the weights in the completion worker would stay for good.
+   */
+  private async inspectorEngine(inspectorHost: InspectorWorkerHost, key: string, dir: string, dtype: DtypeChoice): Promise<Engine> {
+    if (key === this.engineKey('completion')) {
+      const draftModel = this.draftModelFor('inspector');
+      const shared = await this.load('inspector', key, () => this.host.load(dir, { dtype, ...(draftModel ? { draftModel } : {}) }), dir);
+      if (shared.info.attentionSource === 'outputs' || shared.info.kind === 'encoder-decoder') return shared;
+    }
+    return this.load('inspector', `inspector-worker\u0000${key}`, () => inspectorHost.load(dir, { dtype, purpose: 'inspector' }), dir);
+  }
+
+  /**
+   * Gives back the inspector's memory: its worker stops (its engines stay valid and load again on
+   * their next use). Called when the inspector panel closes, and by Free Inspector Memory.
+   */
+  async releaseInspector(): Promise<void> {
+    await this.inspectorHost?.stop('the inspector panel closed');
+  }
+
+  /** The engine of `key`, loading it with `start` once; the role's state follows. */
+  private load(role: ModelRole, key: string, start: () => Promise<Engine>, dir: string): Promise<Engine> {
     let loading = this.engines.get(key);
     if (!loading) {
-      const draftModel = this.draftModelFor(role);
-      loading = this.host.load(dir, { dtype, ...(draftModel ? { draftModel } : {}) });
+      loading = start();
       this.engines.set(key, loading);
       loading.then(
         (engine) => {
@@ -252,5 +294,6 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables) d.dispose();
     void this.host.dispose();
+    void this.inspectorHost?.dispose();
   }
 }

@@ -96,6 +96,24 @@ describe('WorkerHost lifecycle', { timeout: SUITE_TIMEOUT_MS, skip: !existsSync(
     assert.equal(current?.contextText, 'y = ');
   });
 
+  it('stop() ends the worker on purpose: the request in flight is aborted, not replayed, no crash is counted, and the next request starts a new worker', async () => {
+    events.length = 0;
+    const inspection = completion.attention({ text: 'x = 1\ny = 2\n'.repeat(40), withStats: false }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await host.stop('the inspector panel closed');
+    const error = await inspection;
+    assert.ok(error instanceof Error);
+    assert.deepEqual([error.name, error.message], ['AbortError', 'the inspector panel closed']);
+    assert.equal(host.isRunning, false);
+    assert.deepEqual(events.filter((e) => e.kind === 'crashed'), []);
+    const again = await completion.attention({ text: 'x = 1\ny = 2\n', withStats: false });
+    assert.equal(again.tokens.length, reference.attentionTokens);
+    assert.equal(host.isRunning, true);
+    assert.ok(events.some((e) => e.kind === 'modelReloaded'), 'the model loaded again in the new worker');
+  });
+
   it('restarts the worker when the thread count changes, and the proxies keep working', async () => {
     events.length = 0;
     await host.setThreads(2);

@@ -1,0 +1,102 @@
+// Which engine the inspector gets: the completion engine when the completion model shows its own
+// attention outputs (no second copy of the weights), else the model opened for its attention only
+// in the inspector's own worker, which releaseInspector() stops to give its memory back.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { AttentionSource } from '../../../src/engine/attentionSurgery';
+import type { Engine, LoadOptions } from '../../../src/engine/types';
+import { installVscodeStub } from '../vscodeModule';
+
+const settings = new Map<string, unknown>();
+class EventEmitter<T> {
+  private readonly listeners: ((value: T) => void)[] = [];
+  readonly event = (listener: (value: T) => void) => {
+    this.listeners.push(listener);
+    return { dispose: () => undefined };
+  };
+  fire(value: T): void {
+    for (const l of this.listeners) l(value);
+  }
+  dispose(): void {}
+}
+installVscodeStub({
+  EventEmitter,
+  workspace: {
+    isTrusted: true,
+    workspaceFolders: undefined,
+    getConfiguration: () => ({
+      get: <T>(key: string, fallback?: T) => (settings.has(key) ? settings.get(key) : fallback) as T,
+      inspect: (key: string) => (settings.has(key) ? { globalValue: settings.get(key) } : {}),
+    }),
+    onDidChangeConfiguration: () => ({ dispose: () => undefined }),
+    onDidGrantWorkspaceTrust: () => ({ dispose: () => undefined }),
+  },
+  window: { showWarningMessage: () => undefined },
+});
+const { ModelManager } = require('../../../src/models/modelManager') as typeof import('../../../src/models/modelManager');
+
+interface Load {
+  readonly dir: string;
+  readonly options: LoadOptions;
+}
+
+function fakeEngine(dir: string, attentionSource: AttentionSource): Engine {
+  return { info: { name: dir, attentionSource, kind: 'decoder', onnxFiles: ['onnx/model.onnx'], dtype: 'fp32', dtypeReason: '' } } as unknown as Engine;
+}
+
+function hosts(source: AttentionSource) {
+  const mainLoads: Load[] = [];
+  const inspectorLoads: Load[] = [];
+  let stops = 0;
+  const main = {
+    hostState: { state: 'running' as const },
+    onDidChangeLifecycle: () => ({ dispose: () => undefined }),
+    setThreads: async () => undefined,
+    setBackend: async () => undefined,
+    restart: async () => undefined,
+    dispose: async () => undefined,
+    load: async (dir: string, options: LoadOptions = {}) => (mainLoads.push({ dir, options }), fakeEngine(dir, source)),
+  };
+  const inspector = {
+    setThreads: async () => undefined,
+    dispose: async () => undefined,
+    stop: async () => void stops++,
+    load: async (dir: string, options: LoadOptions = {}) => (inspectorLoads.push({ dir, options }), fakeEngine(dir, source)),
+  };
+  return { main, inspector, mainLoads, inspectorLoads, stops: () => stops };
+}
+
+describe('the inspector engine', () => {
+  it('is the completion engine when the completion model has its own attention outputs', async () => {
+    settings.clear();
+    const h = hosts('outputs');
+    const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
+    const completion = await models.engineFor('completion');
+    assert.equal(await models.engineFor('inspector'), completion);
+    assert.equal(h.mainLoads.length, 1);
+    assert.deepEqual(h.inspectorLoads, []);
+  });
+
+  it('opens for attention only in its own worker when the attention needs graph surgery; releasing stops that worker', async () => {
+    settings.clear();
+    const h = hosts('surgery');
+    const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
+    const completion = await models.engineFor('completion');
+    const inspector = await models.engineFor('inspector');
+    assert.notEqual(inspector, completion);
+    assert.deepEqual(h.inspectorLoads, [{ dir: '/ext/models/tealeaf-code', options: { dtype: 'auto', purpose: 'inspector' } }]);
+    assert.equal(await models.engineFor('inspector'), inspector, 'loaded once');
+    await models.releaseInspector();
+    assert.equal(h.stops(), 1);
+  });
+
+  it('loads its own model setting in its own worker', async () => {
+    settings.clear();
+    settings.set('tealeaf.inspector.model', '/models/other');
+    const h = hosts('outputs');
+    const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
+    await models.engineFor('inspector');
+    assert.deepEqual(h.mainLoads, []);
+    assert.deepEqual(h.inspectorLoads.map((l) => [l.dir, l.options.purpose]), [['/models/other', 'inspector']]);
+  });
+});
