@@ -70,6 +70,9 @@ function sessionOptions(runtime: Runtime, source: SessionSource): OrtNamespace.I
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
+    // Fatal only: a failed run already throws with onnxruntime's message, which the native
+    // logger would otherwise print to the process's stderr as well.
+    logSeverityLevel: 4,
     ...(runtime.threads !== undefined ? { intraOpNumThreads: runtime.threads } : {}),
     ...external,
   };

@@ -4,7 +4,7 @@
 // reproduce exactly before it may be chosen.
 import type { Engine } from '../engine/types';
 
-/** About 130 tokens of ordinary code for a code model's tokenizer. */
+/** Ordinary code: about 130 tokens for a code model's tokenizer, of which the probe takes PROBE_PROMPT_TOKENS. */
 const PROBE_PROMPT = `import { readFileSync } from 'node:fs';
 
 /** Counts the words of a file, ignoring case. */
@@ -25,6 +25,12 @@ const PROBE_SENTENCE = 'The file could not be opened because another program is 
 
 /** Tokens a probe generates: about a short suggestion. */
 export const PROBE_NEW_TOKENS = 16;
+
+/**
+ * Prompt tokens of the probe: about what a keystroke prefills once the prefix is reused, and short
+ * enough for exports whose rotary cache is shorter than their declared window.
+ */
+export const PROBE_PROMPT_TOKENS = 64;
 
 /** Timed runs after the warm-up; the fastest counts (the machine's load only ever adds time). */
 const TIMED_RUNS = 2;
@@ -58,7 +64,7 @@ export async function probeEngine(engine: Engine): Promise<ProbeResult> {
 async function probeDecoder(engine: Engine): Promise<ProbeResult> {
   const spans = await engine.tokenize(PROBE_PROMPT);
   // Within the model's window, with room for the new tokens.
-  const keep = Math.max(1, Math.min(spans.length, engine.info.maxPositions - PROBE_NEW_TOKENS - 2));
+  const keep = Math.max(1, Math.min(spans.length, PROBE_PROMPT_TOKENS, engine.info.maxPositions - PROBE_NEW_TOKENS - 2));
   const prompt = PROBE_PROMPT.slice(0, spans[keep - 1]?.end ?? PROBE_PROMPT.length);
   const request = { prompt, maxNewTokens: PROBE_NEW_TOKENS, reusePrefix: false, useKvCache: true };
   await engine.generate(request);
