@@ -117,6 +117,8 @@ interface ModelSlot {
   loading?: { readonly generation: number; readonly promise: Promise<number> };
   disposed: boolean;
   readonly attentionIds: AttentionIds;
+  /** What the latest load said: a reload on another backend (tealeaf.engine.backend) changes it. */
+  info?: ModelInfo;
 }
 
 interface SendOptions {
@@ -309,8 +311,9 @@ export class WorkerHost implements ManagedEngineHost {
     if (slot.handle?.generation === instance.generation) return Promise.resolve(slot.handle.value);
     if (slot.loading?.generation !== instance.generation) {
       const started = performance.now();
-      const promise = this.send(instance, 'load', { modelDir: slot.modelDir, options: slot.options }, {}, willReplay).then(({ handle }) => {
+      const promise = this.send(instance, 'load', { modelDir: slot.modelDir, options: slot.options }, {}, willReplay).then(({ handle, info }) => {
         slot.handle = { generation: instance.generation, value: handle };
+        slot.info = info;
         this.emit({ kind: 'modelReloaded', modelDir: slot.modelDir, ms: performance.now() - started });
         return handle;
       });
@@ -357,6 +360,7 @@ export class WorkerHost implements ManagedEngineHost {
     return this.withReplay(true, async (instance, willReplay) => {
       const { handle, info } = await this.send(instance, 'load', { modelDir, options }, {}, willReplay);
       slot.handle = { generation: instance.generation, value: handle };
+      slot.info = info;
       return new WorkerEngine(this, slot, info);
     });
   }
@@ -476,8 +480,13 @@ class WorkerEngine implements Engine {
   constructor(
     private readonly host: WorkerHost,
     private readonly slot: ModelSlot,
-    readonly info: ModelInfo,
+    private readonly loadedInfo: ModelInfo,
   ) {}
+
+  /** As the model's latest load in a worker described it (its backend may change with a restart). */
+  get info(): ModelInfo {
+    return this.slot.info ?? this.loadedInfo;
+  }
 
   tokenize(text: string): Promise<readonly TokenSpan[]> {
     return this.host.call(this.slot, 'tokenize', (handle) => ({ handle, text }), {}, true);

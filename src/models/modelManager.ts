@@ -129,6 +129,13 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
         this.setState(role, engine ? { status: 'ready', info: engine.info } : { status: 'idle' });
       }
     }
+    if (event.kind === 'modelReloaded') {
+      // A reload may run on another backend (tealeaf.engine.backend): ready roles show what their engine says now.
+      for (const role of ROLES) {
+        const engine = this.readyEngine(role);
+        if (engine && this.state(role).status === 'ready') this.setState(role, { status: 'ready', info: engine.info });
+      }
+    }
   }
 
   private startIfStopped(): void {

@@ -65,9 +65,11 @@ describe('native backend in the engine worker', { skip: SKIP }, () => {
     const before = await engine.generate({ prompt: 'while True:', maxNewTokens: 8, reusePrefix: false });
     await worker.setBackend('native');
     assert.ok(events.some((e) => e.kind === 'started' && e.cause === 'backend' && e.backend === 'native'));
+    assert.equal(engine.info.backend, 'wasm');
     const after = await engine.generate({ prompt: 'while True:', maxNewTokens: 8, reusePrefix: false });
     assert.deepEqual(after.tokens, before.tokens);
     assert.ok(events.some((e) => e.kind === 'modelReloaded'), 'the proxy loaded its model into the new worker');
+    assert.equal(engine.info.backend, 'native', 'the proxy describes the model as the new worker loaded it');
   });
 
   it('a worker ended during a native generation takes only itself down', TIMEOUT, async () => {
