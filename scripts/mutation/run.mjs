@@ -1,0 +1,63 @@
+// `npm run mutation [-- FOLDER_OR_FILE… [--force]]`: StrykerJS over src/engine, src/translate,
+// src/completions, src/models and src/host (stryker.config.mjs), at low CPU priority, then the
+// mutation score per folder against its target. Incremental: results whose code and tests did
+// not change since the last run (reports/mutation/stryker-incremental.json) are reused, so a run
+// after a small change tests only the mutants of the changed code; --force tests every mutant.
+// Given folders or files, only their code is mutated and only the unit tests that concern them
+// run (TESTS_FOR below), with reports and incremental file of their own (reports/mutation/src-translate/
+// for `src/translate`); with none, the whole of the five folders against every unit test.
+// Exit code 1 when a measured folder is below its target.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { setPriority } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { folderScores, formatScores } from './scores.mjs';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** The unit tests that exercise each folder's code (a mutant runs only those that reach it). */
+const TESTS_FOR = {
+  'src/engine': ['test/unit/engine/**/*.test.ts', 'test/unit/*.test.ts'],
+  'src/translate': ['test/unit/translate/**/*.test.ts', 'test/unit/cli/translate.test.ts'],
+  'src/completions': ['test/unit/completions/**/*.test.ts'],
+  'src/models': ['test/unit/models/**/*.test.ts'],
+  'src/host': ['test/unit/host/**/*.test.ts'],
+};
+
+const args = process.argv.slice(2);
+const targets = args.filter((a) => !a.startsWith('--')).map((a) => a.replace(/\/+$/, ''));
+const passThrough = args.filter((a) => a.startsWith('--'));
+
+const env = { ...process.env };
+if (targets.length > 0) {
+  const folders = Object.keys(TESTS_FOR);
+  for (const target of targets) {
+    if (!folders.some((folder) => target === folder || target.startsWith(`${folder}/`))) {
+      console.error(`mutation: ${target} is not in ${folders.join(', ')}`);
+      process.exit(2);
+    }
+  }
+  env.MUTATE = targets.map((t) => (t.endsWith('.ts') ? t : `${t}/**/*.ts`)).join(',');
+  const tests = new Set(targets.flatMap((t) => TESTS_FOR[Object.keys(TESTS_FOR).find((f) => t === f || t.startsWith(`${f}/`))]));
+  env.TESTS = [...tests].join(',');
+  // Its own reports and incremental file: reports/mutation/src-translate/, …
+  env.REPORT_DIR = `reports/mutation/${targets.map((t) => t.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-')).join('+')}`;
+}
+const reportDir = env.REPORT_DIR ?? 'reports/mutation';
+const report = join(ROOT, reportDir, 'mutation.json');
+
+// Two shared cores: the mutants wait for everyone else (children inherit the priority).
+setPriority(10);
+const started = Date.now();
+const stryker = spawnSync(process.execPath, [join(ROOT, 'node_modules', '@stryker-mutator', 'core', 'bin', 'stryker.js'), 'run', 'stryker.config.mjs', ...passThrough], {
+  cwd: ROOT,
+  env,
+  stdio: 'inherit',
+});
+const minutes = (Date.now() - started) / 60_000;
+if (!existsSync(report)) process.exit(stryker.status ?? 1);
+const scores = folderScores(JSON.parse(readFileSync(report, 'utf8')));
+console.log(`\nMutation score per folder (${minutes.toFixed(1)} min; report: ${reportDir}/mutation.html):`);
+console.log(formatScores(scores));
+process.exit(stryker.status !== 0 ? (stryker.status ?? 1) : scores.some((s) => s.score !== undefined && s.score < s.target) ? 1 : 0);
