@@ -12,6 +12,7 @@ import { benchFim } from './fim';
 import { benchInspector, withStockLayout } from './inspector';
 import { benchPlaceholders } from './placeholders';
 import { benchMemory } from './memory';
+import { benchNative, NATIVE_PREFILL_TOKENS } from './native';
 import { benchRealModel, benchWasmLimit } from './realModel';
 import { benchTranslate } from './translate';
 import type { BenchReport, BenchRow, BenchSection } from './types';
@@ -161,6 +162,8 @@ async function main(): Promise<void> {
     // A 0.5B model of real size in fp32, q8 and q4, each run in child processes (built on first use).
     { name: 'real-0p5b', run: () => benchRealModel({ threads }) },
     { name: 'real-0p5b-wasm-limit', run: () => benchWasmLimit({ threads }), explicit: true },
+    // The native backend (onnxruntime-node) against WASM: the default code model and the 0.5B model side by side.
+    { name: 'native', run: () => withWidenedWindow(codeModel, NATIVE_PREFILL_TOKENS + 128, (wide) => benchNative({ codeModel, wideCodeModel: wide, threads })) },
     // The inspector's footprint: 20 inspections among 1,000 completions, and the 0.5B model's peak.
     { name: 'memory', run: () => benchMemory({ codeModel, threads }) },
   ];
