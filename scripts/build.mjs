@@ -88,7 +88,7 @@ export function copyNativeAddon(target) {
 }
 
 /** This machine's target when onnxruntime-node has a build for it, else universal. */
-function hostTarget() {
+export function hostTarget() {
   const target = `${process.platform}-${process.arch}`;
   return NATIVE_TARGETS.includes(target) && existsSync(join(addonSource(target), 'onnxruntime_binding.node')) ? target : 'universal';
 }

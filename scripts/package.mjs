@@ -2,13 +2,17 @@
 // and matches its SHA256SUMS, then the VSIX for desktop VS Code (@vscode/vsce 3.9.2; 4.x needs
 // Node 22). What goes in is decided by .vscodeignore (an allow-list); we list it and fail if
 // anything that must never ship (sources, tests, node_modules, recipes) slipped in.
+// Without --target the VSIX is universal and carries no native code (models run on WebAssembly);
+// `--target linux-x64` (or linux-arm64, darwin-arm64, win32-x64, win32-arm64) makes the
+// platform-specific VSIX with that platform's onnxruntime-node addon and nothing of any other.
 //
-//   node scripts/package.mjs [--out file.vsix] [--allow-missing-models] [--no-build]
+//   node scripts/package.mjs [--target T] [--out file.vsix] [--allow-missing-models] [--no-build]
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { copyFileSync, createReadStream, existsSync, linkSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { NATIVE_TARGETS } from './build.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const VSCE = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
@@ -25,6 +29,35 @@ const DEFAULT_MODELS = ['models/tealeaf-code', 'models/tealeaf-translate'];
 
 /** Files the extension needs at run time: the bundles and onnxruntime-web's WASM beside them. */
 const REQUIRED_DIST = ['dist/extension.js', 'dist/worker.mjs', 'dist/ort-wasm-simd-threaded.mjs', 'dist/ort-wasm-simd-threaded.wasm'];
+
+/** Native code: onnxruntime-node's addon and the libraries it loads. */
+const NATIVE_FILE = /\.(node|so(\.\d+)*|dylib|dll)$/;
+
+/**
+ * The VSIX's native files are exactly one target's: all of them in dist/native/{target}/, its
+ * addon among them; a universal VSIX has none. Returns them; throws a PackageCheckError naming
+ * what is wrong.
+ * @param {readonly string[]} files paths in the VSIX (as `vsce ls` lists them)
+ * @param {string} target a VS Code platform target, or 'universal'
+ */
+export function checkNativeFiles(files, target) {
+  const native = files.filter((f) => NATIVE_FILE.test(f) || f.startsWith('dist/native/'));
+  if (target === 'universal') {
+    if (native.length > 0) throw new PackageCheckError(`the universal VSIX must carry no native code, but has:\n  ${native.join('\n  ')}`);
+    return native;
+  }
+  const foreign = native.filter((f) => !f.startsWith(`dist/native/${target}/`));
+  if (foreign.length > 0) throw new PackageCheckError(`the ${target} VSIX carries native files of another platform:\n  ${foreign.join('\n  ')}`);
+  if (!native.includes(`dist/native/${target}/onnxruntime_binding.node`)) throw new PackageCheckError(`the ${target} VSIX lacks dist/native/${target}/onnxruntime_binding.node`);
+  return native;
+}
+
+/** Parses --target: a platform onnxruntime-node ships (see build.mjs) or universal. */
+export function parseTarget(value) {
+  if (value === undefined || value === 'universal') return 'universal';
+  if (!NATIVE_TARGETS.includes(value)) throw new PackageCheckError(`unknown --target ${value}: use one of ${NATIVE_TARGETS.join(', ')} (or none for the universal VSIX)`);
+  return value;
+}
 
 /** Paths that must never be in the VSIX, whatever .vscodeignore says. */
 const FORBIDDEN = [/^src\//, /^test\//, /^node_modules\//, /^models\/recipes\//, /^scripts\//, /^bench\//, /^\.e2e\//, /\.map$/, /\.ts$/];
@@ -161,16 +194,20 @@ function run(command, args, cwd = ROOT) {
 
 /**
  * Builds (production) unless noBuild, checks, packages. Returns the VSIX path, size and file list.
- * @param {{ out?: string, allowMissingModels?: boolean, noBuild?: boolean, log?: (line: string) => void }} [options]
+ * @param {{ out?: string, target?: string, allowMissingModels?: boolean, noBuild?: boolean, log?: (line: string) => void }} [options]
  */
 export async function packageVsix(options = {}) {
   const log = options.log ?? console.log;
+  const target = parseTarget(options.target);
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
-  const out = resolve(options.out ?? join(ROOT, `${manifest.name}-${manifest.version}.vsix`));
+  const suffix = target === 'universal' ? '' : `-${target}`;
+  const out = resolve(options.out ?? join(ROOT, `${manifest.name}${suffix}-${manifest.version}.vsix`));
   // Models first: hashing is quick and a stale model is the likelier mistake.
   await checkModels({ allowMissing: options.allowMissingModels, log });
-  if (!options.noBuild) run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--production']);
-  const missingDist = REQUIRED_DIST.filter((f) => !existsSync(join(ROOT, f)));
+  // The build puts this target's addon (and no other) in dist/native/.
+  if (!options.noBuild) run(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--production', '--target', target]);
+  const required = [...REQUIRED_DIST, ...(target === 'universal' ? [] : [`dist/native/${target}/onnxruntime_binding.node`])];
+  const missingDist = required.filter((f) => !existsSync(join(ROOT, f)));
   if (missingDist.length > 0) throw new PackageCheckError(`Build output missing: ${missingDist.join(', ')} (npm run build)`);
 
   // The same list vsce packs: dependencies are bundled by esbuild, so none are added.
@@ -179,19 +216,23 @@ export async function packageVsix(options = {}) {
   const files = run(process.execPath, [VSCE, 'ls', ...vsceFlags], STAGE).split('\n').map((l) => l.trim()).filter(Boolean);
   const forbidden = files.filter((f) => FORBIDDEN.some((pattern) => pattern.test(f)));
   if (forbidden.length > 0) throw new PackageCheckError(`.vscodeignore lets through files that must not ship:\n  ${forbidden.join('\n  ')}`);
+  const native = checkNativeFiles(files, target);
 
   // The README's screenshot is a relative link into the package (media/): keep it relative.
-  run(process.execPath, [VSCE, 'package', ...vsceFlags, '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license', '--out', out], STAGE);
+  const targetFlags = target === 'universal' ? [] : ['--target', target];
+  run(process.execPath, [VSCE, 'package', ...vsceFlags, ...targetFlags, '--no-rewrite-relative-links', '--allow-missing-repository', '--skip-license', '--out', out], STAGE);
   const bytes = statSync(out).size;
-  log(`${relative(process.cwd(), out) || out}: ${(bytes / 1e6).toFixed(2)} MB, ${files.length} files`);
-  return { path: out, bytes, files };
+  log(`${relative(process.cwd(), out) || out}: ${(bytes / 1e6).toFixed(2)} MB, ${files.length} files, ${target}${native.length > 0 ? ` (native: ${native.join(', ')})` : ' (no native code)'}`);
+  return { path: out, bytes, files, target };
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const outIndex = args.indexOf('--out');
+  const targetIndex = args.indexOf('--target');
   packageVsix({
     out: outIndex >= 0 ? args[outIndex + 1] : undefined,
+    target: targetIndex >= 0 ? args[targetIndex + 1] : undefined,
     allowMissingModels: args.includes('--allow-missing-models'),
     noBuild: args.includes('--no-build'),
   })

@@ -4,6 +4,7 @@
 //   on http://127.0.0.1:8080 (PORT=… to change). Ctrl-C stops code-server and everything it
 //   started (its whole process group). Nothing is written outside the repository's .e2e/ folder.
 import { relative } from 'node:path';
+import { hostTarget } from './build.mjs';
 import { packageVsix } from './package.mjs';
 import { copyWorkspace, createRun, installExtension, startCodeServer } from './e2e/codeServer.mjs';
 import { ensureE2eTools } from './e2e/install.mjs';
@@ -27,7 +28,7 @@ async function main() {
   if (!Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`PORT must be a TCP port, not ${process.env.PORT}`);
   if (!(await portIsFree())) throw new Error(`Something already answers on 127.0.0.1:${port}; stop it or run PORT=8081 npm start`);
   await ensureE2eTools({ log });
-  const vsix = await packageVsix({ out: VSIX_PATH, allowMissingModels: true, log });
+  const vsix = await packageVsix({ out: VSIX_PATH, allowMissingModels: true, log, target: hostTarget() });
   log(`packaged ${relative(REPO_ROOT, vsix.path)} (${(vsix.bytes / 1e6).toFixed(1)} MB)`);
 
   const models = chooseModels();

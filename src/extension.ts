@@ -19,13 +19,15 @@ export interface TealeafApi {
   readonly inspector: ReturnType<typeof registerInspector>;
   /** Hub downloads (Download Model…, Sign In…, Manage Models). */
   readonly hub: HubApi;
+  /** The inspector's own worker (see ModelManager.inspectorEngine): whether it runs now. */
+  readonly inspectorWorker: { readonly running: boolean };
   /**
    * The engine worker: its state, what the status bar says about it, a kill for crash tests, and
    * another folder for onnxruntime-node's addon (one without it makes the addon unloadable).
    */
-  /** The inspector's own worker (see ModelManager.inspectorEngine): whether it runs now. */
-  readonly inspectorWorker: { readonly running: boolean };
   readonly engine: EngineLifecycleApi & Pick<WorkerHost, 'hostState' | 'killWorker' | 'onDidChangeLifecycle' | 'setNativeAddonFolder'>;
+  /** The extension's log folder: the Tealeaf output channel is written to Tealeaf.log in it. */
+  readonly logUri: vscode.Uri;
 }
 
 export function activate(context: vscode.ExtensionContext): TealeafApi {
@@ -47,8 +49,7 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
   const models = new ModelManager(host, context.extensionPath, log, inspectorHost);
   registerUntrustedSettingsNotice(context, log);
   context.subscriptions.push(log, models);
-  registerEngineBackend(context, host, log);
-  registerEngineBackend(context, inspectorHost, log);
+  registerEngineBackend(context, [host, inspectorHost], log);
   const lifecycle = registerEngineLifecycle(context, host, log);
 
   const completions = registerCompletions(context, { models, log });
@@ -69,7 +70,7 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
       return inspectorHost.isRunning;
     },
   };
-  return { models, completions, inspector, hub, engine, inspectorWorker };
+  return { models, completions, inspector, hub, engine, inspectorWorker, logUri: context.logUri };
 }
 
 export function deactivate(): void {

@@ -10,6 +10,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:f
 import { createRequire } from 'node:module';
 import { basename, join, relative } from 'node:path';
 import * as esbuild from 'esbuild';
+import { hostTarget } from '../build.mjs';
 import { packageVsix } from '../package.mjs';
 import { copyWorkspace, createRun, freePort, installExtension, startCodeServer } from './codeServer.mjs';
 import { ensureE2eTools } from './install.mjs';
@@ -60,7 +61,8 @@ async function main() {
   step('tools ready');
 
   if (!args.includes('--no-package')) {
-    const vsix = await packageVsix({ out: VSIX_PATH, allowMissingModels: true, log: step });
+    // This platform's VSIX: the native backend is tested where onnxruntime-node has a build.
+    const vsix = await packageVsix({ out: VSIX_PATH, allowMissingModels: true, log: step, target: hostTarget() });
     step(`packaged ${relative(REPO_ROOT, vsix.path)} (${(vsix.bytes / 1e6).toFixed(1)} MB)`);
   }
   await buildTests();

@@ -1,5 +1,6 @@
-// The setting `tealeaf.engine.backend` → the engine worker's backend. A change restarts the worker
-// (models load again on their next use, on the new backend), as a change of tealeaf.engine.threads does.
+// The setting `tealeaf.engine.backend` → the engine workers' backend. A change restarts a running
+// worker (models load again on their next use, on the new backend), as a change of
+// tealeaf.engine.threads does.
 import * as vscode from 'vscode';
 import type { BackendPreference } from '../host/backendSelection';
 import type { ManagedEngineHost } from '../host/lifecycle';
@@ -19,20 +20,32 @@ export function backendPreferenceOf(value: unknown): { readonly backend: Backend
   return { backend: 'auto', unknown: String(value) };
 }
 
-export function registerEngineBackend(context: vscode.ExtensionContext, host: ManagedEngineHost, log: vscode.LogOutputChannel): void {
+/**
+ * Applies the setting to every engine worker. The first is the main one, whose notices the engine
+ * lifecycle already logs; the notices of the others (the inspector's worker) are logged here.
+ */
+export function registerEngineBackend(context: vscode.ExtensionContext, hosts: readonly ManagedEngineHost[], log: vscode.LogOutputChannel): void {
   const configured = (): BackendPreference => {
     const { backend, unknown } = backendPreferenceOf(vscode.workspace.getConfiguration().get<string>(ENGINE_BACKEND_SETTING, 'auto'));
     if (unknown !== undefined) log.warn(`${ENGINE_BACKEND_SETTING}: unknown value "${unknown}"; using auto (${Object.keys(BACKEND_SETTING_VALUES).join(', ')})`);
     return backend;
   };
-  // Before the first load: the first worker starts on the configured backend.
-  void host.setBackend(configured());
+  const apply = (): void => {
+    const backend = configured();
+    for (const host of hosts) {
+      // A settings change is also the user's way to start a stopped engine again.
+      if (host.hostState.state === 'stopped') void host.setBackend(backend).then(() => host.restart('backend'));
+      else void host.setBackend(backend);
+    }
+  };
+  // Before the first load: the first workers start on the configured backend.
+  apply();
+  for (const other of hosts.slice(1)) {
+    context.subscriptions.push(other.onDidChangeLifecycle((event) => event.kind === 'notice' && log[event.level](`inspector worker: ${event.text}`)));
+  }
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((event) => {
-      if (!event.affectsConfiguration(ENGINE_BACKEND_SETTING)) return;
-      // A settings change is also the user's way to start a stopped engine again.
-      if (host.hostState.state === 'stopped') void host.setBackend(configured()).then(() => host.restart('backend'));
-      else void host.setBackend(configured());
+      if (event.affectsConfiguration(ENGINE_BACKEND_SETTING)) apply();
     }),
   );
 }

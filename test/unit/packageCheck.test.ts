@@ -6,7 +6,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { checkModelFolder, PackageCheckError, parseSha256Sums } from '../../scripts/package.mjs';
+import { checkModelFolder, checkNativeFiles, PackageCheckError, parseSha256Sums, parseTarget } from '../../scripts/package.mjs';
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex');
 
@@ -57,5 +57,28 @@ describe('pre-package model check', () => {
     mkdirSync(dir);
     writeFileSync(path.join(dir, 'config.json'), '{}');
     await assert.rejects(checkModelFolder(dir), /SHA256SUMS is missing/);
+  });
+});
+
+describe('native code in the VSIX', () => {
+  const common = ['dist/extension.js', 'dist/worker.mjs', 'dist/ort-wasm-simd-threaded.wasm', 'package.json'];
+  const linux = ['dist/native/linux-x64/onnxruntime_binding.node', 'dist/native/linux-x64/libonnxruntime.so.1'];
+
+  it('a platform VSIX carries its own addon and nothing of another platform', () => {
+    assert.deepEqual(checkNativeFiles([...common, ...linux], 'linux-x64'), linux);
+    assert.throws(() => checkNativeFiles([...common, ...linux, 'dist/native/darwin-arm64/libonnxruntime.1.dylib'], 'linux-x64'), /another platform:\n {2}dist\/native\/darwin-arm64\/libonnxruntime\.1\.dylib/);
+    assert.throws(() => checkNativeFiles([...common, 'dist/native/linux-x64/libonnxruntime.so.1'], 'linux-x64'), /lacks dist\/native\/linux-x64\/onnxruntime_binding\.node/);
+    assert.throws(() => checkNativeFiles([...common, ...linux, 'media/stray.dll'], 'linux-x64'), /media\/stray\.dll/);
+  });
+
+  it('the universal VSIX carries no native code at all', () => {
+    assert.deepEqual(checkNativeFiles(common, 'universal'), []);
+    assert.throws(() => checkNativeFiles([...common, ...linux], 'universal'), /must carry no native code/);
+  });
+
+  it('knows the targets onnxruntime-node ships', () => {
+    assert.equal(parseTarget(undefined), 'universal');
+    assert.equal(parseTarget('win32-arm64'), 'win32-arm64');
+    assert.throws(() => parseTarget('linux-armhf'), /unknown --target linux-armhf: use one of linux-x64, /);
   });
 });

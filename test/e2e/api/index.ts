@@ -7,6 +7,7 @@ import { registerCommandTests } from './commands.test';
 import { registerCompletionTests } from './completion.test';
 import { registerEngineRestartTests } from './engineRestart.test';
 import { registerInspectorTests } from './inspector.test';
+import { registerNativeBackendTests } from './nativeBackend.test';
 import { FileReporter } from './reporter';
 import { registerTranslationTests } from './translation.test';
 
@@ -24,6 +25,7 @@ export async function run(): Promise<void> {
   registerCompletionTests();
   registerTranslationTests();
   registerInspectorTests();
+  registerNativeBackendTests();
   // Last: it kills the engine worker, which every other suite uses.
   registerEngineRestartTests();
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
