@@ -1,9 +1,11 @@
 // How many tokens to draft before the next verify pass: the number that makes the most tokens per
-// millisecond, from two running estimates. The acceptance rate p: a drafted token is kept with
+// millisecond, from two running estimates. The acceptance rate p, per kind of draft (prompt lookup
+// that matched 3 tokens guesses far better than one that matched 1): a drafted token is kept with
 // probability p if the one before it was, so k drafts yield 1 + p + … + p^k tokens (the pass's own
-// token included). The cost: a pass over 1 + k rows takes single + k · perRow ms, fitted to the
-// fastest recent pass of each width (a busy machine only ever adds time, so the fastest pass is the
-// least disturbed measurement of what a width costs). On the default
+// token included). The cost: a pass over 1 + k rows takes single + k · perRow ms, a line through
+// the recent passes whose slope is the median of the slopes between every two passes of different
+// widths (Theil–Sen: passes slowed by a busy machine, which comes and goes, do not tilt it the way
+// they tilt a least-squares line). On the default
 // code model a row more costs almost nothing (the pass is mostly overhead), so drafts grow long;
 // on a 0.5B model under WebAssembly each row costs most of a pass, so it drafts only while nearly
 // everything is accepted, and not at all when little is: a miss must not make a completion slower.
@@ -24,6 +26,8 @@ const PRIOR_ACCEPTED = 1;
 const PRIOR_REJECTED = 1;
 /** ...and a row costing a quarter of a one-row pass, so that drafting is tried and then measured. */
 const PRIOR_ROW_COST = 0.25;
+/** A row never costs more than this many one-row passes (a noisy fit is not believed past it). */
+const MAX_ROW_COST = 2;
 /** p is never taken as certain: one miss in a long run must still shorten the drafts. */
 const MAX_ACCEPTANCE = 0.97;
 /**
@@ -35,8 +39,8 @@ const EXPLORE_EVERY = 16;
 export class DraftLength {
   readonly max: number;
   private readonly fixed: number | undefined;
-  private accepted = PRIOR_ACCEPTED;
-  private rejected = PRIOR_REJECTED;
+  /** Per kind of draft: decayed counts of accepted tokens and of rejections. */
+  private readonly counts = new Map<string, { accepted: number; rejected: number }>();
   /** Recent decoding passes: [rows, ms], oldest first. */
   private readonly passes: [number, number][] = [];
   private passesWithoutDrafts = 0;
@@ -46,30 +50,36 @@ export class DraftLength {
     this.fixed = options.fixed === undefined ? undefined : Math.min(this.max, Math.max(0, options.fixed));
   }
 
-  /** The estimated probability that a drafted token is kept, given the one before it was. */
-  get acceptance(): number {
-    return Math.min(MAX_ACCEPTANCE, this.accepted / (this.accepted + this.rejected));
+  /** The estimated probability that a drafted token of this kind is kept, given the one before it was. */
+  acceptance(kind: string): number {
+    const counts = this.counts.get(kind) ?? { accepted: PRIOR_ACCEPTED, rejected: PRIOR_REJECTED };
+    return Math.min(MAX_ACCEPTANCE, counts.accepted / (counts.accepted + counts.rejected));
   }
 
   /** Cost of a row more, as a share of a one-row pass (the prior until passes of two widths were timed). */
   get rowCost(): number {
-    const fastest = new Map<number, number>();
-    for (const [rows, ms] of this.passes) fastest.set(rows, Math.min(ms, fastest.get(rows) ?? Infinity));
+    const points = this.passes;
+    const slopes: number[] = [];
+    for (let i = 0; i < points.length; i++) {
+      for (let j = i + 1; j < points.length; j++) {
+        const [rowsA, msA] = points[i] as [number, number];
+        const [rowsB, msB] = points[j] as [number, number];
+        if (rowsA !== rowsB) slopes.push((msB - msA) / (rowsB - rowsA));
+      }
+    }
     // Passes of one width only say nothing about the cost of a row more.
-    if (fastest.size < 2) return PRIOR_ROW_COST;
-    // Least squares over the widths, each once: ms = single + perRow · (rows − 1).
-    const points = [...fastest];
-    const meanRows = points.reduce((sum, [rows]) => sum + rows, 0) / points.length;
-    const meanMs = points.reduce((sum, [, ms]) => sum + ms, 0) / points.length;
-    const spread = points.reduce((sum, [rows]) => sum + (rows - meanRows) ** 2, 0);
-    const perRow = Math.max(0, points.reduce((sum, [rows, ms]) => sum + (rows - meanRows) * (ms - meanMs), 0) / spread);
-    const single = meanMs - perRow * (meanRows - 1);
-    return single > 0 ? perRow / single : PRIOR_ROW_COST;
+    if (slopes.length === 0) return PRIOR_ROW_COST;
+    const perRow = Math.max(0, medianOf(slopes));
+    const single = medianOf(points.map(([rows, ms]) => ms - perRow * (rows - 1)));
+    return single > 0 ? Math.min(MAX_ROW_COST, perRow / single) : PRIOR_ROW_COST;
   }
 
-  /** Tokens to draft for the next pass; `free`: the drafter costs nothing to ask (no exploring needed). */
-  next(free: boolean): number {
-    const best = this.value;
+  /**
+   * Tokens of this kind to draft for the next pass; `free`: the drafter costs nothing to ask, so its
+   * drafts are checked even when none is fed and there is nothing to explore.
+   */
+  next(kind: string, free: boolean): number {
+    const best = this.value(kind);
     if (best > 0 || free || this.fixed !== undefined) {
       this.passesWithoutDrafts = 0;
       return best;
@@ -81,9 +91,9 @@ export class DraftLength {
   }
 
   /** The best number of tokens to draft by the estimates: 0 means a plain one-token pass is the better bet. */
-  get value(): number {
+  value(kind: string): number {
     if (this.fixed !== undefined) return this.fixed;
-    const p = this.acceptance;
+    const p = this.acceptance(kind);
     const c = this.rowCost;
     let best = 0;
     let bestRate = 1; // k = 0: one token for one row
@@ -101,11 +111,13 @@ export class DraftLength {
     return best;
   }
 
-  /** After a verify pass over `drafted` tokens of which the first `accepted` were kept. */
-  update(drafted: number, accepted: number): void {
+  /** After a verify pass over `drafted` tokens of this kind of which the first `accepted` were kept. */
+  update(kind: string, drafted: number, accepted: number): void {
     if (drafted === 0) return;
-    this.accepted = this.accepted * DECAY + accepted;
-    this.rejected = this.rejected * DECAY + (accepted < drafted ? 1 : 0);
+    const counts = this.counts.get(kind) ?? { accepted: PRIOR_ACCEPTED, rejected: PRIOR_REJECTED };
+    counts.accepted = counts.accepted * DECAY + accepted;
+    counts.rejected = counts.rejected * DECAY + (accepted < drafted ? 1 : 0);
+    this.counts.set(kind, counts);
   }
 
   /** A decoding pass over `rows` new tokens took `ms`. */
@@ -114,4 +126,10 @@ export class DraftLength {
     this.passes.push([rows, ms]);
     if (this.passes.length > TIMED_PASSES) this.passes.shift();
   }
+}
+
+function medianOf(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 }

@@ -76,12 +76,20 @@ function attentionRows(attentions: readonly OrtTensor[], query: number, width: n
   });
 }
 
+/** Tokens of a prompt's end kept with its suggestion as the next request's drafting hint. */
+const RECENT_PROMPT_TOKENS = 16;
+
+/** Estimates of drafters that cost a pass to ask are kept under this kind until a draft says its own. */
+const MODEL_DRAFT = 'draft-model';
+
 /** What the loop does after a token was chosen: go on, or why generation ends. */
 type Verdict = 'continue' | FinishReason;
 
 export class DecoderGenerator {
   /** KV cache of the last request's prompt + generated tokens (for prefix reuse). */
   private cache: KvCache;
+  /** The last request's suggestion and the prompt tokens before it: a drafting hint for the next. */
+  private recent: readonly number[] = [];
 
   constructor(
     private readonly model: DecoderModel,
@@ -177,13 +185,24 @@ export class DecoderGenerator {
       // Nothing is drafted past the last token allowed: the pass itself chooses one more.
       const room = maxNewTokens - tokens.length - 1;
       let drafts: readonly number[] = [];
+      let kind = '';
       let shadow: number | undefined; // a free draft not fed, checked against the model's choice
       if (speculation && room > 0) {
         const { drafter, length } = speculation;
-        const wanted = Math.min(length.next(drafter.free === true), room);
         const context = [...promptIds, ...tokens];
-        if (wanted > 0) drafts = (await drafter.draft(context, wanted, signal)).slice(0, room);
-        else if (drafter.free) shadow = (await drafter.draft(context, 1, signal))[0];
+        if (drafter.free) {
+          // Free to ask: the longest draft, then as much of it as its kind has earned.
+          const proposal = await drafter.draft(context, Math.min(length.max, room), signal, this.recent);
+          kind = proposal.kind;
+          drafts = proposal.tokens.slice(0, Math.min(length.next(kind, true), room));
+          if (drafts.length === 0) shadow = proposal.tokens[0];
+        } else {
+          const wanted = Math.min(length.next(MODEL_DRAFT, false), room);
+          const proposal = wanted > 0 ? await drafter.draft(context, wanted, signal, this.recent) : undefined;
+          kind = proposal?.kind ?? MODEL_DRAFT;
+          drafts = proposal?.tokens.slice(0, wanted) ?? [];
+        }
+        drafts = this.cutAtStop(drafts, tokens, input.stop);
       }
       const passStart = this.now();
       const step: ForwardResult = await this.model.forward(cache, [...pending, ...drafts], { attention: input.captureAttention, lastRows: drafts.length + 1 });
@@ -205,7 +224,7 @@ export class DecoderGenerator {
       for (; row <= drafts.length; row++) {
         if (input.captureAttention && step.attentions) captured.push(attentionRows(step.attentions, firstQuery + row, cache.length + firstQuery + row + 1));
         const chosen = sampler.next(rows.subarray(row * vocab, (row + 1) * vocab), () => [...promptIds, ...tokens]);
-        if (shadow !== undefined) speculation?.length.update(1, chosen === shadow ? 1 : 0);
+        if (shadow !== undefined) speculation?.length.update(kind, 1, chosen === shadow ? 1 : 0);
         verdict = take(chosen);
         if (verdict !== 'continue') break;
         if (row < drafts.length && chosen === drafts[row]) continue;
@@ -216,7 +235,7 @@ export class DecoderGenerator {
       if (!firstPass) decodeChoices += row + 1; // the rows read
       drafted += drafts.length;
       accepted += kept;
-      speculation?.length.update(drafts.length, kept);
+      speculation?.length.update(kind, drafts.length, kept);
       // Roll back to the positions whose rows were read: the pending tokens and the kept drafts.
       cache = step.cache.truncated(cache.length + firstQuery + kept + 1);
       if (verdict !== 'continue') {
@@ -233,6 +252,7 @@ export class DecoderGenerator {
     }
     const decodeMs = this.now() - decodeStart;
     this.cache = cache;
+    this.recent = [...promptIds.slice(-RECENT_PROMPT_TOKENS), ...tokens];
     return {
       tokens,
       text,
@@ -245,6 +265,15 @@ export class DecoderGenerator {
       accepted,
       captured: input.captureAttention ? { rows: captured.slice(0, tokens.length), heads } : undefined,
     };
+  }
+
+  /** Drafts past the one that completes a stop string are never reached: generation stops there. */
+  private cutAtStop(drafts: readonly number[], tokens: readonly number[], stop: readonly string[] | undefined): readonly number[] {
+    if (!stop || stop.length === 0) return drafts;
+    for (let i = 0; i < drafts.length - 1; i++) {
+      if (findStop(this.tokenizer.decode([...tokens, ...drafts.slice(0, i + 1)]), stop) >= 0) return drafts.slice(0, i + 1);
+    }
+    return drafts;
   }
 
   /** The reference path: every step recomputes the whole sequence from an empty cache. */

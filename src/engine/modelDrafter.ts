@@ -9,7 +9,7 @@ import { commonPrefixLength, type KvCache } from './kvCache';
 import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
 import type { Runtime } from './onnx';
 import { argmax } from './sampling';
-import type { Drafter } from './speculation';
+import type { Draft, Drafter } from './speculation';
 import type { ModelTokenizer } from './tokenizer';
 
 /** The draft model a LocalEngine loads beside its own: its folder and weight file. */
@@ -31,7 +31,11 @@ export class ModelDrafter implements Drafter {
     this.cache = model.emptyCache();
   }
 
-  async draft(context: readonly number[], max: number, signal?: AbortSignal): Promise<readonly number[]> {
+  async draft(context: readonly number[], max: number, signal?: AbortSignal): Promise<Draft> {
+    return { tokens: await this.tokens(context, max, signal), kind: 'draft-model' };
+  }
+
+  private async tokens(context: readonly number[], max: number, signal?: AbortSignal): Promise<number[]> {
     if (max <= 0 || context.length === 0) return [];
     const reused = Math.min(commonPrefixLength(context, this.cache.ids), context.length - 1);
     // An id past the draft's embedding rows (a main model with a wider padded vocabulary): no guess.

@@ -4,24 +4,43 @@
 // so what is generated never depends on the drafts, only how many passes it takes.
 import { DraftLength } from './draftLength';
 import { UnsupportedError } from './errors';
-import { promptLookupDraft } from './promptLookup';
+import { promptLookup } from './promptLookup';
 import type { Speculation } from './types';
+
+/** A guess at the next tokens. */
+export interface Draft {
+  readonly tokens: readonly number[];
+  /**
+   * What sort of guess it is: acceptance is estimated per kind (prompt lookup: how many tokens of
+   * the suffix matched; a draft model: one kind).
+   */
+  readonly kind: string;
+}
 
 export interface Drafter {
   /**
-   * Up to `max` tokens likely to follow `context` (prompt + tokens generated so far); [] when
-   * there is no guess. A signal that aborts may end a draft early.
+   * Up to `max` tokens likely to follow `context` (prompt + tokens generated so far); none when
+   * there is no guess. `recent`: tokens seen lately that the context lacks (the previous request's
+   * suggestion, which the user may be typing), a hint a drafter may use. A signal that aborts may
+   * end a draft early.
    */
-  draft(context: readonly number[], max: number, signal?: AbortSignal): Promise<readonly number[]>;
+  draft(context: readonly number[], max: number, signal?: AbortSignal, recent?: readonly number[]): Promise<Draft>;
   /** Releases what the drafter holds (a draft model's session). */
   dispose?(): Promise<void>;
-  /** Drafts cost no model pass: one is made and checked against the model's choice even when none is fed. */
+  /**
+   * Drafts cost no model pass: the longest is made and its kind decides how much of it is fed, and
+   * one that is not fed is still checked against the model's choice.
+   */
   readonly free?: boolean;
 }
 
 /** Drafts from the prompt and the text already generated (promptLookup.ts). */
 export const promptLookupDrafter: Drafter = {
-  draft: async (context, max) => promptLookupDraft(context, max),
+  draft: async (context, max, _signal, recent = []) => {
+    // The recent tokens go first: a match in the context itself is later, so it wins at equal length.
+    const { tokens, ngram } = promptLookup(recent.length > 0 ? [...recent, ...context] : context, max);
+    return { tokens, kind: `ngram-${ngram}` };
+  },
   free: true,
 };
 

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { DraftLength } from '../../../src/engine/draftLength';
-import { promptLookupDraft } from '../../../src/engine/promptLookup';
+import { promptLookup } from '../../../src/engine/promptLookup';
 
 /** Passes of 1 to 9 rows timed as `single + perRow · (rows − 1)`. */
 function timedPasses(length: DraftLength, single: number, perRow: number): void {
@@ -17,21 +17,21 @@ describe('DraftLength', () => {
   it('drafts the most when rows cost nothing and drafts are kept', () => {
     const length = new DraftLength({ max: 12 });
     timedPasses(length, 10, 0);
-    for (let i = 0; i < 30; i++) length.update(8, 8);
+    for (let i = 0; i < 30; i++) length.update('k', 8, 8);
     assert.ok(length.rowCost < 0.01, `row cost ${length.rowCost}`);
-    assert.ok(length.acceptance > 0.9);
-    assert.equal(length.value, 12);
+    assert.ok(length.acceptance('k') > 0.9);
+    assert.equal(length.value('k'), 12);
   });
 
   it('drafts nothing when a row costs most of a pass and half the drafts miss, and recovers when they are kept', () => {
     const length = new DraftLength();
     timedPasses(length, 100, 80);
     assert.ok(Math.abs(length.rowCost - 0.8) < 0.01, `row cost ${length.rowCost}`);
-    for (let i = 0; i < 30; i++) length.update(2, i % 2);
-    assert.equal(length.value, 0);
+    for (let i = 0; i < 30; i++) length.update('k', 2, i % 2);
+    assert.equal(length.value('k'), 0);
     // Every drafted token kept, for a while: drafting pays again, a little.
-    for (let i = 0; i < 60; i++) length.update(4, 4);
-    assert.ok(length.value >= 1 && length.value <= 3, `value ${length.value}`);
+    for (let i = 0; i < 60; i++) length.update('k', 4, 4);
+    assert.ok(length.value('k') >= 1 && length.value('k') <= 3, `value ${length.value('k')}`);
   });
 
   it('shortens the drafts as rows get dearer', () => {
@@ -40,46 +40,62 @@ describe('DraftLength', () => {
     timedPasses(cheap, 100, 5);
     timedPasses(dear, 100, 40);
     for (let i = 0; i < 30; i++) {
-      cheap.update(4, i % 3 === 0 ? 2 : 4);
-      dear.update(4, i % 3 === 0 ? 2 : 4);
+      cheap.update('k', 4, i % 3 === 0 ? 2 : 4);
+      dear.update('k', 4, i % 3 === 0 ? 2 : 4);
     }
-    assert.ok(cheap.value > dear.value, `${cheap.value} > ${dear.value}`);
-    assert.ok(dear.value > 0);
+    assert.ok(cheap.value('k') > dear.value('k'), `${cheap.value('k')} > ${dear.value('k')}`);
+    assert.ok(dear.value('k') > 0);
   });
 
   it('tries a costly drafter again after a stretch of passes without drafts; a free one is checked for nothing instead', () => {
     const length = new DraftLength();
     timedPasses(length, 100, 90);
-    for (let i = 0; i < 30; i++) length.update(1, 0);
-    const costly = Array.from({ length: 32 }, () => length.next(false));
+    for (let i = 0; i < 30; i++) length.update('k', 1, 0);
+    const costly = Array.from({ length: 32 }, () => length.next('k', false));
     assert.deepEqual(costly.map((k, i) => [i, k]).filter(([, k]) => k > 0), [
       [15, 1],
       [31, 1],
     ]);
-    assert.ok(Array.from({ length: 32 }, () => length.next(true)).every((k) => k === 0));
+    assert.ok(Array.from({ length: 32 }, () => length.next('k', true)).every((k) => k === 0));
   });
 
   it('a fixed length is kept whatever happens', () => {
     const length = new DraftLength({ fixed: 5 });
     timedPasses(length, 100, 100);
-    for (let i = 0; i < 10; i++) length.update(5, 0);
-    assert.equal(length.next(false), 5);
+    for (let i = 0; i < 10; i++) length.update('k', 5, 0);
+    assert.equal(length.next('k', false), 5);
   });
 });
 
-describe('promptLookupDraft', () => {
+it('keeps acceptance apart per kind of draft', () => {
+  const length = new DraftLength();
+  timedPasses(length, 10, 2);
+  for (let i = 0; i < 30; i++) {
+    length.update('ngram-3', 4, 4);
+    length.update('ngram-1', 4, 0);
+  }
+  assert.ok(length.value('ngram-3') >= 4, `ngram-3: ${length.value('ngram-3')}`);
+  assert.equal(length.value('ngram-1'), 0);
+  assert.equal(length.acceptance('never-seen'), 0.5, 'a kind not seen yet starts from the prior');
+});
+
+describe('promptLookup', () => {
   it('continues the latest earlier occurrence of the longest suffix that occurs', () => {
-    // …7 8 9 occurs at 1 and 6; the latest (6) continues with 4 5.
-    assert.deepEqual(promptLookupDraft([1, 7, 8, 9, 1, 2, 7, 8, 9, 4, 5, 6, 7, 8, 9], 3), [4, 5, 6]);
-    // No 3-gram or 2-gram match: the last token alone (5) occurs earlier, followed by 6.
-    assert.deepEqual(promptLookupDraft([5, 6, 1, 2, 3, 9, 5], 4), [6, 1, 2, 3]);
-    // Drafts stop at the end of the context.
-    assert.deepEqual(promptLookupDraft([1, 2, 3, 1, 2], 8), [3, 1, 2]);
+    // …7 8 9 occurs at 1 and 6; the latest (6) continues with 4 5 6.
+    assert.deepEqual(promptLookup([1, 7, 8, 9, 1, 2, 7, 8, 9, 4, 5, 6, 7, 8, 9], 3), { tokens: [4, 5, 6], ngram: 3 });
+    // No 3-gram or 2-gram match: the last token alone (5) occurs earlier, followed by 6 1 2 3.
+    assert.deepEqual(promptLookup([5, 6, 1, 2, 3, 9, 5], 4), { tokens: [6, 1, 2, 3], ngram: 1 });
+  });
+
+  it('goes on around a loop past the end of the context', () => {
+    // 2 3 matched two back: the loop 1 2 3 repeats.
+    assert.deepEqual(promptLookup([9, 1, 2, 3, 1, 2, 3], 7), { tokens: [1, 2, 3, 1, 2, 3, 1], ngram: 3 });
+    assert.deepEqual(promptLookup([4, 4, 4], 5), { tokens: [4, 4, 4, 4, 4], ngram: 2 });
   });
 
   it('drafts nothing when no suffix occurs earlier or none is asked for', () => {
-    assert.deepEqual(promptLookupDraft([1, 2, 3, 4], 4), []);
-    assert.deepEqual(promptLookupDraft([1], 4), []);
-    assert.deepEqual(promptLookupDraft([1, 2, 1], 0), []);
+    assert.deepEqual(promptLookup([1, 2, 3, 4], 4), { tokens: [], ngram: 0 });
+    assert.deepEqual(promptLookup([1], 4), { tokens: [], ngram: 0 });
+    assert.deepEqual(promptLookup([1, 2, 1], 0), { tokens: [], ngram: 0 });
   });
 });

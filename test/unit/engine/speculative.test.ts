@@ -71,7 +71,7 @@ function spoiledOracle(promptLength: number, truth: readonly number[], seed: num
       const drafts = truth.slice(at, at + 1 + Math.floor(random() * max));
       const spoil = Math.floor(random() * (drafts.length + 1));
       if (spoil < drafts.length) drafts[spoil] = ((drafts[spoil] as number) + 1 + Math.floor(random() * (vocab - 1))) % vocab;
-      return drafts;
+      return { tokens: drafts, kind: 'oracle' };
     },
   };
 }
@@ -129,19 +129,23 @@ describe('speculative decoding equals greedy decoding', () => {
             fc.integer({ min: 1, max: 2 ** 31 - 1 }),
             fc.integer({ min: 1, max: 64 }), // a chunk size for the prefill
             promptArbitrary(knownIds, 8), // what an earlier request added to the prompt
-            async (promptIds, maxNewTokens, eosIndex, seed, prefillChunk, extra) => {
+            fc.option(fc.nat(MAX_NEW - 1)), // a stop string: the text of the greedy token at this index
+            async (promptIds, maxNewTokens, eosIndex, seed, prefillChunk, extra, stopIndex) => {
               const truth = (await reference.generate(input(promptIds, MAX_NEW))).tokens;
               const eos = eosIndex === null ? [] : [truth[eosIndex] as number];
-              const cut = truth.slice(0, maxNewTokens);
-              const expected = eos.length > 0 && cut.includes(eos[0] as number) ? cut.slice(0, cut.indexOf(eos[0] as number)) : cut;
+              const stopText = stopIndex === null ? '' : folder.tokenizer.decode([truth[stopIndex] as number]).trim();
+              const stop = stopText === '' ? [] : [stopText];
+              const expected = await reference.generate(input(promptIds, maxNewTokens, { eosTokenIds: eos, stop }));
               const spoiledPlan: SpeculationPlan = { drafter: spoiledOracle(promptIds.length, truth, seed, knownIds), length: new DraftLength({ fixed: 1 + (seed % 8) }) };
 
               for (const [generator, plan] of [
                 [lookup, lookupPlan],
                 [spoiled, spoiledPlan],
               ] as const) {
-                const fresh = await generator.generate(input(promptIds, maxNewTokens, { eosTokenIds: eos, speculation: plan, prefillChunk }));
-                assert.deepEqual(fresh.tokens, expected, 'from a fresh cache');
+                const fresh = await generator.generate(input(promptIds, maxNewTokens, { eosTokenIds: eos, stop, speculation: plan, prefillChunk }));
+                assert.deepEqual(fresh.tokens, expected.tokens, 'from a fresh cache');
+                assert.equal(fresh.text, expected.text);
+                assert.equal(fresh.finishReason, expected.finishReason);
                 await assertCacheFromScratch(model, generator.cachedState);
                 rollbacks += fresh.drafted - fresh.accepted > 0 ? 1 : 0;
                 acceptedInPart += fresh.accepted > 0 && fresh.accepted < fresh.drafted ? 1 : 0;
@@ -149,8 +153,8 @@ describe('speculative decoding equals greedy decoding', () => {
                 // An earlier request whose prompt shares a prefix with this one (typed, then deleted).
                 const cutAt = seed % (promptIds.length + 1);
                 await generator.generate(input([...promptIds.slice(0, cutAt), ...extra], maxNewTokens, { speculation: plan }));
-                const reused = await generator.generate(input(promptIds, maxNewTokens, { eosTokenIds: eos, speculation: plan, reusePrefix: true, prefillChunk }));
-                assert.deepEqual(reused.tokens, expected, 'after prefix reuse');
+                const reused = await generator.generate(input(promptIds, maxNewTokens, { eosTokenIds: eos, stop, speculation: plan, reusePrefix: true, prefillChunk }));
+                assert.deepEqual(reused.tokens, expected.tokens, 'after prefix reuse');
                 assert.ok(reused.reusedTokens >= Math.min(cutAt, promptIds.length - 1), 'the common prefix was reused');
               }
             },
