@@ -44,4 +44,11 @@ describe('dtype files', () => {
     assert.match(chosen.reason, /fp32 is over 2560 MB/);
     assert.throws(() => selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1)], 'auto', 'wasm', 'M'), /even its smallest file/);
   });
+
+  it('native keeps WebAssembly\'s order, so both open the same file, and has no memory budget', () => {
+    assert.deepEqual(AUTO_ORDER.native, AUTO_ORDER.wasm);
+    const chosen = selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1), file('q8', 600 * MB)], 'auto', 'native', 'M');
+    assert.equal(chosen.file.dtype, 'fp32');
+    assert.match(chosen.reason, /^auto: fp32 comes first of the files present \(fp32, q8\) in WebAssembly's order, which native keeps so that both backends open the same file$/);
+  });
 });
