@@ -350,7 +350,7 @@ function isBuilt(dir: string): boolean {
   });
 }
 
-type Ensured = { readonly dir: string; readonly builtSeconds?: number } | { readonly skipped: string };
+export type Ensured = { readonly dir: string; readonly builtSeconds?: number } | { readonly skipped: string };
 
 /** Python with the recipe's packages, or why not. */
 function findPython(): { python: string } | { skipped: string } {

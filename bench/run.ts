@@ -13,7 +13,9 @@ import { benchInspector, withStockLayout } from './inspector';
 import { benchPlaceholders } from './placeholders';
 import { benchMemory } from './memory';
 import { benchNative, NATIVE_PREFILL_TOKENS } from './native';
-import { benchRealModel, benchWasmLimit } from './realModel';
+import { benchPrefillChunksInChild } from './prefillChunks';
+import { benchRealModel, benchWasmLimit, ensureModel } from './realModel';
+import { benchSpeculative } from './speculative';
 import { benchTranslate } from './translate';
 import type { BenchReport, BenchRow, BenchSection } from './types';
 
@@ -107,6 +109,37 @@ async function benchInspectorSurgery(modelDir: string, threads: number): Promise
   });
 }
 
+/**
+ * Speculative decoding (prompt lookup) on the replay of real edits: the default code model, then
+ * the synthetic 0.5B model (built on first use, as for real-0p5b) with fewer, shorter completions,
+ * each in a worker of its own as in the extension.
+ */
+async function benchSpeculativeModels(modelDir: string): Promise<BenchSection> {
+  const code = await withWorkerHost((worker) => benchSpeculative(worker, modelDir));
+  const large = await ensureModel((line) => process.stderr.write(`${line}\n`));
+  if ('skipped' in large) {
+    process.stderr.write(`speculative: the 0.5B model is skipped: ${large.skipped}\n`);
+    return code;
+  }
+  const half = await withWorkerHost((worker) => benchSpeculative(worker, large.dir, { sessions: 2, keystrokes: 6, maxTokens: 16, contextTokens: 256, suffix: '_0p5b' }));
+  return { results: [...code.results, ...half.results], ratios: { ...code.ratios, ...half.ratios }, metrics: { ...code.metrics, ...half.metrics } };
+}
+
+/** Tokens of the chunked-prefill comparison: the completion context of the default settings. */
+const PREFILL_TOKENS = 1000;
+
+/**
+ * Chunked prefill at each chunk size against one pass, on the default code model (a widened copy,
+ * for 1,000 tokens) and on the 0.5B model (512 tokens: a minute a round), each in a fresh process.
+ */
+async function benchPrefillChunkSizes(modelDir: string, threads: number): Promise<BenchSection> {
+  const code = await withWidenedWindow(modelDir, PREFILL_TOKENS + 128, (dir) => benchPrefillChunksInChild(dir, threads, { tokens: PREFILL_TOKENS, rounds: 5 }));
+  const large = await ensureModel((line) => process.stderr.write(`${line}\n`));
+  if ('skipped' in large) return code;
+  const half = await benchPrefillChunksInChild(large.dir, threads, { tokens: 512, rounds: 2, dtype: 'fp32', suffix: '_0p5b' });
+  return { results: [...code.results, ...half.results], metrics: { ...code.metrics, ...half.metrics } };
+}
+
 function declaredWindow(modelDir: string): number {
   const config = JSON.parse(readFileSync(path.join(modelDir, 'config.json'), 'utf8')) as { max_position_embeddings?: number };
   return config.max_position_embeddings ?? 0;
@@ -164,6 +197,9 @@ async function main(): Promise<void> {
     { name: 'real-0p5b-wasm-limit', run: () => benchWasmLimit({ threads }), explicit: true },
     // The native backend (onnxruntime-node) against WASM: the default code model and the 0.5B model side by side.
     { name: 'native', run: () => withWidenedWindow(codeModel, NATIVE_PREFILL_TOKENS + 128, (wide) => benchNative({ codeModel, wideCodeModel: wide, threads })) },
+    // Speculative decoding on a replay of real edits, and the cost of chunked prefill.
+    { name: 'speculative', run: () => benchSpeculativeModels(codeModel) },
+    { name: 'prefill-chunks', run: () => benchPrefillChunkSizes(codeModel, threads) },
     // The inspector's footprint: 20 inspections among 1,000 completions, and the 0.5B model's peak.
     { name: 'memory', run: () => benchMemory({ codeModel, threads }) },
   ];
