@@ -1,8 +1,10 @@
 // An inline completion from the local model, driven the way a user's editor drives it:
 // editor.action.inlineSuggest.trigger shows ghost text, editor.action.inlineSuggest.commit
-// (Tab) inserts it at the cursor.
+// (Tab) inserts it at the cursor, and what it inserts is the engine's own continuation of the
+// prompt it was given.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
+import type { ShownCompletion } from '../../../src/completions/service';
 import type { TealeafApi } from '../../../src/extension';
 import { extension, hasModel, openFile, resetEditors, sleep, waitFor } from './helpers';
 
@@ -30,7 +32,10 @@ export function registerCompletionTests(): void {
       const bodyLine = document.getText().split('\n').findIndex((line, i, lines) => line.trim() === '' && lines[i - 1]?.startsWith('export function midpoint'));
       assert.ok(bodyLine > 0, 'midpoint() has no empty body line in the sample');
 
+      const api = (await extension().activate()) as TealeafApi;
       let inserted: string | undefined;
+      let insertedAt = 0;
+      let shown: ShownCompletion | undefined;
       const deadline = Date.now() + 150_000; // includes the first model load in the worker
       for (let attempt = 0; inserted === undefined && Date.now() < deadline; attempt++) {
         const prefix = PREFIXES[attempt % PREFIXES.length] ?? '';
@@ -43,6 +48,8 @@ export function registerCompletionTests(): void {
         for (let i = 0; i < 6 && inserted === undefined; i++) {
           await vscode.commands.executeCommand('editor.action.inlineSuggest.trigger');
           await sleep(1000);
+          // Read before the commit: the editor may ask for the next suggestion right after it.
+          const offered = api.completions.lastShownCompletion();
           await vscode.commands.executeCommand('editor.action.inlineSuggest.commit');
           const after = document.getText();
           if (after !== before) {
@@ -50,10 +57,25 @@ export function registerCompletionTests(): void {
             assert.equal(after.slice(0, cursorOffset), before.slice(0, cursorOffset));
             assert.ok(after.endsWith(before.slice(cursorOffset)), 'the text after the cursor changed');
             inserted = after.slice(cursorOffset, after.length - (before.length - cursorOffset));
+            insertedAt = cursorOffset;
+            shown = offered;
           }
         }
       }
       assert.ok(inserted !== undefined && inserted.length > 0, 'no inline completion was committed within 150 s');
+
+      // What was inserted is what the engine writes for the same prompt: its greedy continuation
+      // up to the end of the line (single-line suggestions; the rest of the line is empty here).
+      assert.ok(shown, 'the service reports no shown completion');
+      assert.equal(shown.shownText, inserted, 'the inserted text is not the text the service showed');
+      const { prompt, suffix } = shown.completion;
+      assert.ok(document.getText().slice(0, insertedAt).endsWith(prompt), 'the prompt is not the text before the cursor');
+      const engine = await api.models.engineFor('completion');
+      const maxTokens = vscode.workspace.getConfiguration('tealeaf.completion').get<number>('maxTokens', 48);
+      const again = await engine.generate({ prompt, ...(suffix !== undefined ? { suffix } : {}), maxNewTokens: maxTokens, reusePrefix: false });
+      const firstLine = (again.text.split(/\r\n|\r|\n/)[0] ?? '').replace(/[ \t\r]+$/, '');
+      assert.equal(shown.completion.text, firstLine, `the engine continues ${JSON.stringify(prompt.slice(-40))} with ${JSON.stringify(again.text)}`);
+      assert.ok(shown.completion.text.endsWith(inserted));
       const withSuggestion = document.getText();
       await vscode.commands.executeCommand('undo');
       assert.notEqual(document.getText(), withSuggestion, 'undo did not remove the suggestion');

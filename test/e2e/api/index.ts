@@ -7,6 +7,7 @@ import { registerCommandTests } from './commands.test';
 import { registerCompletionTests } from './completion.test';
 import { registerEngineRestartTests } from './engineRestart.test';
 import { registerInspectorTests } from './inspector.test';
+import { registerInspectorTokenTests } from './inspectorTokens.test';
 import { registerNativeBackendTests } from './nativeBackend.test';
 import { FileReporter } from './reporter';
 import { registerTranslationTests } from './translation.test';
@@ -25,6 +26,7 @@ export async function run(): Promise<void> {
   registerCompletionTests();
   registerTranslationTests();
   registerInspectorTests();
+  registerInspectorTokenTests();
   registerNativeBackendTests();
   // Last: it kills the engine worker, which every other suite uses.
   registerEngineRestartTests();

@@ -1,7 +1,26 @@
-// Translation replaces the selection in one edit, and one undo restores the original.
+// Translation replaces the selection in one edit with the model's German, and one undo restores
+// the original. The German is checked against the model's own output computed outside VS Code
+// (the CLI, same model folder, beams and pipeline) and against the reference's key word.
 import * as assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import type { TealeafApi } from '../../../src/extension';
 import { contributedCommands, extension, hasModel, openFile, resetEditors, selectText, waitFor } from './helpers';
+
+/** The repository: these tests run bundled as .e2e/out/api/index.js. */
+const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
+
+/** `tealeaf translate` outside VS Code: the target text it prints for `text`. */
+function translateOutside(modelDir: string, text: string, beams: number): Promise<string> {
+  const args = [path.join(REPO_ROOT, 'bin', 'tealeaf.mjs'), 'translate', '--model', modelDir, '--from', 'en', '--to', 'de', '--beams', String(beams), '--language', 'markdown', '--json', text];
+  return new Promise((resolve, reject) => {
+    execFile(process.execPath, args, { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
+      if (error) reject(new Error(`tealeaf translate failed: ${stderr || error.message}`));
+      else resolve((JSON.parse(stdout) as { target: string }).target);
+    });
+  });
+}
 
 const SOURCE = 'Please save your changes before closing the window.';
 
@@ -32,8 +51,13 @@ export function registerTranslationTests(): void {
       assert.equal(translated.slice(0, start), original.slice(0, start), 'text before the selection changed');
       assert.ok(translated.endsWith(after), 'text after the selection changed');
       const replacement = translated.slice(start, translated.length - after.length);
-      assert.notEqual(replacement, SOURCE);
-      assert.ok(replacement.trim().length > 0, 'the translation is empty');
+      const api = (await extension().activate()) as TealeafApi;
+      const state = api.models.state('translation');
+      assert.ok(state.status === 'ready', `the translation model is ${state.status}`);
+      const beams = vscode.workspace.getConfiguration('tealeaf.translate').get<number>('beams', 4);
+      assert.equal(replacement, await translateOutside(state.info.id, SOURCE, beams), 'not what the model gives outside VS Code');
+      // The key word of any German translation of SOURCE: "window" is "Fenster".
+      assert.match(replacement, /\bFenster\b/, `not German for "window": ${replacement}`);
 
       await vscode.commands.executeCommand('undo');
       assert.equal(editor.document.getText(), original, 'one undo did not restore the original');
