@@ -5,6 +5,12 @@ export class ModelError extends Error {
   override readonly name = 'ModelError';
 }
 
+/**
+ * onnxruntime refused to build a session from a graph that passed Tealeaf's own checks: another
+ * runtime may still accept it (the native backend falls back to WebAssembly, and back).
+ */
+export class SessionError extends ModelError {}
+
 /** The caller aborted (AbortSignal / CancellationToken). Not a failure. */
 export class AbortError extends Error {
   override readonly name = 'AbortError';

@@ -2,7 +2,7 @@
 // 'onnxruntime-node', webview: 'onnxruntime-web/webgpu'), so the engine never imports a particular
 // build. Both packages export onnxruntime-common's API, so one type describes them.
 import type * as OrtNamespace from 'onnxruntime-web';
-import { InferenceError, ModelError } from './errors';
+import { InferenceError, SessionError } from './errors';
 import { halfToFloat32 } from './float16';
 import { ortMessage } from './ortMessage';
 import type { Backend } from './types';
@@ -88,7 +88,7 @@ export async function createSession(runtime: Runtime, source: SessionSource): Pr
     const options = sessionOptions(runtime, source);
     return await (runtime.openSession ? runtime.openSession(source.bytes, options) : runtime.ort.InferenceSession.create(source.bytes, options));
   } catch (error) {
-    throw new ModelError(`${source.path} could not be loaded by ${runtimeName(runtime.backend)}: ${ortMessage(error)}`);
+    throw new SessionError(`${source.path} could not be loaded by ${runtimeName(runtime.backend)}: ${ortMessage(error)}`);
   }
 }
 

@@ -4,7 +4,7 @@
 // outcome carries its reason (the engine's info.backendReason); the things a user should hear
 // about once (the addon would not load, what auto chose) go to `notice`.
 import type { DtypeChoice } from '../engine/dtype';
-import { ModelError } from '../engine/errors';
+import { ModelError, SessionError } from '../engine/errors';
 import type { Backend, Engine } from '../engine/types';
 import type { NoticeLevel } from '../protocol/engine';
 import type { BackendChoice, BackendChoiceCache } from './backendChoiceCache';
@@ -55,8 +55,22 @@ export async function loadOnBackend(preference: BackendPreference, dtype: DtypeC
     const why = preference === 'native' ? `native was asked for, but ${native.reason}` : `auto: native is unavailable (${native.reason})`;
     return new ReasonedEngine(await loader.load('wasm', dtype), `${why}; running on WebAssembly`);
   }
-  if (preference === 'native') return new ReasonedEngine(await loader.load('native', dtype), 'native was asked for');
+  if (preference === 'native') return loadNativeOrWasm(dtype, context);
   return chooseByMeasurement(dtype, context);
+}
+
+/** Native as asked; a model native cannot open (an operator it lacks) runs on WebAssembly instead. */
+async function loadNativeOrWasm(dtype: DtypeChoice, context: SelectionContext): Promise<Engine> {
+  try {
+    return new ReasonedEngine(await context.loader.load('native', dtype), 'native was asked for');
+  } catch (error) {
+    // Only onnxruntime's refusal: a folder that fails Tealeaf's own checks fails them on WASM too.
+    if (!(error instanceof SessionError)) throw error;
+    const engine = await context.loader.load('wasm', dtype);
+    const why = `native could not open this model (${messageOf(error)})`;
+    context.notice('warn', `${engine.info.name}: ${why}; it runs on WebAssembly`);
+    return new ReasonedEngine(engine, `native was asked for, but ${why}; running on WebAssembly`);
+  }
 }
 
 async function chooseByMeasurement(dtype: DtypeChoice, context: SelectionContext): Promise<Engine> {
@@ -73,7 +87,15 @@ async function chooseByMeasurement(dtype: DtypeChoice, context: SelectionContext
   const probe = context.probe ?? probeEngine;
   // One model in memory at a time: WASM first (its tokens are the reference), then native, which
   // stays loaded when it wins (the usual outcome), so no model is loaded a third time.
-  const wasm = await loader.load('wasm', dtype);
+  let wasm: Engine;
+  try {
+    wasm = await loader.load('wasm', dtype);
+  } catch (error) {
+    // Over WebAssembly's 4 GiB heap, or an operator it lacks: native may still open it.
+    if (!(error instanceof SessionError)) throw error;
+    const native = await loader.load('native', dtype).catch(() => Promise.reject(error));
+    return new ReasonedEngine(native, `auto: native (WebAssembly could not open this model: ${messageOf(error)})`);
+  }
   let reference: ProbeResult;
   try {
     reference = await probe(wasm);

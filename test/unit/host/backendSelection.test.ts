@@ -9,6 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterEach, beforeEach, describe, it } from 'node:test';
 import type { DtypeChoice } from '../../../src/engine/dtype';
+import { ModelError, SessionError } from '../../../src/engine/errors';
 import type { Engine, ModelInfo } from '../../../src/engine/types';
 import { BackendChoiceCache, choiceKey } from '../../../src/host/backendChoiceCache';
 import type { ProbeResult } from '../../../src/host/backendProbe';
@@ -22,13 +23,17 @@ interface Loaded {
 }
 
 /** A loader of fake engines that records every load and disposal. */
-function fakeLoader(native: NativeAvailability, fail?: CpuBackend): BackendLoader & { readonly loads: Loaded[] } {
+function fakeLoader(native: NativeAvailability, fail?: CpuBackend): BackendLoader & { readonly loads: Loaded[]; readonly attempts: CpuBackend[] } {
   const loads: Loaded[] = [];
+  const attempts: CpuBackend[] = [];
   return {
     loads,
+    attempts,
     native: async () => native,
     load: async (backend, dtype) => {
-      if (backend === fail) throw new Error(`${backend} cannot open this model`);
+      attempts.push(backend);
+      if (backend === fail) throw new SessionError(`${backend} cannot open this model`);
+      if (dtype === 'bnb4') throw new ModelError('the folder is refused before any runtime sees it');
       const record: Loaded = { backend, dtype, disposed: false };
       loads.push(record);
       const info: ModelInfo = { ...fakeModelInfo(), backend, dtype: dtype === 'auto' ? 'fp32' : dtype, dtypeReason: `reason for ${dtype}` };
@@ -127,6 +132,26 @@ describe('backend selection', () => {
       assert.deepEqual(loader.loads.map((l) => [l.backend, l.disposed]), [['wasm', true], ['native', true], ['wasm', false]]);
       assert.equal((await cache.get('model-key'))?.backend, 'wasm');
     }
+  });
+
+  it('a model native cannot open runs on WebAssembly, and one WASM cannot open on native under auto', async () => {
+    const nativeFails = fakeLoader({ ok: true }, 'native');
+    const engine = await loadOnBackend('native', 'auto', context(nativeFails));
+    assert.equal(engine.info.backend, 'wasm');
+    assert.equal(engine.info.backendReason, 'native was asked for, but native could not open this model (native cannot open this model); running on WebAssembly');
+    assert.equal(notices.length, 1);
+
+    const wasmFails = fakeLoader({ ok: true }, 'wasm');
+    const onNative = await loadOnBackend('auto', 'auto', context(wasmFails, {}));
+    assert.equal(onNative.info.backend, 'native');
+    assert.match(onNative.info.backendReason ?? '', /^auto: native \(WebAssembly could not open this model: wasm cannot open this model\)$/);
+    await assert.rejects(loadOnBackend('wasm', 'auto', context(wasmFails)), /wasm cannot open this model/);
+
+    // A folder Tealeaf itself refuses is not tried on the other runtime.
+    const refused = fakeLoader({ ok: true });
+    await assert.rejects(loadOnBackend('native', 'bnb4', context(refused)), /refused before any runtime/);
+    await assert.rejects(loadOnBackend('auto', 'bnb4', context(refused)), /refused before any runtime/);
+    assert.deepEqual(refused.attempts, ['native', 'wasm']);
   });
 
   it('auto does not remember that native failed on a model', async () => {
