@@ -72,6 +72,49 @@ export function registerInspectorTests(): void {
       }
     });
 
+    it('repeated whole-file inspections of a graph-surgery export do not grow the extension host; closing the panel stops the inspector worker and gives its memory back', async function () {
+      this.timeout(400_000);
+      const stockModel = process.env['TEALEAF_E2E_FIM_MODEL'] ?? '';
+      assert.ok(stockModel, 'TEALEAF_E2E_FIM_MODEL is not set: scripts/e2e/run.mjs sets it to the committed fixture');
+      const api = (await extension().activate()) as TealeafApi;
+      const config = vscode.workspace.getConfiguration('tealeaf.inspector');
+      const previous = config.inspect<string>('model')?.workspaceValue;
+      await config.update('model', stockModel, vscode.ConfigurationTarget.Workspace);
+      const rssMb = () => process.memoryUsage().rss / 1024 / 1024;
+      try {
+        const editor = await openFile('src/shapes.ts');
+        const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+        editor.selection = new vscode.Selection(new vscode.Position(0, 0), end);
+        const after: number[] = [];
+        for (let i = 0; i < 5; i++) {
+          const outcome: unknown = await withTimeout(vscode.commands.executeCommand(COMMAND), 120_000, COMMAND);
+          assert.ok(isOutcome(outcome) && outcome.tokens > 500, `the command returned ${JSON.stringify(outcome)}`);
+          (globalThis as { gc?: () => void }).gc?.();
+          await sleep(500);
+          after.push(rssMb());
+        }
+        assert.equal(api.inspectorWorker.running, true, 'the stock-layout model runs in the inspector worker');
+        const growth = after[4]! - after[0]!;
+        assert.ok(growth < 60, `RSS grew ${Math.round(growth)} MB from the first to the fifth inspection (${after.map(Math.round).join(', ')} MB)`);
+        const open = rssMb();
+        const tabs = vscode.window.tabGroups.all
+          .flatMap((group) => group.tabs)
+          .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('tealeaf.attention'));
+        assert.equal(tabs.length, 1, 'expected one inspector panel');
+        await vscode.window.tabGroups.close(tabs);
+        const deadline = Date.now() + 20_000;
+        while (api.inspectorWorker.running && Date.now() < deadline) await sleep(200);
+        assert.equal(api.inspectorWorker.running, false, 'closing the panel stops the inspector worker');
+        (globalThis as { gc?: () => void }).gc?.();
+        await sleep(2_000);
+        const closed = rssMb();
+        assert.ok(open - closed > 40, `closing the panel gave back ${Math.round(open - closed)} MB (${Math.round(open)} → ${Math.round(closed)} MB)`);
+        this.test!.title += ` (RSS after each inspection ${after.map(Math.round).join(', ')} MB; ${Math.round(open)} → ${Math.round(closed)} MB on closing)`;
+      } finally {
+        await config.update('model', previous, vscode.ConfigurationTarget.Workspace);
+      }
+    });
+
     it('inspects a 512-token selection; the first paint is measured in VS Code itself', async function () {
       const editor = await openFile('src/shapes.ts');
       const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
