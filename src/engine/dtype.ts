@@ -1,7 +1,7 @@
 // Which ONNX file of a model folder to open: transformers.js names one file per weight type
 // (`model.onnx`, `model_fp16.onnx`, `model_q4.onnx`, …), and `auto` picks among those present by a
 // rule per backend that `npm run bench` measures (see bench/realModel.ts).
-import { ModelError } from './errors';
+import { ModelError, SessionError } from './errors';
 import type { Backend } from './types';
 
 /** Weight types in transformers.js order, each with the file-name suffix it publishes under. */
@@ -96,7 +96,8 @@ export function selectDtypeFile(present: readonly DtypeFile[], requested: DtypeC
     const file = present.find((f) => f.dtype === requested);
     if (!file) throw new ModelError(`${what} has no ${requested} file; it has ${available}`);
     if (file.bytes > budget) {
-      throw new ModelError(
+      // A runtime's limit, not the folder's fault: the native backend may still open it.
+      throw new SessionError(
         `${file.path} (${megabytes(file.bytes)}) does not fit in onnxruntime-web's WebAssembly memory (about ${megabytes(budget)} of weights at most): choose a smaller dtype such as q4`,
       );
     }
@@ -107,7 +108,7 @@ export function selectDtypeFile(present: readonly DtypeFile[], requested: DtypeC
   const file = fitting[0];
   if (!file) {
     const smallest = [...present].sort((a, b) => a.bytes - b.bytes)[0] as DtypeFile;
-    throw new ModelError(
+    throw new SessionError(
       `${what}: even its smallest file (${smallest.path}, ${megabytes(smallest.bytes)}) is over the ${megabytes(budget)} that ${backend} can hold`,
     );
   }

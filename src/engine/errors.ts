@@ -6,8 +6,9 @@ export class ModelError extends Error {
 }
 
 /**
- * onnxruntime refused to build a session from a graph that passed Tealeaf's own checks: another
- * runtime may still accept it (the native backend falls back to WebAssembly, and back).
+ * A runtime cannot open a graph that passed Tealeaf's own checks (onnxruntime refused it, or its
+ * weights are over what onnxruntime-web's memory holds): another runtime may still accept it (the
+ * native backend falls back to WebAssembly, and back).
  */
 export class SessionError extends ModelError {}
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { AUTO_ORDER, type DtypeFile, dtypeFileName, dtypeOfFile, parseDtype, selectDtypeFile, WASM_WEIGHT_BUDGET_BYTES } from '../../../src/engine/dtype';
-import { ModelError } from '../../../src/engine/errors';
+import { ModelError, SessionError } from '../../../src/engine/errors';
 
 const MB = 1024 * 1024;
 const file = (dtype: DtypeFile['dtype'], bytes: number): DtypeFile => ({ dtype, path: dtypeFileName('model', dtype), bytes });
@@ -50,5 +50,9 @@ describe('dtype files', () => {
     const chosen = selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1), file('q8', 600 * MB)], 'auto', 'native', 'M');
     assert.equal(chosen.file.dtype, 'fp32');
     assert.match(chosen.reason, /^auto: fp32 comes first of the files present \(fp32, q8\) in WebAssembly's order, which native keeps so that both backends open the same file$/);
+    // Over WebAssembly's memory is the runtime's limit (a SessionError), which auto hands to native.
+    for (const requested of ['auto', 'fp32'] as const) {
+      assert.throws(() => selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1)], requested, 'wasm', 'M'), (e: unknown) => e instanceof SessionError);
+    }
   });
 });
