@@ -18,6 +18,31 @@ function isOutcome(value: unknown): value is InspectOutcome {
   return typeof value === 'object' && value !== null && 'tokens' in value && typeof value.tokens === 'number';
 }
 
+/** The inspector panel's tabs. */
+function inspectorTabs(): vscode.Tab[] {
+  return vscode.window.tabGroups.all
+    .flatMap((group) => group.tabs)
+    .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('tealeaf.attention'));
+}
+
+/**
+ * Runs `body` with the inspector on the Qwen2.5-Coder-layout fixture, as onnx-community publishes
+ * it (no attention outputs: graph surgery), set by scripts/e2e/run.mjs; the setting is restored.
+ */
+async function withStockInspectorModel(body: (api: TealeafApi, stockModel: string) => Promise<void>): Promise<void> {
+  const stockModel = process.env['TEALEAF_E2E_FIM_MODEL'] ?? '';
+  assert.ok(stockModel, 'TEALEAF_E2E_FIM_MODEL is not set: scripts/e2e/run.mjs sets it to the committed fixture');
+  const api = (await extension().activate()) as TealeafApi;
+  const config = vscode.workspace.getConfiguration('tealeaf.inspector');
+  const previous = config.inspect<string>('model')?.workspaceValue;
+  await config.update('model', stockModel, vscode.ConfigurationTarget.Workspace);
+  try {
+    await body(api, stockModel);
+  } finally {
+    await config.update('model', previous, vscode.ConfigurationTarget.Workspace);
+  }
+}
+
 export function registerInspectorTests(): void {
   describe('attention inspector', () => {
     // Both tests run the inspector on the completion model: without one (a harness run with no
@@ -40,22 +65,12 @@ export function registerInspectorTests(): void {
       assert.ok(isOutcome(outcome), `the command returned ${JSON.stringify(outcome)}`);
       assert.ok(outcome.tokens > 0, 'no query tokens');
       assert.ok(outcome.firstPaintMs !== undefined, 'the webview never reported its first paint');
-      const panels = vscode.window.tabGroups.all
-        .flatMap((group) => group.tabs)
-        .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('tealeaf.attention'));
-      assert.equal(panels.length, 1, 'expected one inspector panel');
+      assert.equal(inspectorTabs().length, 1, 'expected one inspector panel');
     });
 
     it('paints the heads of a stock-layout export (no attention outputs: graph surgery)', async function () {
       this.timeout(200_000);
-      // The Qwen2.5-Coder-layout fixture, as onnx-community publishes it, set by scripts/e2e/run.mjs.
-      const stockModel = process.env['TEALEAF_E2E_FIM_MODEL'] ?? '';
-      assert.ok(stockModel, 'TEALEAF_E2E_FIM_MODEL is not set: scripts/e2e/run.mjs sets it to the committed fixture');
-      const api = (await extension().activate()) as TealeafApi;
-      const config = vscode.workspace.getConfiguration('tealeaf.inspector');
-      const previous = config.inspect<string>('model')?.workspaceValue;
-      await config.update('model', stockModel, vscode.ConfigurationTarget.Workspace);
-      try {
+      await withStockInspectorModel(async (api, stockModel) => {
         const editor = await openFile('src/geometry.ts');
         selectText(editor, 'return Math.sqrt(dx * dx + dy * dy);');
         const outcome: unknown = await withTimeout(vscode.commands.executeCommand(COMMAND), 120_000, COMMAND);
@@ -67,21 +82,13 @@ export function registerInspectorTests(): void {
         assert.equal(state.status === 'ready' ? state.info.attentionSource : '', 'surgery');
         // Qwen's byte-level BPE: "return Math.sqrt(dx * dx + dy * dy);" is more than a handful of tokens.
         assert.ok(outcome.tokens >= 10, `${outcome.tokens} query tokens`);
-      } finally {
-        await config.update('model', previous, vscode.ConfigurationTarget.Workspace);
-      }
+      });
     });
 
     it('repeated whole-file inspections of a graph-surgery export do not grow the extension host; closing the panel stops the inspector worker and gives its memory back', async function () {
       this.timeout(400_000);
-      const stockModel = process.env['TEALEAF_E2E_FIM_MODEL'] ?? '';
-      assert.ok(stockModel, 'TEALEAF_E2E_FIM_MODEL is not set: scripts/e2e/run.mjs sets it to the committed fixture');
-      const api = (await extension().activate()) as TealeafApi;
-      const config = vscode.workspace.getConfiguration('tealeaf.inspector');
-      const previous = config.inspect<string>('model')?.workspaceValue;
-      await config.update('model', stockModel, vscode.ConfigurationTarget.Workspace);
       const rssMb = () => process.memoryUsage().rss / 1024 / 1024;
-      try {
+      await withStockInspectorModel(async (api) => {
         const editor = await openFile('src/shapes.ts');
         const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
         editor.selection = new vscode.Selection(new vscode.Position(0, 0), end);
@@ -97,9 +104,7 @@ export function registerInspectorTests(): void {
         const growth = after[4]! - after[0]!;
         assert.ok(growth < 60, `RSS grew ${Math.round(growth)} MB from the first to the fifth inspection (${after.map(Math.round).join(', ')} MB)`);
         const open = rssMb();
-        const tabs = vscode.window.tabGroups.all
-          .flatMap((group) => group.tabs)
-          .filter((tab) => tab.input instanceof vscode.TabInputWebview && tab.input.viewType.endsWith('tealeaf.attention'));
+        const tabs = inspectorTabs();
         assert.equal(tabs.length, 1, 'expected one inspector panel');
         await vscode.window.tabGroups.close(tabs);
         const deadline = Date.now() + 20_000;
@@ -110,9 +115,7 @@ export function registerInspectorTests(): void {
         const closed = rssMb();
         assert.ok(open - closed > 40, `closing the panel gave back ${Math.round(open - closed)} MB (${Math.round(open)} → ${Math.round(closed)} MB)`);
         this.test!.title += ` (RSS after each inspection ${after.map(Math.round).join(', ')} MB; ${Math.round(open)} → ${Math.round(closed)} MB on closing)`;
-      } finally {
-        await config.update('model', previous, vscode.ConfigurationTarget.Workspace);
-      }
+      });
     });
 
     it('inspects a 512-token selection; the first paint is measured in VS Code itself', async function () {
