@@ -2,9 +2,12 @@
 // against the unit tests (`npm run mutation`, scripts/mutation/run.mjs). Each mutant runs only the
 // test files that reached its code in the initial run (the tap runner's per-file coverage), and
 // incremental mode reuses every result whose code and tests did not change since the last report.
-// MUTATE and TESTS (comma-separated globs) narrow the code mutated and the unit tests run, e.g.
-// MUTATE='src/translate/**/*.ts' TESTS='test/unit/translate/**/*.test.ts' (scripts/mutation/run.mjs
-// sets both from the folders it is given).
+// MUTATE (comma-separated globs) narrows the code mutated, TESTS (comma-separated folders or files
+// under test/unit) the tests run, e.g. MUTATE='src/translate/**/*.ts' TESTS='test/unit/translate/'
+// (scripts/mutation/run.mjs sets both from the folders it is given).
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+
 // REPORT_DIR: where the reports and the incremental file go (default reports/mutation; a run over
 // some folders keeps its own, so it neither replaces nor feeds on the full run's).
 const REPORT_DIR = process.env.REPORT_DIR ?? 'reports/mutation';
@@ -20,12 +23,46 @@ const mutate = process.env.MUTATE
       '!src/host/ortNodeBinding.ts',
     ];
 
+/**
+ * Integration tests of `npm test` that a mutant does not run: each takes 20 s to 2 min (the CLI in
+ * child processes, hundreds of model translations, hostile folders, agreement with transformers.js,
+ * real-model benchmarks), and every mutant they reach would run them again. The unit tests of the
+ * same code do run.
+ */
+const TOO_SLOW_PER_MUTANT = [
+  'test/unit/cli/',
+  'test/unit/hostile/',
+  'test/unit/hub/cli.test.ts',
+  'test/unit/translate/heldoutPlaceholders.test.ts',
+  'test/unit/host/workerLifecycle.test.ts',
+  'test/unit/host/nativeBackend.test.ts',
+  'test/unit/host/nativeWorker.test.ts',
+  'test/unit/benchRealModel.test.ts',
+  'test/unit/default-models.test.ts',
+  'test/unit/transformersjs-compat.test.ts',
+  'test/unit/hub-fixtures-transformersjs.test.ts',
+];
+
+function unitTestFiles(dir = 'test/unit') {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const file = join(dir, entry.name).replace(/\\/g, '/');
+    if (entry.isDirectory()) return unitTestFiles(file);
+    return entry.name.endsWith('.test.ts') ? [file] : [];
+  });
+}
+
+const wanted = process.env.TESTS ? process.env.TESTS.split(',').filter((t) => t !== '') : ['test/unit/'];
+const testFiles = unitTestFiles()
+  .filter((file) => wanted.some((w) => (w.endsWith('/') ? file.startsWith(w) : file === w)))
+  .filter((file) => !TOO_SLOW_PER_MUTANT.some((slow) => (slow.endsWith('/') ? file.startsWith(slow) : file === slow)))
+  .sort();
+
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
   packageManager: 'npm',
   testRunner: 'tap',
   tap: {
-    testFiles: process.env.TESTS ? process.env.TESTS.split(',').filter((glob) => glob !== '') : ['test/unit/**/*.test.ts'],
+    testFiles,
     nodeArgs: ['--import', 'tsx', '--test-reporter=tap', '-r', '{{hookFile}}', '{{testFile}}'],
     forceBail: true,
   },
@@ -56,6 +93,6 @@ export default {
   // Tests that load models take seconds; a mutant that makes one loop forever is a timeout (killed).
   timeoutMS: 60_000,
   timeoutFactor: 2,
-  // The initial run is every unit test once, with coverage: tens of minutes on two busy cores.
+  // The initial run is every test file once, with coverage: tens of minutes on two busy cores.
   dryRunTimeoutMinutes: 180,
 };
