@@ -49,14 +49,16 @@ export interface SelectionContext {
 export async function loadOnBackend(preference: BackendPreference, dtype: DtypeChoice, context: SelectionContext): Promise<Engine> {
   const { loader } = context;
   if (preference === 'wasm') return new ReasonedEngine(await loader.load('wasm', dtype), 'WebAssembly was asked for');
+  if (preference === 'auto') return chooseByMeasurement(dtype, context);
   const native = await loader.native();
-  if (!native.ok) {
-    context.notice('warn', `native backend unavailable: ${native.reason}; models run on WebAssembly`);
-    const why = preference === 'native' ? `native was asked for, but ${native.reason}` : `auto: native is unavailable (${native.reason})`;
-    return new ReasonedEngine(await loader.load('wasm', dtype), `${why}; running on WebAssembly`);
-  }
-  if (preference === 'native') return loadNativeOrWasm(dtype, context);
-  return chooseByMeasurement(dtype, context);
+  if (!native.ok) return new ReasonedEngine(await loader.load('wasm', dtype), `native was asked for, but ${unavailable(native.reason, context)}; running on WebAssembly`);
+  return loadNativeOrWasm(dtype, context);
+}
+
+/** Says (once: the notice is deduplicated) that the addon will not load; returns the reason. */
+function unavailable(reason: string, context: SelectionContext): string {
+  context.notice('warn', `native backend unavailable: ${reason}; models run on WebAssembly`);
+  return reason;
 }
 
 /** Native as asked; a model native cannot open (an operator it lacks) runs on WebAssembly instead. */
@@ -73,29 +75,36 @@ async function loadNativeOrWasm(dtype: DtypeChoice, context: SelectionContext): 
   }
 }
 
+/**
+ * auto. WASM loads first, before the addon is even asked for: its tokens are the reference, and a
+ * folder Tealeaf refuses is refused as fast as on WASM alone. Then native, which stays loaded when
+ * it wins (the usual outcome): one model in memory at a time, none loaded a third time.
+ */
 async function chooseByMeasurement(dtype: DtypeChoice, context: SelectionContext): Promise<Engine> {
   const { loader, cache } = context;
   const key = await context.key();
   const known = await cache.get(key);
-  if (known) {
-    const reason = `${known.reason} (measured earlier on this machine)`;
-    if (known.backend === 'wasm') return new ReasonedEngine(await loader.load('wasm', dtype), reason);
+  if (known?.backend === 'native') {
+    const native = await loader.native();
+    if (!native.ok) return new ReasonedEngine(await loader.load('wasm', dtype), `auto: native is unavailable (${unavailable(native.reason, context)}); running on WebAssembly`);
     // Native ran the file WASM chose when it was measured: that one again.
     const engine = await loader.load('native', known.dtype as DtypeChoice);
-    return new ReasonedEngine(engine, reason, dtype === 'auto' ? known.dtypeReason : undefined);
+    return new ReasonedEngine(engine, `${known.reason} (measured earlier on this machine)`, dtype === 'auto' ? known.dtypeReason : undefined);
   }
-  const probe = context.probe ?? probeEngine;
-  // One model in memory at a time: WASM first (its tokens are the reference), then native, which
-  // stays loaded when it wins (the usual outcome), so no model is loaded a third time.
+  if (known) return new ReasonedEngine(await loader.load('wasm', dtype), `${known.reason} (measured earlier on this machine)`);
+
   let wasm: Engine;
   try {
     wasm = await loader.load('wasm', dtype);
   } catch (error) {
     // Over WebAssembly's 4 GiB heap, or an operator it lacks: native may still open it.
-    if (!(error instanceof SessionError)) throw error;
+    if (!(error instanceof SessionError) || !(await loader.native()).ok) throw error;
     const native = await loader.load('native', dtype).catch(() => Promise.reject(error));
     return new ReasonedEngine(native, `auto: native (WebAssembly could not open this model: ${messageOf(error)})`);
   }
+  const availability = await loader.native();
+  if (!availability.ok) return new ReasonedEngine(wasm, `auto: native is unavailable (${unavailable(availability.reason, context)}); running on WebAssembly`);
+  const probe = context.probe ?? probeEngine;
   let reference: ProbeResult;
   try {
     reference = await probe(wasm);

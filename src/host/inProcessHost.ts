@@ -82,15 +82,14 @@ export function createInProcessHost(options: InProcessHostOptions = {}): EngineH
           return loaded.ok ? { ok: true } : { ok: false, reason: loaded.reason };
         },
       };
-      const runtimes = async () => {
-        const loaded = await nativeOrt();
-        return `onnxruntime-web ${ort.env.versions.web ?? ''} onnxruntime-node ${loaded.ok ? loaded.version : '-'}`;
-      };
+      // Without loading the addon (auto asks for it only after WASM has loaded the model): both
+      // packages are pinned to one onnxruntime version, which onnxruntime-common reports.
+      const runtimes = `onnxruntime-web ${ort.env.versions.web ?? ''} onnxruntime-common ${ort.env.versions.common}`;
       const dtype = loadOptions.dtype ?? 'auto';
       const engine = await loadOnBackend(preference, dtype, {
         loader,
         cache,
-        key: async () => choiceKey(modelDir, { dtype, threads, runtimes: await runtimes() }),
+        key: () => choiceKey(modelDir, { dtype, threads, runtimes }),
         notice,
       });
       engines.add(engine);

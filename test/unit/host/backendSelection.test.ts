@@ -23,13 +23,16 @@ interface Loaded {
 }
 
 /** A loader of fake engines that records every load and disposal. */
-function fakeLoader(native: NativeAvailability, fail?: CpuBackend): BackendLoader & { readonly loads: Loaded[]; readonly attempts: CpuBackend[] } {
+function fakeLoader(native: NativeAvailability, fail?: CpuBackend): BackendLoader & { readonly loads: Loaded[]; readonly attempts: string[] } {
   const loads: Loaded[] = [];
-  const attempts: CpuBackend[] = [];
+  const attempts: string[] = [];
   return {
     loads,
     attempts,
-    native: async () => native,
+    native: async () => {
+      attempts.push('addon');
+      return native;
+    },
     load: async (backend, dtype) => {
       attempts.push(backend);
       if (backend === fail) throw new SessionError(`${backend} cannot open this model`);
@@ -151,7 +154,7 @@ describe('backend selection', () => {
     const refused = fakeLoader({ ok: true });
     await assert.rejects(loadOnBackend('native', 'bnb4', context(refused)), /refused before any runtime/);
     await assert.rejects(loadOnBackend('auto', 'bnb4', context(refused)), /refused before any runtime/);
-    assert.deepEqual(refused.attempts, ['native', 'wasm']);
+    assert.deepEqual(refused.attempts, ['addon', 'native', 'wasm'], 'auto refuses on WASM before it even loads the addon');
   });
 
   it('auto does not remember that native failed on a model', async () => {
