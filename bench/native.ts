@@ -122,7 +122,8 @@ export async function benchNative(options: NativeBenchOptions): Promise<BenchSec
   const job = { threads: options.threads, promptTokens: NATIVE_PREFILL_TOKENS, newTokens: NEW_TOKENS };
   const code = section(
     path.basename(options.codeModel),
-    await measureModel(options.wideCodeModel, { ...job, dtype: 'auto' as DtypeChoice, repeats: 3 }, 2, log),
+    // A small model's step is short, so the machine's load moves it most: more rounds.
+    await measureModel(options.wideCodeModel, { ...job, dtype: 'auto' as DtypeChoice, repeats: 5 }, 4, log),
     options.threads,
     '',
   );
