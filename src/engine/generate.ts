@@ -2,6 +2,7 @@
 // that an abort can stop between), then decoding over the KV cache: one token per pass, or, with a
 // drafter, speculative decoding (every drafted token verified in one pass, the cache rolled back to
 // what was accepted). Full recomputation without a cache is the reference path.
+import { ChosenTokens, findStop, type Verdict } from './chosenTokens';
 import { prefillAllButLastChunk, PREFILL_CHUNK_TOKENS } from './chunkedPrefill';
 import { AbortError } from './errors';
 import type { DecoderModel, ForwardResult } from './decoderModel';
@@ -54,17 +55,6 @@ export interface GenerationOutput {
   readonly captured?: CapturedRows;
 }
 
-/** The first index in `text` where any stop string starts, or -1. */
-export function findStop(text: string, stop: readonly string[]): number {
-  let first = -1;
-  for (const s of stop) {
-    if (s.length === 0) continue;
-    const at = text.indexOf(s);
-    if (at >= 0 && (first < 0 || at < first)) first = at;
-  }
-  return first;
-}
-
 /** Row `query` of every layer's attention, its first `width` keys: per layer [heads, width]. */
 function attentionRows(attentions: readonly OrtTensor[], query: number, width: number): Float32Array[] {
   return attentions.map((tensor) => {
@@ -82,8 +72,14 @@ const RECENT_PROMPT_TOKENS = 16;
 /** Estimates of drafters that cost a pass to ask are kept under this kind until a draft says its own. */
 const MODEL_DRAFT = 'draft-model';
 
-/** What the loop does after a token was chosen: go on, or why generation ends. */
-type Verdict = 'continue' | FinishReason;
+/** What one pass verifies: the drafts, their kind, and a free draft that is only checked (not fed). */
+interface DraftsForPass {
+  readonly drafts: readonly number[];
+  readonly kind: string;
+  readonly shadow?: number;
+}
+
+const NO_DRAFT: DraftsForPass = { drafts: [], kind: '' };
 
 export class DecoderGenerator {
   /** KV cache of the last request's prompt + generated tokens (for prefix reuse). */
@@ -116,6 +112,7 @@ export class DecoderGenerator {
 
   async generate(input: GenerationInput, options: GenerateCallOptions = {}): Promise<GenerationOutput> {
     if (input.promptIds.length === 0) throw new Error('generate() needs a non-empty prompt');
+    if (input.maxNewTokens < 1) throw new Error('generate() needs maxNewTokens ≥ 1');
     if (options.signal?.aborted) throw new AbortError();
     return input.useKvCache ? this.generateCached(input, options) : this.generateRecomputed(input, options);
   }
@@ -152,9 +149,9 @@ export class DecoderGenerator {
       return { tokens: [], text: '', finishReason: 'aborted', reusedTokens: reused, prefillMs: this.now() - start, decodeMsPerToken: 0, forwardPasses, drafted: 0, accepted: 0 };
     }
 
-    const tokens: number[] = [];
+    const chosen = new ChosenTokens(input, this.tokenizer, options);
+    const tokens = chosen.ids;
     const captured: Float32Array[][] = [];
-    let text = '';
     let finishReason: FinishReason = 'length';
     let drafted = 0;
     let accepted = 0;
@@ -163,47 +160,11 @@ export class DecoderGenerator {
     let decodeChoices = 0;
     let heads = 0;
 
-    /** Takes one chosen token: 'continue', or why generation ends here. */
-    const take = (next: number): Verdict => {
-      if (input.eosTokenIds.includes(next)) return 'eos';
-      tokens.push(next);
-      text = this.tokenizer.decode(tokens);
-      options.onToken?.({ id: next, textSoFar: text });
-      const stopAt = input.stop ? findStop(text, input.stop) : -1;
-      if (stopAt >= 0) {
-        text = text.slice(0, stopAt);
-        return 'stop';
-      }
-      if (tokens.length >= maxNewTokens) return 'length';
-      // The line rules stop a completion from onToken, synchronously: nothing after it is wanted.
-      if (signal?.aborted) return 'aborted';
-      return 'continue';
-    };
-
     let pending: readonly number[] = prefill.rest; // fed in the next pass; its last row chooses
     for (;;) {
       // Nothing is drafted past the last token allowed: the pass itself chooses one more.
       const room = maxNewTokens - tokens.length - 1;
-      let drafts: readonly number[] = [];
-      let kind = '';
-      let shadow: number | undefined; // a free draft not fed, checked against the model's choice
-      if (speculation && room > 0) {
-        const { drafter, length } = speculation;
-        const context = [...promptIds, ...tokens];
-        if (drafter.free) {
-          // Free to ask: the longest draft, then as much of it as its kind has earned.
-          const proposal = await drafter.draft(context, Math.min(length.max, room), signal, this.recent);
-          kind = proposal.kind;
-          drafts = proposal.tokens.slice(0, Math.min(length.next(kind, true), room));
-          if (drafts.length === 0) shadow = proposal.tokens[0];
-        } else {
-          const wanted = Math.min(length.next(MODEL_DRAFT, false), room);
-          const proposal = wanted > 0 ? await drafter.draft(context, wanted, signal, this.recent) : undefined;
-          kind = proposal?.kind ?? MODEL_DRAFT;
-          drafts = proposal?.tokens.slice(0, wanted) ?? [];
-        }
-        drafts = this.cutAtStop(drafts, tokens, input.stop);
-      }
+      const { drafts, kind, shadow } = speculation && room > 0 ? await this.draft(speculation, promptIds, tokens, room, input.stop, signal) : NO_DRAFT;
       const passStart = this.now();
       const step: ForwardResult = await this.model.forward(cache, [...pending, ...drafts], { attention: input.captureAttention, lastRows: drafts.length + 1 });
       const firstPass = forwardPasses === prefill.passes;
@@ -223,12 +184,12 @@ export class DecoderGenerator {
       let next = -1;
       for (; row <= drafts.length; row++) {
         if (input.captureAttention && step.attentions) captured.push(attentionRows(step.attentions, firstQuery + row, cache.length + firstQuery + row + 1));
-        const chosen = sampler.next(rows.subarray(row * vocab, (row + 1) * vocab), () => [...promptIds, ...tokens]);
-        if (shadow !== undefined) speculation?.length.update(kind, 1, chosen === shadow ? 1 : 0);
-        verdict = take(chosen);
+        const choice = sampler.next(rows.subarray(row * vocab, (row + 1) * vocab), () => [...promptIds, ...tokens]);
+        if (shadow !== undefined) speculation?.length.update(kind, 1, choice === shadow ? 1 : 0);
+        verdict = chosen.take(choice);
         if (verdict !== 'continue') break;
-        if (row < drafts.length && chosen === drafts[row]) continue;
-        next = chosen;
+        if (row < drafts.length && choice === drafts[row]) continue;
+        next = choice;
         break;
       }
       const kept = Math.min(row, drafts.length); // drafts accepted in this pass
@@ -255,7 +216,7 @@ export class DecoderGenerator {
     this.recent = [...promptIds.slice(-RECENT_PROMPT_TOKENS), ...tokens];
     return {
       tokens,
-      text,
+      text: chosen.text,
       finishReason,
       reusedTokens: reused,
       prefillMs,
@@ -265,6 +226,32 @@ export class DecoderGenerator {
       accepted,
       captured: input.captureAttention ? { rows: captured.slice(0, tokens.length), heads } : undefined,
     };
+  }
+
+  /**
+   * The drafts for the next pass, at most `room`. A free drafter is asked for its longest draft, of
+   * which as much is fed as its kind has earned; one that costs a pass is asked for only that much.
+   * `tokens`: those chosen so far.
+   */
+  private async draft(
+    speculation: SpeculationPlan,
+    promptIds: readonly number[],
+    tokens: readonly number[],
+    room: number,
+    stop: readonly string[] | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<DraftsForPass> {
+    const { drafter, length } = speculation;
+    const context = [...promptIds, ...tokens];
+    if (drafter.free) {
+      const proposal = await drafter.draft(context, Math.min(length.max, room), signal, this.recent);
+      const drafts = this.cutAtStop(proposal.tokens.slice(0, Math.min(length.next(proposal.kind, true), room)), tokens, stop);
+      return { drafts, kind: proposal.kind, ...(drafts.length === 0 && proposal.tokens.length > 0 ? { shadow: proposal.tokens[0] } : {}) };
+    }
+    const wanted = Math.min(length.next(MODEL_DRAFT, false), room);
+    if (wanted === 0) return { drafts: [], kind: MODEL_DRAFT };
+    const proposal = await drafter.draft(context, wanted, signal, this.recent);
+    return { drafts: this.cutAtStop(proposal.tokens.slice(0, wanted), tokens, stop), kind: proposal.kind };
   }
 
   /** Drafts past the one that completes a stop string are never reached: generation stops there. */
@@ -278,7 +265,7 @@ export class DecoderGenerator {
 
   /** The reference path: every step recomputes the whole sequence from an empty cache. */
   private async generateRecomputed(input: GenerationInput, options: GenerateCallOptions): Promise<GenerationOutput> {
-    const { promptIds, maxNewTokens } = input;
+    const { promptIds } = input;
     const sampler = new Sampler(input.sampling);
     const signal = options.signal;
     const start = this.now();
@@ -286,33 +273,23 @@ export class DecoderGenerator {
     let step: ForwardResult = await pass(promptIds);
     let forwardPasses = 1;
     const prefillMs = this.now() - start;
-    const tokens: number[] = [];
+    const chosen = new ChosenTokens(input, this.tokenizer, options);
+    const tokens = chosen.ids;
     const captured: Float32Array[][] = [];
     let finishReason: FinishReason = 'length';
-    let text = '';
     const decodeStart = this.now();
     let decodeSteps = 0;
-    while (tokens.length < maxNewTokens) {
+    for (;;) {
       if (input.captureAttention && step.attentions) {
         const [, , queries, keys] = step.attentions[0]?.dims as [number, number, number, number];
         captured.push(attentionRows(step.attentions, queries - 1, keys));
       }
-      const next = sampler.next(step.lastLogits, () => [...promptIds, ...tokens]);
-      if (input.eosTokenIds.includes(next)) {
-        captured.pop();
-        finishReason = 'eos';
+      const verdict = chosen.take(sampler.next(step.lastLogits, () => [...promptIds, ...tokens]));
+      if (verdict !== 'continue') {
+        finishReason = verdict;
+        if (verdict === 'eos') captured.pop();
         break;
       }
-      tokens.push(next);
-      text = this.tokenizer.decode(tokens);
-      options.onToken?.({ id: next, textSoFar: text });
-      const stopAt = input.stop ? findStop(text, input.stop) : -1;
-      if (stopAt >= 0) {
-        text = text.slice(0, stopAt);
-        finishReason = 'stop';
-        break;
-      }
-      if (tokens.length >= maxNewTokens) break;
       if (signal) await yieldToEventLoop(); // lets an abort request arrive
       if (signal?.aborted) {
         finishReason = 'aborted';
@@ -326,7 +303,7 @@ export class DecoderGenerator {
     const heads = step.attentions?.[0]?.dims[1] ?? 0;
     return {
       tokens,
-      text,
+      text: chosen.text,
       finishReason,
       reusedTokens: 0,
       prefillMs,
