@@ -27,8 +27,6 @@ export function parseBackendPreference(value: string): BackendPreference {
   throw new ModelError(`unknown backend "${value}": use one of ${BACKEND_PREFERENCES.join(', ')}`);
 }
 
-export const BACKEND_NAMES: Readonly<Record<CpuBackend, string>> = { wasm: 'WebAssembly', native: 'native (onnxruntime-node)' };
-
 export type NativeAvailability = { readonly ok: true } | { readonly ok: false; readonly reason: string };
 
 export interface BackendLoader {

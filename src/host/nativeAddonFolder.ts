@@ -6,20 +6,11 @@ import * as path from 'node:path';
 
 let folder: string | undefined;
 
-/** `{platform}-{arch}` as VS Code names its platform-specific targets (linux-x64, darwin-arm64, …). */
-export function nativeTarget(platform: string = process.platform, arch: string = process.arch): string {
-  return `${platform}-${arch}`;
-}
-
-/** The default folder: `native/{platform}-{arch}/` beside `bundleDir`. */
-export function defaultAddonFolder(bundleDir: string): string {
-  return path.join(bundleDir, 'native', nativeTarget());
-}
-
 export function setAddonFolder(value: string | undefined): void {
   folder = value;
 }
 
+/** The folder set, else `native/{platform}-{arch}/` beside `bundleDir` (as VS Code names its targets). */
 export function addonFolder(bundleDir: string): string {
-  return folder ?? defaultAddonFolder(bundleDir);
+  return folder ?? path.join(bundleDir, 'native', `${process.platform}-${process.arch}`);
 }
