@@ -2,7 +2,7 @@
 // one fixed greedy request, timed after a warm-up (the first run of a session pays one-time costs:
 // WebAssembly tier-up, allocator growth), and the tokens it produced, which every backend must
 // reproduce exactly before it may be chosen.
-import type { Engine } from '../engine/types';
+import type { Engine, EnginePurpose } from '../engine/types';
 
 /** Ordinary code: about 130 tokens for a code model's tokenizer, of which the probe takes PROBE_PROMPT_TOKENS. */
 const PROBE_PROMPT = `import { readFileSync } from 'node:fs';
@@ -46,8 +46,10 @@ function fastest<T>(results: readonly T[], ms: (result: T) => number): T {
 }
 
 export interface ProbeResult {
-  /** What the model generated, to compare across backends. */
+  /** What the model generated, to compare across backends (or, for an attention probe, each head's strongest key). */
   readonly tokens: readonly number[];
+  /** What `tokens` are, for the reason given: default 'tokens'. */
+  readonly compared?: string;
   /** Tokens of the prompt or source. */
   readonly promptTokens: number;
   /** Decoder models: the prefill and the mean decode step. */
@@ -57,8 +59,10 @@ export interface ProbeResult {
   readonly ms: number;
 }
 
-export async function probeEngine(engine: Engine): Promise<ProbeResult> {
-  return engine.info.kind === 'decoder' ? probeDecoder(engine) : probeTranslation(engine);
+/** An engine opened for the inspector alone cannot generate: its probe is an attention pass. */
+export async function probeEngine(engine: Engine, purpose: EnginePurpose = 'all'): Promise<ProbeResult> {
+  if (engine.info.kind !== 'decoder') return probeTranslation(engine);
+  return purpose === 'inspector' ? probeAttention(engine) : probeDecoder(engine);
 }
 
 async function probeDecoder(engine: Engine): Promise<ProbeResult> {
@@ -76,6 +80,34 @@ async function probeDecoder(engine: Engine): Promise<ProbeResult> {
     decodeMsPerToken: result.decodeMsPerToken,
     ms: result.prefillMs + PROBE_NEW_TOKENS * result.decodeMsPerToken,
   };
+}
+
+/**
+ * The attention of the probe prompt. What must agree across backends, in place of generated tokens:
+ * the key each head's last query attends to most.
+ */
+async function probeAttention(engine: Engine): Promise<ProbeResult> {
+  const spans = await engine.tokenize(PROBE_PROMPT);
+  const keep = Math.max(2, Math.min(spans.length, PROBE_PROMPT_TOKENS, engine.info.maxPositions));
+  const request = { text: PROBE_PROMPT.slice(0, spans[keep - 1]?.end ?? PROBE_PROMPT.length), withStats: false };
+  await engine.attention(request);
+  const result = fastest(await timed(TIMED_RUNS, () => engine.attention(request)), (r) => r.forwardMs);
+  const { keys, rows, layerData } = result.attention;
+  const tokens = layerData.flatMap((layer) => lastRowArgmax(layer, rows.length, keys)); // layer: [heads, rows, keys]
+  return { tokens, compared: 'attention peaks', promptTokens: result.tokens.length, ms: result.forwardMs };
+}
+
+/** Per head of a [heads, rows, keys] block: the key its last row weighs most. */
+function lastRowArgmax(layer: Float32Array, rows: number, keys: number): number[] {
+  const heads = layer.length / (rows * keys);
+  const best: number[] = [];
+  for (let h = 0; h < heads; h++) {
+    const start = (h * rows + rows - 1) * keys;
+    let at = 0;
+    for (let k = 1; k < keys; k++) if ((layer[start + k] as number) > (layer[start + at] as number)) at = k;
+    best.push(at);
+  }
+  return best;
 }
 
 async function probeTranslation(engine: Engine): Promise<ProbeResult> {

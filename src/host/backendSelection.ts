@@ -143,11 +143,12 @@ export function decide(wasm: ProbeResult, native: ProbeResult | undefined, failu
   const file = { dtype, dtypeReason };
   if (!native) return { backend: 'wasm', ...file, measured, reason: `auto: WebAssembly (native failed on this model: ${failure ?? 'no result'})` };
   const times = `${round(native.ms)} ms native against ${round(wasm.ms)} ms WebAssembly${stepsText(native, wasm)}`;
+  const compared = wasm.compared ?? 'tokens';
   if (!sameTokens(native.tokens, wasm.tokens)) {
-    return { backend: 'wasm', ...file, measured, reason: `auto: WebAssembly (native generated other tokens on the probe; ${times})` };
+    return { backend: 'wasm', ...file, measured, reason: `auto: WebAssembly (native gave other ${compared} on the probe; ${times})` };
   }
   if (native.ms < wasm.ms) {
-    return { backend: 'native', ...file, measured, reason: `auto: native, ${(wasm.ms / native.ms).toFixed(1)}× faster on the probe (${times}), same tokens` };
+    return { backend: 'native', ...file, measured, reason: `auto: native, ${(wasm.ms / native.ms).toFixed(1)}× faster on the probe (${times}), same ${compared}` };
   }
   return { backend: 'wasm', ...file, measured, reason: `auto: WebAssembly, faster on the probe (${times})` };
 }

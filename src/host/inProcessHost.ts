@@ -10,6 +10,7 @@ import type { Runtime } from '../engine/onnx';
 import type { Engine, EngineHost, LoadOptions } from '../engine/types';
 import type { NoticeLevel } from '../protocol/engine';
 import { BackendChoiceCache, choiceKey } from './backendChoiceCache';
+import { probeEngine } from './backendProbe';
 import { type BackendLoader, type BackendPreference, type CpuBackend, loadOnBackend, type NativeAvailability } from './backendSelection';
 import { loadNativeOrt, type NativeOrt } from './nativeOrt';
 import { draftOption } from './draftFiles';
@@ -89,8 +90,10 @@ export function createInProcessHost(options: InProcessHostOptions = {}): EngineH
       const engine = await loadOnBackend(preference, dtype, {
         loader,
         cache,
-        key: () => choiceKey(modelDir, { dtype, threads, runtimes }),
+        // The inspector's worker keeps engines that only compute attention, and probes them so.
+        key: () => choiceKey(modelDir, { dtype: `${dtype} ${loadOptions.purpose ?? 'all'}`, threads, runtimes }),
         notice,
+        probe: (engine) => probeEngine(engine, loadOptions.purpose),
       });
       engines.add(engine);
       return engine;

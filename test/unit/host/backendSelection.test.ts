@@ -124,7 +124,7 @@ describe('backend selection', () => {
 
   it('auto keeps WASM when native gives other tokens, or is slower', async () => {
     for (const [native, why] of [
-      [probe(50, [1, 2, 4]), /native generated other tokens on the probe/],
+      [probe(50, [1, 2, 4]), /native gave other tokens on the probe/],
       [probe(300), /WebAssembly, faster on the probe \(300 ms native against 200 ms WebAssembly/],
     ] as const) {
       rmSync(path.join(dir, 'choices.json'), { force: true });

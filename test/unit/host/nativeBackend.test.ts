@@ -93,6 +93,17 @@ describe('native backend (onnxruntime-node) against WebAssembly', () => {
     }
   });
 
+  it('auto probes an engine opened for the inspector alone with an attention pass', async () => {
+    const inspector = createInProcessHost({ threads: 1 });
+    try {
+      const engine = await inspector.load(path.join(FIXTURES, 'hub-qwen2.5-coder'), { backend: 'auto', purpose: 'inspector' });
+      assert.match(engine.info.backendReason ?? '', /^auto: .* (same|other) attention peaks/);
+      assert.equal((await engine.attention({ text: INSPECTED })).attention.layerData.length, engine.info.layers);
+    } finally {
+      await inspector.dispose();
+    }
+  });
+
   for (const dir of FOLDERS) {
     describe(path.basename(dir), () => {
       let folder: ModelFolder;
