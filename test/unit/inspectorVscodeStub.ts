@@ -2,6 +2,8 @@
 // unit tests. install() must run before the inspector is imported. The webview answers like the
 // page does: 'ready' once it is created, and 'firstPaint' for each document it is sent. It records
 // what the panel posted and which messages the user was shown.
+import { Emitter as EventEmitter } from '../../src/completions/emitter';
+import { FakeDocument as TextDocument } from './translate/vscodeStub';
 import { installVscodeStub, Position, Range } from './vscodeModule';
 
 export { Position, Range };
@@ -20,28 +22,13 @@ export class Selection extends Range {
   }
 }
 
-/** A TextDocument over a string (LF line breaks). */
-export class FakeDocument {
-  readonly uri: { readonly scheme: string; readonly path: string; toString(): string };
+/** The translation tests' TextDocument over a string, at a path of its own, with lines. */
+export class FakeDocument extends TextDocument {
+  override readonly uri: { readonly scheme: string; readonly path: string; toString(): string };
 
-  constructor(readonly text: string, file = '/work/sample.py') {
+  constructor(text: string, file = '/work/sample.py') {
+    super(text, 'python');
     this.uri = { scheme: 'file', path: file, toString: () => `file://${file}` };
-  }
-
-  getText(range?: Range): string {
-    return range ? this.text.slice(this.offsetAt(range.start), this.offsetAt(range.end)) : this.text;
-  }
-
-  offsetAt(position: Position): number {
-    const lines = this.text.split('\n');
-    let offset = 0;
-    for (let i = 0; i < position.line; i++) offset += (lines[i] as string).length + 1;
-    return offset + position.character;
-  }
-
-  positionAt(offset: number): Position {
-    const before = this.text.slice(0, offset).split('\n');
-    return new Position(before.length - 1, (before[before.length - 1] as string).length);
   }
 
   lineAt(line: number): { range: Range } {
@@ -68,24 +55,6 @@ export class FakeEditor {
   }
 
   setDecorations(): void {}
-}
-
-type Listener<T> = (event: T) => void;
-
-class EventEmitter<T> {
-  private readonly listeners = new Set<Listener<T>>();
-  readonly event = (listener: Listener<T>) => {
-    this.listeners.add(listener);
-    return { dispose: () => this.listeners.delete(listener) };
-  };
-
-  fire(event: T): void {
-    for (const listener of [...this.listeners]) listener(event);
-  }
-
-  dispose(): void {
-    this.listeners.clear();
-  }
 }
 
 interface Posted {

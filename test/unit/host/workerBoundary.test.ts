@@ -8,26 +8,16 @@ import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { AbortError, InferenceError, ModelError, UnsupportedError } from '../../../src/engine/errors';
 import type { Engine } from '../../../src/engine/types';
-import { type EngineLifecycleEvent, WorkerExitedError } from '../../../src/host/lifecycle';
+import { WorkerExitedError } from '../../../src/host/lifecycle';
 import { WorkerHost } from '../../../src/host/workerHost';
 import { modelDir, ROOT } from '../engine/helpers';
+import { nextEvent } from './lifecycleEvents';
 
 const WORKER = path.join(ROOT, 'dist', 'worker.mjs');
 const ERROR_WORKER = path.join(__dirname, 'fixtures', 'errorOnRequest.mjs');
 const SKIP = !existsSync(WORKER) && 'run `npm run build` first (npm test does)';
 /** A request the host forgot would hang: the test fails instead. */
 const TIMEOUT = { timeout: 120_000 };
-
-/** Resolves with the first lifecycle event that `match` accepts. */
-function nextEvent(host: WorkerHost, match: (event: EngineLifecycleEvent) => boolean): Promise<EngineLifecycleEvent> {
-  return new Promise((resolve) => {
-    const subscription = host.onDidChangeLifecycle((event) => {
-      if (!match(event)) return;
-      subscription.dispose();
-      resolve(event);
-    });
-  });
-}
 
 /** A promise and the function that resolves it (Node 20 has no Promise.withResolvers). */
 function signalled(): { readonly promise: Promise<void>; readonly resolve: () => void } {

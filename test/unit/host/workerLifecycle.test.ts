@@ -10,22 +10,12 @@ import type { Engine } from '../../../src/engine/types';
 import { EngineStoppedError, type EngineLifecycleEvent, WorkerExitedError } from '../../../src/host/lifecycle';
 import { WorkerHost } from '../../../src/host/workerHost';
 import { modelDir, ROOT } from '../engine/helpers';
+import { nextEvent } from './lifecycleEvents';
 
 const WORKER = path.join(ROOT, 'dist', 'worker.mjs');
 const CRASHING_WORKER = path.join(__dirname, 'fixtures', 'crashOnRequest.mjs');
 /** A request the host forgot after a crash would hang the run: each suite fails instead. */
 const SUITE_TIMEOUT_MS = 300_000;
-
-/** Resolves with the first lifecycle event that `match` accepts. */
-function nextEvent(host: WorkerHost, match: (event: EngineLifecycleEvent) => boolean): Promise<EngineLifecycleEvent> {
-  return new Promise((resolve) => {
-    const subscription = host.onDidChangeLifecycle((event) => {
-      if (!match(event)) return;
-      subscription.dispose();
-      resolve(event);
-    });
-  });
-}
 
 describe('WorkerHost lifecycle', { timeout: SUITE_TIMEOUT_MS, skip: !existsSync(WORKER) && 'run `npm run build` first (npm test does)' }, () => {
   let host: WorkerHost;
