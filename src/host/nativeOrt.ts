@@ -10,7 +10,6 @@ export interface NativeRuntimeParts {
   readonly ort: Ort;
   /** Sessions on onnxruntime-node's own backend (see openSession below). */
   readonly openSession: (bytes: Uint8Array, options: InferenceSession.SessionOptions) => Promise<OrtSession>;
-  readonly version: string;
 }
 
 export type NativeOrt = ({ readonly ok: true } & NativeRuntimeParts) | { readonly ok: false; readonly reason: string };
@@ -46,7 +45,7 @@ async function load(addonFolder: string | undefined): Promise<NativeOrt> {
     const Session = ort.InferenceSession as unknown as new (handler: unknown) => OrtSession;
     const openSession = async (bytes: Uint8Array, options: InferenceSession.SessionOptions): Promise<OrtSession> =>
       new Session(await onnxruntimeBackend.createInferenceSessionHandler(bytes, options));
-    return { ok: true, ort: ort as Ort, openSession, version: ort.env.versions.node ?? ort.env.versions.common };
+    return { ok: true, ort: ort as Ort, openSession };
   } catch (error) {
     return { ok: false, reason: `onnxruntime-node could not be loaded on ${process.platform}-${process.arch}: ${firstLine(error)}` };
   }
