@@ -72,6 +72,11 @@ const RECENT_PROMPT_TOKENS = 16;
 /** Estimates of drafters that cost a pass to ask are kept under this kind until a draft says its own. */
 const MODEL_DRAFT = 'draft-model';
 
+/** A prompt whose text ends at the start of a line, after its indentation, if any. */
+const LINE_START = /\n[ \t]*$/;
+/** Tokens of the prompt's end decoded to tell (indentation is a token or two). */
+const LINE_START_TOKENS = 4;
+
 /** What one pass verifies: the drafts, their kind, and a free draft that is only checked (not fed). */
 interface DraftsForPass {
   readonly drafts: readonly number[];
@@ -231,7 +236,10 @@ export class DecoderGenerator {
   /**
    * The drafts for the next pass, at most `room`. A free drafter is asked for its longest draft, of
    * which as much is fed as its kind has earned; one that costs a pass is asked for only that much.
-   * `tokens`: those chosen so far.
+   * `tokens`: those chosen so far. Drafts for the first pass (none chosen yet) are a kind apart,
+   * and those at the start of a line another: right after a keystroke they guess worse than in the
+   * middle of a suggestion, and at the start of a line worst (a match of the indentation continues
+   * some other line).
    */
   private async draft(
     speculation: SpeculationPlan,
@@ -243,15 +251,18 @@ export class DecoderGenerator {
   ): Promise<DraftsForPass> {
     const { drafter, length } = speculation;
     const context = [...promptIds, ...tokens];
+    const where = tokens.length > 0 ? '' : LINE_START.test(this.tokenizer.decode(promptIds.slice(-LINE_START_TOKENS))) ? '@line-start' : '@first';
+    const kindOf = (kind: string): string => `${kind}${where}`;
     if (drafter.free) {
       const proposal = await drafter.draft(context, Math.min(length.max, room), signal, this.recent);
-      const drafts = this.cutAtStop(proposal.tokens.slice(0, Math.min(length.next(proposal.kind, true), room)), tokens, stop);
-      return { drafts, kind: proposal.kind, ...(drafts.length === 0 && proposal.tokens.length > 0 ? { shadow: proposal.tokens[0] } : {}) };
+      const kind = kindOf(proposal.kind);
+      const drafts = this.cutAtStop(proposal.tokens.slice(0, Math.min(length.next(kind, true), room)), tokens, stop);
+      return { drafts, kind, ...(drafts.length === 0 && proposal.tokens.length > 0 ? { shadow: proposal.tokens[0] } : {}) };
     }
-    const wanted = Math.min(length.next(MODEL_DRAFT, false), room);
-    if (wanted === 0) return { drafts: [], kind: MODEL_DRAFT };
+    const wanted = Math.min(length.next(kindOf(MODEL_DRAFT), false), room);
+    if (wanted === 0) return { drafts: [], kind: kindOf(MODEL_DRAFT) };
     const proposal = await drafter.draft(context, wanted, signal, this.recent);
-    return { drafts: this.cutAtStop(proposal.tokens.slice(0, wanted), tokens, stop), kind: proposal.kind };
+    return { drafts: this.cutAtStop(proposal.tokens.slice(0, wanted), tokens, stop), kind: kindOf(proposal.kind) };
   }
 
   /** Drafts past the one that completes a stop string are never reached: generation stops there. */
