@@ -5,10 +5,10 @@
 // token included). The cost: a pass over 1 + k rows takes single + k · perRow ms, a line through
 // the recent passes whose slope is the median of the slopes between every two passes of different
 // widths (Theil–Sen: passes slowed by a busy machine, which comes and goes, do not tilt it the way
-// they tilt a least-squares line). On the default
-// code model a row more costs almost nothing (the pass is mostly overhead), so drafts grow long;
-// on a 0.5B model under WebAssembly each row costs most of a pass, so it drafts only while nearly
-// everything is accepted, and not at all when little is: a miss must not make a completion slower.
+// they tilt a least-squares line). On CPUs a row is not free: on the default code model it costs a
+// quarter to a half of a one-row pass, on a 0.5B model under WebAssembly most of one, so drafts are
+// long only where they are nearly always kept, and none are fed where they mostly miss: a miss must
+// not make a completion slower.
 
 export interface DraftLengthOptions {
   /** Most tokens drafted at once: each adds a row of logits (16 rows of Qwen's 151,936 words are 9.7 MB). */

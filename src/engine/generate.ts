@@ -105,12 +105,7 @@ export class DecoderGenerator {
     this.cache = this.model.emptyCache();
   }
 
-  /** The ids whose keys and values the reusable cache holds (tests compare it with a fresh prefill). */
-  get cachedIds(): readonly number[] {
-    return this.cache.ids;
-  }
-
-  /** The reusable cache itself. */
+  /** The reusable cache: the ids it holds and their keys and values (tests compare it with a prefill of its ids). */
   get cachedState(): KvCache {
     return this.cache;
   }
