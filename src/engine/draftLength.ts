@@ -21,10 +21,14 @@ export interface DraftLengthOptions {
 const DECAY = 0.95;
 /** Recent decoding passes the cost is fitted to. */
 const TIMED_PASSES = 64;
-/** Before anything is measured: one accepted and one rejected draft token (p = 0.5)... */
+/**
+ * Before a kind has been seen: one accepted draft token to three rejections (p = 0.25), so that a
+ * new kind of draft is fed only once its checks (free drafts are checked when not fed) have shown
+ * it pays: a keystroke rarely gives a kind many chances, and an early miss costs that keystroke...
+ */
 const PRIOR_ACCEPTED = 1;
-const PRIOR_REJECTED = 1;
-/** ...and a row costing a quarter of a one-row pass, so that drafting is tried and then measured. */
+const PRIOR_REJECTED = 3;
+/** ...and a row costing a quarter of a one-row pass until passes of two widths were timed. */
 const PRIOR_ROW_COST = 0.25;
 /** A row never costs more than this many one-row passes (a noisy fit is not believed past it). */
 const MAX_ROW_COST = 2;
@@ -76,10 +80,11 @@ export class DraftLength {
 
   /**
    * Tokens of this kind to draft for the next pass; `free`: the drafter costs nothing to ask, so its
-   * drafts are checked even when none is fed and there is nothing to explore.
+   * drafts are checked even when none is fed and there is nothing to explore. `minGain`: how many
+   * times plain decoding's tokens per millisecond drafting must promise (see value).
    */
-  next(kind: string, free: boolean): number {
-    const best = this.value(kind);
+  next(kind: string, free: boolean, minGain = 1): number {
+    const best = this.value(kind, minGain);
     if (best > 0 || free || this.fixed !== undefined) {
       this.passesWithoutDrafts = 0;
       return best;
@@ -90,13 +95,16 @@ export class DraftLength {
     return 1;
   }
 
-  /** The best number of tokens to draft by the estimates: 0 means a plain one-token pass is the better bet. */
-  value(kind: string): number {
+  /**
+   * The best number of tokens to draft by the estimates: 0 means a plain one-token pass is the
+   * better bet, or drafting promises less than `minGain` times its rate.
+   */
+  value(kind: string, minGain = 1): number {
     if (this.fixed !== undefined) return this.fixed;
     const p = this.acceptance(kind);
     const c = this.rowCost;
     let best = 0;
-    let bestRate = 1; // k = 0: one token for one row
+    let bestRate = minGain; // k = 0: one token for one row
     let expected = 1;
     let term = 1;
     for (let k = 1; k <= this.max; k++) {

@@ -77,6 +77,13 @@ const LINE_START = /\n[ \t]*$/;
 /** Tokens of the prompt's end decoded to tell (indentation is a token or two). */
 const LINE_START_TOKENS = 4;
 
+/**
+ * The first pass drafts only when that promises this many times plain decoding's rate: many
+ * completions end after a token or two (a line break), where every drafted row is extra, so a
+ * marginal bet there loses (the replay's line starts, one-token completions, lost 20% on it).
+ */
+const FIRST_PASS_MIN_GAIN = 1.2;
+
 /** What one pass verifies: the drafts, their kind, and a free draft that is only checked (not fed). */
 interface DraftsForPass {
   readonly drafts: readonly number[];
@@ -248,13 +255,14 @@ export class DecoderGenerator {
     const context = [...promptIds, ...tokens];
     const where = tokens.length > 0 ? '' : LINE_START.test(this.tokenizer.decode(promptIds.slice(-LINE_START_TOKENS))) ? '@line-start' : '@first';
     const kindOf = (kind: string): string => `${kind}${where}`;
+    const minGain = tokens.length > 0 ? 1 : FIRST_PASS_MIN_GAIN;
     if (drafter.free) {
       const proposal = await drafter.draft(context, Math.min(length.max, room), signal, this.recent);
       const kind = kindOf(proposal.kind);
-      const drafts = this.cutAtStop(proposal.tokens.slice(0, Math.min(length.next(kind, true), room)), tokens, stop);
+      const drafts = this.cutAtStop(proposal.tokens.slice(0, Math.min(length.next(kind, true, minGain), room)), tokens, stop);
       return { drafts, kind, ...(drafts.length === 0 && proposal.tokens.length > 0 ? { shadow: proposal.tokens[0] } : {}) };
     }
-    const wanted = Math.min(length.next(kindOf(MODEL_DRAFT), false), room);
+    const wanted = Math.min(length.next(kindOf(MODEL_DRAFT), false, minGain), room);
     if (wanted === 0) return { drafts: [], kind: kindOf(MODEL_DRAFT) };
     const proposal = await drafter.draft(context, wanted, signal, this.recent);
     return { drafts: this.cutAtStop(proposal.tokens.slice(0, wanted), tokens, stop), kind: kindOf(proposal.kind) };

@@ -59,6 +59,15 @@ describe('DraftLength', () => {
     assert.ok(Array.from({ length: 32 }, () => length.next('k', true)).every((k) => k === 0));
   });
 
+  it('drafts nothing for a marginal bet when asked for a margin', () => {
+    const length = new DraftLength();
+    timedPasses(length, 100, 30);
+    for (let i = 0; i < 40; i++) length.update('k', 1, i % 20 < 9 ? 1 : 0); // p ≈ 0.45: one draft gains 1.45 / 1.3
+    assert.ok(length.value('k') >= 1, `without a margin: ${length.value('k')}`);
+    assert.equal(length.value('k', 1.2), 0);
+    assert.equal(length.next('k', true, 1.2), 0);
+  });
+
   it('a fixed length is kept whatever happens', () => {
     const length = new DraftLength({ fixed: 5 });
     timedPasses(length, 100, 100);
@@ -76,7 +85,7 @@ it('keeps acceptance apart per kind of draft', () => {
   }
   assert.ok(length.value('ngram-3') >= 4, `ngram-3: ${length.value('ngram-3')}`);
   assert.equal(length.value('ngram-1'), 0);
-  assert.equal(length.acceptance('never-seen'), 0.5, 'a kind not seen yet starts from the prior');
+  assert.equal(length.acceptance('never-seen'), 0.25, 'a kind not seen yet starts from the prior');
 });
 
 describe('promptLookup', () => {

@@ -197,7 +197,7 @@ describe('speculative decoding with a draft model equals greedy decoding', () =>
         const reference = new DecoderGenerator(main.model, main.folder.tokenizer);
         const speculative = new DecoderGenerator(main.model, main.folder.tokenizer);
         // The drafter keeps its own cache across cases too.
-        const plan: SpeculationPlan = { drafter: new ModelDrafter(draft.model, pair.draft), length: new DraftLength() };
+        const plan: SpeculationPlan = { drafter: new ModelDrafter(draft.model, pair.draft), length: new DraftLength({ fixed: 4 }) };
         const maxPrompt = Math.min(48, main.model.config.maxPositions - MAX_NEW - 2);
         let accepted = 0;
         let rejected = 0;
