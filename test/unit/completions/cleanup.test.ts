@@ -36,3 +36,14 @@ test('lines repeating what follows the cursor are removed', () => {
     'different lines are kept',
   );
 });
+
+test('the rest of the line is matched without its surrounding spaces, and the spaces it leaves behind go', () => {
+  assert.equal(cleanupSuggestion('a, b)', { lineSuffix: ')  ', followingLines: [] }), 'a, b');
+  assert.equal(cleanupSuggestion('f(a,  )', { lineSuffix: ')', followingLines: [] }), 'f(a,');
+});
+
+test('only a tail of whole lines repeating the following lines goes, never the first line, and never a tail that only partly repeats', () => {
+  assert.equal(cleanupSuggestion('x();\ny();', { lineSuffix: '', followingLines: ['x();', 'y();'] }), 'x();\ny();');
+  assert.equal(cleanupSuggestion('a\nb\nc', { lineSuffix: '', followingLines: ['b', 'z'] }), 'a\nb\nc');
+  assert.equal(cleanupSuggestion('a\n\n}', { lineSuffix: '', followingLines: ['', '}'] }), 'a', 'a blank line in the repeated tail goes with it');
+});

@@ -68,3 +68,37 @@ test('removeHeal', () => {
   assert.equal(removeHeal('  }', '    '), undefined);
   assert.equal(removeHeal('foo', ''), 'foo');
 });
+
+test('bracketDelta: strings close at their quote (escapes skip one character), template literals are strings, comments need // or a # after a space', () => {
+  assert.equal(bracketDelta('s = "ab" + f('), 1);
+  assert.equal(bracketDelta('x = `(` + f('), 1);
+  assert.equal(bracketDelta('s = "a\\"(" + g('), 1);
+  assert.equal(bracketDelta('a / b ('), 1, 'a division is no comment');
+  assert.equal(bracketDelta('a#b ('), 1, 'a # inside a word is no comment');
+  assert.equal(bracketDelta('# ('), 0, 'a # at the start is');
+  assert.equal(bracketDelta('a #('), 0);
+  assert.equal(bracketDelta('a['), 1);
+  assert.equal(bracketDelta('a]'), -1);
+});
+
+test('single-line mode ignores the multi-line rules', () => {
+  assert.deepEqual(applyLineRules('a\n  b', { multiline: false, baseIndent: 2, tabSize: 4 }, true), { text: 'a', complete: true });
+});
+
+test('multi-line: the first line\'s open brackets count, a closer ends the block only at the base indent, ) and ] close too', () => {
+  assert.deepEqual(applyLineRules('x = f([(\n]);\ny', multi(0), true), { text: 'x = f([(\n]);\ny', complete: false }, 'still one ( open');
+  assert.deepEqual(applyLineRules('f() {\n  }\nnext', multi(0), true), { text: 'f() {\n  }\nnext', complete: false }, 'a closer indented deeper');
+  assert.deepEqual(applyLineRules('x = [\n];\ny', multi(0), true), { text: 'x = [\n];', complete: true });
+  assert.deepEqual(applyLineRules('f(\n);\ny', multi(0), true), { text: 'f(\n);', complete: true });
+});
+
+test('multi-line: a tab after spaces reaches the next tab stop', () => {
+  // " \t" is 4 columns wide with tab size 4.
+  assert.deepEqual(applyLineRules('a();\n \tb();\nc', multi(4), true), { text: 'a();\n \tb();', complete: true });
+  assert.deepEqual(applyLineRules('a();\n \tb();', multi(5), true), { text: 'a();', complete: true });
+});
+
+test('removeHeal: a text still inside the heal is pending only while the heal starts with it', () => {
+  assert.equal(removeHeal('\t', '\t '), 'pending');
+  assert.equal(removeHeal(' ', '\t '), undefined);
+});

@@ -46,5 +46,14 @@ for (const name of ['tiny-gpt2', 'tiny-llama']) {
         assert.equal(fitted.tokens[fitted.tokens.length - 1]?.end, TEXT.length);
       }
     });
+
+    it('a budget of one keeps the last token (and BOS, which cannot go)', () => {
+      const all = tokenizer.encodeWithSpans(TEXT);
+      const bos = all[0] !== undefined && tokenizer.isSpecial(all[0].id) ? 1 : 0;
+      const fitted = fitText(tokenizer, TEXT, 1);
+      assert.equal(fitted.tokens.length, 1 + bos);
+      assert.equal(fitted.tokens[fitted.tokens.length - 1]?.end, TEXT.length);
+      assert.equal(fitted.text, TEXT.slice(fitted.offset));
+    });
   });
 }

@@ -58,4 +58,38 @@ describe('sampling', () => {
     for (let i = 0; i < 10000; i++) buckets[Math.floor(random() * 10)]!++;
     assert.ok(buckets.every((b) => b > 900 && b < 1100), buckets.join(','));
   });
+
+  it('is mulberry32: the reference implementation\'s first draws for seed 42', () => {
+    const random = seededRandom(42);
+    assert.deepEqual([random(), random(), random()], [0.6011037519201636, 0.44829055899754167, 0.8524657934904099]);
+  });
+
+  it('divides by the temperature: at T = 2, logits [0, ln 9] draw the second token 3 times in 4', () => {
+    const two = Float32Array.from([0, Math.log(9)]);
+    const sampler = new Sampler({ temperature: 2, seed: 5 });
+    let ones = 0;
+    for (let i = 0; i < 4000; i++) ones += sampler.next(two, () => []);
+    assert.ok(Math.abs(ones / 4000 - 0.75) < 0.03, `observed ${ones / 4000}`);
+  });
+
+  it('stays finite for large logits (the maximum is subtracted before exp)', () => {
+    const large = Float32Array.from([400, 400 + Math.log(3)]); // exp(800) overflows a double
+    const sampler = new Sampler({ temperature: 1, seed: 9 });
+    let ones = 0;
+    for (let i = 0; i < 4000; i++) ones += sampler.next(large, () => []);
+    assert.ok(Math.abs(ones / 4000 - 0.75) < 0.03, `observed ${ones / 4000}`);
+  });
+
+  it('a negative temperature is greedy', () => {
+    assert.equal(new Sampler({ temperature: -1, seed: 3 }).next(logits, () => []), 1);
+  });
+
+  it('top-p keeps at least the best token, and stops once the nucleus reaches p exactly', () => {
+    const none = new Sampler({ temperature: 1, topP: 0, seed: 2 });
+    assert.ok(Array.from({ length: 50 }, () => none.next(logits, () => [])).every((t) => t === 1));
+    // Two equal logits are half the mass each: p = 0.5 keeps the first of them only.
+    const even = new Sampler({ temperature: 1, topP: 0.5, seed: 4 });
+    const tie = Float32Array.from([0, 0]);
+    assert.ok(Array.from({ length: 50 }, () => even.next(tie, () => [])).every((t) => t === 0));
+  });
 });

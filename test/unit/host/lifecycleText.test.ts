@@ -65,4 +65,33 @@ describe('engine lifecycle texts', () => {
     assert.equal(engineNotice(notice, at), undefined);
     assert.deepEqual(engineLogLine(notice), { level: 'warn', text: notice.text });
   });
+
+  it('says each text whole: the restart tooltip paragraph by paragraph, with no empty Interrupted line', () => {
+    const time = at.toLocaleTimeString();
+    const quiet = engineNotice({ ...crash, interrupted: [] }, at);
+    assert.equal(quiet?.tooltip, `**The Tealeaf engine worker stopped** at ${time} (it exited with code 1) and a new one started.\n\nModels load again on their next use.`);
+    assert.equal(
+      engineNotice(crash, at)?.tooltip,
+      `**The Tealeaf engine worker stopped** at ${time} (it exited with code 1) and a new one started.\n\nModels load again on their next use.\n\nInterrupted: generate (failed once), translate (run again).`,
+    );
+    assert.deepEqual(engineLogLine({ ...crash, interrupted: [] }), { level: 'warn', text: 'engine worker stopped (it exited with code 1); a new one started, models load again on their next use' });
+    const stopped = { ...crash, crashesInWindow: 3, restarting: false, interrupted: [] };
+    assert.deepEqual(engineLogLine(stopped), {
+      level: 'error',
+      text: 'engine worker stopped (it exited with code 1); It crashed 3 times within a minute, so Tealeaf stopped restarting it; use Tealeaf: Restart Engine, Retry in the menu, or change a Tealeaf setting to start it again',
+    });
+  });
+
+  it('names the restart on the status bar, and the threads in the singular, the plural and by default', () => {
+    for (const cause of ['threads', 'backend'] as const) {
+      const notice = engineNotice({ kind: 'started', cause, threads: 1, backend: 'wasm' }, at);
+      assert.equal(notice?.text, '$(debug-restart) Tealeaf engine restarted');
+      assert.equal(notice?.severity, 'info');
+      assert.equal(notice?.hideAfterMs, 10_000);
+    }
+    assert.match(engineNotice({ kind: 'started', cause: 'threads', threads: 1 }, at)?.tooltip ?? '', /with 1 thread \(tealeaf/);
+    assert.match(engineNotice({ kind: 'started', cause: 'threads', threads: undefined }, at)?.tooltip ?? '', /with the default threads \(tealeaf/);
+    assert.match(engineNotice({ kind: 'started', cause: 'backend', threads: undefined }, at)?.tooltip ?? '', /with the auto backend/);
+    assert.equal(engineLogLine({ kind: 'started', cause: 'first-use', threads: undefined }).text, 'engine worker started (first-use) with the default threads');
+  });
 });

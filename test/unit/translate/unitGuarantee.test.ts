@@ -61,6 +61,22 @@ describe('translateUnit: the placeholder guarantee', () => {
     });
   });
 
+  it('fetches no attention when the masks came through', async () => {
+    let fetched = 0;
+    const crossAttention = async (): Promise<TranslationAttention | undefined> => {
+      fetched += 1;
+      return undefined;
+    };
+    const out = await run('Open %s now', { 'Open {0} now': { target: '{0} jetzt öffnen', crossAttention } });
+    assert.equal(out.text, '%s jetzt öffnen');
+    assert.equal(fetched, 0, 'an attention fetch runs the decoder again');
+  });
+
+  it('keeps every space of the source around the runs it translates one by one', async () => {
+    const out = await run('Open %s  now', { 'Open {0}  now': 'Öffne jetzt', Open: 'Öffne', now: 'jetzt' });
+    assert.equal(out.text, 'Öffne %s  jetzt');
+  });
+
   it('without attention, translates the runs between the placeholders one by one: the words are the model’s, not the source’s', async () => {
     const out = await run('Open %s in {0} now.', {
       'Open {0} in {1} now.': 'Öffne {0} jetzt.', // {1} dropped, and no attention to repair it
@@ -99,6 +115,8 @@ describe('translateUnit: the placeholder guarantee', () => {
     assert.deepEqual(out.report, { source: 'Save the file.', result: 'Datei speichern.', repairs: [], strayRemoved: ['{7}', '%s'] });
     const leading = await run('Save the file.', { 'Save the file.': '%d Datei speichern.' });
     assert.equal(leading.text, 'Datei speichern.', 'a stray placeholder at the start takes the space after it');
+    assert.equal((await run('Save the file.', { 'Save the file.': '%dDatei speichern.' })).text, 'Datei speichern.', 'and no letter when no space follows');
+    assert.equal((await run('Save the file.', { 'Save the file.': 'Datei%s speichern.' })).text, 'Dateispeichern.', 'glued to a word before it, it takes the space after it');
   });
 
   it('keeps the source only when even the runs between placeholders would change its placeholders', async () => {
