@@ -34,5 +34,7 @@ describe('KvCache', () => {
     assert.equal(commonPrefixLength([1, 2, 3], [1, 2, 4]), 2);
     assert.equal(commonPrefixLength([1, 2], [1, 2, 3]), 2);
     assert.equal(commonPrefixLength([], [1]), 0);
+    assert.equal(commonPrefixLength([1, 2], [1, 2]), 2, 'equal arrays share their whole length, not one more');
+    assert.equal(commonPrefixLength([], []), 0);
   });
 });
