@@ -8,11 +8,12 @@ import type { KvCache } from './kvCache';
 import { yieldToEventLoop } from './yield';
 
 /**
- * Tokens per prefill pass: the smallest chunk that costs nothing measurable. `npm run bench --
- * prefill-chunks` (bench/prefillChunks.ts), 1,000 tokens on the default code model, 2 cores: one
- * pass 1,552 ms; chunks of 128 1,544 ms (longest chunk 255 ms), of 64 +18%, of 32 +28%, of 16
- * +66% (each pass copies the whole KV cache in and out). On the 0.5B model every size from 16 to
- * 256 came within the machine's noise (±20%) of one pass, and a chunk of 128 takes seconds there.
+ * Tokens per prefill pass: the smallest chunk that costs next to nothing, on both models of
+ * `npm run bench -- prefill-chunks` (bench/prefillChunks.ts, 2 cores): 1,000 tokens on the default
+ * code model take 1,096 ms in one pass, +2.3% in chunks of 128 (the longest 164 ms), +38% in
+ * chunks of 64, +93% in chunks of 16; 512 tokens on the 0.5B model 15.9 s, +4.6% in chunks of 128
+ * (the longest 4.4 s), +17% in 64, +64% in 16. Each pass copies the whole KV cache in and out, and
+ * smaller matrix products run slower per row.
  */
 export const PREFILL_CHUNK_TOKENS = 128;
 
