@@ -4,7 +4,7 @@
 // (self-attention) and the encoder of an encoder-decoder model.
 import { type AttentionChunk, BlockSink, type ChunkSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink } from './attentionStream';
 import type { FittedText } from './fitText';
-import type { AttentionPreview, AttentionRequest, AttentionResult } from './types';
+import type { AttentionRequest, AttentionResult } from './types';
 
 export interface AttentionPass {
   readonly kind: 'self' | 'encoder';
@@ -58,12 +58,4 @@ export async function attentionResult(pass: AttentionPass, request: AttentionReq
     ...(reduction ? { reduced: reduction.reduced() } : {}),
     forwardMs,
   };
-}
-
-/** The preview of a result that has pooled heads (see AttentionPreview); undefined without them. */
-export function attentionPreview(result: AttentionResult): AttentionPreview | undefined {
-  const { attention, stats: _stats, pooled, reduced: _reduced, ...rest } = result;
-  if (!pooled) return undefined;
-  const { layerData: _values, ...shape } = attention;
-  return { ...rest, shape, pooled };
 }

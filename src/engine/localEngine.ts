@@ -1,7 +1,7 @@
 // The Engine implementation that runs inference in the current thread (a worker, the CLI, a
 // webview). Hosts wrap it; callers only see the Engine interface.
 import { blockFromCapturedRows } from './attention';
-import { attentionPreview, attentionResult } from './attentionResult';
+import { attentionResult } from './attentionResult';
 import type { AttentionChunk } from './attentionStream';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import { ModelError, UnsupportedError } from './errors';
@@ -17,7 +17,6 @@ import type { Seq2SeqRunner } from './seq2seq/runner';
 import { loadSeq2Seq } from './seq2seq/runner';
 import { Speculators } from './speculation';
 import type {
-  AttentionCallOptions,
   AttentionRequest,
   AttentionResult,
   CallOptions,
@@ -204,7 +203,7 @@ export class LocalEngine implements Engine {
     });
   }
 
-  async attention(request: AttentionRequest, options: AttentionCallOptions = {}): Promise<AttentionResult> {
+  async attention(request: AttentionRequest, options: CallOptions = {}): Promise<AttentionResult> {
     const result = await this.queue.run(async () => {
       if (this.seq2seq) {
         const unavailable = this.seq2seq.attentionUnavailableReason;
@@ -237,8 +236,6 @@ export class LocalEngine implements Engine {
       };
       return attentionResult(pass, request);
     });
-    const preview = options.onPreview ? attentionPreview(result) : undefined;
-    if (preview) options.onPreview?.(preview);
     return result;
   }
 

@@ -234,16 +234,6 @@ export interface AttentionResult {
   readonly forwardMs: number;
 }
 
-/**
- * Everything of an AttentionResult but its values (and statistics), with the pooled heads: what a
- * view of thumbnails needs. An engine in a worker sends it ahead of the tensors, so the caller can
- * paint while tens of megabytes of attention cross the thread boundary and settle in its heap.
- */
-export interface AttentionPreview extends Omit<AttentionResult, 'attention' | 'stats' | 'pooled'> {
-  readonly shape: AttentionShape;
-  readonly pooled: PooledHeads;
-}
-
 /** Attention of a generation's output tokens (queries) over context + output (keys). */
 export interface GenerationAttention {
   readonly id: number;
@@ -300,11 +290,6 @@ export interface CallOptions {
   readonly signal?: AbortSignal;
 }
 
-export interface AttentionCallOptions extends CallOptions {
-  /** Called once, before the result, when the request asked for pooled heads. */
-  readonly onPreview?: (preview: AttentionPreview) => void;
-}
-
 export interface GenerateCallOptions extends CallOptions {
   readonly onToken?: (token: StreamedToken) => void;
 }
@@ -314,7 +299,7 @@ export interface Engine {
   readonly info: ModelInfo;
   tokenize(text: string): Promise<readonly TokenSpan[]>;
   generate(request: GenerateRequest, options?: GenerateCallOptions): Promise<GenerateResult>;
-  attention(request: AttentionRequest, options?: AttentionCallOptions): Promise<AttentionResult>;
+  attention(request: AttentionRequest, options?: CallOptions): Promise<AttentionResult>;
   /** Attention captured by a generate() with captureAttention, if still held (the latest only). */
   generationAttention(id: number): Promise<GenerationAttention | undefined>;
   translate(request: TranslateRequest, options?: CallOptions): Promise<TranslateResult>;

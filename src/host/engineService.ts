@@ -1,7 +1,7 @@
 // The host side of the engine protocol: serves ClientMessages with an EngineHost and posts
 // HostMessages back. Used by the worker_threads worker; the webview engine host reuses it.
 import { ModelError } from '../engine/errors';
-import type { AttentionPreview, Engine, EngineHost } from '../engine/types';
+import type { Engine, EngineHost } from '../engine/types';
 import { type ClientMessage, type EngineRequest, type HostMessage, serializeError } from '../protocol/engine';
 
 /** A result, and the buffers it owns that may be moved (not copied) to the receiving thread. */
@@ -55,12 +55,7 @@ export class EngineService {
   private async dispatch(request: EngineRequest, signal: AbortSignal): Promise<Reply> {
     if (request.method === 'attention') {
       // The engine hands out fresh arrays per call and keeps none of them: safe to move.
-      // A preview asked for goes first (its pooled heads copied, a few hundred kB): the client can
-      // paint while the tensors, moved below, arrive and settle in its heap.
-      const onPreview = request.params.preview
-        ? (preview: AttentionPreview) => this.post({ kind: 'attentionPreview', requestId: request.id, preview })
-        : undefined;
-      const result = await this.engine(request.params.handle).attention(request.params.request, { signal, ...(onPreview ? { onPreview } : {}) });
+      const result = await this.engine(request.params.handle).attention(request.params.request, { signal });
       return { result, transfer: ownedBuffers([...result.attention.layerData, ...(result.pooled ? [result.pooled.data] : [])]) };
     }
     return { result: await this.answer(request, signal) };

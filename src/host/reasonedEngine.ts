@@ -2,7 +2,6 @@
 // that choice was made for another backend (auto loads native with the file WASM chose), and
 // otherwise is the engine it wraps: every call goes straight through.
 import type {
-  AttentionCallOptions,
   AttentionRequest,
   AttentionResult,
   CallOptions,
@@ -37,7 +36,7 @@ export class ReasonedEngine implements Engine {
     return this.engine.generate(request, options);
   }
 
-  attention(request: AttentionRequest, options?: AttentionCallOptions): Promise<AttentionResult> {
+  attention(request: AttentionRequest, options?: CallOptions): Promise<AttentionResult> {
     return this.engine.attention(request, options);
   }
 

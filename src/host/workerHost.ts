@@ -8,8 +8,6 @@
 import { Worker } from 'node:worker_threads';
 import { AbortError, InferenceError, ModelError, UnsupportedError } from '../engine/errors';
 import type {
-  AttentionCallOptions,
-  AttentionPreview,
   AttentionRequest,
   AttentionResult,
   CallOptions,
@@ -104,7 +102,6 @@ interface Pending {
   resolve(value: unknown): void;
   reject(error: Error): void;
   onToken?: (token: StreamedToken) => void;
-  onPreview?: (preview: AttentionPreview) => void;
 }
 
 /** A loaded model as the proxies see it: the folder and options to load it again after a restart. */
@@ -124,7 +121,6 @@ interface ModelSlot {
 interface SendOptions {
   readonly signal?: AbortSignal;
   readonly onToken?: (token: StreamedToken) => void;
-  readonly onPreview?: (preview: AttentionPreview) => void;
 }
 
 /** Methods that act on a loaded model: their params carry its handle. */
@@ -235,10 +231,6 @@ export class WorkerHost implements ManagedEngineHost {
       this.pending.get(message.requestId)?.onToken?.(message.token);
       return;
     }
-    if (message.kind === 'attentionPreview') {
-      this.pending.get(message.requestId)?.onPreview?.(message.preview);
-      return;
-    }
     if (message.kind === 'notice') {
       if (this.told.has(message.text)) return;
       this.told.add(message.text);
@@ -281,7 +273,6 @@ export class WorkerHost implements ManagedEngineHost {
           reject(error);
         },
         onToken: options.onToken,
-        onPreview: options.onPreview,
       });
       instance.worker.postMessage({ kind: 'request', id, method, params } as EngineRequest);
     });
@@ -504,9 +495,9 @@ class WorkerEngine implements Engine {
     return this.withProxyId(result, generation);
   }
 
-  /** Replayed only without a preview (a preview already painted would be painted twice). */
-  attention(request: AttentionRequest, options: AttentionCallOptions = {}): Promise<AttentionResult> {
-    return this.host.call(this.slot, 'attention', (handle) => ({ handle, request, preview: options.onPreview !== undefined }), options, options.onPreview === undefined);
+  /** Replayed when its worker dies: it shows nothing until it answers. */
+  attention(request: AttentionRequest, options: CallOptions = {}): Promise<AttentionResult> {
+    return this.host.call(this.slot, 'attention', (handle) => ({ handle, request }), options, true);
   }
 
   async generationAttention(id: number): Promise<GenerationAttention | undefined> {

@@ -1,7 +1,6 @@
 // Typed messages between an engine client (extension host) and an engine host (worker_threads
 // worker, webview). Every method maps to exactly one params and one result type.
 import type {
-  AttentionPreview,
   AttentionRequest,
   AttentionResult,
   GenerateRequest,
@@ -20,7 +19,7 @@ export interface EngineMethods {
   load: { params: { modelDir: string; options: LoadOptions }; result: { handle: number; info: ModelInfo } };
   tokenize: { params: { handle: number; text: string }; result: readonly TokenSpan[] };
   generate: { params: { handle: number; request: GenerateRequest; stream: boolean }; result: GenerateResult };
-  attention: { params: { handle: number; request: AttentionRequest; preview: boolean }; result: AttentionResult };
+  attention: { params: { handle: number; request: AttentionRequest }; result: AttentionResult };
   generationAttention: { params: { handle: number; id: number }; result: GenerationAttention | undefined };
   translate: { params: { handle: number; request: TranslateRequest }; result: TranslateResult };
   translationAttention: { params: { handle: number; id: number }; result: TranslationAttention | undefined };
@@ -55,13 +54,6 @@ export interface TokenNotification {
   readonly token: StreamedToken;
 }
 
-/** Host → client: an attention request's preview, ahead of its response (see AttentionPreview). */
-export interface AttentionPreviewNotification {
-  readonly kind: 'attentionPreview';
-  readonly requestId: number;
-  readonly preview: AttentionPreview;
-}
-
 /** Host → client: something the user should hear about once (the native addon would not load, a backend chosen). */
 export interface HostNotice {
   readonly kind: 'notice';
@@ -87,7 +79,7 @@ export interface WorkerStop {
 export function isWorkerStop(value: unknown): value is WorkerStop {
   return isRecord(value) && value.kind === 'stop' && typeof value.code === 'number';
 }
-export type HostMessage = EngineResponse | TokenNotification | AttentionPreviewNotification | HostNotice;
+export type HostMessage = EngineResponse | TokenNotification | HostNotice;
 
 const METHODS: ReadonlySet<string> = new Set<EngineMethod>([
   'load',
@@ -113,7 +105,6 @@ export function isClientMessage(value: unknown): value is ClientMessage {
 export function isHostMessage(value: unknown): value is HostMessage {
   if (!isRecord(value)) return false;
   if (value.kind === 'token') return typeof value.requestId === 'number' && isRecord(value.token);
-  if (value.kind === 'attentionPreview') return typeof value.requestId === 'number' && isRecord(value.preview);
   if (value.kind === 'notice') return typeof value.text === 'string' && (value.level === 'info' || value.level === 'warn');
   return value.kind === 'response' && typeof value.id === 'number' && typeof value.ok === 'boolean';
 }

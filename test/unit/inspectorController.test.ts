@@ -7,7 +7,7 @@ import { after, before, beforeEach, describe, it } from 'node:test';
 import { changeSelection, FakeDocument, FakeEditor, install, recorded, Selection } from './inspectorVscodeStub';
 
 import { ModelError } from '../../src/engine/errors';
-import type { AttentionCallOptions, AttentionRequest, AttentionResult, Engine, EngineHost } from '../../src/engine/types';
+import type { CallOptions, AttentionRequest, AttentionResult, Engine, EngineHost } from '../../src/engine/types';
 import { createInProcessHost } from '../../src/host/inProcessHost';
 import { FOLLOW_SELECTION_DEBOUNCE_MS } from '../../src/inspector/config';
 import type { InspectorApi } from '../../src/inspector/index';
@@ -49,7 +49,7 @@ class ControlledEngine {
     return {
       info: engine.info,
       tokenize: (text) => engine.tokenize(text),
-      attention: async (request: AttentionRequest, options?: AttentionCallOptions): Promise<AttentionResult> => {
+      attention: async (request: AttentionRequest, options?: CallOptions): Promise<AttentionResult> => {
         this.requested.push(request.text);
         const gate = this.held.get(request.text);
         this.held.delete(request.text);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createInProcessHost } from '../../src/host/inProcessHost';
-import type { AttentionPreview, Engine, EngineHost } from '../../src/engine/types';
+import type { Engine, EngineHost } from '../../src/engine/types';
 import { poolBlock } from '../../src/engine/pool';
 import { quantizeRows } from '../../src/inspector/quantize';
 import { createViewCache } from '../../src/inspector/viewCache';
@@ -87,19 +87,14 @@ describe('inspector on tiny-llama', () => {
     assert.equal((await engine.attention({ text: TEXT, withStats: false })).pooled, undefined, 'only when asked');
   });
 
-  it('previews a pooled request before its result: the same tokens, shape and pooled heads, without the values', async () => {
-    const previews: AttentionPreview[] = [];
-    const result = await engine.attention({ text: TEXT, withStats: false, pool: 8 }, { onPreview: (p) => previews.push(p) });
-    assert.equal(previews.length, 1);
-    const preview = previews[0]!;
-    assert.deepEqual(preview.tokens, result.tokens);
-    const { layerData, ...shape } = result.attention;
-    assert.deepEqual(preview.shape, shape);
-    assert.equal(preview.pooled, result.pooled);
-    assert.equal(preview.forwardMs, result.forwardMs);
-    assert.ok(!('attention' in preview) && !('layerData' in preview.shape), `the preview carries no values (${layerData.length} layers)`);
-    await engine.attention({ text: TEXT, withStats: false }, { onPreview: (p) => previews.push(p) });
-    assert.equal(previews.length, 1, 'nothing to preview without pooled heads');
+  it('a request without values returns the shape, the pooled heads and the statistics of every head', async () => {
+    const whole = await engine.attention({ text: TEXT, withStats: true, pool: 8 });
+    const bare = await engine.attention({ text: TEXT, withStats: true, pool: 8, values: false });
+    const { layerData, ...shape } = whole.attention;
+    assert.ok(layerData.length > 0);
+    assert.deepEqual(bare.attention, { ...shape, layerData: [] });
+    assert.deepEqual(Array.from(bare.pooled!.data), Array.from(whole.pooled!.data));
+    assert.deepEqual(bare.stats, whole.stats);
   });
 
   it('renders the model view as SVG from a real result', async () => {

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { isAbortError, ModelError } from '../../../src/engine/errors';
-import type { AttentionPreview, Engine } from '../../../src/engine/types';
+import type { Engine } from '../../../src/engine/types';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
 import { WorkerHost } from '../../../src/host/workerHost';
 import { modelDir, ROOT } from '../engine/helpers';
@@ -66,25 +66,16 @@ describe('WorkerHost', { skip: !existsSync(WORKER) && 'run `npm run build` first
     assert.ok(free.maxGap < 0.5 * free.elapsed, `worker: the loop stalled ${free.maxGap.toFixed(0)} of ${free.elapsed.toFixed(0)} ms`);
   });
 
-  it('sends an attention request’s preview ahead of its tensors, equal to the in-process one', async () => {
+  it('answers the inspector’s first request (pooled heads and statistics, no values) as the in-process engine does', async () => {
     const text = 'def f(x):\n    return x + 1\n';
-    const events: string[] = [];
-    let preview: AttentionPreview | undefined;
-    const remote = engine.attention({ text, withStats: false, pool: 4 }, {
-      onPreview: (p) => {
-        events.push('preview');
-        preview = p;
-      },
-    });
-    void remote.then(() => events.push('result'));
-    const result = await remote;
-    assert.deepEqual(events, ['preview', 'result']);
+    const request = { text, values: false, withStats: true, pool: 4 };
+    const remote = await engine.attention(request);
     const local = createInProcessHost();
     try {
-      let expected: AttentionPreview | undefined;
-      await (await local.load(modelDir('tiny-llama'), { threads: 1 })).attention({ text, withStats: false, pool: 4 }, { onPreview: (p) => (expected = p) });
-      assert.deepEqual({ ...preview!, forwardMs: 0 }, { ...expected!, forwardMs: 0 });
-      assert.deepEqual(Array.from(preview!.pooled.data), Array.from(result.pooled!.data));
+      const expected = await (await local.load(modelDir('tiny-llama'), { threads: 1 })).attention(request);
+      assert.deepEqual({ ...remote, forwardMs: 0 }, { ...expected, forwardMs: 0 });
+      assert.deepEqual(remote.attention.layerData, [], 'no values cross the worker boundary');
+      assert.equal(remote.stats.length, engine.info.layers * engine.info.heads);
     } finally {
       await local.dispose();
     }
