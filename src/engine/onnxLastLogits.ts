@@ -12,6 +12,7 @@ import {
   ATTRIBUTE_NAME,
   ATTRIBUTE_TYPE,
   ATTRIBUTE_TYPE_INT,
+  DIM_PARAM,
   type Field,
   fields,
   GRAPH_INITIALIZER,
@@ -28,8 +29,13 @@ import {
   NODE_OP_TYPE,
   NODE_OUTPUT,
   nameOf,
+  SHAPE_DIM,
   TENSOR_NAME,
+  TENSOR_TYPE_ELEM,
+  TENSOR_TYPE_SHAPE,
+  TYPE_TENSOR,
   VALUE_INFO_NAME,
+  VALUE_INFO_TYPE,
 } from './onnxProto';
 import { concat, lengthField, varintField } from './protoWrite';
 
@@ -38,14 +44,6 @@ import { concat, lengthField, varintField } from './protoWrite';
  * from the end (-1 is the last). onnxruntime-web cannot feed an initializer, so it has no default.
  */
 export const LOGIT_ROWS_INPUT = 'tealeaf_logit_rows';
-
-/** ValueInfoProto → TypeProto → TypeProto.Tensor → TensorShapeProto field numbers. */
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_TYPE_ELEM = 1;
-const TENSOR_TYPE_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_PARAM = 2;
 
 /** Ops that can be the LM head's matrix product; their first input is the activation. */
 const HEAD_PRODUCTS = new Set(['MatMul', 'MatMulNBits', 'MatMulBnb4', 'MatMulInteger', 'FusedMatMul', 'DynamicQuantizeMatMul']);

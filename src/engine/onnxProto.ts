@@ -204,14 +204,14 @@ export interface GraphInput {
   readonly shape: readonly (number | string)[];
 }
 
-/** ValueInfoProto.type, TypeProto.tensor_type, its elem_type and shape, a shape's dim, a dim's dim_value. */
+/** ValueInfoProto.type, TypeProto.tensor_type, its elem_type and shape, a shape's dim, a dim's dim_value and dim_param. */
 export const VALUE_INFO_TYPE = 2;
 export const TYPE_TENSOR = 1;
 export const TENSOR_TYPE_ELEM = 1;
 export const TENSOR_TYPE_SHAPE = 2;
 export const SHAPE_DIM = 1;
 export const DIM_VALUE = 1;
-const DIM_PARAM = 2;
+export const DIM_PARAM = 2;
 
 /** TensorProto.DataType → onnxruntime's tensor type names. */
 const ELEMENT_TYPES: Readonly<Record<number, string>> = {
