@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import type { Engine, EnginePurpose } from '../src/engine/types';
 import { inspectText, type InspectorSession } from '../src/inspector/session';
 import { createViewCache } from '../src/inspector/viewCache';
+import { parseVmHwmMb, parseVmRssMb } from './realModel';
 
 export type MemoryJob =
   | {
@@ -49,8 +50,8 @@ export interface MemoryResult {
 const ROOT = path.resolve(__dirname, '..');
 
 function status(field: 'VmRSS' | 'VmHWM'): number {
-  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync('/proc/self/status', 'utf8'));
-  return match ? Number(match[1]) / 1024 : Number.NaN;
+  const text = readFileSync('/proc/self/status', 'utf8');
+  return field === 'VmRSS' ? parseVmRssMb(text) : parseVmHwmMb(text);
 }
 
 /** What a settled process holds: garbage collected, then a moment for the allocator to give pages back. */

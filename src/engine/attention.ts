@@ -9,11 +9,12 @@ export interface BlockSelection {
   readonly rows?: readonly number[];
 }
 
-function range(n: number): number[] {
+export function range(n: number): number[] {
   return Array.from({ length: n }, (_, i) => i);
 }
 
-function validIndices(requested: readonly number[] | undefined, n: number, what: string): number[] {
+/** The requested indices, each checked to lie in 0..n − 1; all of them when none are asked for. */
+export function validIndices(requested: readonly number[] | undefined, n: number, what: string): number[] {
   if (!requested) return range(n);
   for (const i of requested) {
     if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`${what} ${i} is outside 0..${n - 1}`);

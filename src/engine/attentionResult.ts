@@ -2,6 +2,7 @@
 // head statistics over all rows when asked, pooled heads and head reductions when asked. The pass
 // streams its rows to sinks (attentionStream.ts) that keep only those. Shared by the decoder
 // (self-attention) and the encoder of an encoder-decoder model.
+import { range, validIndices } from './attention';
 import { type AttentionChunk, BlockSink, type ChunkSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink } from './attentionStream';
 import type { FittedText } from './fitText';
 import type { AttentionRequest, AttentionResult } from './types';
@@ -13,16 +14,6 @@ export interface AttentionPass {
   readonly totalHeads: number;
   /** Runs the forward pass, fetching only `layers`, and hands each chunk of rows to onChunk. */
   run(layers: readonly number[], onChunk: (chunk: AttentionChunk) => void): Promise<void>;
-}
-
-const range = (n: number) => Array.from({ length: n }, (_, i) => i);
-
-function validIndices(requested: readonly number[] | undefined, n: number, what: string): number[] {
-  if (!requested) return range(n);
-  for (const i of requested) {
-    if (!Number.isInteger(i) || i < 0 || i >= n) throw new RangeError(`${what} ${i} is outside 0..${n - 1}`);
-  }
-  return [...requested];
 }
 
 export async function attentionResult(pass: AttentionPass, request: AttentionRequest): Promise<AttentionResult> {

@@ -69,7 +69,6 @@ export function sessionIo(session: OrtSession): GraphIo {
 
 export function discoverDecoderIo(graph: GraphIo, config: ModelConfig, file = 'onnx/model.onnx'): DecoderIo {
   const { inputs } = graph;
-  const session = graph; // outputNames
   const inputNames = inputs.map((i) => i.name);
   if (!inputNames.includes('input_ids')) throw new ModelError(`${file} has no input_ids input`);
   const pastNames = byLayer(inputNames, PAST); // key before value within a layer
@@ -80,9 +79,9 @@ export function discoverDecoderIo(graph: GraphIo, config: ModelConfig, file = 'o
     throw new ModelError(`${file} has ${pastNames.length / 2} cached layers but config.json declares ${config.layers}`);
   }
   const presentNames = pastNames.map((name) => name.replace('past_key_values.', 'present.'));
-  const missing = presentNames.filter((name) => !session.outputNames.includes(name));
-  if (missing.length > 0 || !session.outputNames.includes('logits')) {
-    throw new ModelError(`${file} lacks outputs ${['logits', ...missing].filter((n) => !session.outputNames.includes(n)).join(', ')}`);
+  const missing = presentNames.filter((name) => !graph.outputNames.includes(name));
+  if (missing.length > 0 || !graph.outputNames.includes('logits')) {
+    throw new ModelError(`${file} lacks outputs ${['logits', ...missing].filter((n) => !graph.outputNames.includes(n)).join(', ')}`);
   }
   const first = inputs.find((i) => i.name === pastNames[0]);
   const shape = first?.shape ?? [];
@@ -90,7 +89,7 @@ export function discoverDecoderIo(graph: GraphIo, config: ModelConfig, file = 'o
   const kvHeads = typeof shape[1] === 'number' ? shape[1] : config.kvHeads;
   const headDim = typeof shape[3] === 'number' ? shape[3] : config.headDim;
   const dtype = first?.type === 'float16' ? 'float16' : 'float32';
-  const attentionNames = byLayer(session.outputNames, ATTENTIONS);
+  const attentionNames = byLayer(graph.outputNames, ATTENTIONS);
   const logitsToKeepInput = inputNames.find((n) => n === 'num_logits_to_keep' || n === 'logits_to_keep');
   return {
     hasAttentionMask: inputNames.includes('attention_mask'),

@@ -209,19 +209,19 @@ export class WorkerHost implements ManagedEngineHost {
         `the engine worker crashed ${verdict.crashesInWindow} times within a minute (last time ${reason}); ` +
         'Tealeaf stopped restarting it: use Retry or change a Tealeaf setting to start it again';
     }
-    const interrupted = this.rejectPending(instance.generation, (method) => `the engine worker stopped during ${method} (${reason}) and was restarted; try again`);
+    const interrupted = this.rejectPending(instance.generation, (method) => new WorkerExitedError(`the engine worker stopped during ${method} (${reason}) and was restarted; try again`));
     this.emit({ kind: 'crashed', reason, crashesInWindow: verdict.crashesInWindow, restarting: !verdict.giveUp, interrupted });
     if (!verdict.giveUp && !this.disposed) this.start('crash');
   }
 
   /** Rejects every request sent to worker `generation` with a WorkerExitedError; returns what they were. */
-  private rejectPending(generation: number, message: (method: EngineMethod) => string): InterruptedRequest[] {
+  private rejectPending(generation: number, error: (method: EngineMethod) => Error): InterruptedRequest[] {
     const interrupted: InterruptedRequest[] = [];
     for (const [id, pending] of this.pending) {
       if (pending.generation !== generation) continue;
       this.pending.delete(id);
       interrupted.push({ method: pending.method, replayed: pending.willReplay && this.stoppedReason === undefined });
-      pending.reject(new WorkerExitedError(message(pending.method)));
+      pending.reject(error(pending.method));
     }
     return interrupted;
   }
@@ -373,7 +373,7 @@ export class WorkerHost implements ManagedEngineHost {
     this.start(cause);
     if (!old) return;
     old.ended = true;
-    this.rejectPending(old.generation, (method) => `the engine restarted ${CAUSE_TEXT[cause]} during ${method}; try again`);
+    this.rejectPending(old.generation, (method) => new WorkerExitedError(`the engine restarted ${CAUSE_TEXT[cause]} during ${method}; try again`));
     await end(old, 0);
   }
 
@@ -413,11 +413,7 @@ export class WorkerHost implements ManagedEngineHost {
     instance.ended = true;
     instance.stopReason = reason;
     this.instance = undefined;
-    for (const [id, pending] of this.pending) {
-      if (pending.generation !== instance.generation) continue;
-      this.pending.delete(id);
-      pending.reject(new AbortError(reason));
-    }
+    this.rejectPending(instance.generation, () => new AbortError(reason));
     await end(instance, 0);
   }
 

@@ -222,8 +222,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
       return Promise.reject(new ModelError(`${DTYPE_SETTINGS[role]}: ${message}`));
     }
     if (role === 'inspector' && this.inspectorHost) return this.inspectorEngine(this.inspectorHost, key, dir, dtype);
-    const draftModel = this.draftModelFor(role);
-    return this.load(role, key, () => this.host.load(dir, { dtype, ...(draftModel ? { draftModel } : {}) }), dir);
+    return this.loadOnMainHost(role, key, dir, dtype);
   }
 
   /**
@@ -235,8 +234,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
    */
   private async inspectorEngine(inspectorHost: InspectorWorkerHost, key: string, dir: string, dtype: DtypeChoice): Promise<Engine> {
     if (key === this.engineKey('completion')) {
-      const draftModel = this.draftModelFor('inspector');
-      const shared = await this.load('inspector', key, () => this.host.load(dir, { dtype, ...(draftModel ? { draftModel } : {}) }), dir);
+      const shared = await this.loadOnMainHost('inspector', key, dir, dtype);
       if (shared.info.attentionSource === 'outputs' || shared.info.kind === 'encoder-decoder') return shared;
     }
     return this.load('inspector', `inspector-worker\u0000${key}`, () => inspectorHost.load(dir, { dtype, purpose: 'inspector' }), dir);
@@ -248,6 +246,12 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
    */
   async releaseInspector(): Promise<void> {
     await this.inspectorHost?.stop('the inspector panel closed');
+  }
+
+  /** The engine of `key` in the main worker, with the draft model the settings give the role. */
+  private loadOnMainHost(role: ModelRole, key: string, dir: string, dtype: DtypeChoice): Promise<Engine> {
+    const draftModel = this.draftModelFor(role);
+    return this.load(role, key, () => this.host.load(dir, { dtype, ...(draftModel ? { draftModel } : {}) }), dir);
   }
 
   /** The engine of `key`, loading it with `start` once; the role's state follows. */
