@@ -3,11 +3,12 @@
 // backends with times under the keys the issue pins, and an unknown backend is one sentence.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { ROOT } from '../engine/helpers';
+import { copyBase } from '../hostile/catalogue';
 
 const CLI = path.join(ROOT, 'bin', 'tealeaf.mjs');
 const BUILT = path.join(ROOT, 'dist', 'cli.mjs');
@@ -60,6 +61,19 @@ describe('tealeaf --backend and bench --backends', { skip: !existsSync(BUILT) &&
       assert.ok(backend.prefillMs > 0 && backend.decodeMsPerToken > 0);
     }
     assert.match(backends[1]?.reason ?? '', /^onnxruntime-node, onnx\/model\.onnx \(fp32\), prompt of \d+ tokens; same tokens as wasm-worker$/);
+  });
+
+  it('auto opens on native a folder over what WebAssembly can hold', () => {
+    // Weights in a 10 GB sparse external-data file: WASM refuses it (hostileFolders.test.ts), native
+    // reads only the bytes the graph points at.
+    const dir = path.join(cache, 'over-wasm');
+    copyBase('qwen-external', dir);
+    truncateSync(path.join(dir, 'onnx', 'model.onnx_data'), 10 * 1024 ** 3);
+    const out = cli(['generate', '--model', dir, '--max-new-tokens', '2', '--json', 'a']);
+    assert.equal(out.status, 0, out.stderr);
+    const result = JSON.parse(out.stdout) as { backend: string; tokens: number[] };
+    assert.equal(result.backend, 'native');
+    assert.equal(result.tokens.length, 2);
   });
 
   it('refuses an unknown backend in one sentence', () => {
