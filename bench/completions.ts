@@ -6,13 +6,12 @@
 //  - decode tokens/s of Tealeaf's engine against a bare onnxruntime-web `session.run` greedy loop
 //    with a KV cache on the same onnx/model.onnx (written here directly on the ORT API).
 // Debounce is 0 here: the `tealeaf.completion.debounceMs` setting adds to every figure but cached ones.
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
-import * as ort from 'onnxruntime-web';
 import { CompletionService, type Suggestion } from '../src/completions/service';
 import { DEFAULT_SETTINGS, type CompletionSettings } from '../src/completions/settings';
 import type { Engine, EngineHost } from '../src/engine/types';
-import { argmaxOf } from './realModel';
+import { type OpenSystem, openNodeSystem } from './sideBySide/nodeSystems';
 import { type BenchRow, type BenchSection, median, percentile } from './types';
 
 export interface CompletionBenchOptions {
@@ -86,7 +85,7 @@ export async function benchCompletions(
     const cached = await typeSuggestions(engine, settings, sessions, keystrokes);
     log(`completions: cold p50 ${median(cold.latencies).toFixed(1)} ms, reuse p50 ${median(reuse.latencies).toFixed(1)} ms, cache p50 ${median(cached).toFixed(3)} ms`);
 
-    const decode = await decodeSpeed(engine, modelDir, sessions[0]!, options.decodeTokens ?? 64, options.repeats ?? 16);
+    const decode = await decodeSpeed(engine, modelDir, threads, sessions[0]!, options.decodeTokens ?? 64, options.repeats ?? 16);
     log(`completions: decode ${decode.tealeaf.toFixed(1)} tok/s (Tealeaf) vs ${decode.bare.toFixed(1)} tok/s (bare ORT)`);
 
     const results: BenchRow[] = [];
@@ -285,14 +284,14 @@ interface DecodeFigures {
  * the bare loop, generating the same number of tokens from the same prompt ids. Both measure the
  * decode phase only: from the end of the prefill to the last token, per decode step.
  */
-async function decodeSpeed(engine: Engine, modelDir: string, session: Session, tokens: number, repeats: number): Promise<DecodeFigures> {
+async function decodeSpeed(engine: Engine, modelDir: string, threads: number, session: Session, tokens: number, repeats: number): Promise<DecodeFigures> {
   // A prompt of real code that leaves room for the generated tokens in the model's positions.
   const promptTokens = Math.min(256, Math.floor(engine.info.maxPositions / 2));
   tokens = Math.min(tokens, Math.floor(engine.info.maxPositions / 4));
   const promptText = session.text.slice(Math.max(0, session.cursor - 8 * promptTokens), session.cursor);
   const spans = await engine.tokenize(promptText);
   const prompt = promptText.slice(spans[Math.max(0, spans.length - promptTokens)]!.start);
-  const bare = await BareOrtLoop.open(modelDir);
+  const bare = await openNodeSystem('ort-web-bare', { dir: modelDir, file: 'model.onnx', dtype: 'fp32' }, threads);
   try {
     const tealeafRates: number[] = [];
     const bareRates: number[] = [];
@@ -303,12 +302,12 @@ async function decodeSpeed(engine: Engine, modelDir: string, session: Session, t
       // Alternate which runs first; each pair runs back to back, so load changes hit both.
       const runTealeaf = () => engine.generate({ prompt, maxNewTokens: tokens, reusePrefix: false, captureAttention: false });
       let result: Awaited<ReturnType<typeof runTealeaf>>;
-      let loop: Awaited<ReturnType<BareOrtLoop['generate']>>;
+      let loop: Awaited<ReturnType<OpenSystem['run']>>;
       if (r % 2 === 0) {
         result = await runTealeaf();
-        loop = await bare.generate(ids, result.tokens.length);
+        loop = await bare.run({ text: prompt, ids }, result.tokens.length);
       } else {
-        loop = await bare.generate(ids, tokens);
+        loop = await bare.run({ text: prompt, ids }, tokens);
         result = await runTealeaf();
       }
       if (r < 2) {
@@ -325,84 +324,6 @@ async function decodeSpeed(engine: Engine, modelDir: string, session: Session, t
   } finally {
     await bare.dispose();
   }
-}
-
-/**
- * A greedy decoder written directly on onnxruntime-web: prefill, then one `session.run` per token
- * feeding back `present.*` as `past_key_values.*`. No tokenizer, no stop strings, no streaming.
- */
-export class BareOrtLoop {
-  private constructor(
-    private readonly session: ort.InferenceSession,
-    /** past_key_values.* inputs with their empty shape ([batch, kvHeads, 0, headDim]). */
-    private readonly past: readonly { readonly name: string; readonly dims: number[]; readonly type: 'float32' | 'float16' }[],
-    private readonly fetches: readonly string[],
-    private readonly hasPositionIds: boolean,
-  ) {}
-
-  static async open(modelDir: string): Promise<BareOrtLoop> {
-    const file = path.join(modelDir, 'onnx', 'model.onnx');
-    const externalPath = `${file}_data`;
-    const session = await ort.InferenceSession.create(readFileSync(file), {
-      executionProviders: ['wasm'],
-      graphOptimizationLevel: 'all',
-      ...(existsSync(externalPath) ? { externalData: [{ path: 'model.onnx_data', data: readFileSync(externalPath) }] } : {}),
-    });
-    const past = session.inputMetadata
-      .filter((m) => m.name.startsWith('past_key_values.'))
-      .map((m) => {
-        if (!m.isTensor) throw new Error(`${m.name} is not a tensor`);
-        // Symbolic dims: batch is 1, the past length is 0; numbers are kept.
-        const dims = m.shape.map((d) => (typeof d === 'number' ? d : d === 'batch_size' ? 1 : 0));
-        return { name: m.name, dims, type: m.type === 'float16' ? ('float16' as const) : ('float32' as const) };
-      });
-    const fetches = session.outputNames.filter((n) => n === 'logits' || n.startsWith('present.'));
-    return new BareOrtLoop(session, past, fetches, session.inputNames.includes('position_ids'));
-  }
-
-  async generate(promptIds: readonly number[], count: number): Promise<{ tokens: number[]; decodeMsPerToken: number }> {
-    // past_key_values.{i}.key|value: [batch, kvHeads, past, headDim], empty at first.
-    let past: Record<string, ort.Tensor> = {};
-    for (const p of this.past) {
-      const size = p.dims.reduce((a, b) => a * b, 1);
-      past[p.name] = new ort.Tensor(p.type, p.type === 'float16' ? new Uint16Array(size) : new Float32Array(size), p.dims);
-    }
-    let pastLength = 0;
-    let input = [...promptIds];
-    const tokens: number[] = [];
-    let decodeStart = 0;
-    let decodeSteps = 0;
-    for (;;) {
-      const feeds: Record<string, ort.Tensor> = {
-        ...past,
-        input_ids: int64([...input], [1, input.length]),
-        attention_mask: new ort.Tensor('int64', new BigInt64Array(pastLength + input.length).fill(1n), [1, pastLength + input.length]),
-      };
-      if (this.hasPositionIds) feeds.position_ids = int64(input.map((_, k) => pastLength + k), [1, input.length]);
-      const out = await this.session.run(feeds, [...this.fetches]);
-      if (tokens.length > 0) decodeSteps++;
-      else decodeStart = performance.now();
-      const logits = out.logits!; // [batch, sequence, vocab]
-      const [, sequence, vocab] = logits.dims as [number, number, number];
-      tokens.push(argmaxOf(logits.data as Float32Array, (sequence - 1) * vocab, vocab));
-      if (tokens.length >= count) break;
-      const next: Record<string, ort.Tensor> = {};
-      for (const p of this.past) next[p.name] = out[p.name.replace('past_key_values.', 'present.')]!;
-      past = next;
-      pastLength += input.length;
-      input = [tokens[tokens.length - 1]!];
-    }
-    const decodeMs = performance.now() - decodeStart;
-    return { tokens, decodeMsPerToken: decodeSteps > 0 ? decodeMs / decodeSteps : 0 };
-  }
-
-  async dispose(): Promise<void> {
-    await this.session.release();
-  }
-}
-
-function int64(values: readonly number[], dims: readonly number[]): ort.Tensor {
-  return new ort.Tensor('int64', BigInt64Array.from(values, (v) => BigInt(v)), dims);
 }
 
 function mean(values: readonly number[]): number {

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, test } from 'node:test';
-import { BareOrtLoop } from '../../../bench/completions';
+import { openNodeSystem } from '../../../bench/sideBySide/nodeSystems';
 import { CompletionService } from '../../../src/completions/service';
 import { DEFAULT_SETTINGS } from '../../../src/completions/settings';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
@@ -47,9 +47,9 @@ for (const name of ['tiny-llama', 'tiny-gpt2']) {
     const prompt = SOURCE.slice(0, 300);
     const result = await engine.generate({ prompt, maxNewTokens: 20, reusePrefix: false });
     const ids = (await engine.tokenize(prompt)).map((t) => t.id);
-    const bare = await BareOrtLoop.open(dir);
+    const bare = await openNodeSystem('ort-web-bare', { dir, file: 'model.onnx', dtype: 'fp32' }, 1);
     try {
-      const loop = await bare.generate(ids, result.tokens.length);
+      const loop = await bare.run({ text: prompt, ids }, result.tokens.length);
       assert.deepEqual(loop.tokens, [...result.tokens]);
     } finally {
       await bare.dispose();
