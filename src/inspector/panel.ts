@@ -5,7 +5,6 @@ import {
   assertNever,
   isWebviewToHost,
   type HostToWebview,
-  type PersistedState,
   type WebviewToHost,
 } from '../protocol/inspector';
 import { inspectorHtml, makeNonce } from './html';
@@ -219,9 +218,6 @@ export class InspectorPanel implements vscode.Disposable {
     this.events.disposed();
   }
 }
-
-/** The state a serializer gets back, validated by the caller with isPersistedState. */
-export type RestoredState = PersistedState;
 
 function defaultExportUri(name: string): vscode.Uri | undefined {
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri;

@@ -37,10 +37,6 @@ export function insideSpan(spans: readonly Span[], at: number): boolean {
   return spans.some((s) => s.start < at && at < s.end);
 }
 
-export function shiftSpans(spans: readonly Span[], by: number): Span[] {
-  return spans.map((s) => ({ start: s.start + by, end: s.end + by }));
-}
-
 /** Whether the character at `index` belongs to a span. */
 export function covers(spans: readonly Span[], index: number): boolean {
   return spans.some((s) => s.start <= index && index < s.end);
