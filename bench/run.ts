@@ -16,6 +16,8 @@ import { benchNative, NATIVE_PREFILL_TOKENS } from './native';
 import { benchPrefillChunksInChild } from './prefillChunks';
 import { benchRealModel, benchWasmLimit, ensureModel } from './realModel';
 import { benchSpeculative } from './speculative';
+import { benchSideBySide, type SideBySideModel } from './sideBySide';
+import { plotSvg } from './sideBySide/plot';
 import { benchTranslate } from './translate';
 import type { BenchReport, BenchRow, BenchSection } from './types';
 
@@ -162,6 +164,33 @@ async function withWidenedWindow<T>(modelDir: string, window: number, run: (dir:
   }
 }
 
+/** Prompt lengths of the side-by-side decode curve on the default code model. */
+const SIDE_BY_SIDE_CONTEXTS = [64, 256, 512, 1024];
+
+/**
+ * Every system on the same folders (bench/sideBySide): the default code model (a widened copy, for
+ * 1,024 tokens of context) three rounds in Node and in Chromium, a fixture, and the 0.5B model in
+ * q4 (also in Chromium) and fp32, one thread each as in a webview.
+ */
+async function benchSideBySideModels(codeModel: string): Promise<BenchSection> {
+  const large = await ensureModel((line) => process.stderr.write(`${line}\n`));
+  if ('skipped' in large) process.stderr.write(`side-by-side: the 0.5B model is skipped: ${large.skipped}\n`);
+  const window = Math.max(...SIDE_BY_SIDE_CONTEXTS) + 64;
+  return withWidenedWindow(codeModel, Math.max(window, declaredWindow(codeModel)), (wide) => {
+    const models: SideBySideModel[] = [
+      { label: path.basename(codeModel), model: { dir: wide, file: 'model.onnx', dtype: 'fp32' }, contexts: SIDE_BY_SIDE_CONTEXTS, browser: true, rounds: 3 },
+      { label: 'tiny-llama', model: { dir: FIXTURES[1] as string, file: 'model.onnx', dtype: 'fp32' }, contexts: [64, 192], browser: true, rounds: 2 },
+      ...('skipped' in large
+        ? []
+        : [
+            { label: '0.5b-q4', model: { dir: large.dir, file: 'model_q4.onnx', dtype: 'q4' }, contexts: [256], newTokens: 16, browser: true, rounds: 2 },
+            { label: '0.5b-fp32', model: { dir: large.dir, file: 'model.onnx', dtype: 'fp32' }, contexts: [256], newTokens: 16, browser: false, rounds: 2 },
+          ] satisfies SideBySideModel[]),
+    ];
+    return benchSideBySide({ models, headline: path.basename(codeModel), threads: 1, replay: { sessions: 3, keystrokes: 20 } });
+  });
+}
+
 async function withWorkerHost<T>(run: (host: WorkerHost) => Promise<T>): Promise<T> {
   const host = new WorkerHost({ workerPath: path.join(ROOT, 'dist', 'worker.mjs') });
   try {
@@ -177,7 +206,10 @@ function ortVersion(): string {
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  // --plot also draws bench/results/latest.svg from what this run measured.
+  const plot = args.includes('--plot');
+  const only = args.filter((a) => a !== '--plot');
   const threads = defaultThreads();
   const host = createInProcessHost();
   // The default code model when it is there; the tiny-llama fixture otherwise (figures then say so).
@@ -202,6 +234,8 @@ async function main(): Promise<void> {
     { name: 'prefill-chunks', run: () => benchPrefillChunkSizes(codeModel, threads) },
     // The inspector's footprint: 20 inspections among 1,000 completions, and the 0.5B model's peak.
     { name: 'memory', run: () => benchMemory({ codeModel, threads }) },
+    // Tealeaf beside transformers.js, the bare onnxruntime loop and onnxruntime-node, in Node and in Chromium.
+    { name: 'side-by-side', run: () => benchSideBySideModels(codeModel) },
   ];
   const report: BenchReport = {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, onnxruntime: `onnxruntime-web ${ortVersion()}` },
@@ -224,6 +258,12 @@ async function main(): Promise<void> {
   console.log('ratios', report.ratios);
   console.log('metrics', report.metrics);
   console.log(`wrote ${path.relative(ROOT, out)}`);
+  if (plot) {
+    const svg = path.join(ROOT, 'bench', 'results', 'latest.svg');
+    const machine = `${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.onnxruntime}`;
+    writeFileSync(svg, plotSvg(report.results, path.basename(codeModel), machine));
+    console.log(`wrote ${path.relative(ROOT, svg)}`);
+  }
 }
 
 void main();

@@ -40,7 +40,7 @@ const MODES = ['off', 'prompt-lookup'] as const satisfies readonly Speculation[]
 const CLASSES: readonly PromptClass[] = ['line-start', 'comment', 'identifier', 'punctuation'];
 
 /** The engine as the service sees it, keeping the last result (drafts, passes) for the figures. */
-function recording(engine: Engine): { engine: Engine; last: () => GenerateResult | undefined; clear: () => void } {
+export function recording(engine: Engine): { engine: Engine; last: () => GenerateResult | undefined; clear: () => void } {
   let last: GenerateResult | undefined;
   const wrapped: Engine = {
     info: engine.info,

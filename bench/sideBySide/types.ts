@@ -41,6 +41,8 @@ export interface DecodePoint {
 export interface DecodeRun {
   readonly system: SystemName;
   readonly loadMs: number;
+  /** Runs of the longest prompt before the measured ones (decodeJob.ts: until decode settles). */
+  readonly warmUpRuns: number;
   readonly points: readonly DecodePoint[];
   /** Peak resident memory of the process that ran it, where it can be read (Node). */
   readonly peakRssMb?: number;
