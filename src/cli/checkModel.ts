@@ -8,6 +8,7 @@ import type { PositionKind } from '../engine/modelConfig';
 import type { Engine, ModelInfo } from '../engine/types';
 import { createInProcessHost } from '../host/inProcessHost';
 import { NodeModelFiles } from '../host/nodeModelFiles';
+import { errorText } from '../util/unknown';
 
 /** What `check-model --json` prints for a usable folder; the keys are a contract. */
 export interface ModelFacts {
@@ -46,7 +47,7 @@ async function checkAttention(engine: Engine): Promise<AttentionCheck> {
     await engine.attention({ text: 'a b', withStats: false });
     return { attentionSource: info.attentionSource };
   } catch (error) {
-    return { attentionSource: 'none', attentionWhy: error instanceof Error ? error.message : String(error) };
+    return { attentionSource: 'none', attentionWhy: errorText(error) };
   }
 }
 

@@ -9,6 +9,7 @@ import { downloadModel, type DownloadResult } from '../hub/downloadModel';
 import { hubEnvironment } from '../hub/environment';
 import { describeProgress, formatBytes, type ProgressSnapshot } from '../hub/progress';
 import { looksLikeRepoRef, parseRepoRef } from '../hub/repoId';
+import { errorText } from '../util/unknown';
 
 /** At most one progress line every this many ms: a terminal redraw per network chunk is too many. */
 const PROGRESS_EVERY_MS = 100;
@@ -100,7 +101,7 @@ export async function resolveHubModel(text: string, dtype: DtypeChoice, allowDow
   try {
     await cachedModelFiles(snapshot.path, dtype);
   } catch (error) {
-    throw new ModelError(`${ref.repo}@${ref.revision} in the cache is incomplete (${error instanceof Error ? error.message : String(error)}): ${hint}`);
+    throw new ModelError(`${ref.repo}@${ref.revision} in the cache is incomplete (${errorText(error)}): ${hint}`);
   }
   return snapshot.path;
 }

@@ -14,6 +14,7 @@ import { translateDocument } from '../translate/document';
 import { describeReport } from '../translate/unitGuarantee';
 import { checkModel } from './checkModel';
 import { downloadCommand, modelsCommand, resolveHubModelArgs } from './hubCommands';
+import { errorText } from '../util/unknown';
 
 const USAGE = `Usage:
   tealeaf generate [--model DIR] [--dtype D] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
@@ -313,7 +314,7 @@ async function checkModelCommand(args: readonly string[]): Promise<number> {
   } catch (error) {
     if (!values.json) throw error;
     // With --json the answer stays machine-readable: one line, and the exit status says it failed.
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     process.stdout.write(`${JSON.stringify({ ok: false, error: message })}\n`);
     process.stderr.write(`tealeaf: ${message}\n`);
     return 1;
@@ -365,7 +366,7 @@ async function main(argv: readonly string[]): Promise<number> {
         throw new UsageError(`unknown command ${command}`);
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     process.stderr.write(`tealeaf: ${message}\n`);
     if (error instanceof UsageError || (error instanceof TypeError && 'code' in error)) process.stderr.write(`${USAGE}\n`);
     return 1;

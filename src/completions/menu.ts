@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ModelState } from '../models/types';
 import { SETTINGS_SECTION } from './settings';
+import { errorText } from '../util/unknown';
 
 export const COMMAND_INSPECT = 'tealeaf.inspectAttention';
 export const COMMAND_FREE_INSPECTOR_MEMORY = 'tealeaf.freeInspectorMemory';
@@ -67,7 +68,7 @@ async function run(command: string, ...args: unknown[]): Promise<void> {
   try {
     await vscode.commands.executeCommand(command, ...args);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Tealeaf: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(`Tealeaf: ${errorText(error)}`);
   }
 }
 

@@ -8,6 +8,7 @@ import { showCompletionMenu } from './menu';
 import { settingsFor, TealeafInlineCompletionProvider } from './provider';
 import { CompletionService, type GenerationInputText, type ShownCompletion } from './service';
 import { SETTINGS_SECTION } from './settings';
+import { errorText } from '../util/unknown';
 
 export const COMMAND_TOGGLE = 'tealeaf.toggleCompletions';
 export const COMMAND_MENU = 'tealeaf.completionMenu';
@@ -69,7 +70,7 @@ export function registerCompletions(context: vscode.ExtensionContext, deps: Comp
     models.engineFor('completion').then(
       () => refresh(),
       (error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorText(error);
         log.error(`completion model failed to load: ${message}`);
         refresh();
         if (loadErrorsShown.has(message)) return;

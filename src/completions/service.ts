@@ -12,6 +12,7 @@ import { applyLineRules, removeHeal, type Shaped } from './lineRules';
 import { LatestWinsScheduler, type Sleep } from './scheduler';
 import type { CompletionSettings } from './settings';
 import { anySignal, sleep } from './signals';
+import { errorText } from '../util/unknown';
 
 export interface CompletionRequest extends ContextInput {
   readonly tabSize?: number;
@@ -330,7 +331,7 @@ export class CompletionService {
   private reportError(error: unknown): void {
     if (this.errorReported) return;
     this.errorReported = true;
-    this.failed.fire(error instanceof Error ? error.message : String(error));
+    this.failed.fire(errorText(error));
   }
 }
 

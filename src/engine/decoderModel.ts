@@ -12,6 +12,7 @@ import { type AttentionSource, openTappedSession, staticAttentionSource } from '
 import { LOGIT_ROWS_INPUT, sliceLogitsToLastPosition } from './onnxLastLogits';
 import { tiedParameters } from './onnxProto';
 import { pruneToOutputs } from './onnxPrune';
+import { errorText } from '../util/unknown';
 
 export interface DecoderIo {
   readonly hasAttentionMask: boolean;
@@ -376,7 +377,7 @@ export class DecoderModel {
       // The graph's own attention outputs still work on the full graph when its pruned copy fails.
       if (this.io.attentionNames.length > 0 && this.session) return this.ownAttention();
       this.attentionSourceValue = 'none';
-      this.attentionWhy = error instanceof Error ? error.message : String(error);
+      this.attentionWhy = errorText(error);
       throw error;
     });
     return this.attentionSession;

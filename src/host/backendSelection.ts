@@ -10,6 +10,7 @@ import type { NoticeLevel } from '../protocol/engine';
 import type { BackendChoice, BackendChoiceCache } from './backendChoiceCache';
 import { type ProbeResult, probeEngine } from './backendProbe';
 import { ReasonedEngine } from './reasonedEngine';
+import { errorText } from '../util/unknown';
 
 /** The backends an engine host in Node runs. */
 export type CpuBackend = Extract<Backend, 'wasm' | 'native'>;
@@ -67,7 +68,7 @@ async function loadNativeOrWasm(dtype: DtypeChoice, context: SelectionContext): 
     // Only onnxruntime's refusal: a folder that fails Tealeaf's own checks fails them on WASM too.
     if (!(error instanceof SessionError)) throw error;
     const engine = await context.loader.load('wasm', dtype);
-    const why = `native could not open this model (${messageOf(error)})`;
+    const why = `native could not open this model (${errorText(error)})`;
     context.notice('warn', `${engine.info.name}: ${why}; it runs on WebAssembly`);
     return new ReasonedEngine(engine, `native was asked for, but ${why}; running on WebAssembly`);
   }
@@ -98,7 +99,7 @@ async function chooseByMeasurement(dtype: DtypeChoice, context: SelectionContext
     // Over WebAssembly's 4 GiB heap, or an operator it lacks: native may still open it.
     if (!(error instanceof SessionError) || !(await loader.native()).ok) throw error;
     const native = await loader.load('native', dtype).catch(() => Promise.reject(error));
-    return new ReasonedEngine(native, `auto: native (WebAssembly could not open this model: ${messageOf(error)})`);
+    return new ReasonedEngine(native, `auto: native (WebAssembly could not open this model: ${errorText(error)})`);
   }
   const availability = await loader.native();
   if (!availability.ok) return new ReasonedEngine(wasm, `auto: native is unavailable (${unavailable(availability.reason, context)}); running on WebAssembly`);
@@ -107,7 +108,7 @@ async function chooseByMeasurement(dtype: DtypeChoice, context: SelectionContext
   try {
     reference = await probe(wasm);
   } catch (error) {
-    return new ReasonedEngine(wasm, `auto: WebAssembly (the probe failed: ${messageOf(error)})`);
+    return new ReasonedEngine(wasm, `auto: WebAssembly (the probe failed: ${errorText(error)})`);
   }
   const sameFile = wasm.info.dtype;
   const dtypeReason = wasm.info.dtypeReason;
@@ -119,7 +120,7 @@ async function chooseByMeasurement(dtype: DtypeChoice, context: SelectionContext
     native = await loader.load('native', sameFile);
     candidate = await probe(native);
   } catch (error) {
-    failure = messageOf(error);
+    failure = errorText(error);
   }
   const choice = decide(reference, candidate, failure, sameFile, dtypeReason);
   // An explicit dtype keeps its own reason; `auto` was WASM's choice of file.
@@ -168,8 +169,4 @@ function sameTokens(a: readonly number[], b: readonly number[]): boolean {
 
 function round(ms: number, digits = 0): string {
   return ms.toFixed(digits);
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -5,6 +5,7 @@
 import type { InferenceSession } from 'onnxruntime-common';
 import type { Ort, OrtSession } from '../engine/onnx';
 import { setAddonFolder } from './nativeAddonFolder';
+import { errorText } from '../util/unknown';
 
 export interface NativeRuntimeParts {
   readonly ort: Ort;
@@ -52,6 +53,6 @@ async function load(addonFolder: string | undefined): Promise<NativeOrt> {
 }
 
 function firstLine(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorText(error);
   return message.split('\n')[0] ?? message;
 }

@@ -12,7 +12,7 @@ import { AttentionShading } from './decorations';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panel';
 import { inspectGeneration, inspectText, inspectTranslation, type EditorLink, type InspectorSession } from './session';
 import { createViewCache } from './viewCache';
-import { errorText } from './util';
+import { errorText } from '../util/unknown';
 
 export const COMMAND_INSPECT = 'tealeaf.inspectAttention';
 export const COMMAND_FREE_INSPECTOR_MEMORY = 'tealeaf.freeInspectorMemory';

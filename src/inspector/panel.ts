@@ -9,7 +9,8 @@ import {
 } from '../protocol/inspector';
 import { inspectorHtml, makeNonce } from './html';
 import type { InspectorSession } from './session';
-import { errorText, sanitizeFileName } from './util';
+import { errorText } from '../util/unknown';
+import { sanitizeFileName } from './util';
 
 export const INSPECTOR_VIEW_TYPE = 'tealeaf.attention';
 export const INSPECTOR_TITLE = 'Tealeaf: Attention';

@@ -5,7 +5,3 @@ export function sanitizeFileName(name: string, extension: string): string {
   const base = name.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 80) || 'tealeaf-attention';
   return base.endsWith(extension) ? base : `${base}${extension}`;
 }
-
-export function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}

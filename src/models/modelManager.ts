@@ -10,6 +10,7 @@ import { ModelError } from '../engine/errors';
 import type { Engine, EngineHost } from '../engine/types';
 import type { EngineLifecycleEvent, ManagedEngineHost } from '../host/lifecycle';
 import type { ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
+import { errorText } from '../util/unknown';
 
 /** Setting holding a model folder for each role; empty means the bundled default. */
 export const MODEL_SETTINGS: Readonly<Record<ModelRole, string>> = {
@@ -217,7 +218,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
       dtype = this.dtype(role);
       key = this.engineKey(role);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorText(error);
       this.setState(role, { status: 'error', message: `${DTYPE_SETTINGS[role]}: ${message}` });
       return Promise.reject(new ModelError(`${DTYPE_SETTINGS[role]}: ${message}`));
     }
@@ -277,7 +278,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
         return engine;
       },
       (error: unknown) => {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorText(error);
         this.setState(role, { status: 'error', message });
         throw error instanceof Error ? error : new ModelError(message);
       },

@@ -14,6 +14,7 @@ import type {
   TranslateResult,
   TranslationAttention,
 } from '../engine/types';
+import { isRecord } from '../util/unknown';
 
 export interface EngineMethods {
   load: { params: { modelDir: string; options: LoadOptions }; result: { handle: number; info: ModelInfo } };
@@ -91,10 +92,6 @@ const METHODS: ReadonlySet<string> = new Set<EngineMethod>([
   'translationAttention',
   'unload',
 ]);
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
 
 export function isClientMessage(value: unknown): value is ClientMessage {
   if (!isRecord(value)) return false;

@@ -2,6 +2,7 @@
 // (webview/inspector). Both sides validate what they receive with the guards below and dispatch with
 // an exhaustive switch. Pure TypeScript: no vscode, no DOM.
 import type { HeadLabel, HeadStats } from '../engine/types';
+import { isRecord } from '../util/unknown';
 
 /**
  * Row-quantised attention for transport: one byte per cell, scaled by its row's maximum.
@@ -219,10 +220,6 @@ export type WebviewToHost =
   | ExportJsonMessage;
 
 // ---------------------------------------------------------------- guards
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null;
-}
 
 const isInt = (value: unknown): value is number => typeof value === 'number' && Number.isInteger(value);
 const isNonNegInt = (value: unknown): value is number => isInt(value) && value >= 0;

@@ -10,6 +10,7 @@ import { pairLabel, pairsOf, supportsPair } from './pairs';
 import { assemble, execute, plan } from './pipeline';
 import type { Span } from './spans';
 import type { UnitReport } from './unitGuarantee';
+import { errorText } from '../util/unknown';
 
 export type { TranslationEngine } from './engineTranslator';
 
@@ -91,7 +92,7 @@ export async function runTranslateCommand(job: TranslateJob, ports: TranslatePor
   } catch (error) {
     if (isAbortError(error)) return { kind: 'cancelled' };
     if (error instanceof PairError) return { kind: 'unsupported-pair', message: error.message };
-    return { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
+    return { kind: 'failed', message: errorText(error) };
   }
 }
 

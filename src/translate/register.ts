@@ -14,6 +14,7 @@ import {
 } from './command';
 import { pairLabel, pairsOf } from './pairs';
 import { describeReport } from './unitGuarantee';
+import { errorText } from '../util/unknown';
 
 export const TRANSLATE_COMMANDS = {
   toGerman: 'tealeaf.translateToGerman',
@@ -182,8 +183,4 @@ async function showBeside(source: vscode.TextDocument, replacements: readonly Re
   const document = await vscode.workspace.openTextDocument({ content, language: source.languageId });
   await vscode.window.showTextDocument(document, { viewColumn: vscode.ViewColumn.Beside, preview: false });
   return 'written';
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

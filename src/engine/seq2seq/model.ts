@@ -11,6 +11,7 @@ import { sharedParameters } from '../onnxProto';
 import { asFloat32Tensor, createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
 import { type DecoderIo, discoverDecoderIo, discoverEncoderIo, type EncoderIo } from './io';
 import { emptyKv, gatherRows, lastQueryRows } from './tensors';
+import { errorText } from '../../util/unknown';
 
 export interface EncoderOutput {
   /** [1, source, hidden] */
@@ -204,7 +205,7 @@ export class Seq2SeqModel {
     } catch (error) {
       if (part === 'encoder') {
         this.attentionSourceValue = 'none';
-        this.attentionWhy = error instanceof Error ? error.message : String(error);
+        this.attentionWhy = errorText(error);
       }
       throw error;
     } finally {

@@ -13,6 +13,7 @@ import { listRepoFiles, type RepoFile, resolveRevision } from '../hubApi';
 import { describeProgress, formatBytes } from '../progress';
 import { parseRepoRef, type RepoRef } from '../repoId';
 import { ROLE_LABELS, useModelFor } from './modelSettings';
+import { errorText } from '../../util/unknown';
 
 export const SIGN_IN_COMMAND = 'tealeaf.signInHuggingFace';
 
@@ -59,7 +60,7 @@ async function pickRepository(env: HubEnvironment): Promise<{ ref: RepoRef; entr
       try {
         sizes = sizesLine(await dtypeSizes(entry.repo, (await fetchListing(env, { repo: entry.repo, revision: 'main' })).files));
       } catch (error) {
-        sizes = `(sizes unavailable: ${error instanceof Error ? error.message : String(error)})`;
+        sizes = `(sizes unavailable: ${errorText(error)})`;
       }
       items[i] = itemFor(entry, sizes);
       if (!open) return;
@@ -87,7 +88,7 @@ async function pickRepository(env: HubEnvironment): Promise<{ ref: RepoRef; entr
         parseRepoRef(value.trim());
         return undefined;
       } catch (error) {
-        return error instanceof Error ? error.message : String(error);
+        return errorText(error);
       }
     },
   });
@@ -190,7 +191,7 @@ export async function downloadModelCommand(env: HubEnvironment, log: vscode.LogO
     void vscode.window.showInformationMessage(`Tealeaf: ${result.repo} (${result.dtype}) is ready.${used}`);
     return result;
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorText(error);
     log.error(`download: ${message}`);
     if (error instanceof HubAuthError) {
       const signIn = 'Sign In…';

@@ -10,6 +10,7 @@ import { type CachedModel, deleteCachedRepo, folderBytes, listCachedModels } fro
 import type { HubEnvironment } from '../environment';
 import { formatBytes } from '../progress';
 import { resetModelFor, ROLE_LABELS, useModelFor } from './modelSettings';
+import { errorText } from '../../util/unknown';
 
 const ROLES: readonly ModelRole[] = ['completion', 'inspector', 'translation'];
 
@@ -91,6 +92,6 @@ export async function manageModelsCommand(env: HubEnvironment, models: ModelMana
     const action = await vscode.window.showQuickPick(actions, { title: `Tealeaf: ${chosen.cached.repo}` });
     await action?.run();
   } catch (error) {
-    void vscode.window.showErrorMessage(`Tealeaf: ${error instanceof Error ? error.message : String(error)}`);
+    void vscode.window.showErrorMessage(`Tealeaf: ${errorText(error)}`);
   }
 }

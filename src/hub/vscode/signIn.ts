@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import type { HubEnvironment } from '../environment';
 import { checkToken } from '../hubApi';
 import { TOKEN_SECRET } from './hubSettings';
+import { errorText } from '../../util/unknown';
 
 export async function signInCommand(env: HubEnvironment, secrets: vscode.SecretStorage): Promise<void> {
   const token = await vscode.window.showInputBox({
@@ -24,6 +25,6 @@ export async function signInCommand(env: HubEnvironment, secrets: vscode.SecretS
     await secrets.store(TOKEN_SECRET, token.trim());
     void vscode.window.showInformationMessage(`Tealeaf: signed in to Hugging Face as ${name}.`);
   } catch (error) {
-    void vscode.window.showErrorMessage(`Tealeaf: the Hub refused the token (${error instanceof Error ? error.message : String(error)}); nothing was stored.`);
+    void vscode.window.showErrorMessage(`Tealeaf: the Hub refused the token (${errorText(error)}); nothing was stored.`);
   }
 }

@@ -9,6 +9,7 @@ import { fitCanvas, fitText } from '../draw';
 import { displayToken } from '../labels';
 import { HEAD_VIEW, headViewHitTest, headViewLayout, scrollToReveal, tokenY, type HeadViewLayout } from '../layout';
 import { scaledRow, type View, type ViewHost } from './view';
+import { errorText } from '../../../src/util/unknown';
 
 /** Lines lighter than this are not drawn: invisible anyway, and they are most of T² × heads. */
 export const MIN_LINE_WEIGHT = 0.02;
@@ -104,7 +105,7 @@ export class HeadView implements View {
       this.data = data;
       this.dataKey = key;
     } catch (error) {
-      this.error = error instanceof Error ? error.message : String(error);
+      this.error = errorText(error);
     } finally {
       this.loading = false;
     }

@@ -4,6 +4,7 @@ import { keyTokensOf, type BlockScope, type Reduction } from '../../../src/proto
 import { button, custom, el, select } from '../dom';
 import { MatrixCanvas } from './matrixCanvas';
 import { scaledRow, type View, type ViewHost } from './view';
+import { errorText } from '../../../src/util/unknown';
 
 abstract class MatrixLikeView implements View {
   abstract readonly name: 'matrix' | 'aggregate';
@@ -88,7 +89,7 @@ abstract class MatrixLikeView implements View {
       this.matrix.setData(data, section.queryTokens, keyTokensOf(section));
     } catch (error) {
       if (error instanceof Error && error.message === 'superseded') return;
-      this.matrix.showMessage(`Could not load: ${error instanceof Error ? error.message : String(error)}`);
+      this.matrix.showMessage(`Could not load: ${errorText(error)}`);
     }
   }
 
