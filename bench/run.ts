@@ -16,7 +16,7 @@ import { benchNative, NATIVE_PREFILL_TOKENS } from './native';
 import { benchPrefillChunksInChild } from './prefillChunks';
 import { benchRealModel, benchWasmLimit, ensureModel } from './realModel';
 import { benchSpeculative } from './speculative';
-import { benchSideBySide, type SideBySideModel } from './sideBySide';
+import { benchProfiles, benchSideBySide, type SideBySideModel } from './sideBySide';
 import { plotSvg } from './sideBySide/plot';
 import { benchTranslate } from './translate';
 import type { BenchReport, BenchRow, BenchSection } from './types';
@@ -236,6 +236,14 @@ async function main(): Promise<void> {
     { name: 'memory', run: () => benchMemory({ codeModel, threads }) },
     // Tealeaf beside transformers.js, the bare onnxruntime loop and onnxruntime-node, in Node and in Chromium.
     { name: 'side-by-side', run: () => benchSideBySideModels(codeModel) },
+    {
+      name: 'side-by-side-profile',
+      explicit: true,
+      run: () =>
+        withWidenedWindow(codeModel, 1024 + 64, (wide) =>
+          benchProfiles({ label: path.basename(codeModel), model: { dir: wide, file: 'model.onnx', dtype: 'fp32' }, contexts: [256, 1024], browser: false, rounds: 1 }, ['tealeaf-wasm', 'ort-web-bare', 'tealeaf-native', 'transformersjs-node'], 1),
+        ),
+    },
   ];
   const report: BenchReport = {
     machine: { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.availableParallelism(), node: process.version, onnxruntime: `onnxruntime-web ${ortVersion()}` },

@@ -11,7 +11,13 @@ export interface OpenSystem {
   dispose(): Promise<void>;
 }
 
-export async function runDecodeJob(system: DecodeRun['system'], job: DecodeJob, open: () => Promise<OpenSystem>): Promise<DecodeRun> {
+/** `measuring` brackets the measured runs (after the warm-up): a profiler starts and stops there. */
+export async function runDecodeJob(
+  system: DecodeRun['system'],
+  job: DecodeJob,
+  open: () => Promise<OpenSystem>,
+  measuring?: { start(): Promise<void>; stop(): Promise<void> },
+): Promise<DecodeRun> {
   const loadStart = performance.now();
   const opened = await open();
   const loadMs = performance.now() - loadStart;
@@ -19,7 +25,9 @@ export async function runDecodeJob(system: DecodeRun['system'], job: DecodeJob, 
     const longest = job.prompts.reduce<Prompt | undefined>((a, b) => (a && a.ids.length >= b.ids.length ? a : b), undefined);
     const warmUpRuns = longest ? await warmUp(() => opened.run(longest, job.newTokens)) : 0;
     const points: DecodePoint[] = [];
+    await measuring?.start();
     for (const prompt of job.prompts) points.push(await opened.run(prompt, job.newTokens));
+    await measuring?.stop();
     return { system, loadMs, warmUpRuns, points };
   } finally {
     await opened.dispose();

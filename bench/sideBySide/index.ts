@@ -144,6 +144,26 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<Bench
   return { results, ratios, metrics };
 }
 
+/**
+ * `npm run bench -- side-by-side-profile`: where the time of each Node system goes on one model
+ * (V8's sampling profiler over the measured runs): shares of WebAssembly, JavaScript by package,
+ * the garbage collector and native code, and the costliest JavaScript functions in the log.
+ */
+export async function benchProfiles(entry: SideBySideModel, systems: readonly NodeSystem[], threads: number, log = (line: string) => process.stderr.write(`${line}\n`)): Promise<BenchSection> {
+  const job: DecodeJob = { model: entry.model, prompts: promptsAt(entry.model.dir, sourceText(), entry.contexts), newTokens: entry.newTokens ?? NEW_TOKENS, threads };
+  const results: BenchRow[] = [];
+  for (const system of systems) {
+    const run = await inChild(system, job, true);
+    const profile = run.profile;
+    if (!profile) throw new Error(`${system}: no profile came back`);
+    const decodeMs = run.points.reduce((n, p) => n + p.decodeMsPerToken * (p.tokens.length - 1), 0);
+    log(`side-by-side-profile: ${system}: ${profile.totalMs.toFixed(0)} ms sampled (decode ${decodeMs.toFixed(0)} ms); ${Object.entries(profile.ms).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${((100 * v) / profile.totalMs).toFixed(1)}%`).join(', ')}`);
+    for (const [name, ms] of profile.topJs) log(`side-by-side-profile:   ${ms.toFixed(1)} ms ${name}`);
+    for (const [category, ms] of Object.entries(profile.ms)) results.push({ system, model: entry.label, metric: `profile_share_${category}`, value: ms / profile.totalMs, unit: 'ratio' });
+  }
+  return { results };
+}
+
 function isBrowserSystem(system: SystemName): system is BrowserSystem {
   return (BROWSER_SYSTEMS as readonly string[]).includes(system);
 }
@@ -183,12 +203,12 @@ export function kvBytesPerToken(modelDir: string): number {
 }
 
 /** One Node system's round in a process of its own (nodeChild.ts). */
-async function inChild(system: NodeSystem, job: DecodeJob): Promise<DecodeRun> {
+async function inChild(system: NodeSystem, job: DecodeJob, profile = false): Promise<DecodeRun> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-side-'));
   try {
     const jobFile = path.join(dir, 'job.json');
     const outFile = path.join(dir, 'out.json');
-    const childJob: NodeChildJob = { system, job };
+    const childJob: NodeChildJob = { system, job, profile };
     writeFileSync(jobFile, JSON.stringify(childJob));
     const stderr: string[] = [];
     const code = await new Promise<number | null>((resolve) => {

@@ -46,6 +46,12 @@ export interface DecodeRun {
   readonly points: readonly DecodePoint[];
   /** Peak resident memory of the process that ran it, where it can be read (Node). */
   readonly peakRssMb?: number;
+  /** Where the measured runs' time went, when profiled (Node; bench/sideBySide/cpuProfile.ts). */
+  readonly profile?: {
+    readonly ms: Readonly<Record<string, number>>;
+    readonly totalMs: number;
+    readonly topJs: readonly (readonly [string, number])[];
+  };
 }
 
 /** Prefill and decode figures from the times each generated token arrived. */
