@@ -24,7 +24,7 @@ const VSCE = join(ROOT, 'node_modules', '@vscode', 'vsce', 'vsce');
 const STAGE = join(ROOT, 'out', 'vsix-stage');
 const STAGED_ENTRIES = ['dist', 'media', 'models', 'package.json', 'README.md', 'CHANGELOG.md', 'LICENSE', '.vscodeignore'];
 
-/** The defaults the extension falls back to (src/models/modelManager.ts BUNDLED_MODELS). */
+/** The defaults the extension and the CLI fall back to (src/bundledModels.ts). */
 const DEFAULT_MODELS = ['models/tealeaf-code', 'models/tealeaf-translate'];
 
 /** Files the extension needs at run time: the bundles and onnxruntime-web's WASM beside them. */

@@ -15,6 +15,7 @@ import { describeReport } from '../translate/unitGuarantee';
 import { checkModel } from './checkModel';
 import { downloadCommand, modelsCommand, resolveHubModelArgs } from './hubCommands';
 import { errorText } from '../util/unknown';
+import { BUNDLED_CODE_MODEL, BUNDLED_TRANSLATE_MODEL } from '../bundledModels';
 
 const USAGE = `Usage:
   tealeaf generate [--model DIR] [--dtype D] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
@@ -46,7 +47,7 @@ function packageRoot(): string {
   return dir;
 }
 
-export const DEFAULT_MODELS = { code: 'models/tealeaf-code', translate: 'models/tealeaf-translate' } as const;
+export const DEFAULT_MODELS = { code: BUNDLED_CODE_MODEL, translate: BUNDLED_TRANSLATE_MODEL } as const;
 
 function modelDir(option: string | undefined, job: keyof typeof DEFAULT_MODELS): string {
   if (option) return path.resolve(option);

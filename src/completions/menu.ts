@@ -6,10 +6,8 @@ import * as vscode from 'vscode';
 import type { ModelState } from '../models/types';
 import { SETTINGS_SECTION } from './settings';
 import { errorText } from '../util/unknown';
-
-export const COMMAND_INSPECT = 'tealeaf.inspectAttention';
-export const COMMAND_FREE_INSPECTOR_MEMORY = 'tealeaf.freeInspectorMemory';
-export const COMMAND_EXPLAIN = 'tealeaf.explainCompletion';
+import { BUNDLED_CODE_MODEL, BUNDLED_MODELS_FOLDER } from '../bundledModels';
+import { COMMANDS } from '../commands';
 
 export interface MenuDeps {
   readonly extensionPath: string;
@@ -37,14 +35,14 @@ export async function showCompletionMenu(deps: MenuDeps): Promise<void> {
     },
     { label: '$(file-directory) Choose completion model…', description: modelDescription(state), action: () => chooseModel(deps.extensionPath) },
     ...(state.status === 'error' ? [{ label: '$(refresh) Retry loading the model', detail: state.message, action: deps.reload }] : []),
-    { label: '$(eye) Open the attention inspector', action: () => run(COMMAND_INSPECT) },
+    { label: '$(eye) Open the attention inspector', action: () => run(COMMANDS.inspectAttention) },
     {
       label: '$(trash) Free inspector memory',
       // The engine worker runs in this process: its RSS is the engine's and the extension host's.
       description: `extension host and engine: ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`,
-      action: () => run(COMMAND_FREE_INSPECTOR_MEMORY),
+      action: () => run(COMMANDS.freeInspectorMemory),
     },
-    ...(target ? [{ label: '$(question) Why this suggestion?', description: 'attention of the last suggestion', action: () => run(COMMAND_EXPLAIN, target) }] : []),
+    ...(target ? [{ label: '$(question) Why this suggestion?', description: 'attention of the last suggestion', action: () => run(COMMANDS.explainCompletion, target) }] : []),
     { label: '$(gear) Completion settings', action: () => run('workbench.action.openSettings', SETTINGS_SECTION) },
   ];
   const picked = await vscode.window.showQuickPick(items, { title: 'Tealeaf', placeHolder: 'Inline completions' });
@@ -82,10 +80,11 @@ async function chooseModel(extensionPath: string): Promise<void> {
   const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
   const current = config.get<string>('model', '');
   const bundled = bundledDecoders(extensionPath);
+  const defaultName = path.basename(BUNDLED_CODE_MODEL);
   const items: ModelItem[] = [
-    { label: 'Bundled default', description: 'tealeaf-code', value: '' },
+    { label: 'Bundled default', description: defaultName, value: '' },
     ...bundled
-      .filter((dir) => path.basename(dir) !== 'tealeaf-code')
+      .filter((dir) => path.basename(dir) !== defaultName)
       .map((dir) => ({ label: path.basename(dir), description: 'bundled', value: dir })),
     ...(current && !bundled.includes(current) ? [{ label: path.basename(current), description: current, value: current }] : []),
     { label: '$(folder-opened) Browse for a model folder…', detail: 'A folder in the transformers.js layout with onnx/model.onnx', value: undefined },
@@ -111,7 +110,7 @@ async function chooseModel(extensionPath: string): Promise<void> {
 }
 
 function bundledDecoders(extensionPath: string): string[] {
-  const root = path.join(extensionPath, 'models');
+  const root = path.join(extensionPath, BUNDLED_MODELS_FOLDER);
   try {
     return fs
       .readdirSync(root, { withFileTypes: true })

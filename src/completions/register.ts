@@ -9,9 +9,7 @@ import { settingsFor, TealeafInlineCompletionProvider } from './provider';
 import { CompletionService, type GenerationInputText, type ShownCompletion } from './service';
 import { SETTINGS_SECTION } from './settings';
 import { errorText } from '../util/unknown';
-
-export const COMMAND_TOGGLE = 'tealeaf.toggleCompletions';
-export const COMMAND_MENU = 'tealeaf.completionMenu';
+import { COMMANDS } from '../commands';
 
 export interface CompletionsDeps {
   readonly models: ModelProvider;
@@ -47,7 +45,7 @@ export function registerCompletions(context: vscode.ExtensionContext, deps: Comp
     engine: () => models.readyEngine('completion'),
     settings: () => settingsFor(undefined),
   });
-  const statusBar = new CompletionStatusBar(COMMAND_MENU);
+  const statusBar = new CompletionStatusBar(COMMANDS.completionMenu);
   const shownEmitter = new vscode.EventEmitter<ShownCompletion>();
 
   let generating = false;
@@ -76,7 +74,7 @@ export function registerCompletions(context: vscode.ExtensionContext, deps: Comp
         if (loadErrorsShown.has(message)) return;
         loadErrorsShown.add(message);
         void vscode.window.showErrorMessage(`Tealeaf: the completion model could not be loaded: ${message}`, 'Open Menu').then((choice) => {
-          if (choice) void vscode.commands.executeCommand(COMMAND_MENU);
+          if (choice) void vscode.commands.executeCommand(COMMANDS.completionMenu);
         });
       },
     );
@@ -126,8 +124,8 @@ export function registerCompletions(context: vscode.ExtensionContext, deps: Comp
     statusBar,
     shownEmitter,
     vscode.languages.registerInlineCompletionItemProvider({ scheme: 'file' }, provider),
-    vscode.commands.registerCommand(COMMAND_TOGGLE, toggle),
-    vscode.commands.registerCommand(COMMAND_MENU, () =>
+    vscode.commands.registerCommand(COMMANDS.toggleCompletions, toggle),
+    vscode.commands.registerCommand(COMMANDS.completionMenu, () =>
       showCompletionMenu({
         extensionPath: context.extensionPath,
         enabled,

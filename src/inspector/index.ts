@@ -13,12 +13,7 @@ import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panel';
 import { inspectGeneration, inspectText, inspectTranslation, type EditorLink, type InspectorSession } from './session';
 import { createViewCache } from './viewCache';
 import { errorText } from '../util/unknown';
-
-export const COMMAND_INSPECT = 'tealeaf.inspectAttention';
-export const COMMAND_FREE_INSPECTOR_MEMORY = 'tealeaf.freeInspectorMemory';
-export const COMMAND_EXPLAIN = 'tealeaf.explainCompletion';
-/** Not in the palette: the translation feature calls it with a TranslateResult.attentionId. */
-export const COMMAND_INSPECT_TRANSLATION = 'tealeaf.inspectTranslation';
+import { COMMANDS } from '../commands';
 
 /** Which completion "why this suggestion?" explains. */
 export interface ExplainTarget {
@@ -64,10 +59,10 @@ export function registerInspector(context: vscode.ExtensionContext, deps: Inspec
   const controller = new InspectorController(context.extensionUri, deps);
   context.subscriptions.push(
     controller,
-    vscode.commands.registerCommand(COMMAND_INSPECT, () => controller.inspectSelection()),
-    vscode.commands.registerCommand(COMMAND_FREE_INSPECTOR_MEMORY, () => controller.freeMemory()),
-    vscode.commands.registerCommand(COMMAND_EXPLAIN, (arg?: unknown) => controller.explain(toExplainTarget(arg))),
-    vscode.commands.registerCommand(COMMAND_INSPECT_TRANSLATION, (arg?: unknown) =>
+    vscode.commands.registerCommand(COMMANDS.inspectAttention, () => controller.inspectSelection()),
+    vscode.commands.registerCommand(COMMANDS.freeInspectorMemory, () => controller.freeMemory()),
+    vscode.commands.registerCommand(COMMANDS.explainCompletion, (arg?: unknown) => controller.explain(toExplainTarget(arg))),
+    vscode.commands.registerCommand(COMMANDS.inspectTranslation, (arg?: unknown) =>
       typeof arg === 'number' ? controller.showTranslation(arg) : undefined,
     ),
     vscode.window.registerWebviewPanelSerializer(INSPECTOR_VIEW_TYPE, {

@@ -4,9 +4,8 @@
 import * as vscode from 'vscode';
 import type { EngineLifecycleEvent, ManagedEngineHost } from '../host/lifecycle';
 import { EngineStatusBar } from '../statusBar';
+import { COMMANDS } from '../commands';
 import { engineLogLine, engineNotice, type EngineNotice } from './lifecycleText';
-
-export const COMMAND_RESTART_ENGINE = 'tealeaf.restartEngine';
 
 export interface EngineLifecycleApi {
   /** What the engine status bar item shows now (undefined while hidden). */
@@ -14,7 +13,7 @@ export interface EngineLifecycleApi {
 }
 
 export function registerEngineLifecycle(context: vscode.ExtensionContext, host: ManagedEngineHost, log: vscode.LogOutputChannel): EngineLifecycleApi {
-  const statusBar = new EngineStatusBar(COMMAND_RESTART_ENGINE);
+  const statusBar = new EngineStatusBar(COMMANDS.restartEngine);
   const onEvent = (event: EngineLifecycleEvent): void => {
     const line = engineLogLine(event);
     log[line.level](line.text);
@@ -25,7 +24,7 @@ export function registerEngineLifecycle(context: vscode.ExtensionContext, host: 
     else if (event.kind === 'started' && event.cause === 'retry') statusBar.show(undefined);
     if (event.kind === 'crashed' && !event.restarting) {
       void vscode.window.showErrorMessage(`Tealeaf: ${event.reason}; the engine crashed ${event.crashesInWindow} times within a minute and was not restarted.`, 'Retry').then((choice) => {
-        if (choice === 'Retry') void vscode.commands.executeCommand(COMMAND_RESTART_ENGINE);
+        if (choice === 'Retry') void vscode.commands.executeCommand(COMMANDS.restartEngine);
       });
     }
   };
@@ -33,7 +32,7 @@ export function registerEngineLifecycle(context: vscode.ExtensionContext, host: 
   context.subscriptions.push(
     statusBar,
     subscription,
-    vscode.commands.registerCommand(COMMAND_RESTART_ENGINE, async () => {
+    vscode.commands.registerCommand(COMMANDS.restartEngine, async () => {
       await host.restart('retry');
       void vscode.window.setStatusBarMessage('Tealeaf: engine restarted; models load again on their next use', 3000);
     }),

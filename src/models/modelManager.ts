@@ -11,6 +11,7 @@ import type { Engine, EngineHost } from '../engine/types';
 import type { EngineLifecycleEvent, ManagedEngineHost } from '../host/lifecycle';
 import type { ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
 import { errorText } from '../util/unknown';
+import { BUNDLED_CODE_MODEL, BUNDLED_TRANSLATE_MODEL } from '../bundledModels';
 
 /** Setting holding a model folder for each role; empty means the bundled default. */
 export const MODEL_SETTINGS: Readonly<Record<ModelRole, string>> = {
@@ -40,10 +41,11 @@ function configuredThreads(): number | undefined {
   return Number.isInteger(threads) && threads > 0 ? threads : undefined;
 }
 
+/** The bundled model each role falls back to (src/bundledModels.ts). */
 export const BUNDLED_MODELS: Readonly<Record<ModelRole, string>> = {
-  completion: 'models/tealeaf-code',
-  inspector: 'models/tealeaf-code',
-  translation: 'models/tealeaf-translate',
+  completion: BUNDLED_CODE_MODEL,
+  inspector: BUNDLED_CODE_MODEL,
+  translation: BUNDLED_TRANSLATE_MODEL,
 };
 
 export interface ResolvedModel {

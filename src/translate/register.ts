@@ -15,12 +15,7 @@ import {
 import { pairLabel, pairsOf } from './pairs';
 import { describeReport } from './unitGuarantee';
 import { errorText } from '../util/unknown';
-
-export const TRANSLATE_COMMANDS = {
-  toGerman: 'tealeaf.translateToGerman',
-  toEnglish: 'tealeaf.translateToEnglish',
-  choose: 'tealeaf.translate',
-} as const;
+import { COMMANDS } from '../commands';
 
 type Output = 'replace' | 'beside';
 
@@ -43,10 +38,6 @@ function readSettings(scope: vscode.Uri): TranslateSettings {
 /** Where the command reports attention ids and placeholder repairs. */
 type TranslationSinks = Pick<TranslatePorts, 'onAttention' | 'onRepair'>;
 
-/** The inspector's internal command that shows a translation's cross-attention. */
-const INSPECT_TRANSLATION_COMMAND = 'tealeaf.inspectTranslation';
-export const SHOW_TRANSLATION_ATTENTION_COMMAND = 'tealeaf.showTranslationAttention';
-
 /** `log` gets a line for every sentence whose placeholders were repaired. */
 export function registerTranslation(context: vscode.ExtensionContext, models: ModelProvider, log?: vscode.LogOutputChannel): void {
   // Attention id of the last translated sentence; the engine holds only the latest one.
@@ -56,22 +47,22 @@ export function registerTranslation(context: vscode.ExtensionContext, models: Mo
   };
   const sinks: TranslationSinks = { onAttention, ...(log ? { onRepair: (report) => log.warn(`translation: ${describeReport(report)}`) } : {}) };
   context.subscriptions.push(
-    vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.toGerman, (editor) =>
+    vscode.commands.registerTextEditorCommand(COMMANDS.translateToGerman, (editor) =>
       translateEditor(editor, models, { from: 'en', to: 'de' }, sinks),
     ),
-    vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.toEnglish, (editor) =>
+    vscode.commands.registerTextEditorCommand(COMMANDS.translateToEnglish, (editor) =>
       translateEditor(editor, models, { from: 'de', to: 'en' }, sinks),
     ),
-    vscode.commands.registerTextEditorCommand(TRANSLATE_COMMANDS.choose, async (editor) => {
+    vscode.commands.registerTextEditorCommand(COMMANDS.translate, async (editor) => {
       const pair = await pickPair(models);
       if (pair !== undefined) await translateEditor(editor, models, pair, sinks);
     }),
-    vscode.commands.registerCommand(SHOW_TRANSLATION_ATTENTION_COMMAND, async () => {
+    vscode.commands.registerCommand(COMMANDS.showTranslationAttention, async () => {
       if (lastAttention === undefined) {
         void vscode.window.showInformationMessage('Tealeaf: translate a selection first; its cross-attention then opens here.');
         return;
       }
-      await vscode.commands.executeCommand(INSPECT_TRANSLATION_COMMAND, lastAttention);
+      await vscode.commands.executeCommand(COMMANDS.inspectTranslation, lastAttention);
     }),
   );
 }

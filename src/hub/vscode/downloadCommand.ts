@@ -14,8 +14,7 @@ import { describeProgress, formatBytes } from '../progress';
 import { parseRepoRef, type RepoRef } from '../repoId';
 import { ROLE_LABELS, useModelFor } from './modelSettings';
 import { errorText } from '../../util/unknown';
-
-export const SIGN_IN_COMMAND = 'tealeaf.signInHuggingFace';
+import { COMMANDS } from '../../commands';
 
 interface RepoItem extends vscode.QuickPickItem {
   readonly entry?: CatalogEntry;
@@ -195,7 +194,7 @@ export async function downloadModelCommand(env: HubEnvironment, log: vscode.LogO
     log.error(`download: ${message}`);
     if (error instanceof HubAuthError) {
       const signIn = 'Sign In…';
-      if ((await vscode.window.showErrorMessage(`Tealeaf: ${message}`, signIn)) === signIn) await vscode.commands.executeCommand(SIGN_IN_COMMAND);
+      if ((await vscode.window.showErrorMessage(`Tealeaf: ${message}`, signIn)) === signIn) await vscode.commands.executeCommand(COMMANDS.signInHuggingFace);
     } else {
       void vscode.window.showErrorMessage(`Tealeaf: ${message}`);
     }

@@ -3,16 +3,11 @@
 import * as vscode from 'vscode';
 import type { ModelManager } from '../../models/modelManager';
 import type { DownloadResult } from '../downloadModel';
-import { downloadModelCommand, SIGN_IN_COMMAND } from './downloadCommand';
+import { COMMANDS } from '../../commands';
+import { downloadModelCommand } from './downloadCommand';
 import { vscodeHubEnvironment } from './hubSettings';
 import { manageModelsCommand } from './manageModels';
 import { signInCommand } from './signIn';
-
-export const HUB_COMMANDS = {
-  download: 'tealeaf.downloadModel',
-  signIn: SIGN_IN_COMMAND,
-  manage: 'tealeaf.manageModels',
-} as const;
 
 export interface HubApi {
   /** The last finished download in this window (for the end-to-end tests and the log). */
@@ -23,12 +18,12 @@ export function registerHub(context: vscode.ExtensionContext, deps: { readonly m
   let last: DownloadResult | undefined;
   const env = () => vscodeHubEnvironment(context.secrets);
   context.subscriptions.push(
-    vscode.commands.registerCommand(HUB_COMMANDS.download, async () => {
+    vscode.commands.registerCommand(COMMANDS.downloadModel, async () => {
       last = (await downloadModelCommand(await env(), deps.log)) ?? last;
       return last;
     }),
-    vscode.commands.registerCommand(HUB_COMMANDS.signIn, async () => signInCommand(await env(), context.secrets)),
-    vscode.commands.registerCommand(HUB_COMMANDS.manage, async () => manageModelsCommand(await env(), deps.models, context.extensionPath)),
+    vscode.commands.registerCommand(COMMANDS.signInHuggingFace, async () => signInCommand(await env(), context.secrets)),
+    vscode.commands.registerCommand(COMMANDS.manageModels, async () => manageModelsCommand(await env(), deps.models, context.extensionPath)),
   );
   return { lastDownload: () => last };
 }

@@ -4,6 +4,7 @@
 import { fakeTranslatorInfo } from '../fakeModelInfo';
 import assert from 'node:assert/strict';
 import { beforeEach, describe, it } from 'node:test';
+import { COMMANDS } from '../../../src/commands';
 import { throwIfAborted } from '../../../src/engine/errors';
 import type { Engine, ModelInfo, TranslateRequest, TranslateResult } from '../../../src/engine/types';
 import type { ModelProvider } from '../../../src/models/types';
@@ -11,7 +12,7 @@ import { FakeDocument, FakeEditor, install, Position, recorded, reset, Selection
 
 install();
 // Imported after install(): register.ts imports 'vscode' at load time.
-const { registerTranslation, SHOW_TRANSLATION_ATTENTION_COMMAND, TRANSLATE_COMMANDS } = require('../../../src/translate/register') as typeof import('../../../src/translate/register');
+const { registerTranslation } = require('../../../src/translate/register') as typeof import('../../../src/translate/register');
 
 const INFO: ModelInfo = fakeTranslatorInfo({ vocabSize: 16 });
 
@@ -55,20 +56,20 @@ describe('translation commands (vscode adapter)', () => {
 
   it('registers the three editor commands and the cross-attention command', () => {
     register(models());
-    assert.deepEqual([...recorded.commands.keys()].sort(), [TRANSLATE_COMMANDS.choose, TRANSLATE_COMMANDS.toEnglish, TRANSLATE_COMMANDS.toGerman].sort());
-    assert.deepEqual([...recorded.plainCommands.keys()], [SHOW_TRANSLATION_ATTENTION_COMMAND]);
+    assert.deepEqual([...recorded.commands.keys()].sort(), [COMMANDS.translate, COMMANDS.translateToEnglish, COMMANDS.translateToGerman].sort());
+    assert.deepEqual([...recorded.plainCommands.keys()], [COMMANDS.showTranslationAttention]);
   });
 
   it('shows the cross-attention of the last translated sentence in the inspector', async () => {
     const provider = models();
     register(provider);
-    await recorded.plainCommands.get(SHOW_TRANSLATION_ATTENTION_COMMAND)?.();
+    await recorded.plainCommands.get(COMMANDS.showTranslationAttention)?.();
     assert.equal(recorded.executed.length, 0, 'nothing to show before a translation');
     assert.match(recorded.messages.at(-1)?.text ?? '', /translate a selection first/);
     const editor = editorOn('Hello world.', 0, 12);
-    await recorded.commands.get(TRANSLATE_COMMANDS.toGerman)?.(editor as never);
+    await recorded.commands.get(COMMANDS.translateToGerman)?.(editor as never);
     assert.ok(provider.requests.every((r) => r.captureAttention === true), 'translations keep their attention');
-    await recorded.plainCommands.get(SHOW_TRANSLATION_ATTENTION_COMMAND)?.();
+    await recorded.plainCommands.get(COMMANDS.showTranslationAttention)?.();
     assert.deepEqual(recorded.executed.at(-1), { id: 'tealeaf.inspectTranslation', args: [41] });
   });
 
@@ -78,7 +79,7 @@ describe('translation commands (vscode adapter)', () => {
     recorded.configuration['tealeaf.translate.beams'] = 2;
     const text = 'Intro\nHello world. Good night.\nOutro';
     const editor = editorOn(text, 6, 30);
-    await recorded.commands.get(TRANSLATE_COMMANDS.toGerman)?.(editor);
+    await recorded.commands.get(COMMANDS.translateToGerman)?.(editor);
     assert.equal(editor.document.text, 'Intro\nHallo Welt. Gute Nacht.\nOutro');
     assert.equal(editor.edits.length, 1, 'one edit, so one undo restores the original');
     assert.deepEqual(editor.edits[0], [{ start: 6, end: 30, text: 'Hallo Welt. Gute Nacht.' }]);
@@ -92,7 +93,7 @@ describe('translation commands (vscode adapter)', () => {
     recorded.cancelAfterReports = 2; // "loading", then the first sentence
     const text = 'Hello world. Good night.';
     const editor = editorOn(text, 0, text.length);
-    await recorded.commands.get(TRANSLATE_COMMANDS.toGerman)?.(editor);
+    await recorded.commands.get(COMMANDS.translateToGerman)?.(editor);
     assert.equal(editor.document.text, text);
     assert.equal(editor.edits.length, 0);
     assert.deepEqual(recorded.messages, []);
@@ -102,7 +103,7 @@ describe('translation commands (vscode adapter)', () => {
     let editor: FakeEditor | undefined;
     register(models({ onTranslate: () => editor?.document.apply([{ start: 0, end: 0, text: 'x' }]) }));
     editor = editorOn('Hello world.', 0, 12);
-    await recorded.commands.get(TRANSLATE_COMMANDS.toGerman)?.(editor);
+    await recorded.commands.get(COMMANDS.translateToGerman)?.(editor);
     assert.equal(editor.document.text, 'xHello world.');
     assert.equal(editor.edits.length, 0);
     assert.match(recorded.messages[0]?.text ?? '', /changed during the translation/);
@@ -112,7 +113,7 @@ describe('translation commands (vscode adapter)', () => {
     register(models());
     recorded.configuration['tealeaf.translate.output'] = 'beside';
     const editor = editorOn('Hello world.', 0, 12, 'markdown');
-    await recorded.commands.get(TRANSLATE_COMMANDS.toGerman)?.(editor);
+    await recorded.commands.get(COMMANDS.translateToGerman)?.(editor);
     assert.equal(editor.document.text, 'Hello world.');
     assert.deepEqual(recorded.opened, [{ content: 'Hallo Welt.', language: 'markdown' }]);
     assert.equal(recorded.shownBeside, 1);
@@ -123,11 +124,11 @@ describe('translation commands (vscode adapter)', () => {
     register(provider);
     recorded.quickPickChoice = 1;
     const editor = editorOn('Hallo Welt.', 0, 11);
-    await recorded.commands.get(TRANSLATE_COMMANDS.choose)?.(editor);
+    await recorded.commands.get(COMMANDS.translate)?.(editor);
     assert.deepEqual(recorded.quickPickLabels, ['English → German', 'German → English']);
     assert.equal(editor.document.text, 'Hello world.');
     recorded.quickPickChoice = undefined;
-    await recorded.commands.get(TRANSLATE_COMMANDS.choose)?.(editor);
+    await recorded.commands.get(COMMANDS.translate)?.(editor);
     assert.equal(provider.requests.length, 1, 'Escape translates nothing');
   });
 
@@ -135,7 +136,7 @@ describe('translation commands (vscode adapter)', () => {
     register(models());
     const document = new FakeDocument('Hello world.');
     const editor = new FakeEditor(document, [new Selection(new Position(0, 3), new Position(0, 3))]);
-    await recorded.commands.get(TRANSLATE_COMMANDS.toEnglish)?.(editor);
+    await recorded.commands.get(COMMANDS.translateToEnglish)?.(editor);
     assert.deepEqual(recorded.messages, [{ level: 'info', text: 'Tealeaf: select the text to translate first.' }]);
   });
 });
