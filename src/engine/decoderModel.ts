@@ -5,7 +5,7 @@ import { InferenceError, ModelError } from './errors';
 import { KvCache, type KvLayout } from './kvCache';
 import type { ModelConfig } from './modelConfig';
 import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxFile, releaseExternalData } from './modelFolder';
-import { asFloat32Tensor, createSession, type Feeds, floatData, inputInfo, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime, type TensorShapeInfo } from './onnx';
+import { asFloat32Tensor, createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
 import type { AttentionChunk } from './attentionStream';
 import { AbortError } from './errors';
 import { type AttentionSource, openTappedSession, staticAttentionSource } from './attentionSurgery';
@@ -13,6 +13,7 @@ import { LOGIT_ROWS_INPUT, sliceLogitsToLastPosition } from './onnxLastLogits';
 import { tiedParameters } from './onnxProto';
 import { pruneToOutputs } from './onnxPrune';
 import { errorText } from '../util/unknown';
+import { cacheShape, everyLayer, type GraphIo, namesByLayer, presentOutputs, sessionIo } from './graphIo';
 
 export interface DecoderIo {
   readonly hasAttentionMask: boolean;
@@ -50,47 +51,22 @@ export interface ForwardResult {
 const PAST = /^past_key_values\.(\d+)\.(key|value)$/;
 const ATTENTIONS = /^attentions\.(\d+)$/;
 
-function byLayer(names: readonly string[], pattern: RegExp): string[] {
-  return names
-    .map((name) => ({ name, match: pattern.exec(name) }))
-    .filter((x): x is { name: string; match: RegExpExecArray } => x.match !== null)
-    .sort((a, b) => Number(a.match[1]) - Number(b.match[1]) || (a.match[2] ?? '').localeCompare(b.match[2] ?? ''))
-    .map((x) => x.name);
-}
-
-/** A graph's inputs and outputs: from an open session, or read from the ONNX file before any opens. */
-export interface GraphIo {
-  readonly inputs: readonly TensorShapeInfo[];
-  readonly outputNames: readonly string[];
-}
-
-export function sessionIo(session: OrtSession): GraphIo {
-  return { inputs: inputInfo(session), outputNames: session.outputNames };
-}
-
 export function discoverDecoderIo(graph: GraphIo, config: ModelConfig, file = 'onnx/model.onnx'): DecoderIo {
   const { inputs } = graph;
   const inputNames = inputs.map((i) => i.name);
   if (!inputNames.includes('input_ids')) throw new ModelError(`${file} has no input_ids input`);
-  const pastNames = byLayer(inputNames, PAST); // key before value within a layer
+  const pastNames = namesByLayer(inputNames, PAST); // key before value within a layer
   if (pastNames.length === 0) {
     throw new ModelError(`${file} has no past_key_values.* inputs: export it with KV cache (a merged decoder)`);
   }
   if (pastNames.length !== 2 * config.layers) {
     throw new ModelError(`${file} has ${pastNames.length / 2} cached layers but config.json declares ${config.layers}`);
   }
-  const presentNames = pastNames.map((name) => name.replace('past_key_values.', 'present.'));
-  const missing = presentNames.filter((name) => !graph.outputNames.includes(name));
+  const { present: presentNames, missing } = presentOutputs(pastNames, graph.outputNames);
   if (missing.length > 0 || !graph.outputNames.includes('logits')) {
     throw new ModelError(`${file} lacks outputs ${['logits', ...missing].filter((n) => !graph.outputNames.includes(n)).join(', ')}`);
   }
-  const first = inputs.find((i) => i.name === pastNames[0]);
-  const shape = first?.shape ?? [];
-  // The graph's own shapes win over config.json; symbolic dims fall back to the config.
-  const kvHeads = typeof shape[1] === 'number' ? shape[1] : config.kvHeads;
-  const headDim = typeof shape[3] === 'number' ? shape[3] : config.headDim;
-  const dtype = first?.type === 'float16' ? 'float16' : 'float32';
-  const attentionNames = byLayer(graph.outputNames, ATTENTIONS);
+  const { heads: kvHeads, headDim, dtype } = cacheShape(inputs, pastNames[0], { heads: config.kvHeads, headDim: config.headDim });
   const logitsToKeepInput = inputNames.find((n) => n === 'num_logits_to_keep' || n === 'logits_to_keep');
   return {
     hasAttentionMask: inputNames.includes('attention_mask'),
@@ -98,7 +74,7 @@ export function discoverDecoderIo(graph: GraphIo, config: ModelConfig, file = 'o
     hasUseCacheBranch: inputNames.includes('use_cache_branch'),
     ...(logitsToKeepInput ? { logitsToKeepInput } : {}),
     kv: { pastNames, presentNames, kvHeads, headDim, dtype },
-    attentionNames: attentionNames.length === config.layers ? attentionNames : [],
+    attentionNames: everyLayer(graph.outputNames, ATTENTIONS, config.layers),
   };
 }
 

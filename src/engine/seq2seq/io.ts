@@ -3,7 +3,9 @@
 // generation runs: with `past_key_values.{i}.decoder.*` the self-attention keys/values are cached;
 // with `past_key_values.{i}.encoder.*` the cross-attention keys/values of the first step are fed
 // back instead of being recomputed; Optimum's merged decoder also wants `use_cache_branch`.
+// What it reads from the graph it reads as the decoder-only discovery does (../graphIo.ts).
 import { ModelError } from '../errors';
+import { cacheShape, everyLayer, namesByLayer, presentOutputs } from '../graphIo';
 import type { ModelConfig } from '../modelConfig';
 import { inputInfo, type OrtSession } from '../onnx';
 
@@ -38,24 +40,20 @@ export interface DecoderIo {
   readonly selfAttentionNames: readonly string[];
 }
 
-const PAST = /^past_key_values\.(\d+)\.(decoder|encoder)\.(key|value)$/;
+/** The self-attention (`decoder`) and cross-attention (`encoder`) caches. */
+const PAST = {
+  decoder: /^past_key_values\.(\d+)\.decoder\.(key|value)$/,
+  encoder: /^past_key_values\.(\d+)\.encoder\.(key|value)$/,
+} as const;
 const CROSS_ATTENTIONS = /^cross_attentions\.(\d+)$/;
 const ENCODER_ATTENTIONS = /^encoder_attentions\.(\d+)$/;
 const DECODER_ATTENTIONS = /^decoder_attentions\.(\d+)$/;
-
-function sortedByLayer(names: readonly string[], pattern: RegExp, part?: string): string[] {
-  return names
-    .map((name) => ({ name, match: pattern.exec(name) }))
-    .filter((x): x is { name: string; match: RegExpExecArray } => x.match !== null && (part === undefined || x.match[2] === part))
-    .sort((a, b) => Number(a.match[1]) - Number(b.match[1]) || (a.match[3] ?? '').localeCompare(b.match[3] ?? ''))
-    .map((x) => x.name);
-}
 
 export function discoverEncoderIo(session: OrtSession, file: string): EncoderIo {
   const inputs = session.inputNames;
   if (!inputs.includes('input_ids')) throw new ModelError(`${file} has no input_ids input`);
   if (!session.outputNames.includes('last_hidden_state')) throw new ModelError(`${file} has no last_hidden_state output`);
-  return { hasAttentionMask: inputs.includes('attention_mask'), attentionNames: sortedByLayer(session.outputNames, ENCODER_ATTENTIONS) };
+  return { hasAttentionMask: inputs.includes('attention_mask'), attentionNames: namesByLayer(session.outputNames, ENCODER_ATTENTIONS) };
 }
 
 export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file: string): DecoderIo {
@@ -66,14 +64,13 @@ export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file
   }
   if (!outputs.includes('logits')) throw new ModelError(`${file} has no logits output`);
   const layers = config.decoderLayers;
-  const kv = (part: 'decoder' | 'encoder'): KvNames | undefined => {
-    const past = sortedByLayer(inputs, PAST, part);
+  const kv = (part: keyof typeof PAST): KvNames | undefined => {
+    const past = namesByLayer(inputs, PAST[part]);
     if (past.length === 0) return undefined;
     if (past.length !== 2 * layers) {
       throw new ModelError(`${file} has ${past.length / 2} cached ${part} layers but config.json declares ${layers} decoder layers`);
     }
-    const present = past.map((name) => name.replace('past_key_values.', 'present.'));
-    const missing = present.filter((name) => !outputs.includes(name));
+    const { present, missing } = presentOutputs(past, outputs);
     if (missing.length > 0) throw new ModelError(`${file} lacks outputs ${missing.join(', ')}`);
     return { past, present };
   };
@@ -82,13 +79,8 @@ export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file
   if (crossKv !== undefined && selfKv === undefined) {
     throw new ModelError(`${file} caches cross-attention but not self-attention keys/values: an export this engine does not know`);
   }
-  const first = inputInfo(session).find((i) => i.name === (selfKv?.past[0] ?? ''));
-  const shape = first?.shape ?? []; // [batch, heads, past, headDim]
-  const heads = typeof shape[1] === 'number' ? shape[1] : config.decoderHeads;
-  const headDim = typeof shape[3] === 'number' ? shape[3] : config.hiddenSize / config.decoderHeads;
+  const { heads, headDim, dtype } = cacheShape(inputInfo(session), selfKv?.past[0], { heads: config.decoderHeads, headDim: config.hiddenSize / config.decoderHeads });
   if (!Number.isInteger(headDim) || headDim < 1) throw new ModelError(`${file}: cannot tell the attention head size`);
-  const crossAttentionNames = sortedByLayer(outputs, CROSS_ATTENTIONS);
-  const selfAttentionNames = sortedByLayer(outputs, DECODER_ATTENTIONS);
   return {
     hasEncoderAttentionMask: inputs.includes('encoder_attention_mask'),
     hasUseCacheBranch: inputs.includes('use_cache_branch'),
@@ -97,8 +89,8 @@ export function discoverDecoderIo(session: OrtSession, config: ModelConfig, file
     layers,
     heads,
     headDim,
-    kvDtype: first?.type === 'float16' ? 'float16' : 'float32',
-    crossAttentionNames: crossAttentionNames.length === layers ? crossAttentionNames : [],
-    selfAttentionNames: selfAttentionNames.length === layers ? selfAttentionNames : [],
+    kvDtype: dtype,
+    crossAttentionNames: everyLayer(outputs, CROSS_ATTENTIONS, layers),
+    selfAttentionNames: everyLayer(outputs, DECODER_ATTENTIONS, layers),
   };
 }
