@@ -40,7 +40,7 @@ export interface BrowserBench {
   close(): Promise<void>;
 }
 
-export async function openBrowserBench(modelDirs: readonly string[], log: (line: string) => void): Promise<BrowserBench> {
+export async function openBrowserBench(modelDirs: readonly string[], log: (line: string) => void, chromiumArgs: readonly string[] = []): Promise<BrowserBench> {
   const out = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-bench-pages-'));
   await build({
     entryPoints: Object.fromEntries(Object.entries(PAGES).map(([system, file]) => [system, path.join(__dirname, 'browser', file)])),
@@ -57,7 +57,7 @@ export async function openBrowserBench(modelDirs: readonly string[], log: (line:
   const folders: [string, string][] = [['/pages/', out], ...Object.entries(STATIC), ...models];
   const server = await serve(folders);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser: Browser = await launchBrowser();
+  const browser: Browser = await launchBrowser(chromiumArgs);
   log(`side-by-side: headless Chromium ${browser.version()} on ${origin}`);
   return {
     modelUrl: (dir) => `${origin}/models/${path.basename(dir)}/`,
