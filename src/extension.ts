@@ -1,5 +1,6 @@
 // Extension entry point: owns the engine host and the model manager, and registers each feature.
-// Every disposable goes to context.subscriptions.
+// Every disposable goes to context.subscriptions. docs/architecture.md maps the processes and the
+// modules, and follows a completion, an inspection and a translation through them.
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCompletions } from './completions/register';

@@ -1,7 +1,7 @@
 // The inline-completion pipeline without VS Code: cache lookup, debounce, one generation in flight
 // (latest wins), context building, generation with stop rules, cleanup, statistics and the
 // "error shown once" policy. The vscode adapter (provider.ts) only converts documents, positions
-// and cancellation tokens. Pure: no vscode.
+// and cancellation tokens. Pure: no vscode. The whole path, worker included: docs/architecture.md.
 import { AbortError, isAbortError, throwIfAborted } from '../engine/errors';
 import type { Engine, FinishReason, GenerateResult } from '../engine/types';
 import { cleanupSuggestion } from './cleanup';

@@ -1,5 +1,5 @@
-// The Engine implementation that runs inference in the current thread (a worker, the CLI, a
-// webview). Hosts wrap it; callers only see the Engine interface.
+// The Engine implementation that runs inference in the current thread (the engine worker, or the
+// CLI's and the tests' in-process host). Hosts wrap it; callers only see the Engine interface.
 import { blockFromCapturedRows } from './attention';
 import { attentionResult } from './attentionResult';
 import type { AttentionChunk } from './attentionStream';

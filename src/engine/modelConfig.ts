@@ -1,6 +1,7 @@
 // Parses config.json / generation_config.json / tokenizer_config.json of a model folder in the
 // transformers.js / Optimum layout into the few numbers the engine needs. Every declared size is
-// capped before anything is allocated from it: a model folder is untrusted input.
+// capped before anything is allocated from it: a model folder is untrusted input. A new model
+// family or export: docs/architecture.md, "Adding a model layout".
 import { ModelError } from './errors';
 import type { FimTokens, ModelKind } from './types';
 

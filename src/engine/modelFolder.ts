@@ -1,5 +1,5 @@
-// Reads a model folder in the transformers.js / Optimum layout through a ModelFiles source (Node fs
-// in the worker and CLI, posted bytes in a webview), validating everything before use.
+// Reads a model folder in the transformers.js / Optimum layout through a ModelFiles source (Node's
+// file system in the worker and the CLI, bytes in memory in tests), validating everything before use.
 import { type Dtype, type DtypeChoice, type DtypeSelection, DTYPES, dtypeFileName, selectDtypeFile } from './dtype';
 import { ModelError } from './errors';
 import { missingOnnxSentence } from './missingOnnx';

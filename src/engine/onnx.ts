@@ -1,6 +1,6 @@
-// The onnxruntime surface the engine uses. The ORT module is injected (Node: 'onnxruntime-web' or
-// 'onnxruntime-node', webview: 'onnxruntime-web/webgpu'), so the engine never imports a particular
-// build. Both packages export onnxruntime-common's API, so one type describes them.
+// The onnxruntime surface the engine uses. The ORT module is injected (the worker and the CLI pass
+// 'onnxruntime-web' or 'onnxruntime-node'), so the engine never imports a particular build. Both
+// packages export onnxruntime-common's API, so one type describes them.
 import type * as OrtNamespace from 'onnxruntime-web';
 import { InferenceError, SessionError } from './errors';
 import { halfToFloat32 } from './float16';

@@ -1,6 +1,6 @@
-// The Engine contract: what every engine host (in-process, worker_threads worker, webview)
-// implements, and what callers (completions, inspector, translation, CLI) depend on.
-// Pure types: no vscode, no DOM, no onnxruntime.
+// The Engine contract: what every engine host (in-process, worker_threads worker) implements, and
+// what callers (completions, inspector, translation, CLI) depend on. docs/architecture.md shows
+// how each feature uses it. Pure types: no vscode, no DOM, no onnxruntime.
 import type { AttentionSource } from './attentionSurgery';
 import type { Dtype, DtypeChoice } from './dtype';
 import type { PositionKind } from './modelConfig';

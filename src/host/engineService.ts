@@ -1,5 +1,5 @@
 // The host side of the engine protocol: serves ClientMessages with an EngineHost and posts
-// HostMessages back. Used by the worker_threads worker; the webview engine host reuses it.
+// HostMessages back. Used by the worker_threads worker (src/host/worker.ts).
 import { ModelError } from '../engine/errors';
 import type { Engine, EngineHost } from '../engine/types';
 import { type ClientMessage, type EngineRequest, type HostMessage, serializeError } from '../protocol/engine';

@@ -1,5 +1,6 @@
 // An EngineHost that runs inference in the calling thread: for the worker, the CLI, tests and
 // benchmarks. Never use it on the extension host's main thread (inference blocks the event loop).
+// A new backend starts here (runtimeFor): docs/architecture.md, "Adding a backend".
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-web';

@@ -1,5 +1,6 @@
 // The attention inspector feature: commands, the panel's life cycle (with restore after reload),
-// editor shading and cursor sync. Entry point: registerInspector(context, deps).
+// editor shading and cursor sync. Entry point: registerInspector(context, deps). Where the
+// attention is computed and what reaches the host: docs/architecture.md, "An inspection".
 import { describeModel } from '../engine/modelFacts';
 import * as path from 'node:path';
 import * as vscode from 'vscode';

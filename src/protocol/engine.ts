@@ -1,5 +1,6 @@
-// Typed messages between an engine client (extension host) and an engine host (worker_threads
-// worker, webview). Every method maps to exactly one params and one result type.
+// Typed messages between an engine client (the extension host's WorkerHost) and an engine host
+// (src/host/engineService.ts in the worker_threads worker). Every method maps to exactly one params
+// and one result type. docs/architecture.md shows where they travel.
 import type {
   AttentionRequest,
   AttentionResult,
@@ -67,7 +68,7 @@ export type NoticeLevel = 'info' | 'warn';
 export type ClientMessage = EngineRequest | AbortNotification;
 
 /**
- * Client → worker_threads worker (not the engine protocol: a webview host has no use for it):
+ * Client → worker_threads worker (beside the engine protocol, as only a thread is ended this way):
  * exit with this code at your next turn. A thread must never be terminated while it is inside
  * onnxruntime-node's synchronous run: the addon then throws out of its native code and aborts
  * the whole process. A turn of the worker's event loop is always between two runs.

@@ -3,7 +3,7 @@
 // checking the AbortSignal before each call and reporting progress after it; assemble() writes
 // the results back. The source outside the regions and every kept piece come out unchanged.
 // Every unit comes out with exactly its source's placeholders (unitGuarantee.ts says how).
-// Pure: no vscode, no engine (the translator is a function).
+// Pure: no vscode, no engine (the translator is a function). The whole path: docs/architecture.md.
 import type { TranslationAttention } from '../engine/types';
 import { throwIfAborted } from '../engine/errors';
 import { escaperFor } from './escape';
