@@ -9,8 +9,9 @@
 //   (`storm_stale_suggestions_shown`, must be 0), and last keystroke → the final text's suggestion
 //   (`storm_final_suggestion_ms`) beside the issue's bound, debounce + one cold prefill of the final
 //   prompt + one decode step (`storm_final_bound_ms`).
-// - Soak: 1,000 completions and 100 inspections of 512 tokens, interleaved; the first tenth is
-//   warm-up. The worker is a thread of the host's process, so one VmRSS holds both: the worker's
+// - Soak: 1,000 completions (typing through the largest sources, debounce 0: a wait costs no
+//   memory) and 100 inspections of 512 tokens with a layer and a head of each viewed, interleaved;
+//   the first tenth is warm-up. The worker is a thread of the host's process, so one VmRSS holds both: the worker's
 //   share is taken as the resident pages of the WebAssembly memories (onnxruntime's heap, which only
 //   the worker holds), the host's as the rest (its figure therefore also carries the worker
 //   thread's JavaScript heap). `soak_rss_growth_pct` is the larger of the two growths after
@@ -100,7 +101,8 @@ export async function benchHardening(options: HardeningOptions): Promise<BenchSe
       soak_host_rss_mb_per_inspection: (soak.end.hostMb - soak.base.hostMb) / measured,
       soak_view_cache_mb: soak.viewCacheMb,
     };
-    return { results, metrics };
+    const ratios = { storm_final_suggestion_vs_bound: metrics.storm_final_suggestion_ms / metrics.storm_final_bound_ms };
+    return { results, metrics, ratios };
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -184,8 +184,8 @@ async function benchSideBySideModels(codeModel: string): Promise<BenchSection> {
         ? []
         : [
             // One round each: a q4 token takes over a second on WASM, an fp32 load seconds.
-            { label: '0.5b-q4', model: { dir: large.dir, file: 'model_q4.onnx', dtype: 'q4' }, contexts: [256], newTokens: 8, browser: true, rounds: 1 },
-            { label: '0.5b-fp32', model: { dir: large.dir, file: 'model.onnx', dtype: 'fp32' }, contexts: [256], newTokens: 16, browser: false, rounds: 1 },
+            { label: '0.5b-q4', model: { dir: large.dir, file: 'model_q4.onnx', dtype: 'q4' }, contexts: [256], newTokens: 8, browser: true, rounds: 1, repeats: 1 },
+            { label: '0.5b-fp32', model: { dir: large.dir, file: 'model.onnx', dtype: 'fp32' }, contexts: [256], newTokens: 16, browser: false, rounds: 1, repeats: 1 },
           ] satisfies SideBySideModel[]),
     ];
     return benchSideBySide({ models, headline: path.basename(codeModel), threads: 1, replay: { sessions: 3, keystrokes: 20 } });

@@ -26,7 +26,11 @@ export async function runDecodeJob(
     const warmUpRuns = longest ? await warmUp(() => opened.run(longest, job.newTokens)) : 0;
     const points: DecodePoint[] = [];
     await measuring?.start();
-    for (const prompt of job.prompts) points.push(await opened.run(prompt, job.newTokens));
+    for (const prompt of job.prompts) {
+      const runs: DecodePoint[] = [];
+      for (let k = 0; k < Math.max(1, job.repeats); k++) runs.push(await opened.run(prompt, job.newTokens));
+      points.push(fastest(runs));
+    }
     await measuring?.stop();
     return { system, loadMs, warmUpRuns, points };
   } finally {
@@ -50,4 +54,12 @@ async function warmUp(run: () => Promise<DecodePoint>): Promise<number> {
     if (settled || runs >= WARM_UP.max || performance.now() - started > WARM_UP.maxMs) return runs;
     previous = ms;
   }
+}
+
+/** The fastest prefill and the fastest decode of the runs of one prompt (the tokens are the first run's). */
+export function fastest(runs: readonly DecodePoint[]): DecodePoint {
+  const first = runs[0];
+  if (!first) throw new Error('no run');
+  const min = (of: (p: DecodePoint) => number) => Math.min(...runs.map(of).filter((v) => !Number.isNaN(v)));
+  return { ...first, prefillMs: min((p) => p.prefillMs), decodeMsPerToken: runs.some((p) => !Number.isNaN(p.decodeMsPerToken)) ? min((p) => p.decodeMsPerToken) : Number.NaN };
 }

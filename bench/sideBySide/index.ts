@@ -33,6 +33,8 @@ export interface SideBySideModel {
   /** Also in headless Chromium (WASM heaps of a few hundred MB at most). */
   readonly browser: boolean;
   readonly rounds: number;
+  /** Runs of each prompt per round, the fastest counted; default 3. */
+  readonly repeats?: number;
 }
 
 export interface SideBySideOptions {
@@ -55,7 +57,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<Bench
   const browser = browserModels.length > 0 ? await openBrowserBench(browserModels.map((m) => m.model.dir), log) : undefined;
   try {
     for (const entry of options.models) {
-      const job: DecodeJob = { model: entry.model, prompts: promptsAt(entry.model.dir, text, entry.contexts), newTokens: entry.newTokens ?? NEW_TOKENS, threads: options.threads };
+      const job: DecodeJob = { model: entry.model, prompts: promptsAt(entry.model.dir, text, entry.contexts), newTokens: entry.newTokens ?? NEW_TOKENS, threads: options.threads, repeats: entry.repeats ?? 3 };
       const systems: SystemName[] = [...NODE_SYSTEMS, ...(entry.browser ? BROWSER_SYSTEMS : [])];
       for (let round = 0; round < entry.rounds; round++) {
         // Each round starts with another system, so no system always runs on a machine warmed (or tired) by the same neighbour.
@@ -150,7 +152,7 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<Bench
  * the garbage collector and native code, and the costliest JavaScript functions in the log.
  */
 export async function benchProfiles(entry: SideBySideModel, systems: readonly NodeSystem[], threads: number, log = (line: string) => process.stderr.write(`${line}\n`)): Promise<BenchSection> {
-  const job: DecodeJob = { model: entry.model, prompts: promptsAt(entry.model.dir, sourceText(), entry.contexts), newTokens: entry.newTokens ?? NEW_TOKENS, threads };
+  const job: DecodeJob = { model: entry.model, prompts: promptsAt(entry.model.dir, sourceText(), entry.contexts), newTokens: entry.newTokens ?? NEW_TOKENS, threads, repeats: entry.repeats ?? 3 };
   const results: BenchRow[] = [];
   for (const system of systems) {
     const run = await inChild(system, job, true);

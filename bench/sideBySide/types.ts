@@ -21,6 +21,8 @@ export interface DecodeJob {
   readonly prompts: readonly Prompt[];
   readonly newTokens: number;
   readonly threads: number;
+  /** Runs of each prompt in a round; its point is the fastest (load on a shared machine only ever adds time). */
+  readonly repeats: number;
 }
 
 /** Text cut at a token boundary, and its ids under the model's own tokenizer (no special tokens added). */

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { kvBytesPerToken, promptsAt } from '../../../bench/sideBySide';
+import { fastest } from '../../../bench/sideBySide/decodeJob';
 import { decodeSeries, latencyBars, plotSvg } from '../../../bench/sideBySide/plot';
 import type { BenchRow } from '../../../bench/types';
 import { ModelTokenizer } from '../../../src/engine/tokenizer';
@@ -72,5 +73,14 @@ describe('the plot', () => {
     for (const name of ['tealeaf-web', 'transformersjs-web', 'naive', 'a machine']) assert.ok(svg.includes(`>${name}<`), name);
     for (const label of ['p50 20.0', 'p95 40.0', 'p50 200', 'p95 260']) assert.ok(svg.includes(`>${label}<`), label);
     assert.ok(!svg.includes('NaN'), 'no NaN coordinates');
+  });
+});
+
+describe('fastest', () => {
+  it('takes the fastest prefill and the fastest decode of a prompt’s runs, each on its own', () => {
+    const point = (prefillMs: number, decodeMsPerToken: number, tokens: number[]) => ({ contextTokens: 8, prefillMs, decodeMsPerToken, tokens });
+    assert.deepEqual(fastest([point(30, 2, [1]), point(10, 5, [2]), point(20, 1.5, [3])]), point(10, 1.5, [1]));
+    assert.ok(Number.isNaN(fastest([point(3, Number.NaN, [1])]).decodeMsPerToken));
+    assert.throws(() => fastest([]), /no run/);
   });
 });
