@@ -10,7 +10,7 @@ import type { Engine, GenerateCallOptions, GenerateRequest, GenerateResult } fro
 import { inspectText, type InspectorSession } from '../src/inspector/session';
 import { createViewCache } from '../src/inspector/viewCache';
 import { WorkerHost } from '../src/host/workerHost';
-import { largestSources } from './completions';
+import { readReplay } from './editReplay';
 import { keystrokeWalk, wasmMemoryRssMb } from './hardening';
 import { parseVmRssMb } from './realModel';
 import { median } from './types';
@@ -122,14 +122,26 @@ const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 // Storm
 // ------------------------------------------------------------------------------------------------
 
-/** A real source file cut at the line end nearest `tokens` tokens. */
+/**
+ * Real source that does not change as the repository does (the files of bench/data's edit replay,
+ * as their commits found them): the storm's file and what the soak types through.
+ */
+const SOURCES = readReplay().sessions.map((s) => ({ file: s.file, text: s.before }));
+
+/** The first replay file of at least `tokens` tokens, cut at the first line end after them. */
 async function fileOfTokens(engine: Engine, tokens: number): Promise<{ text: string; tokens: number }> {
-  const source = readFileSync(path.join(ROOT, 'src', 'completions', 'service.ts'), 'utf8');
-  const spans = await engine.tokenize(source);
-  if (spans.length <= tokens) throw new Error(`src/completions/service.ts has only ${spans.length} tokens`);
+  const { text: source, spans } = await firstLongEnough(engine, tokens);
   const cut = source.indexOf('\n', spans[tokens - 1]!.start);
   const text = source.slice(0, cut + 1);
   return { text, tokens: (await engine.tokenize(text)).length };
+}
+
+async function firstLongEnough(engine: Engine, tokens: number): Promise<{ text: string; spans: readonly { readonly start: number }[] }> {
+  for (const { text } of SOURCES) {
+    const spans = await engine.tokenize(text);
+    if (spans.length > tokens) return { text, spans };
+  }
+  throw new Error(`no file of the edit replay has ${tokens} tokens`);
 }
 
 /**
@@ -277,9 +289,9 @@ async function residentSplit(): Promise<ResidentSplit> {
   return { hostMb: totalMb - workerMb, workerMb };
 }
 
-/** Typing through the largest source files, a few characters between completions, as an editor asks. */
+/** Typing through the replay's files, a few characters between completions, as an editor asks. */
 class Typist {
-  private readonly files = largestSources(path.join(ROOT, 'src'), 3).map((f) => readFileSync(f, 'utf8'));
+  private readonly files = SOURCES.map((s) => s.text);
   private readonly random = seededRandom(7);
   private fileIndex = 0;
   private cursor = WINDOW_CHARS / 4;
