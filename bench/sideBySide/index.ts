@@ -11,7 +11,7 @@ import { largestSources } from '../completions';
 import { type BenchRow, type BenchSection, median, percentile } from '../types';
 import { openBrowserBench } from './browser';
 import type { NodeChildJob } from './nodeChild';
-import { replayKeystrokes } from './replay';
+import type { ReplayFigures } from './replay';
 import type { BrowserSystem, DecodeJob, DecodeRun, ModelRef, NodeSystem, Prompt, SystemName } from './types';
 
 const ROOT = path.resolve(__dirname, '..', '..');
@@ -128,7 +128,14 @@ export async function benchSideBySide(options: SideBySideOptions): Promise<Bench
 
   const headline = options.models.find((m) => m.label === options.headline);
   if (headline) {
-    const replay = await replayKeystrokes({ modelDir: headline.model.dir, threads: options.threads, ...options.replay, log });
+    // A failed replay leaves the decode figures standing.
+    await replayRows(headline).catch((error: unknown) => {
+      metrics.side_by_side_failures = (metrics.side_by_side_failures ?? 0) + 1;
+      log(`side-by-side: not measured: the keystroke replay: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  }
+  async function replayRows(headline: SideBySideModel): Promise<void> {
+    const replay = await inChildProcess<ReplayFigures>('replayChild.ts', { modelDir: headline.model.dir, threads: options.threads, ...options.replay }, log);
     for (const [system, samples] of [['tealeaf-native-worker', replay.tealeaf], ['transformersjs-node-naive', replay.transformersjs]] as const) {
       for (const [phase, chosen] of [['all', samples], ['cold', samples.filter((s) => s.cold)], ['warm', samples.filter((s) => !s.cold)]] as const) {
         const ms = chosen.map((s) => s.ms);
@@ -205,21 +212,29 @@ export function kvBytesPerToken(modelDir: string): number {
 }
 
 /** One Node system's round in a process of its own (nodeChild.ts). */
-async function inChild(system: NodeSystem, job: DecodeJob, profile = false): Promise<DecodeRun> {
+function inChild(system: NodeSystem, job: DecodeJob, profile = false): Promise<DecodeRun> {
+  const childJob: NodeChildJob = { system, job, profile };
+  return inChildProcess<DecodeRun>('nodeChild.ts', childJob);
+}
+
+/** Runs `script` (beside this file) on `input` in a fresh process; its stderr goes to `log` when given. */
+async function inChildProcess<T>(script: string, input: unknown, log?: (line: string) => void): Promise<T> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-side-'));
   try {
-    const jobFile = path.join(dir, 'job.json');
+    const inFile = path.join(dir, 'in.json');
     const outFile = path.join(dir, 'out.json');
-    const childJob: NodeChildJob = { system, job, profile };
-    writeFileSync(jobFile, JSON.stringify(childJob));
+    writeFileSync(inFile, JSON.stringify(input));
     const stderr: string[] = [];
     const code = await new Promise<number | null>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'nodeChild.ts'), jobFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'] });
-      child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk.toString()));
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, script), inFile, outFile], { stdio: ['ignore', 'ignore', 'pipe'] });
+      child.stderr.on('data', (chunk: Buffer) => {
+        stderr.push(chunk.toString());
+        for (const line of chunk.toString().split('\n')) if (line.startsWith('side-by-side:')) log?.(line);
+      });
       child.on('close', resolve);
     });
-    if (code !== 0) throw new Error(stderr.join('').trim().split('\n').slice(0, 3).join(' ') || `exit ${code}`);
-    return JSON.parse(readFileSync(outFile, 'utf8')) as DecodeRun;
+    if (code !== 0) throw new Error(stderr.join('').trim().split('\n').filter((l) => !l.startsWith('side-by-side:')).slice(0, 3).join(' ') || `exit ${code}`);
+    return JSON.parse(readFileSync(outFile, 'utf8')) as T;
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
