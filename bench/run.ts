@@ -9,6 +9,7 @@ import { existsSync } from 'node:fs';
 import { benchCompletions } from './completions';
 import { benchEngine } from './engine';
 import { benchFim } from './fim';
+import { benchHardening } from './hardening';
 import { benchInspector, withStockLayout } from './inspector';
 import { benchPlaceholders } from './placeholders';
 import { benchMemory } from './memory';
@@ -235,6 +236,8 @@ async function main(): Promise<void> {
     { name: 'prefill-chunks', run: () => benchPrefillChunkSizes(codeModel, threads) },
     // The inspector's footprint: 20 inspections among 1,000 completions, and the 0.5B model's peak.
     { name: 'memory', run: () => benchMemory({ codeModel, threads }) },
+    // Keystroke storms and a long soak (completions and inspections), the engine in its worker.
+    { name: 'hardening', run: () => benchHardening({ codeModel, threads }) },
     // Tealeaf beside transformers.js, the bare onnxruntime loop and onnxruntime-node, in Node and in Chromium.
     { name: 'side-by-side', run: () => benchSideBySideModels(codeModel) },
     {

@@ -12,7 +12,7 @@ import { textWithContext, tokenAt } from './context';
 import { AttentionShading } from './decorations';
 import { INSPECTOR_VIEW_TYPE, InspectorPanel } from './panel';
 import { inspectGeneration, inspectText, inspectTranslation, type EditorLink, type InspectorSession } from './session';
-import { createViewCache } from './viewCache';
+import { createViewCache, keepOnlyDocument } from './viewCache';
 import { errorText } from '../util/unknown';
 import { COMMANDS } from '../commands';
 
@@ -97,7 +97,7 @@ class InspectorController implements InspectorApi, vscode.Disposable {
   /** Latest request wins: an older run that finishes later is dropped. */
   private runCounter = 0;
   private followTimer: ReturnType<typeof setTimeout> | undefined;
-  /** The panel's views, within tealeaf.inspector.memoryBudgetMB; emptied when the panel closes. */
+  /** The shown document's views, within tealeaf.inspector.memoryBudgetMB; emptied when the panel closes. */
   private readonly views = createViewCache(this.settings().memoryBudgetMB);
   private readonly configListener = vscode.workspace.onDidChangeConfiguration((event) => {
     if (event.affectsConfiguration('tealeaf.inspector.memoryBudgetMB')) this.views.resize(this.settings().memoryBudgetMB * 1024 * 1024);
@@ -200,6 +200,9 @@ class InspectorController implements InspectorApi, vscode.Disposable {
 
   private async present(panel: InspectorPanel, session: InspectorSession, started: number): Promise<InspectOutcome> {
     this.shading.clear();
+    // The panel shows one document: views of the ones it replaced could never be asked for again
+    // (the soak of 1,000 completions and 100 inspections grew the host by the whole budget).
+    keepOnlyDocument(this.views, session.docId);
     const posted = Date.now();
     const paintedAt = await panel.show(session);
     const outcome: InspectOutcome = {

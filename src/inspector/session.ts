@@ -9,7 +9,7 @@ import { queryPositionsFromMask, round6 } from './blocks';
 import { EngineSection } from './engineSection';
 import { THUMBNAIL_SIZE } from './quantize';
 import { type EditorLink, HeldSection, type Section } from './section';
-import { createViewCache, type ViewCache } from './viewCache';
+import { createViewCache, type ViewCache, viewKeyPrefix } from './viewCache';
 
 export type { EditorLink, Section } from './section';
 
@@ -155,7 +155,7 @@ export async function inspectText(engine: Engine, options: InspectTextOptions, m
     stats: first.stats,
     source: (selection) => engine.attention({ ...request, ...selection, withStats: false }),
     views: options.views ?? createViewCache(),
-    viewKey: `${meta.docId}/${kind}`,
+    viewKey: `${viewKeyPrefix(meta.docId)}${kind}`,
   });
   const notice = meta.notice ?? cutNotice(first, options.maxTokens, options.precutCharacters);
   return new InspectorSession({ ...meta, ...(notice !== undefined ? { notice } : {}) }, [section], first.forwardMs);

@@ -1,7 +1,7 @@
 // The inspector's views, quantized for the webview (a layer's heads, one head, an aggregate), kept
 // in one least-recently-used cache with a byte budget (tealeaf.inspector.memoryBudgetMB) across
-// every section and document: what the panel shows again comes back at once, the rest is computed
-// again by the engine on demand.
+// the sections of the document the panel shows: what the panel shows again comes back at once, the
+// rest is computed again by the engine on demand.
 import type { QuantizedMatrices } from '../protocol/inspector';
 import { LruCache } from '../util/lru';
 
@@ -16,4 +16,15 @@ export function viewBytes(m: QuantizedMatrices): number {
 
 export function createViewCache(budgetMB = DEFAULT_MEMORY_BUDGET_MB): ViewCache {
   return new LruCache<string, QuantizedMatrices>(budgetMB * 1024 * 1024, viewBytes);
+}
+
+/** Keys of a document's views start with its id (EngineSection's viewKey). */
+export function viewKeyPrefix(docId: number): string {
+  return `${docId}/`;
+}
+
+/** Drops the views of every document but `docId`: the panel shows one document at a time. */
+export function keepOnlyDocument(views: ViewCache, docId: number): void {
+  const prefix = viewKeyPrefix(docId);
+  views.deleteWhere((key) => !key.startsWith(prefix));
 }

@@ -7,7 +7,7 @@ import { createInProcessHost } from '../../src/host/inProcessHost';
 import type { Engine, EngineHost } from '../../src/engine/types';
 import { poolBlock } from '../../src/engine/pool';
 import { quantizeRows } from '../../src/inspector/quantize';
-import { createViewCache } from '../../src/inspector/viewCache';
+import { createViewCache, keepOnlyDocument } from '../../src/inspector/viewCache';
 import { headMatrix } from '../../src/engine/attention';
 import { reduceHeads } from '../../src/engine/aggregate';
 import { inspectGeneration, inspectText } from '../../src/inspector/session';
@@ -27,6 +27,20 @@ describe('inspector on tiny-llama', () => {
     engine = await host.load(modelDir('tiny-llama'), { threads: 1 });
   });
   after(async () => host.dispose());
+
+  it('showing another document drops the views of the one it replaced, and only those', async () => {
+    const views = createViewCache(1);
+    const first = await inspectText(engine, { text: TEXT, views }, { ...meta, docId: 7 });
+    const second = await inspectText(engine, { text: 'let x = 1;\nlet y = x + 1;\n', views }, { ...meta, docId: 8 });
+    const scope = { kind: 'layer' as const, layer: 0 };
+    await first.section('self').quantized(scope);
+    const kept = await second.section('self').quantized(scope);
+    const keptBytes = kept.data.byteLength + kept.scales.byteLength;
+    assert.ok(views.weight > keptBytes, 'both documents have a view in the cache');
+    keepOnlyDocument(views, 8);
+    assert.equal(views.weight, keptBytes);
+    assert.equal(await second.section('self').quantized(scope), kept, 'the shown document’s view stays cached');
+  });
 
   it('posts a document with every layer × head and its statistics; views come from the engine, then from the cache', async () => {
     let calls = 0;
