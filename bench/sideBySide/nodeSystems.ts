@@ -3,11 +3,11 @@
 // Node), and the bare loop on onnxruntime-web and on onnxruntime-node.
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import type { TextStreamer } from '@huggingface/transformers';
 import type { DtypeChoice } from '../../src/engine/dtype';
 import { BareOrtLoop } from './bareLoop';
 import type { OpenSystem } from './decodeJob';
-import { type ModelRef, type NodeSystem, pointFromStamps } from './types';
+import { tealeafRun, transformersRun } from './systemRuns';
+import type { ModelRef, NodeSystem } from './types';
 
 export type { OpenSystem } from './decodeJob';
 
@@ -33,16 +33,7 @@ async function openTealeaf(model: ModelRef, threads: number, backend: 'wasm' | '
   const opened = engine.info.onnxFiles.join(' + ');
   if (opened !== `onnx/${model.file}`) throw new Error(`Tealeaf opened ${opened}, not onnx/${model.file}`);
   return {
-    async run(prompt, newTokens) {
-      const stamps: number[] = [];
-      const started = performance.now();
-      const result = await engine.generate(
-        { prompt: prompt.text, maxNewTokens: newTokens, reusePrefix: false, captureAttention: false },
-        { onToken: () => void stamps.push(performance.now()) },
-      );
-      if (result.promptTokens !== prompt.ids.length) throw new Error(`Tealeaf fed ${result.promptTokens} prompt tokens, the other systems ${prompt.ids.length}`);
-      return pointFromStamps(prompt.ids.length, started, stamps, result.tokens);
-    },
+    run: tealeafRun(engine),
     dispose: () => host.dispose(),
   };
 }
@@ -61,27 +52,8 @@ async function openTransformersNode(model: ModelRef, threads: number): Promise<O
     device: 'cpu',
     session_options: { intraOpNumThreads: threads, interOpNumThreads: 1 },
   });
-  /** The first put is the prompt; each later one is a generated token. */
-  class Stamps extends BaseStreamer {
-    readonly at: number[] = [];
-    private puts = 0;
-    override put(): void {
-      if (this.puts++ > 0) this.at.push(performance.now());
-    }
-    override end(): void {}
-  }
   return {
-    async run(prompt, newTokens) {
-      const ids = new Tensor('int64', BigInt64Array.from(prompt.ids, (v) => BigInt(v)), [1, prompt.ids.length]);
-      const mask = new Tensor('int64', new BigInt64Array(prompt.ids.length).fill(1n), [1, prompt.ids.length]);
-      const streamer = new Stamps();
-      const started = performance.now();
-      // Its types ask for a TextStreamer; generate() only calls put() and end().
-      const asStreamer = streamer as unknown as TextStreamer;
-      const out = (await loaded.generate({ input_ids: ids, attention_mask: mask, max_new_tokens: newTokens, do_sample: false, streamer: asStreamer })) as { tolist(): bigint[][] };
-      const tokens = (out.tolist()[0] ?? []).slice(prompt.ids.length).map(Number);
-      return pointFromStamps(prompt.ids.length, started, streamer.at, tokens);
-    },
+    run: transformersRun({ BaseStreamer, Tensor }, loaded),
     dispose: async () => {
       await loaded.dispose();
     },

@@ -4,7 +4,7 @@ import * as ort from 'onnxruntime-web';
 import type { DtypeChoice } from '../../../src/engine/dtype';
 import { LocalEngine } from '../../../src/engine/localEngine';
 import { runDecodeJob } from '../decodeJob';
-import { pointFromStamps } from '../types';
+import { tealeafRun } from '../systemRuns';
 import { FetchModelFiles } from './fetchModelFiles';
 import './pageApi';
 
@@ -19,16 +19,7 @@ window.bench = {
       const opened = engine.info.onnxFiles.join(' + ');
       if (opened !== `onnx/${job.model.file}`) throw new Error(`Tealeaf opened ${opened}, not onnx/${job.model.file}`);
       return {
-        async run(prompt, newTokens) {
-          const stamps: number[] = [];
-          const started = performance.now();
-          const result = await engine.generate(
-            { prompt: prompt.text, maxNewTokens: newTokens, reusePrefix: false, captureAttention: false },
-            { onToken: () => void stamps.push(performance.now()) },
-          );
-          if (result.promptTokens !== prompt.ids.length) throw new Error(`Tealeaf fed ${result.promptTokens} prompt tokens, the other systems ${prompt.ids.length}`);
-          return pointFromStamps(prompt.ids.length, started, stamps, result.tokens);
-        },
+        run: tealeafRun(engine),
         dispose: () => engine.dispose(),
       };
     }),
