@@ -8,7 +8,7 @@ import { type CompletionSettings, DEFAULT_SETTINGS } from '../src/completions/se
 import { seededRandom } from '../src/engine/sampling';
 import type { Engine, GenerateCallOptions, GenerateRequest, GenerateResult } from '../src/engine/types';
 import { inspectText, type InspectorSession } from '../src/inspector/session';
-import { createViewCache } from '../src/inspector/viewCache';
+import { createViewCache, keepOnlyDocument } from '../src/inspector/viewCache';
 import { WorkerHost } from '../src/host/workerHost';
 import { readReplay } from './editReplay';
 import { keystrokeWalk, wasmMemoryRssMb } from './hardening';
@@ -328,7 +328,7 @@ async function soakJob(job: Extract<HardeningJob, { kind: 'soak' }>, engine: Eng
   let generations = 0;
   service.onDidGenerate(() => generations++);
   const typist = new Typist();
-  // The panel's views, shared by every inspection while it stays open (src/inspector/index.ts).
+  // The panel's views, of the document it shows (src/inspector/index.ts).
   const views = createViewCache();
   let current: InspectorSession | undefined;
   let inspectedTokensMin = Number.POSITIVE_INFINITY;
@@ -341,6 +341,8 @@ async function soakJob(job: Extract<HardeningJob, { kind: 'soak' }>, engine: Eng
   for (let i = 1; i <= job.inspections; i++) {
     for (let c = 0; c < perInspection; c++) await service.complete(typist.next());
     current = await inspectText(engine, { text: typist.selection(), maxTokens: job.inspectTokens, views }, { docId: i, title: 'soak', modelName: engine.info.name });
+    // What the controller does when the panel shows a new document (src/inspector/index.ts).
+    keepOnlyDocument(views, i);
     const self = current.section(current.document.sections[0]!.id);
     inspectedTokensMin = Math.min(inspectedTokensMin, self.summary.queryTokens.length);
     // The user looks at a layer and at a head of it.

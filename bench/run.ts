@@ -20,7 +20,7 @@ import { benchSpeculative } from './speculative';
 import { benchProfiles, benchSideBySide, type SideBySideModel } from './sideBySide';
 import { plotSvg } from './sideBySide/plot';
 import { benchTranslate } from './translate';
-import type { BenchReport, BenchRow, BenchSection } from './types';
+import { type BenchReport, type BenchRow, type BenchSection, mergeReports } from './types';
 
 const ROOT = path.resolve(__dirname, '..');
 const FIXTURES = ['tiny-gpt2', 'tiny-llama', 'tiny-bloom'].map((m) => path.join(ROOT, 'test', 'fixtures', 'models', m));
@@ -265,7 +265,9 @@ async function main(): Promise<void> {
   await host.dispose();
   const out = path.join(ROOT, 'bench', 'results', 'latest.json');
   mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, `${JSON.stringify(report, null, 2)}\n`);
+  // A run of named sections updates their figures in the file; a plain run writes it anew.
+  const written = only.length > 0 && existsSync(out) ? mergeReports(JSON.parse(readFileSync(out, 'utf8')) as BenchReport, report) : report;
+  writeFileSync(out, `${JSON.stringify(written, null, 2)}\n`);
   console.table(report.results.map((r) => ({ ...r, value: Number(r.value.toFixed(3)) })));
   console.log('ratios', report.ratios);
   console.log('metrics', report.metrics);
@@ -273,7 +275,7 @@ async function main(): Promise<void> {
   if (plot) {
     const svg = path.join(ROOT, 'bench', 'results', 'latest.svg');
     const machine = `${report.machine.cpu}, ${report.machine.cores} cores, Node ${report.machine.node}, ${report.machine.onnxruntime}`;
-    writeFileSync(svg, plotSvg(report.results, path.basename(codeModel), machine));
+    writeFileSync(svg, plotSvg(written.results, path.basename(codeModel), machine));
     console.log(`wrote ${path.relative(ROOT, svg)}`);
   }
 }

@@ -31,3 +31,19 @@ export function percentile(values: readonly number[], p: number): number {
 export function median(values: readonly number[]): number {
   return percentile(values, 50);
 }
+
+/**
+ * A run of named sections updated into an earlier report: its rows replace the rows of the same
+ * system, model and metric, its ratios and metrics the same keys; the rest of the earlier report
+ * stays, and the machine is the newer run's.
+ */
+export function mergeReports(earlier: BenchReport, newer: BenchReport): BenchReport {
+  const key = (r: BenchRow) => `${r.system}\u0000${r.model}\u0000${r.metric}`;
+  const replaced = new Set(newer.results.map(key));
+  return {
+    machine: newer.machine,
+    results: [...earlier.results.filter((r) => !replaced.has(key(r))), ...newer.results],
+    ratios: { ...earlier.ratios, ...newer.ratios },
+    metrics: { ...earlier.metrics, ...newer.metrics },
+  };
+}
