@@ -20,7 +20,7 @@ import { BUNDLED_CODE_MODEL, BUNDLED_TRANSLATE_MODEL } from '../bundledModels';
 const USAGE = `Usage:
   tealeaf generate [--model DIR] [--dtype D] [--max-new-tokens N] [--temperature T] [--top-k K] [--top-p P]
                    [--repetition-penalty R] [--seed S] [--no-kv-cache] [--threads N] [--backend B]
-                   [--speculate prompt-lookup|draft [--draft-model DIR] [--draft-dtype D]] [--json] PROMPT
+                   [--speculate prompt-lookup|draft [--draft-model DIR] [--draft-dtype D] [--draft-length K]] [--json] PROMPT
   tealeaf attention [--model DIR] [--dtype D] [--max-tokens N] [--backend B] [--svg FILE] [--json] TEXT
   tealeaf translate [--model DIR] [--dtype D] --from en|de --to de|en [--beams N] [--language ID] [--backend B] [--json] [--file F | TEXT]
   tealeaf bench --backends [--model DIR] [--dtype D] [--threads N] [--json]
@@ -34,7 +34,9 @@ as transformers.js names them: auto (default), fp32, fp16, q8, int8, uint8, q4, 
 --model also takes a Hub repository, OWNER/NAME[@REVISION], from the Hugging Face cache
 (HF_HUB_CACHE); add --download to fetch it when it is not there. --backend B runs the model on
 wasm (onnxruntime-web), native (onnxruntime-node, where it loads) or auto (default: the faster of
-the two that gives WASM's tokens on a short probe, measured once per model and machine).`;
+the two that gives WASM's tokens on a short probe, measured once per model and machine).
+--speculate drafts as many tokens per pass as the measured acceptance and cost of a row say pay;
+--draft-length K feeds K every pass instead.`;
 
 class UsageError extends Error {
   override readonly name = 'UsageError';
@@ -108,6 +110,7 @@ async function generate(args: readonly string[]): Promise<void> {
       speculate: { type: 'string' },
       'draft-model': { type: 'string' },
       'draft-dtype': { type: 'string' },
+      'draft-length': { type: 'string' },
       json: { type: 'boolean' },
     },
   });
@@ -115,6 +118,8 @@ async function generate(args: readonly string[]): Promise<void> {
   const dtype = dtypeOption(values.dtype);
   const dir = modelDir(values.model, 'code');
   const speculation = speculateOption(values.speculate, values['draft-model'], values['draft-dtype']);
+  const draftLength = integer(values['draft-length'], 'draft-length');
+  if (draftLength !== undefined && speculation === 'off') throw new UsageError('--draft-length goes with --speculate');
   const draft: LoadOptions = values['draft-model'] ? { draftModel: path.resolve(values['draft-model']), draftDtype: dtypeOption(values['draft-dtype']) } : {};
   const backend = backendOption(values.backend);
   await withEngine(dir, integer(values.threads, 'threads'), dtype, async (engine) => {
@@ -126,6 +131,7 @@ async function generate(args: readonly string[]): Promise<void> {
         maxNewTokens: integer(values['max-new-tokens'], 'max-new-tokens'),
         useKvCache: !values['no-kv-cache'],
         speculation,
+        ...(draftLength === undefined ? {} : { draftLength }),
         sampling: {
           temperature: number(values.temperature, 'temperature'),
           topK: integer(values['top-k'], 'top-k'),

@@ -47,6 +47,8 @@ export class DraftLength {
   private readonly counts = new Map<string, { accepted: number; rejected: number }>();
   /** Recent decoding passes: [rows, ms], oldest first. */
   private readonly passes: [number, number][] = [];
+  /** Pass widths run at least once (see timed). */
+  private readonly widthsSeen = new Set<number>();
   private passesWithoutDrafts = 0;
 
   constructor(options: DraftLengthOptions = {}) {
@@ -128,9 +130,17 @@ export class DraftLength {
     this.counts.set(kind, counts);
   }
 
-  /** A decoding pass over `rows` new tokens took `ms`. */
+  /**
+   * A decoding pass over `rows` new tokens took `ms`. The first pass of each width is not counted:
+   * onnxruntime plans the memory of a shape it has not run before, which made one cold two-row pass
+   * look like a row costing two passes, and drafts were never fed again in that request.
+   */
   timed(rows: number, ms: number): void {
     if (!(ms > 0) || rows < 1) return;
+    if (!this.widthsSeen.has(rows)) {
+      this.widthsSeen.add(rows);
+      return;
+    }
     this.passes.push([rows, ms]);
     if (this.passes.length > TIMED_PASSES) this.passes.shift();
   }

@@ -174,7 +174,7 @@ export class LocalEngine implements Engine {
             useKvCache: request.useKvCache ?? true,
             reusePrefix: request.reusePrefix ?? true,
             captureAttention: canCapture,
-            speculation: this.speculators?.plan(request.speculation),
+            speculation: this.speculators?.plan(request.speculation, request.draftLength),
           },
           options,
         );

@@ -50,6 +50,9 @@ export interface SpeculationPlan {
   readonly length: DraftLength;
 }
 
+/** Most drafts a request may fix per pass: each is a row of logits (64 rows of Qwen's vocabulary are 39 MB). */
+export const MAX_FIXED_DRAFT_LENGTH = 64;
+
 /** The drafters one engine has: prompt lookup always, a draft model when one was loaded. */
 export class Speculators {
   private readonly lookup: SpeculationPlan = { drafter: promptLookupDrafter, length: new DraftLength() };
@@ -67,11 +70,18 @@ export class Speculators {
     return this.model?.drafter.dispose?.() ?? Promise.resolve();
   }
 
-  /** The plan a request asks for; undefined decodes one token per pass. */
-  plan(speculation: Speculation | undefined): SpeculationPlan | undefined {
+  /**
+   * The plan a request asks for; undefined decodes one token per pass. `draftLength`: feed that many
+   * drafts every pass instead of the measured length (the estimates kept across requests are left
+   * as they were).
+   */
+  plan(speculation: Speculation | undefined, draftLength?: number): SpeculationPlan | undefined {
     if (speculation === undefined || speculation === 'off' || this.unavailable !== undefined) return undefined;
-    if (speculation === 'prompt-lookup') return this.lookup;
-    if (!this.model) throw new UnsupportedError('speculation "draft-model" needs a draft model loaded beside this one (tealeaf.completion.draftModel, or --draft-model)');
-    return this.model;
+    if (draftLength !== undefined && !(Number.isInteger(draftLength) && draftLength >= 1 && draftLength <= MAX_FIXED_DRAFT_LENGTH)) {
+      throw new RangeError(`the draft length must be a whole number from 1 to ${MAX_FIXED_DRAFT_LENGTH}, got ${draftLength}`);
+    }
+    const plan = speculation === 'prompt-lookup' ? this.lookup : this.model;
+    if (!plan) throw new UnsupportedError('speculation "draft-model" needs a draft model loaded beside this one (tealeaf.completion.draftModel, or --draft-model)');
+    return draftLength === undefined ? plan : { drafter: plan.drafter, length: new DraftLength({ max: draftLength, fixed: draftLength }) };
   }
 }

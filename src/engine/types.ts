@@ -119,6 +119,11 @@ export interface GenerateRequest {
   readonly captureAttention?: boolean;
   /** Default 'off'. Ignored when sampling (temperature > 0). */
   readonly speculation?: Speculation;
+  /**
+   * Drafts fed per pass, fixed, instead of the length measured to pay (acceptance and the cost of
+   * a row): for benchmarks and tests that need speculation to happen whatever the machine's timing.
+   */
+  readonly draftLength?: number;
 }
 
 /**

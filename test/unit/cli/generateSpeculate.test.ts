@@ -30,7 +30,8 @@ function generate(...args: string[]): { status: number | null; json: GenerateJso
 describe('tealeaf generate --speculate', () => {
   it('prompt-lookup: greedy’s tokens in fewer forward passes, with the counts in the JSON', () => {
     const plain = generate('--max-new-tokens', '32', PROMPT);
-    const lookup = generate('--max-new-tokens', '32', '--speculate', 'prompt-lookup', PROMPT);
+    // A fixed draft length: the measured one depends on this machine's timing of each pass.
+    const lookup = generate('--max-new-tokens', '32', '--speculate', 'prompt-lookup', '--draft-length', '4', PROMPT);
     assert.equal(plain.status, 0, plain.stderr);
     assert.equal(lookup.status, 0, lookup.stderr);
     assert.deepEqual(lookup.json?.tokens, plain.json?.tokens);
@@ -54,7 +55,7 @@ describe('tealeaf generate --speculate', () => {
     assert.ok((draft.json?.drafted ?? 0) > 0);
   });
 
-  it('refuses a draft model with another tokenizer, and --speculate draft without one, in one sentence', () => {
+  it('refuses a draft model with another tokenizer, --speculate draft without one, and a draft length without speculation or out of range', () => {
     const other = generate('--model', path.join(FIXTURES, 'hub-qwen2.5-coder'), '--speculate', 'draft', '--draft-model', path.join(FIXTURES, 'tiny-llama'), 'def');
     assert.equal(other.status, 1);
     assert.match(other.stderr.trim(), /^tealeaf: the draft model tiny-llama has another tokenizer: its id \d+ is .+, the main model's is .+$/);
@@ -63,6 +64,12 @@ describe('tealeaf generate --speculate', () => {
     assert.match(none.stderr, /^tealeaf: --speculate draft needs --draft-model DIR/);
     const unknown = generate('--speculate', 'ngram', 'def');
     assert.match(unknown.stderr, /^tealeaf: --speculate must be prompt-lookup or draft, got ngram/);
+    const lengthAlone = generate('--draft-length', '4', 'def');
+    assert.equal(lengthAlone.status, 1);
+    assert.match(lengthAlone.stderr, /^tealeaf: --draft-length goes with --speculate/);
+    const zero = generate('--speculate', 'prompt-lookup', '--draft-length', '0', 'def');
+    assert.equal(zero.status, 1);
+    assert.match(zero.stderr, /^tealeaf: the draft length must be a whole number from 1 to 64, got 0/);
   });
 
   it('a file that quantizes activations per pass (q8) says why it decodes without speculation', () => {
