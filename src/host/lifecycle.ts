@@ -4,7 +4,7 @@
 // extension turns these events into status bar text and log lines (lifecycleText.ts).
 import type { EngineHost } from '../engine/types';
 import type { EngineMethod, NoticeLevel } from '../protocol/engine';
-import type { BackendPreference } from './backendSelection';
+import type { HostBackend } from './hostBackend';
 
 export type StartCause = 'first-use' | 'crash' | 'threads' | 'backend' | 'retry';
 
@@ -15,7 +15,7 @@ export interface InterruptedRequest {
 }
 
 export type EngineLifecycleEvent =
-  | { readonly kind: 'started'; readonly cause: StartCause; readonly threads: number | undefined; readonly backend?: BackendPreference }
+  | { readonly kind: 'started'; readonly cause: StartCause; readonly threads: number | undefined; readonly backend?: HostBackend }
   | {
       readonly kind: 'crashed';
       readonly reason: string;
@@ -45,8 +45,8 @@ export interface ManagedEngineHost extends EngineHost {
   restart(cause: Extract<StartCause, 'threads' | 'backend' | 'retry'>): Promise<void>;
   /** WebAssembly threads of the worker (undefined: the default); a change restarts a running worker. */
   setThreads(threads: number | undefined): Promise<void>;
-  /** The worker's backend (`auto`, `wasm`, `native`); a change restarts a running worker. */
-  setBackend(backend: BackendPreference): Promise<void>;
+  /** The backend (`auto`, `wasm`, `native` in the worker; `webgpu-webview`, `wasm-webview`); a change restarts a running engine. */
+  setBackend(backend: HostBackend): Promise<void>;
 }
 
 /** The worker went away while serving a request that cannot simply run again (e.g. a stream). */
@@ -57,4 +57,12 @@ export class WorkerExitedError extends Error {
 /** The worker crashed too often and is not restarted until the user asks (Retry, a setting). */
 export class EngineStoppedError extends Error {
   override readonly name = 'EngineStoppedError';
+}
+
+/**
+ * The user closed the place the engine ran in (the Tealeaf Engine panel) while a request was in
+ * flight: not a crash, nothing restarts at once, and the next request opens it again.
+ */
+export class EngineClosedError extends Error {
+  override readonly name = 'EngineClosedError';
 }

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type HostMessage, isClientMessage, isWorkerStop } from '../protocol/engine';
 import { EngineService } from './engineService';
 import { createInProcessHost } from './inProcessHost';
-import type { EngineWorkerData } from './workerHost';
+import type { EngineWorkerData } from './workerTransport';
 
 const port = parentPort;
 if (!port) throw new Error('worker.mjs must run in a worker_threads worker');
