@@ -4,7 +4,7 @@
 // chunk's time instead of one whole prefill's. Causal attention makes the chunks' cache equal to
 // one pass's: position i depends only on the tokens up to i.
 import type { DecoderModel } from './decoderModel';
-import type { KvCache } from './kvCache';
+import { type KvCache, succeed } from './kvCache';
 import { yieldToEventLoop } from './yield';
 
 /**
@@ -29,7 +29,8 @@ export interface ChunkedPrefill {
 
 /**
  * Feeds `ids` chunk by chunk until at most `chunk` remain: the caller feeds those in the pass whose
- * logits it reads (with any drafts). Checks the signal after each chunk.
+ * logits it reads (with any drafts). Checks the signal after each chunk. Takes `cache` over: each
+ * chunk's input cache is disposed once its successor exists, and the current one on a failure.
  */
 export async function prefillAllButLastChunk(
   model: DecoderModel,
@@ -41,14 +42,19 @@ export async function prefillAllButLastChunk(
   const size = Math.max(1, Math.floor(chunk));
   let rest = ids;
   let passes = 0;
-  while (rest.length > size) {
-    cache = (await model.forward(cache, rest.slice(0, size))).cache;
-    rest = rest.slice(size);
-    passes++;
-    if (signal) {
-      await yieldToEventLoop(); // lets the abort of a newer keystroke arrive
-      if (signal.aborted) return { cache, rest, passes, aborted: true };
+  try {
+    while (rest.length > size) {
+      cache = succeed(cache, (await model.forward(cache, rest.slice(0, size))).cache);
+      rest = rest.slice(size);
+      passes++;
+      if (signal) {
+        await yieldToEventLoop(); // lets the abort of a newer keystroke arrive
+        if (signal.aborted) return { cache, rest, passes, aborted: true };
+      }
     }
+  } catch (error) {
+    cache.dispose(); // a failed chunk leaves nothing on the GPU behind
+    throw error;
   }
   return { cache, rest, passes, aborted: false };
 }

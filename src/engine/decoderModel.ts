@@ -2,10 +2,11 @@
 // conventions kept exactly) and runs one forward pass over new tokens on top of a cache.
 import type { Dtype, DtypeChoice } from './dtype';
 import { InferenceError, ModelError } from './errors';
-import { KvCache, type KvLayout } from './kvCache';
+import { disposeGpuTensors } from './gpuTensors';
+import { KvCache, type KvLayout, succeed } from './kvCache';
 import type { ModelConfig } from './modelConfig';
 import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxFile, releaseExternalData } from './modelFolder';
-import { asFloat32Tensor, createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from './onnx';
+import { asFloat32Tensor, createSession, type Feeds, floatData, gpuFacts, int64Tensor, onesInt64, type OrtSession, type OrtTensor, type OutputPlacement, run, type Runtime } from './onnx';
 import type { AttentionChunk } from './attentionStream';
 import { AbortError } from './errors';
 import { type AttentionSource, openTappedSession, staticAttentionSource } from './attentionSurgery';
@@ -251,19 +252,24 @@ export class DecoderModel {
     if (wantAttention && this.io.attentionNames.length === 0) throw new ModelError('this model exports no attention outputs to capture while generating (attentions.{i})');
     const outputNames = ['logits', ...this.io.kv.presentNames, ...(wantAttention ? this.io.attentionNames : [])];
     const outputs = await run(this.generationSession(), feeds, outputNames);
-    const logits = outputs.logits as OrtTensor; // [1, rows, vocab]: rows = new tokens, or 1 when only the last is computed
-    const [, rows, vocab] = logits.dims as [number, number, number];
-    if (rows < (keep || newIds.length)) throw new InferenceError(`expected logits for ${keep || newIds.length} positions, got ${rows}`);
-    const last = floatData(logits, (rows - 1) * vocab, rows * vocab); // [vocab]
-    const kept = options.lastRows !== undefined ? floatData(logits, (rows - keep) * vocab, rows * vocab) : undefined; // [lastRows, vocab]
-    return {
-      // A copy when it would otherwise pin every row of a float32 output in memory.
-      lastLogits: rows > 1 && logits.type === 'float32' ? last.slice() : last,
-      allLogits: options.allLogits ? floatData(logits) : undefined,
-      rows: kept && logits.type === 'float32' ? kept.slice() : kept, // a copy, for the same reason
-      cache: cache.advanced(outputs, newIds),
-      attentions: wantAttention ? this.io.attentionNames.map((name) => asFloat32Tensor(this.runtime.ort, outputs[name] as OrtTensor)) : undefined,
-    };
+    try {
+      const logits = outputs.logits as OrtTensor; // [1, rows, vocab]: rows = new tokens, or 1 when only the last is computed
+      const [, rows, vocab] = logits.dims as [number, number, number];
+      if (rows < (keep || newIds.length)) throw new InferenceError(`expected logits for ${keep || newIds.length} positions, got ${rows}`);
+      const last = floatData(logits, (rows - 1) * vocab, rows * vocab); // [vocab]
+      const kept = options.lastRows !== undefined ? floatData(logits, (rows - keep) * vocab, rows * vocab) : undefined; // [lastRows, vocab]
+      return {
+        // A copy when it would otherwise pin every row of a float32 output in memory.
+        lastLogits: rows > 1 && logits.type === 'float32' ? last.slice() : last,
+        allLogits: options.allLogits ? floatData(logits) : undefined,
+        rows: kept && logits.type === 'float32' ? kept.slice() : kept, // a copy, for the same reason
+        cache: cache.advanced(outputs, newIds), // owns the present.* outputs (GPU buffers on WebGPU)
+        attentions: wantAttention ? this.io.attentionNames.map((name) => asFloat32Tensor(this.runtime.ort, outputs[name] as OrtTensor)) : undefined,
+      };
+    } catch (error) {
+      disposeGpuTensors(Object.values(outputs)); // no cache took them
+      throw error;
+    }
   }
 
   /**
@@ -302,19 +308,24 @@ export class DecoderModel {
     const presents = attention.presentNames;
     const rowsPerChunk = presents ? (options.rowsPerChunk ?? chunkRows(attention.names.length, this.config.heads, ids.length)) : ids.length;
     let cache = this.emptyCache();
-    for (let start = 0; start < ids.length; start += rowsPerChunk) {
-      if (options.signal?.aborted) throw new AbortError();
-      const chunkIds = ids.slice(start, start + rowsPerChunk);
-      const last = start + chunkIds.length >= ids.length;
-      const outputs = await run(attention.session, this.feedsFor(attention.session, cache, chunkIds), [...names, ...(presents && !last ? presents : [])]);
-      const tensors = new Map(layers.map((layer, i) => [layer, asFloat32Tensor(this.runtime.ort, outputs[names[i]!] as OrtTensor)]));
-      const first = tensors.values().next().value;
-      const [, , rows, keys] = (first?.dims ?? [0, 0, chunkIds.length, start + chunkIds.length]) as [number, number, number, number];
-      if (rows !== chunkIds.length || keys !== start + chunkIds.length) {
-        throw new InferenceError(`the attention session returned ${rows} × ${keys} attention for ${chunkIds.length} rows over ${start + chunkIds.length} keys`);
+    try {
+      for (let start = 0; start < ids.length; start += rowsPerChunk) {
+        if (options.signal?.aborted) throw new AbortError();
+        const chunkIds = ids.slice(start, start + rowsPerChunk);
+        const last = start + chunkIds.length >= ids.length;
+        const outputs = await run(attention.session, this.feedsFor(attention.session, cache, chunkIds), [...names, ...(presents && !last ? presents : [])]);
+        // The generation session serving as the attention session returns its cache on the GPU.
+        if (presents && !last) cache = succeed(cache, cache.advanced(outputs, chunkIds));
+        const tensors = new Map(layers.map((layer, i) => [layer, asFloat32Tensor(this.runtime.ort, outputs[names[i]!] as OrtTensor)]));
+        const first = tensors.values().next().value;
+        const [, , rows, keys] = (first?.dims ?? [0, 0, chunkIds.length, start + chunkIds.length]) as [number, number, number, number];
+        if (rows !== chunkIds.length || keys !== start + chunkIds.length) {
+          throw new InferenceError(`the attention session returned ${rows} × ${keys} attention for ${chunkIds.length} rows over ${start + chunkIds.length} keys`);
+        }
+        onChunk({ firstRow: start, rows, keys, layers: new Map([...tensors].map(([layer, tensor]) => [layer, tensor.data as Float32Array])) });
       }
-      onChunk({ firstRow: start, rows, keys, layers: new Map([...tensors].map(([layer, tensor]) => [layer, tensor.data as Float32Array])) });
-      if (presents && !last) cache = cache.advanced(outputs, chunkIds);
+    } finally {
+      cache.dispose();
     }
   }
 
@@ -382,7 +393,7 @@ export interface OpenDecoderOptions {
  * or Optimum's `decoder_model_merged{suffix}.onnx`), with its external data, read once.
  */
 export async function openDecoderModel(folder: ModelFolder, runtime: Runtime, options: OpenDecoderOptions = {}): Promise<DecoderModel> {
-  const chosen = await chooseDtypeFiles(folder.files, onnxRoles('decoder'), options.dtype ?? 'auto', runtime.backend);
+  const chosen = await chooseDtypeFiles(folder.files, onnxRoles('decoder'), options.dtype ?? 'auto', runtime.backend, await gpuFacts(runtime));
   const file = chosen.paths[0] as string;
   const onnx = await readOnnxFile(folder.files, file);
   const source: DecoderSource = {
@@ -453,8 +464,10 @@ async function openAttentionSession(runtime: Runtime, onnx: OnnxFile, config: Mo
 async function openSessions(folder: ModelFolder, runtime: Runtime, onnx: OnnxFile, options: OpenDecoderOptions, common: DecoderModelOptions): Promise<DecoderModel> {
   const keepsLogits = onnx.summary.inputNames.some((n) => n === 'num_logits_to_keep' || n === 'logits_to_keep');
   const edit = options.logits !== 'all' && !keepsLogits ? sliceLogitsToLastPosition(onnx.bytes) : undefined;
+  // The cache stays where the next pass reads it (on WebGPU, the GPU); everything else comes back.
+  const placement: OutputPlacement = { onGpu: onnx.summary.outputNames.filter((n) => PRESENT_OUTPUT.test(n)) };
   if (edit) {
-    const session = await createSession(runtime, { ...onnx, bytes: edit.bytes });
+    const session = await createSession(runtime, { ...onnx, bytes: edit.bytes }, placement);
     try {
       const model = new DecoderModel(runtime, session, folder.config, { ...common, logitsMode: 'sliced' });
       await model.probeLastLogits();
@@ -464,7 +477,7 @@ async function openSessions(folder: ModelFolder, runtime: Runtime, onnx: OnnxFil
       await session.release();
     }
   }
-  const session = await createSession(runtime, onnx);
+  const session = await createSession(runtime, onnx, placement);
   try {
     return new DecoderModel(runtime, session, folder.config, common);
   } catch (error) {

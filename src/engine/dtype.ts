@@ -1,8 +1,9 @@
 // Which ONNX file of a model folder to open: transformers.js names one file per weight type
 // (`model.onnx`, `model_fp16.onnx`, `model_q4.onnx`, …), and `auto` picks among those present by a
 // rule per backend that `npm run bench` measures (see bench/realModel.ts).
-import { ModelError, SessionError } from './errors';
+import { GpuFeatureError, ModelError, SessionError } from './errors';
 import type { Backend } from './types';
+import { type GpuAdapterFacts, SHADER_F16 } from './webgpuDevice';
 
 /** Weight types in transformers.js order, each with the file-name suffix it publishes under. */
 export const DTYPE_SUFFIXES = {
@@ -78,6 +79,21 @@ export function dtypeOfFile(path: string, bases: readonly string[]): Dtype | und
   return undefined;
 }
 
+/**
+ * Dtypes whose graphs compute in half precision (fp16 activations): WebGPU runs their kernels only
+ * on an adapter with `shader-f16`; without it onnxruntime would refuse them or move them to the CPU.
+ */
+export const HALF_PRECISION_DTYPES: readonly Dtype[] = ['fp16', 'q4f16'];
+
+/**
+ * Why `dtype` cannot run on this backend and adapter, or undefined when it can. Only WebGPU
+ * without `shader-f16` refuses anything (its half-precision files); `gpu` undefined: not known, allowed.
+ */
+export function dtypeUnsupported(dtype: Dtype, backend: Backend, gpu: GpuAdapterFacts | undefined): string | undefined {
+  if (backend !== 'webgpu' || !gpu || gpu.features.has(SHADER_F16) || !HALF_PRECISION_DTYPES.includes(dtype)) return undefined;
+  return `${dtype} needs the GPU's ${SHADER_F16} feature, which ${gpu.name} lacks`;
+}
+
 export interface DtypeSelection {
   readonly file: DtypeFile;
   /** Why this file: one sentence for the status bar tooltip and the output channel. */
@@ -87,14 +103,21 @@ export interface DtypeSelection {
 /**
  * Picks the file for a requested dtype among those present (one per dtype, already resolved to the
  * first base name that exists). An explicit dtype must be present; `auto` walks the backend's order.
+ * On WebGPU, `gpu` (the adapter's features) rules out half-precision files without `shader-f16`:
+ * `auto` skips them (fp32 or a quantized file instead), and asking for one is a GpuFeatureError,
+ * never a silent swap to another file (the user asked for that file's memory and speed).
  */
-export function selectDtypeFile(present: readonly DtypeFile[], requested: DtypeChoice, backend: Backend, what: string): DtypeSelection {
+export function selectDtypeFile(present: readonly DtypeFile[], requested: DtypeChoice, backend: Backend, what: string, gpu?: GpuAdapterFacts): DtypeSelection {
   if (present.length === 0) throw new ModelError(`${what} has no ONNX file (${dtypeFileName('model', 'fp32')} or one of its dtype variants)`);
   const available = present.map((f) => f.dtype).join(', ');
   const budget = backend === 'wasm' ? WASM_WEIGHT_BUDGET_BYTES : Number.POSITIVE_INFINITY;
   if (requested !== 'auto') {
     const file = present.find((f) => f.dtype === requested);
     if (!file) throw new ModelError(`${what} has no ${requested} file; it has ${available}`);
+    const unsupported = dtypeUnsupported(requested, backend, gpu);
+    if (unsupported) {
+      throw new GpuFeatureError(`${file.path} cannot run on WebGPU here: ${unsupported}; choose dtype auto or fp32, or run on WebAssembly`);
+    }
     if (file.bytes > budget) {
       // A runtime's limit, not the folder's fault: the native backend may still open it.
       throw new SessionError(
@@ -104,21 +127,28 @@ export function selectDtypeFile(present: readonly DtypeFile[], requested: DtypeC
     return { file, reason: `${requested} was asked for` };
   }
   const byDtype = new Map(present.map((f) => [f.dtype, f]));
-  const fitting = AUTO_ORDER[backend].map((d) => byDtype.get(d)).filter((f): f is DtypeFile => f !== undefined && f.bytes <= budget);
+  const runnable = AUTO_ORDER[backend].filter((d) => dtypeUnsupported(d, backend, gpu) === undefined);
+  const fitting = runnable.map((d) => byDtype.get(d)).filter((f): f is DtypeFile => f !== undefined && f.bytes <= budget);
   const file = fitting[0];
+  if (!present.some((f) => runnable.includes(f.dtype))) {
+    throw new GpuFeatureError(`${what} has only half-precision files (${available}): ${dtypeUnsupported('fp16', backend, gpu)}; run it on WebAssembly`);
+  }
   if (!file) {
     const smallest = [...present].sort((a, b) => a.bytes - b.bytes)[0] as DtypeFile;
     throw new SessionError(
       `${what}: even its smallest file (${smallest.path}, ${megabytes(smallest.bytes)}) is over the ${megabytes(budget)} that ${backend} can hold`,
     );
   }
-  const faster = AUTO_ORDER[backend].slice(0, AUTO_ORDER[backend].indexOf(file.dtype)).filter((d) => byDtype.has(d));
+  const faster = runnable.slice(0, runnable.indexOf(file.dtype)).filter((d) => byDtype.has(d));
+  const skipped = AUTO_ORDER[backend].filter((d) => byDtype.has(d) && !runnable.includes(d));
   const why =
-    faster.length > 0
-      ? `auto: ${file.dtype} is the fastest on ${backend} that fits (${faster.join(', ')} ${faster.length > 1 ? 'are' : 'is'} over ${megabytes(budget)})`
-      : backend === 'native'
-        ? `auto: ${file.dtype} comes first of the files present (${available}) in WebAssembly's order, which native keeps so that both backends open the same file`
-        : `auto: ${file.dtype} is the fastest on ${backend} of the files present (${available})`;
+    skipped.length > 0
+      ? `auto: ${file.dtype} is the fastest on ${backend} that runs here (${skipped.join(', ')} ${skipped.length > 1 ? 'need' : 'needs'} ${SHADER_F16}, which ${gpu?.name ?? 'the adapter'} lacks)`
+      : faster.length > 0
+        ? `auto: ${file.dtype} is the fastest on ${backend} that fits (${faster.join(', ')} ${faster.length > 1 ? 'are' : 'is'} over ${megabytes(budget)})`
+        : backend === 'native'
+          ? `auto: ${file.dtype} comes first of the files present (${available}) in WebAssembly's order, which native keeps so that both backends open the same file`
+          : `auto: ${file.dtype} is the fastest on ${backend} of the files present (${available})`;
   return { file, reason: why };
 }
 

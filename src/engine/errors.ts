@@ -37,3 +37,18 @@ export function isAbortError(error: unknown): boolean {
 export function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new AbortError();
 }
+
+/**
+ * The GPU adapter lacks a feature the chosen file needs (an fp16 graph on an adapter without
+ * `shader-f16`). A SessionError: WebAssembly, or the fp32 file, still runs the model.
+ */
+export class GpuFeatureError extends SessionError {}
+
+/**
+ * The GPU device was lost (driver reset, a hidden webview's device destroyed, another tab's crash)
+ * twice in one request: the engine reopened its sessions on a new device and replayed the request
+ * once, and lost that device too. A host catches it by name to fall back to WebAssembly.
+ */
+export class DeviceLostError extends Error {
+  override readonly name = 'DeviceLostError';
+}

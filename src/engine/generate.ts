@@ -6,7 +6,7 @@ import { ChosenTokens, findStop, type Verdict } from './chosenTokens';
 import { prefillAllButLastChunk, PREFILL_CHUNK_TOKENS } from './chunkedPrefill';
 import { AbortError } from './errors';
 import type { DecoderModel, ForwardResult } from './decoderModel';
-import { commonPrefixLength, type KvCache } from './kvCache';
+import { commonPrefixLength, type KvCache, succeed } from './kvCache';
 import type { OrtTensor } from './onnx';
 import { isGreedy, Sampler } from './sampling';
 import type { SpeculationPlan } from './speculation';
@@ -109,6 +109,13 @@ export class DecoderGenerator {
 
   /** Drops the reusable cache (e.g. after an error left it in an unknown state). */
   reset(): void {
+    this.cache.dispose();
+    this.cache = this.model.emptyCache();
+  }
+
+  /** Releases the reusable cache's GPU tensors (the model's sessions are the engine's to release). */
+  dispose(): void {
+    this.cache.dispose();
     this.cache = this.model.emptyCache();
   }
 
@@ -131,29 +138,39 @@ export class DecoderGenerator {
    * each equals the token chosen before it, and the first that differs is replaced by that choice.
    */
   private async generateCached(input: GenerationInput, options: GenerateCallOptions): Promise<GenerationOutput> {
+    // Invalidate the stored cache while we run: if this request throws, nothing stale survives.
+    // From here on `cache` is this request's to dispose when it is replaced or the request fails.
+    let cache = this.cache;
+    this.cache = this.model.emptyCache();
+    try {
+      return await this.decodeCached(input, options, cache, (next) => (cache = next));
+    } catch (error) {
+      cache.dispose();
+      throw error;
+    }
+  }
+
+  /**
+   * generateCached's body over `start` (the stored cache, whose prefix it reuses). `own` is told
+   * each cache the request holds from then on, so that a failure disposes the current one.
+   */
+  private async decodeCached(input: GenerationInput, options: GenerateCallOptions, start: KvCache, own: (cache: KvCache) => KvCache): Promise<GenerationOutput> {
     const { promptIds, maxNewTokens } = input;
     const sampler = new Sampler(input.sampling);
     const signal = options.signal;
     const speculation = input.speculation && isGreedy(input.sampling) ? input.speculation : undefined;
-    const start = this.now();
-
+    const startTime = this.now();
     // Reuse the longest common prefix, but always feed at least one token: its logits choose the
     // first new token.
-    let reused = 0;
-    let cache = this.model.emptyCache();
-    if (input.reusePrefix) {
-      reused = Math.min(commonPrefixLength(promptIds, this.cache.ids), promptIds.length - 1);
-      cache = this.cache.truncated(reused);
-    }
-    // Invalidate the stored cache while we run: if this request throws, nothing stale survives.
-    this.cache = this.model.emptyCache();
+    const reused = input.reusePrefix ? Math.min(commonPrefixLength(promptIds, start.ids), promptIds.length - 1) : 0;
+    let cache = own(succeed(start, input.reusePrefix ? await start.truncated(reused) : this.model.emptyCache()));
     const prefill = await prefillAllButLastChunk(this.model, cache, promptIds.slice(reused), input.prefillChunk ?? PREFILL_CHUNK_TOKENS, signal);
-    cache = prefill.cache;
+    cache = own(prefill.cache);
     let forwardPasses = prefill.passes;
     if (prefill.aborted) {
       // What was prefilled is valid for its ids: the newer request that aborted this one reuses it.
       this.cache = cache;
-      return { tokens: [], text: '', finishReason: 'aborted', reusedTokens: reused, prefillMs: this.now() - start, decodeMsPerToken: 0, forwardPasses, drafted: 0, accepted: 0 };
+      return { tokens: [], text: '', finishReason: 'aborted', reusedTokens: reused, prefillMs: this.now() - startTime, decodeMsPerToken: 0, forwardPasses, drafted: 0, accepted: 0 };
     }
 
     const chosen = new ChosenTokens(input, this.tokenizer, options);
@@ -173,14 +190,16 @@ export class DecoderGenerator {
       const room = maxNewTokens - tokens.length - 1;
       const { drafts, kind, shadow } = speculation && room > 0 ? await this.draft(speculation, promptIds, tokens, room, input.stop, signal) : NO_DRAFT;
       const passStart = this.now();
+      const past = cache.length;
       const step: ForwardResult = await this.model.forward(cache, [...pending, ...drafts], { attention: input.captureAttention, lastRows: drafts.length + 1 });
+      cache = own(succeed(cache, step.cache)); // the pass's input is no longer needed
       const firstPass = forwardPasses === prefill.passes;
       // Decoding passes only: a prefill pass's cost is the prompt's, not the drafts'.
       if (!firstPass) speculation?.length.timed(1 + drafts.length, this.now() - passStart);
       forwardPasses++;
       if (firstPass) {
         decodeStart = this.now();
-        prefillMs = decodeStart - start;
+        prefillMs = decodeStart - startTime;
       }
       heads = step.attentions?.[0]?.dims[1] ?? heads;
       const rows = step.rows as Float32Array; // [drafts + 1, vocab]
@@ -190,7 +209,7 @@ export class DecoderGenerator {
       let row = 0;
       let next = -1;
       for (; row <= drafts.length; row++) {
-        if (input.captureAttention && step.attentions) captured.push(attentionRows(step.attentions, firstQuery + row, cache.length + firstQuery + row + 1));
+        if (input.captureAttention && step.attentions) captured.push(attentionRows(step.attentions, firstQuery + row, past + firstQuery + row + 1));
         const choice = sampler.next(rows.subarray(row * vocab, (row + 1) * vocab), () => [...promptIds, ...tokens]);
         if (shadow !== undefined) speculation?.length.update(kind, 1, choice === shadow ? 1 : 0);
         verdict = chosen.take(choice);
@@ -205,7 +224,7 @@ export class DecoderGenerator {
       accepted += kept;
       speculation?.length.update(kind, drafts.length, kept);
       // Roll back to the positions whose rows were read: the pending tokens and the kept drafts.
-      cache = step.cache.truncated(cache.length + firstQuery + kept + 1);
+      cache = own(succeed(cache, await cache.truncated(past + firstQuery + kept + 1)));
       if (verdict !== 'continue') {
         finishReason = verdict;
         if (verdict === 'eos') captured.pop();
@@ -283,7 +302,11 @@ export class DecoderGenerator {
     const sampler = new Sampler(input.sampling);
     const signal = options.signal;
     const start = this.now();
-    const pass = (ids: readonly number[]) => this.model.forward(this.model.emptyCache(), ids, { attention: input.captureAttention });
+    const pass = async (ids: readonly number[]): Promise<ForwardResult> => {
+      const result = await this.model.forward(this.model.emptyCache(), ids, { attention: input.captureAttention });
+      result.cache.dispose(); // recomputed every step: no cache is kept
+      return result;
+    };
     let step: ForwardResult = await pass(promptIds);
     let forwardPasses = 1;
     const prefillMs = this.now() - start;

@@ -1,6 +1,12 @@
 // The KV cache of one sequence: for every layer a key and a value tensor
 // [1, kvHeads, length, headDim], plus the token ids whose keys/values it holds, so a later prompt
 // can reuse the longest common prefix and prefill only the rest.
+//
+// On WebGPU the tensors are GPU buffers (the previous pass's present.* outputs, kept there with
+// preferredOutputLocation 'gpu-buffer') that the next pass reads in place: nothing crosses to the
+// CPU while decoding. A cache owns its GPU tensors: whoever drops a cache disposes it, once
+// (dispose() is idempotent), and a cache passed to forward() stays the caller's to dispose.
+import { onGpu, readTensor } from './gpuTensors';
 import type { Ort, OrtTensor } from './onnx';
 
 export interface KvLayout {
@@ -16,6 +22,13 @@ export interface KvLayout {
 type KvData = Float32Array | Uint16Array;
 
 export class KvCache {
+  private disposed = false;
+  /**
+   * Its tensors that onnxruntime created on the GPU, listed when the cache is made: a tensor read
+   * with getData() says 'cpu' from then on, yet still holds its GPU buffer until disposed.
+   */
+  private readonly owned: readonly OrtTensor[];
+
   private constructor(
     private readonly ort: Ort,
     readonly layout: KvLayout,
@@ -23,7 +36,9 @@ export class KvCache {
     readonly tensors: readonly OrtTensor[],
     /** Ids whose keys/values are cached, in order; length === sequence length of the tensors. */
     readonly ids: readonly number[],
-  ) {}
+  ) {
+    this.owned = tensors.filter(onGpu);
+  }
 
   static empty(ort: Ort, layout: KvLayout): KvCache {
     const tensors = layout.pastNames.map(() => emptyTensor(ort, layout));
@@ -34,8 +49,14 @@ export class KvCache {
     return this.ids.length;
   }
 
+  /** Whether any of its tensors is a GPU buffer (it then must be disposed when dropped). */
+  get onGpu(): boolean {
+    return this.owned.length > 0;
+  }
+
   /** Feeds for the next run: past_key_values.* → tensors. */
   feeds(): Record<string, OrtTensor> {
+    if (this.disposed) throw new Error('a disposed KV cache was fed to a pass');
     const feeds: Record<string, OrtTensor> = {};
     this.layout.pastNames.forEach((name, i) => {
       feeds[name] = this.tensors[i] as OrtTensor;
@@ -43,7 +64,10 @@ export class KvCache {
     return feeds;
   }
 
-  /** The cache after a run that appended `newIds`: the run's present.* outputs. */
+  /**
+   * The cache after a run that appended `newIds`: the run's present.* outputs, which the new cache
+   * owns. This cache is left as it was (the caller disposes it when it no longer needs it).
+   */
   advanced(outputs: Record<string, OrtTensor>, newIds: readonly number[]): KvCache {
     const tensors = this.layout.presentNames.map((name) => {
       const tensor = outputs[name];
@@ -53,23 +77,48 @@ export class KvCache {
     return new KvCache(this.ort, this.layout, tensors, [...this.ids, ...newIds]);
   }
 
-  /** The cache cut back to its first `keep` positions (a copy; the source is untouched). */
-  truncated(keep: number): KvCache {
+  /**
+   * The cache cut back to its first `keep` positions: itself when nothing is cut, else a copy on
+   * the CPU (the source is untouched and still the caller's to dispose). A GPU cache is downloaded
+   * whole, sliced, and uploaded again by the next pass that reads it: per cut, the kept keys and
+   * values cross the bus twice (a 0.5B fp16 model at 1,024 tokens: 24 layers × 2 × 2 heads × 1,024
+   * × 64 × 2 bytes = 12.6 MB each way), which happens once per request that reuses a prefix and
+   * after each speculative pass that rejects a draft, never per decoded token.
+   */
+  async truncated(keep: number): Promise<KvCache> {
     if (keep >= this.length) return this;
     if (keep <= 0) return KvCache.empty(this.ort, this.layout);
     const { kvHeads, headDim } = this.layout;
     const length = this.length;
-    const tensors = this.tensors.map((tensor) => {
-      const source = tensor.data as KvData;
-      // [1, kvHeads, length, headDim] → [1, kvHeads, keep, headDim]: copy each head's first rows.
-      const target = new (source.constructor as new (n: number) => KvData)(kvHeads * keep * headDim);
-      for (let h = 0; h < kvHeads; h++) {
-        target.set(source.subarray(h * length * headDim, (h * length + keep) * headDim), h * keep * headDim);
-      }
-      return new this.ort.Tensor(this.layout.dtype, target, [1, kvHeads, keep, headDim]);
-    });
+    const tensors = await Promise.all(
+      this.tensors.map(async (tensor) => {
+        const source = (await readTensor(tensor)) as KvData;
+        // [1, kvHeads, length, headDim] → [1, kvHeads, keep, headDim]: copy each head's first rows.
+        const target = new (source.constructor as new (n: number) => KvData)(kvHeads * keep * headDim);
+        for (let h = 0; h < kvHeads; h++) {
+          target.set(source.subarray(h * length * headDim, (h * length + keep) * headDim), h * keep * headDim);
+        }
+        return new this.ort.Tensor(this.layout.dtype, target, [1, kvHeads, keep, headDim]);
+      }),
+    );
     return new KvCache(this.ort, this.layout, tensors, this.ids.slice(0, keep));
   }
+
+  /** Releases its GPU tensors (none on the CPU backends); later calls do nothing. */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const tensor of this.owned) tensor.dispose();
+  }
+}
+
+/**
+ * Replaces a cache by the one that follows it and disposes the old one unless it is the same
+ * object (truncated() returns itself when nothing is cut). Returns `next`.
+ */
+export function succeed(previous: KvCache, next: KvCache): KvCache {
+  if (previous !== next) previous.dispose();
+  return next;
 }
 
 function emptyTensor(ort: Ort, layout: KvLayout): OrtTensor {

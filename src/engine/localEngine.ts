@@ -13,6 +13,8 @@ import type { DtypeChoice } from './dtype';
 import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
 import { type DraftFiles, openModelDrafter } from './modelDrafter';
 import type { Runtime } from './onnx';
+import { type Attempt, withDeviceRecovery } from './deviceRecovery';
+import { navigatorWebGpu, type WebGpu } from './webgpuDevice';
 import type { Seq2SeqRunner } from './seq2seq/runner';
 import { loadSeq2Seq } from './seq2seq/runner';
 import { Speculators } from './speculation';
@@ -27,6 +29,7 @@ import type {
   GenerateResult,
   GenerationAttention,
   ModelInfo,
+  StreamedToken,
   TokenSpan,
   TranslateRequest,
   TranslateResult,
@@ -52,94 +55,67 @@ interface StoredGeneration {
   readonly captured?: CapturedRows;
 }
 
+/** What a load opens, and a device loss opens again: the sessions and what wraps them. */
+interface EngineParts {
+  readonly info: ModelInfo;
+  readonly decoder?: DecoderModel;
+  readonly generator?: DecoderGenerator;
+  readonly seq2seq?: Seq2SeqRunner;
+  readonly speculators?: Speculators;
+}
+
+export interface LoadOptions {
+  readonly dtype?: DtypeChoice;
+  readonly draft?: DraftFiles;
+  readonly purpose?: EnginePurpose;
+}
+
 export class LocalEngine implements Engine {
   private readonly queue = new SerialQueue();
   private lastGeneration: StoredGeneration | undefined;
   private nextAttentionId = 1;
+  readonly info: ModelInfo;
 
   private constructor(
-    readonly info: ModelInfo,
     private readonly folder: ModelFolder,
-    private readonly decoder: DecoderModel | undefined,
-    private readonly generator: DecoderGenerator | undefined,
-    private readonly seq2seq: Seq2SeqRunner | undefined,
-    private readonly speculators?: Speculators,
-  ) {}
+    private parts: EngineParts,
+    /** Opens the parts again (after a device loss); the info of the first open stays. */
+    private readonly open: () => Promise<EngineParts>,
+    /** The WebGPU device's owner, on the webgpu backend only. */
+    private readonly gpu: WebGpu | undefined,
+  ) {
+    this.info = parts.info;
+  }
 
-  static async load(files: ModelFiles, runtime: Runtime, name: string, options: { readonly dtype?: DtypeChoice; readonly draft?: DraftFiles; readonly purpose?: EnginePurpose } = {}): Promise<LocalEngine> {
+  /**
+   * `runtime.backend` 'webgpu' without `runtime.gpu` runs on this page's navigator.gpu, through a
+   * device the engine owns (webgpuDevice.ts), so that a device loss can be recovered from.
+   */
+  static async load(files: ModelFiles, runtime: Runtime, name: string, options: LoadOptions = {}): Promise<LocalEngine> {
     const folder = await readModelFolder(files);
-    const { config, tokenizer } = folder;
-    const base = {
-      id: files.location,
-      name,
-      kind: config.kind,
-      modelType: config.modelType,
-      backend: runtime.backend,
-      layers: config.layers,
-      heads: config.heads,
-      kvHeads: config.kvHeads,
-      hiddenSize: config.hiddenSize,
-      vocabSize: config.vocabSize,
-      maxPositions: config.maxPositions,
-      decoderLayers: config.decoderLayers,
-      decoderHeads: config.decoderHeads,
-      headDim: config.headDim,
-      ...(config.architecture ? { architecture: config.architecture } : {}),
-      positions: config.positions,
-      ...(config.slidingWindow ? { slidingWindow: config.slidingWindow } : {}),
-      tiedEmbeddings: config.tiedEmbeddings,
-    };
-    if (config.kind === 'encoder-decoder') {
-      const seq2seq = await loadSeq2Seq(folder, runtime, options.dtype);
-      const { source } = seq2seq;
-      const info: ModelInfo = {
-        ...base,
-        onnxFiles: source.files,
-        dtypes: source.dtypes,
-        dtype: source.dtype,
-        dtypeReason: source.reason,
-        parameters: source.parameters,
-        hasAttentionOutputs: seq2seq.hasAttentionOutputs,
-        attentionSource: seq2seq.attentionSource,
-        ...(seq2seq.attentionUnavailableReason ? { attentionWhy: `${name} shows no attention: ${seq2seq.attentionUnavailableReason}` } : {}),
-        languages: seq2seq.languages,
-        translationPairs: seq2seq.translationPairs,
-      };
-      return new LocalEngine(info, folder, undefined, undefined, seq2seq);
-    }
-    const decoder = await openDecoderModel(folder, runtime, { dtype: options.dtype, attentionOnly: options.purpose === 'inspector' });
-    // A draft model that cannot serve (another tokenizer) fails the load with one sentence.
-    const drafter = options.draft
-      ? await openModelDrafter(options.draft, runtime, folder, draftName(options.draft)).catch(async (error: unknown) => {
-          await decoder.dispose();
-          throw error;
-        })
-      : undefined;
-    const source = decoder.source as NonNullable<DecoderModel['source']>;
-    const fim = findFimTokens(folder.tokenizerConfig, (t) => tokenizer.tokenId(t) !== undefined);
-    const info: ModelInfo = {
-      ...base,
-      onnxFiles: [source.file],
-      dtypes: source.dtypes,
-      dtype: source.dtype,
-      dtypeReason: source.reason,
-      parameters: source.parameters,
-      hasAttentionOutputs: decoder.io.attentionNames.length > 0,
-      attentionSource: decoder.attentionSource,
-      ...(decoder.attentionSource === 'none' ? { attentionWhy: decoder.attentionUnavailableReason(name) } : {}),
-      ...(fim ? { fim } : {}),
-      ...(drafter ? { draftModel: drafter.name } : {}),
-      ...(source.perRunQuantization ? { speculationUnavailable: perRunQuantizationReason(name, source.file) } : {}),
-    };
-    const speculators = new Speculators(drafter, info.speculationUnavailable);
-    return new LocalEngine(info, folder, decoder, new DecoderGenerator(decoder, tokenizer), undefined, speculators);
+    const resolved: Runtime = runtime.backend === 'webgpu' && !runtime.gpu ? { ...runtime, gpu: navigatorWebGpu() } : runtime;
+    const open = () => openParts(folder, resolved, name, options);
+    return new LocalEngine(folder, await open(), open, resolved.backend === 'webgpu' ? resolved.gpu : undefined);
+  }
+
+  /** Runs a request on the current GPU device, reopening the sessions once if it is lost (deviceRecovery.ts). */
+  private onDevice<T>(task: (attempt: Attempt) => Promise<T>): Promise<T> {
+    return withDeviceRecovery(this.gpu, () => this.reopen(), task);
+  }
+
+  /** Releases the sessions of a lost device and opens them on a new one. */
+  private async reopen(): Promise<void> {
+    await disposeParts(this.parts).catch(() => undefined); // a lost device's buffers are gone anyway
+    this.gpu?.drop();
+    this.parts = await this.open();
   }
 
   private requireDecoder(): { decoder: DecoderModel; generator: DecoderGenerator } {
-    if (!this.decoder || !this.generator) {
+    const { decoder, generator } = this.parts;
+    if (!decoder || !generator) {
       throw new UnsupportedError(`${this.info.name} is an encoder-decoder model: it translates, it does not complete text`);
     }
-    return { decoder: this.decoder, generator: this.generator };
+    return { decoder, generator };
   }
 
   async tokenize(text: string): Promise<readonly TokenSpan[]> {
@@ -147,7 +123,27 @@ export class LocalEngine implements Engine {
   }
 
   generate(request: GenerateRequest, options: GenerateCallOptions = {}): Promise<GenerateResult> {
-    return this.queue.run(async () => {
+    // Tokens streamed before a device loss are not streamed again by the replay (greedy and seeded
+    // decoding choose them again; unseeded sampling may not, and then the result's text is the replay's).
+    let streamed = 0;
+    const onToken = options.onToken;
+    return this.queue.run(() =>
+      this.onDevice((attempt) => {
+        let index = 0;
+        const stream = onToken && {
+          onToken: (token: StreamedToken) => {
+            if (attempt === 0) streamed++;
+            else if (index++ < streamed) return;
+            onToken(token);
+          },
+        };
+        return this.generateOnce(request, { ...options, ...stream });
+      }),
+    );
+  }
+
+  private generateOnce(request: GenerateRequest, options: GenerateCallOptions): Promise<GenerateResult> {
+    return (async () => {
       const { generator } = this.requireDecoder();
       const maxNewTokens = Math.max(1, Math.min(request.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS, this.info.maxPositions - 1));
       const budget = this.info.maxPositions - maxNewTokens;
@@ -174,7 +170,7 @@ export class LocalEngine implements Engine {
             useKvCache: request.useKvCache ?? true,
             reusePrefix: request.reusePrefix ?? true,
             captureAttention: canCapture,
-            speculation: this.speculators?.plan(request.speculation, request.draftLength),
+            speculation: this.parts.speculators?.plan(request.speculation, request.draftLength),
           },
           options,
         );
@@ -200,15 +196,15 @@ export class LocalEngine implements Engine {
         if (!(error instanceof Error && error.name === 'AbortError')) generator.reset();
         throw error;
       }
-    });
+    })();
   }
 
   async attention(request: AttentionRequest, options: CallOptions = {}): Promise<AttentionResult> {
-    const result = await this.queue.run(async () => {
-      if (this.seq2seq) {
-        const unavailable = this.seq2seq.attentionUnavailableReason;
+    const result = await this.queue.run(() => this.onDevice(async () => {
+      const seq2seq = this.parts.seq2seq;
+      if (seq2seq) {
+        const unavailable = seq2seq.attentionUnavailableReason;
         if (unavailable) throw new ModelError(`${this.info.name} shows no attention: ${unavailable}`);
-        const seq2seq = this.seq2seq;
         return seq2seq.encoderAttention(request).catch((error: unknown) => {
           // A graph edit that failed its probe leaves a reason that names the model.
           const reason = seq2seq.attentionUnavailableReason;
@@ -235,14 +231,14 @@ export class LocalEngine implements Engine {
           }),
       };
       return attentionResult(pass, request);
-    });
+    }));
     return result;
   }
 
   async generationAttention(id: number): Promise<GenerationAttention | undefined> {
     const stored = this.lastGeneration;
     if (!stored || stored.id !== id) return undefined;
-    const captured = stored.captured ?? (await this.queue.run(() => this.rowsFromPass(stored)));
+    const captured = stored.captured ?? (await this.queue.run(() => this.onDevice(() => this.rowsFromPass(stored))));
     const tokenizer = this.folder.tokenizer;
     const contextTokens = tokenizer.encodeWithSpans(stored.promptText);
     const generated = tokenizer.spansOfGenerated(stored.tokens);
@@ -298,28 +294,108 @@ export class LocalEngine implements Engine {
   }
 
   translate(request: TranslateRequest, options: CallOptions = {}): Promise<TranslateResult> {
-    return this.queue.run(async () => {
-      if (!this.seq2seq) throw new UnsupportedError(`${this.info.name} is a decoder-only model: it cannot translate`);
-      return this.seq2seq.translate(request, options.signal);
-    });
+    return this.queue.run(() =>
+      this.onDevice(async () => {
+        const seq2seq = this.parts.seq2seq;
+        if (!seq2seq) throw new UnsupportedError(`${this.info.name} is a decoder-only model: it cannot translate`);
+        return seq2seq.translate(request, options.signal);
+      }),
+    );
   }
 
   translationAttention(id: number): Promise<TranslationAttention | undefined> {
-    // Queued: building it may run the decoder once more (decoder self-attention).
-    return this.queue.run(async () => this.seq2seq?.translationAttention(id));
+    // Queued: building it may run the decoder once more (decoder self-attention). A translation
+    // made before a device loss is held by the runner that was replaced: it is gone with it.
+    return this.queue.run(() => this.onDevice(async () => this.parts.seq2seq?.translationAttention(id)));
   }
 
   private disposed: Promise<void> | undefined;
 
-  /** Releases the ONNX sessions once; later calls return the same promise. */
+  /** Releases the ONNX sessions and the KV cache's GPU buffers once; later calls return the same promise. */
   dispose(): Promise<void> {
     this.disposed ??= this.queue.run(async () => {
-      await this.decoder?.dispose();
-      await this.seq2seq?.dispose();
-      await this.speculators?.dispose();
+      await disposeParts(this.parts);
+      this.gpu?.drop();
     });
     return this.disposed;
   }
+}
+
+/** Releases what a load opened: the cache first (its GPU buffers), then the sessions. */
+async function disposeParts(parts: EngineParts): Promise<void> {
+  parts.generator?.dispose();
+  await parts.decoder?.dispose();
+  await parts.seq2seq?.dispose();
+  await parts.speculators?.dispose();
+}
+
+/** Opens the model's sessions for `runtime`: the decoder (and a draft model), or the encoder-decoder. */
+async function openParts(folder: ModelFolder, runtime: Runtime, name: string, options: LoadOptions): Promise<EngineParts> {
+  const { config, tokenizer } = folder;
+  const base = {
+    id: folder.files.location,
+    name,
+    kind: config.kind,
+    modelType: config.modelType,
+    backend: runtime.backend,
+    layers: config.layers,
+    heads: config.heads,
+    kvHeads: config.kvHeads,
+    hiddenSize: config.hiddenSize,
+    vocabSize: config.vocabSize,
+    maxPositions: config.maxPositions,
+    decoderLayers: config.decoderLayers,
+    decoderHeads: config.decoderHeads,
+    headDim: config.headDim,
+    ...(config.architecture ? { architecture: config.architecture } : {}),
+    positions: config.positions,
+    ...(config.slidingWindow ? { slidingWindow: config.slidingWindow } : {}),
+    tiedEmbeddings: config.tiedEmbeddings,
+  };
+  if (config.kind === 'encoder-decoder') {
+    const seq2seq = await loadSeq2Seq(folder, runtime, options.dtype);
+    const { source } = seq2seq;
+    const info: ModelInfo = {
+      ...base,
+      onnxFiles: source.files,
+      dtypes: source.dtypes,
+      dtype: source.dtype,
+      dtypeReason: source.reason,
+      parameters: source.parameters,
+      hasAttentionOutputs: seq2seq.hasAttentionOutputs,
+      attentionSource: seq2seq.attentionSource,
+      ...(seq2seq.attentionUnavailableReason ? { attentionWhy: `${name} shows no attention: ${seq2seq.attentionUnavailableReason}` } : {}),
+      languages: seq2seq.languages,
+      translationPairs: seq2seq.translationPairs,
+    };
+    return { info, seq2seq };
+  }
+  const decoder = await openDecoderModel(folder, runtime, { dtype: options.dtype, attentionOnly: options.purpose === 'inspector' });
+  // A draft model that cannot serve (another tokenizer) fails the load with one sentence.
+  const drafter = options.draft
+    ? await openModelDrafter(options.draft, runtime, folder, draftName(options.draft)).catch(async (error: unknown) => {
+        await decoder.dispose();
+        throw error;
+      })
+    : undefined;
+  const source = decoder.source as NonNullable<DecoderModel['source']>;
+  const fim = findFimTokens(folder.tokenizerConfig, (t) => tokenizer.tokenId(t) !== undefined);
+  const info: ModelInfo = {
+    ...base,
+    onnxFiles: [source.file],
+    dtypes: source.dtypes,
+    dtype: source.dtype,
+    dtypeReason: source.reason,
+    parameters: source.parameters,
+    hasAttentionOutputs: decoder.io.attentionNames.length > 0,
+    attentionSource: decoder.attentionSource,
+    ...(decoder.attentionSource === 'none' ? { attentionWhy: decoder.attentionUnavailableReason(name) } : {}),
+    ...(fim ? { fim } : {}),
+    ...(drafter ? { draftModel: drafter.name } : {}),
+    ...(source.perRunQuantization ? { speculationUnavailable: perRunQuantizationReason(name, source.file) } : {}),
+  };
+  const speculators = new Speculators(drafter, info.speculationUnavailable);
+  return { info, decoder, generator: new DecoderGenerator(decoder, tokenizer), speculators };
 }
 
 /** The draft model's folder name, for messages. */

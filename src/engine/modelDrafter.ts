@@ -5,7 +5,7 @@ import { prefillAllButLastChunk, PREFILL_CHUNK_TOKENS } from './chunkedPrefill';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
 import type { DtypeChoice } from './dtype';
 import { ModelError } from './errors';
-import { commonPrefixLength, type KvCache } from './kvCache';
+import { commonPrefixLength, type KvCache, succeed } from './kvCache';
 import { type ModelFiles, type ModelFolder, readModelFolder } from './modelFolder';
 import type { Runtime } from './onnx';
 import { argmax } from './sampling';
@@ -40,27 +40,39 @@ export class ModelDrafter implements Drafter {
     const reused = Math.min(commonPrefixLength(context, this.cache.ids), context.length - 1);
     // An id past the draft's embedding rows (a main model with a wider padded vocabulary): no guess.
     if (context.slice(reused).some((id) => id >= this.model.config.vocabSize)) return [];
-    // Dropped while it runs: a draft that throws leaves nothing stale behind.
-    const start = this.cache.truncated(reused);
+    // Dropped while it runs: a draft that throws leaves nothing stale behind (nor on the GPU:
+    // `cache` is the one this draft holds, disposed when replaced or on a failure).
+    let cache = this.cache;
     this.cache = this.model.emptyCache();
-    const prefill = await prefillAllButLastChunk(this.model, start, context.slice(reused), this.chunk, signal);
-    if (prefill.aborted) {
-      this.cache = prefill.cache;
-      return [];
+    try {
+      cache = succeed(cache, await cache.truncated(reused));
+      const prefill = await prefillAllButLastChunk(this.model, cache, context.slice(reused), this.chunk, signal);
+      cache = prefill.cache;
+      if (prefill.aborted) {
+        this.cache = cache;
+        return [];
+      }
+      let step = await this.model.forward(cache, prefill.rest);
+      cache = succeed(cache, step.cache);
+      const drafts: number[] = [];
+      for (;;) {
+        const next = argmax(step.lastLogits);
+        drafts.push(next);
+        if (drafts.length >= max || signal?.aborted) break;
+        step = await this.model.forward(cache, [next]);
+        cache = succeed(cache, step.cache);
+      }
+      this.cache = cache;
+      return drafts;
+    } catch (error) {
+      cache.dispose();
+      throw error;
     }
-    let step = await this.model.forward(prefill.cache, prefill.rest);
-    const drafts: number[] = [];
-    for (;;) {
-      const next = argmax(step.lastLogits);
-      drafts.push(next);
-      if (drafts.length >= max || signal?.aborted) break;
-      step = await this.model.forward(step.cache, [next]);
-    }
-    this.cache = step.cache;
-    return drafts;
   }
 
   dispose(): Promise<void> {
+    this.cache.dispose();
+    this.cache = this.model.emptyCache();
     return this.model.dispose();
   }
 }

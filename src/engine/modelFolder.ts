@@ -1,5 +1,6 @@
 // Reads a model folder in the transformers.js / Optimum layout through a ModelFiles source (Node's
 // file system in the worker and the CLI, bytes in memory in tests), validating everything before use.
+import type { GpuAdapterFacts } from './webgpuDevice';
 import { type Dtype, type DtypeChoice, type DtypeSelection, DTYPES, dtypeFileName, selectDtypeFile } from './dtype';
 import { ModelError } from './errors';
 import { missingOnnxSentence } from './missingOnnx';
@@ -116,6 +117,7 @@ export async function chooseDtypeFiles(
   roles: readonly (readonly string[])[],
   requested: DtypeChoice,
   backend: Backend,
+  gpu?: GpuAdapterFacts,
 ): Promise<ChosenFiles> {
   const present = await listDtypeFiles(files, roles);
   if (present.length === 0) throw new ModelError(await missingOnnxSentence(files, roles));
@@ -126,6 +128,7 @@ export async function chooseDtypeFiles(
     requested,
     backend,
     what,
+    gpu,
   );
   const chosen = byDtype.get(selection.file.dtype) as DtypeFiles;
   return { ...selection, paths: chosen.paths, dtypes: present.map((p) => p.dtype) };

@@ -4,8 +4,10 @@
 import type * as OrtNamespace from 'onnxruntime-web';
 import { InferenceError, SessionError } from './errors';
 import { halfToFloat32 } from './float16';
+import { cpuPrecisionNodes } from './onnxGpuPrecision';
 import { ortMessage } from './ortMessage';
 import type { Backend } from './types';
+import type { GpuAdapterFacts, GpuDeviceLike, WebGpu } from './webgpuDevice';
 
 export type Ort = typeof OrtNamespace;
 export type OrtTensor = OrtNamespace.Tensor;
@@ -25,6 +27,16 @@ export interface Runtime {
    * another runtime's backend (native: see src/host/nativeOrt.ts); default `ort.InferenceSession.create`.
    */
   readonly openSession?: (bytes: Uint8Array, options: OrtNamespace.InferenceSession.SessionOptions) => Promise<OrtSession>;
+  /**
+   * The adapter and device of the `webgpu` backend (webgpuDevice.ts). Without it, onnxruntime
+   * opens a device of its own, which a device loss leaves unusable for the rest of the page.
+   */
+  readonly gpu?: WebGpu;
+}
+
+/** The adapter's facts where the backend is WebGPU and they are known (the dtype choice reads them). */
+export async function gpuFacts(runtime: Runtime): Promise<GpuAdapterFacts | undefined> {
+  return runtime.backend === 'webgpu' && runtime.gpu ? runtime.gpu.adapter() : undefined;
 }
 
 export interface TensorShapeInfo {
@@ -52,12 +64,33 @@ export interface SessionSource {
  */
 const EXTERNAL_DATA_FOLDER_OPTION = 'session.model_external_initializers_file_folder_path';
 
-function sessionOptions(runtime: Runtime, source: SessionSource): OrtNamespace.InferenceSession.SessionOptions {
+/** Where a session's outputs go: by default all to the CPU; on WebGPU, these names stay on the GPU. */
+export interface OutputPlacement {
+  /** Outputs the next run feeds back (present.*): kept as GPU buffers, never read by JavaScript. */
+  readonly onGpu?: readonly string[];
+}
+
+function webgpuProvider(device: GpuDeviceLike | undefined, model: Uint8Array): OrtNamespace.InferenceSession.ExecutionProviderConfig {
+  const cpu = cpuPrecisionNodes(model);
+  // The device option is typed by the DOM's GPUDevice, which this code does not compile against.
+  return {
+    name: 'webgpu',
+    ...(device ? { device } : {}),
+    ...(cpu.length > 0 ? { forceCpuNodeNames: cpu } : {}),
+  } as OrtNamespace.InferenceSession.WebGpuExecutionProviderOption;
+}
+
+function sessionOptions(runtime: Runtime, source: SessionSource, device: GpuDeviceLike | undefined, placement: OutputPlacement): OrtNamespace.InferenceSession.SessionOptions {
   if (runtime.backend !== 'native') {
+    const onGpu = runtime.backend === 'webgpu' ? (placement.onGpu ?? []) : [];
     return {
-      executionProviders: runtime.backend === 'webgpu' ? ['webgpu', 'wasm'] : ['wasm'],
+      // Nodes the WebGPU EP lacks run on the CPU (WASM) within the same session.
+      executionProviders: runtime.backend === 'webgpu' ? [webgpuProvider(device, source.bytes), 'wasm'] : ['wasm'],
       graphOptimizationLevel: 'all',
       externalData: source.externalData.map((d) => ({ path: d.path, data: d.data })),
+      // Only the cache: logits and attention are read on the CPU at once, so a GPU copy would cost a
+      // second download per output and a tensor to dispose.
+      ...(onGpu.length > 0 ? { preferredOutputLocation: Object.fromEntries(onGpu.map((name) => [name, 'gpu-buffer' as const])) } : {}),
     };
   }
   const external =
@@ -83,9 +116,10 @@ export function runtimeName(backend: Backend): string {
   return backend === 'native' ? 'onnxruntime-node' : 'onnxruntime-web';
 }
 
-export async function createSession(runtime: Runtime, source: SessionSource): Promise<OrtSession> {
+export async function createSession(runtime: Runtime, source: SessionSource, placement: OutputPlacement = {}): Promise<OrtSession> {
   try {
-    const options = sessionOptions(runtime, source);
+    const device = runtime.backend === 'webgpu' ? await runtime.gpu?.device() : undefined;
+    const options = sessionOptions(runtime, source, device, placement);
     return await (runtime.openSession ? runtime.openSession(source.bytes, options) : runtime.ort.InferenceSession.create(source.bytes, options));
   } catch (error) {
     throw new SessionError(`${source.path} could not be loaded by ${runtimeName(runtime.backend)}: ${ortMessage(error)}`);

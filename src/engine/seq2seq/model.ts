@@ -8,7 +8,7 @@ import type { Dtype, DtypeChoice } from '../dtype';
 import { ModelError } from '../errors';
 import { chooseDtypeFiles, type ModelFolder, onnxRoles, readOnnxFile, releaseExternalData } from '../modelFolder';
 import { sharedParameters } from '../onnxProto';
-import { asFloat32Tensor, createSession, type Feeds, floatData, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
+import { asFloat32Tensor, createSession, type Feeds, floatData, gpuFacts, int64Tensor, onesInt64, type OrtSession, type OrtTensor, run, type Runtime } from '../onnx';
 import { type DecoderIo, discoverDecoderIo, discoverEncoderIo, type EncoderIo } from './io';
 import { emptyKv, gatherRows, lastQueryRows } from './tensors';
 import { errorText } from '../../util/unknown';
@@ -97,7 +97,7 @@ export class Seq2SeqModel {
 
   /** Opens the encoder and decoder files of one dtype (`encoder_model{suffix}.onnx`, `decoder_model_merged{suffix}.onnx`). */
   static async open(folder: ModelFolder, runtime: Runtime, dtype: DtypeChoice = 'auto'): Promise<Seq2SeqModel> {
-    const chosen = await chooseDtypeFiles(folder.files, onnxRoles('encoder-decoder'), dtype, runtime.backend);
+    const chosen = await chooseDtypeFiles(folder.files, onnxRoles('encoder-decoder'), dtype, runtime.backend, await gpuFacts(runtime));
     const [encoderPath, decoderPath] = chosen.paths as [string, string];
     const encoderFile = await readOnnxFile(folder.files, encoderPath);
     let encoder: OrtSession;
