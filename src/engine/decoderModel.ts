@@ -3,6 +3,7 @@
 import type { Dtype, DtypeChoice } from './dtype';
 import { InferenceError, ModelError } from './errors';
 import { disposeGpuTensors } from './gpuTensors';
+import { type GpuCacheCut, gpuCacheCut } from './gpuTruncate';
 import { KvCache, type KvLayout, succeed } from './kvCache';
 import type { ModelConfig } from './modelConfig';
 import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxFile, releaseExternalData } from './modelFolder';
@@ -172,6 +173,8 @@ export class DecoderModel {
   private attentionWhy: string | undefined;
   private readonly attentionFactory: AttentionSessionFactory | undefined;
   private attentionSession: Promise<AttentionSession> | undefined;
+  /** On WebGPU: cuts the cache's GPU tensors on the device the sessions run on (gpuTruncate.ts). */
+  private readonly gpuCut: GpuCacheCut | undefined;
 
   constructor(
     private readonly runtime: Runtime,
@@ -180,6 +183,10 @@ export class DecoderModel {
     options: DecoderModelOptions = {},
   ) {
     this.session = session;
+    // The device the sessions were just opened on: a cut after a loss must not ask for a new one.
+    const device = runtime.backend === 'webgpu' ? runtime.gpu?.device() : undefined;
+    device?.catch(() => undefined); // a failure shows where a cut awaits it, not as an unhandled rejection
+    this.gpuCut = device ? gpuCacheCut(runtime.ort, () => device) : undefined;
     const graph = options.graph ?? (session ? sessionIo(session) : undefined);
     if (!graph) throw new Error('a DecoderModel needs its session or the graph inputs and outputs');
     this.io = discoverDecoderIo(graph, config, options.source?.file);
@@ -202,7 +209,7 @@ export class DecoderModel {
   }
 
   emptyCache(): KvCache {
-    return KvCache.empty(this.runtime.ort, this.io.kv);
+    return KvCache.empty(this.runtime.ort, this.io.kv, this.gpuCut);
   }
 
   /** `keep`: logit rows of the last new positions the graph computes; 0 is every row. */

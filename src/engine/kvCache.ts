@@ -7,6 +7,7 @@
 // CPU while decoding. A cache owns its GPU tensors: whoever drops a cache disposes it, once
 // (dispose() is idempotent), and a cache passed to forward() stays the caller's to dispose.
 import { onGpu, readTensor } from './gpuTensors';
+import type { GpuCacheCut } from './gpuTruncate';
 import type { Ort, OrtTensor } from './onnx';
 
 export interface KvLayout {
@@ -36,13 +37,15 @@ export class KvCache {
     readonly tensors: readonly OrtTensor[],
     /** Ids whose keys/values are cached, in order; length === sequence length of the tensors. */
     readonly ids: readonly number[],
+    /** Cuts a GPU tensor on the GPU (WebGPU); without it, or where it declines, the cut is made on the CPU. */
+    private readonly gpuCut?: GpuCacheCut,
   ) {
     this.owned = tensors.filter(onGpu);
   }
 
-  static empty(ort: Ort, layout: KvLayout): KvCache {
+  static empty(ort: Ort, layout: KvLayout, gpuCut?: GpuCacheCut): KvCache {
     const tensors = layout.pastNames.map(() => emptyTensor(ort, layout));
-    return new KvCache(ort, layout, tensors, []);
+    return new KvCache(ort, layout, tensors, [], gpuCut);
   }
 
   get length(): number {
@@ -74,20 +77,23 @@ export class KvCache {
       if (!tensor) throw new Error(`the model did not return ${name}`);
       return tensor;
     });
-    return new KvCache(this.ort, this.layout, tensors, [...this.ids, ...newIds]);
+    return new KvCache(this.ort, this.layout, tensors, [...this.ids, ...newIds], this.gpuCut);
   }
 
   /**
-   * The cache cut back to its first `keep` positions: itself when nothing is cut, else a copy on
-   * the CPU (the source is untouched and still the caller's to dispose). A GPU cache is downloaded
-   * whole, sliced, and uploaded again by the next pass that reads it: per cut, the kept keys and
+   * The cache cut back to its first `keep` positions: itself when nothing is cut, else a copy (the
+   * source is untouched and still the caller's to dispose). A GPU cache is cut on the GPU where
+   * `gpuCut` can (gpuTruncate.ts: one buffer copy per head, nothing crosses the bus). Otherwise it
+   * is downloaded whole, sliced, and uploaded again by the next pass that reads it: the kept keys and
    * values cross the bus twice (a 0.5B fp16 model at 1,024 tokens: 24 layers × 2 × 2 heads × 1,024
-   * × 64 × 2 bytes = 12.6 MB each way), which happens once per request that reuses a prefix and
-   * after each speculative pass that rejects a draft, never per decoded token.
+   * × 64 × 2 bytes = 12.6 MB each way). Cuts happen once per request that reuses a prefix and after
+   * each speculative pass that rejects a draft, never per decoded token.
    */
   async truncated(keep: number): Promise<KvCache> {
     if (keep >= this.length) return this;
-    if (keep <= 0) return KvCache.empty(this.ort, this.layout);
+    if (keep <= 0) return KvCache.empty(this.ort, this.layout, this.gpuCut);
+    const onDevice = await this.cutOnGpu(keep);
+    if (onDevice) return new KvCache(this.ort, this.layout, onDevice, this.ids.slice(0, keep), this.gpuCut);
     const { kvHeads, headDim } = this.layout;
     const length = this.length;
     const tensors = await Promise.all(
@@ -101,7 +107,17 @@ export class KvCache {
         return new this.ort.Tensor(this.layout.dtype, target, [1, kvHeads, keep, headDim]);
       }),
     );
-    return new KvCache(this.ort, this.layout, tensors, this.ids.slice(0, keep));
+    return new KvCache(this.ort, this.layout, tensors, this.ids.slice(0, keep), this.gpuCut);
+  }
+
+  /** Every tensor cut on the GPU, or undefined (then none is: the copies made are released). */
+  private async cutOnGpu(keep: number): Promise<OrtTensor[] | undefined> {
+    const cut = this.gpuCut;
+    if (!cut || !this.tensors.every(onGpu)) return undefined;
+    const tensors = await Promise.all(this.tensors.map((tensor) => cut(tensor, keep)));
+    if (tensors.every((t): t is OrtTensor => t !== undefined)) return tensors;
+    for (const tensor of tensors) tensor?.dispose();
+    return undefined;
   }
 
   /** Releases its GPU tensors (none on the CPU backends); later calls do nothing. */

@@ -58,10 +58,18 @@ describe(`engine on WebGPU (headless Chromium)`, () => {
     console.log(`# tiny-llama 64 steps: max logit diff ${r.maxLogitDiff.toExponential(2)}; WebGPU ${Math.round(r.gpuMs)} ms, WASM ${Math.round(r.wasmMs)} ms (${adapter.name})`);
   });
 
-  test('LocalEngine.generate on WebGPU gives WASM’s tokens (prefix reuse and all)', async () => {
-    const request = { prompt: 'def add(a, b):\n    return', maxNewTokens: 16 };
-    const [gpu, wasm] = [await page.call('engineTokens', 'tiny-llama', 'webgpu', request), await page.call('engineTokens', 'tiny-llama', 'wasm', request)];
-    assert.equal(gpu.length, 16);
+  test('LocalEngine.generate on WebGPU gives WASM’s tokens: prefix reuse cuts the cache on the GPU, speculation rolls it back', async () => {
+    const prompt = 'def add(a, b):\n    return a + b\n\ndef add(a, b):\n    return';
+    const requests = [
+      { prompt, maxNewTokens: 16 },
+      { prompt: `${prompt} a`, maxNewTokens: 12 }, // reuses the first request's prompt: a cut cache
+      { prompt: `${prompt} b`, maxNewTokens: 12, speculation: 'prompt-lookup' as const },
+      { prompt: `${prompt} b`, maxNewTokens: 12, speculation: 'prompt-lookup' as const, draftLength: 4 },
+    ];
+    const gpu = await page.call('engineTokens', 'tiny-llama', 'webgpu', requests);
+    const wasm = await page.call('engineTokens', 'tiny-llama', 'wasm', requests);
+    assert.equal(gpu[0]?.tokens.length, 16);
+    assert.ok((gpu[1]?.reused ?? 0) > 0, 'the second request reused a prefix');
     assert.deepEqual(gpu, wasm);
   });
 

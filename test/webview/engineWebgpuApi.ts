@@ -49,7 +49,7 @@ export interface WebgpuTestPage {
   compare(model: string, dtype: DtypeChoice, promptIds: readonly number[], steps: number): Promise<CompareResult>;
   fp16(model: string, promptIds: readonly number[], steps: number): Promise<Fp16Outcome>;
   autoDtype(model: string): Promise<{ dtype: string; reason: string }>;
-  engineTokens(model: string, backend: Backend, request: GenerateRequest): Promise<number[]>;
+  engineTokens(model: string, backend: Backend, requests: readonly GenerateRequest[]): Promise<{ tokens: number[]; reused: number }[]>;
   deviceLoss(model: string, request: GenerateRequest): Promise<DeviceLossResult>;
   leak(model: string, generations: number, sampleAt: readonly number[]): Promise<LeakResult>;
 }

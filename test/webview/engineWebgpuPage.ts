@@ -146,10 +146,16 @@ async function autoDtype(model: string): Promise<{ dtype: string; reason: string
   }
 }
 
-async function engineTokens(model: string, backend: Backend, request: GenerateRequest): Promise<number[]> {
+/** Requests in a row on one engine: each reuses what it can of the previous one's cache. */
+async function engineTokens(model: string, backend: Backend, requests: readonly GenerateRequest[]): Promise<{ tokens: number[]; reused: number }[]> {
   const engine = await LocalEngine.load(files(model), runtime(backend), model, { dtype: 'fp32' });
   try {
-    return [...(await engine.generate(request)).tokens];
+    const results: { tokens: number[]; reused: number }[] = [];
+    for (const request of requests) {
+      const result = await engine.generate(request);
+      results.push({ tokens: [...result.tokens], reused: result.reusedTokens });
+    }
+    return results;
   } finally {
     await engine.dispose();
   }

@@ -1,16 +1,19 @@
 // The KV cache's ownership of GPU tensors, with fake tensors that count their dispose() calls: a
-// cache disposes what it holds exactly once, a truncated GPU cache is read through getData() (the
-// download) and comes back on the CPU, and generation over a model whose every pass returns "GPU"
-// present tensors leaves none alive but the stored cache's — nor after a failed pass.
+// cache disposes what it holds exactly once, a GPU cache truncated without a device is read through
+// getData() (the download) and comes back on the CPU, and generation over a model whose every pass
+// returns "GPU" present tensors leaves none alive but the stored cache's — nor after a failed pass.
+// Cutting on the GPU (gpuTruncate.ts) runs against a device whose buffers are byte arrays.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import type { DecoderModel, ForwardOptions, ForwardResult } from '../../../src/engine/decoderModel';
 import { DecoderGenerator } from '../../../src/engine/generate';
 import { disposeGpuTensors, disposeUnkept } from '../../../src/engine/gpuTensors';
+import { gpuCacheCut } from '../../../src/engine/gpuTruncate';
 import { KvCache, type KvLayout, succeed } from '../../../src/engine/kvCache';
 import type { OrtTensor } from '../../../src/engine/onnx';
 import type { ModelTokenizer } from '../../../src/engine/tokenizer';
+import type { GpuDeviceLike } from '../../../src/engine/webgpuDevice';
 
 const layout: KvLayout = {
   pastNames: ['past_key_values.0.key', 'past_key_values.0.value'],
@@ -166,5 +169,48 @@ describe('generation over a GPU cache: nothing leaks', () => {
     const generator = new DecoderGenerator(fakeModel(gpu).model, tokenizer);
     await generator.generate({ ...request([1, 2]), useKvCache: false });
     assert.equal(gpu.live.size, 0);
+  });
+});
+
+/** A device whose buffers are byte arrays: copies and read-backs as WebGPU would do them. */
+class BytesDevice {
+  created = 0;
+  destroyed = 0;
+  readonly queue = { submit: (commands: unknown[]) => commands.forEach((run) => (run as () => void)()) };
+  createBuffer(descriptor: { size: number; usage: number }): { bytes: Uint8Array; mapAsync(): Promise<void>; getMappedRange(): ArrayBuffer; destroy(): void } {
+    this.created++;
+    const bytes = new Uint8Array(descriptor.size);
+    return { bytes, mapAsync: async () => undefined, getMappedRange: () => bytes.buffer, destroy: () => void this.destroyed++ };
+  }
+  createCommandEncoder() {
+    const copies: (() => void)[] = [];
+    return {
+      copyBufferToBuffer: (from: { bytes: Uint8Array }, fromOffset: number, to: { bytes: Uint8Array }, toOffset: number, size: number) => {
+        assert.equal(size % 4, 0, 'WebGPU copies whole words');
+        copies.push(() => to.bytes.set(from.bytes.subarray(fromOffset, fromOffset + size), toOffset));
+      },
+      finish: () => () => copies.forEach((copy) => copy()),
+    };
+  }
+}
+
+describe('cutting a GPU cache on the GPU', () => {
+  it('copies each head’s first rows buffer to buffer; the copy downloads right and destroys its buffer on dispose', async () => {
+    const device = new BytesDevice();
+    // [1, kvHeads=2, length=4, headDim=3]; value = 100·head + 10·position + dim, in a "GPU buffer"
+    const values = Float32Array.from({ length: 24 }, (_, i) => 100 * Math.floor(i / 12) + 10 * Math.floor((i % 12) / 3) + (i % 3));
+    const source = device.createBuffer({ size: values.byteLength, usage: 0 });
+    source.bytes.set(new Uint8Array(values.buffer));
+    const tensor = ort.Tensor.fromGpuBuffer(source as never, { dataType: 'float32', dims: [1, 2, 4, 3] }) as OrtTensor;
+    const cut = gpuCacheCut(ort, async () => device as unknown as GpuDeviceLike);
+    const kept = (await cut(tensor, 2)) as OrtTensor;
+    assert.equal(kept.location, 'gpu-buffer');
+    assert.deepEqual(kept.dims, [1, 2, 2, 3]); // [1, kvHeads, keep, headDim]
+    assert.deepEqual([...((await kept.getData()) as Float32Array)], [0, 1, 2, 10, 11, 12, 100, 101, 102, 110, 111, 112]);
+    const before = device.destroyed;
+    kept.dispose();
+    assert.equal(device.destroyed, before + 1, 'its buffer destroyed');
+    const odd = ort.Tensor.fromGpuBuffer(source as never, { dataType: 'float16', dims: [1, 1, 4, 1] }) as OrtTensor;
+    assert.equal(await cut(odd, 2), undefined, 'an fp16 row of one element is not a whole word: cut on the CPU instead');
   });
 });
