@@ -73,6 +73,17 @@ describe(`engine on WebGPU (headless Chromium)`, () => {
     assert.deepEqual(gpu, wasm);
   });
 
+  test('translation (encoder-decoder) and the inspector’s attention on WebGPU equal WASM’s', async (t) => {
+    const [gpu, wasm] = [await page.call('otherPaths', 'webgpu'), await page.call('otherPaths', 'wasm')];
+    assert.ok(gpu.translation.length > 0);
+    assert.deepEqual(gpu.translation, wasm.translation);
+    assert.equal(gpu.attention.length, wasm.attention.length);
+    let max = 0;
+    gpu.attention.forEach((layer, l) => layer.forEach((p, i) => (max = Math.max(max, Math.abs(p - (wasm.attention[l]?.[i] ?? Number.NaN))))));
+    t.diagnostic(`attention probabilities: max |WebGPU − WASM| ${max.toExponential(2)}`);
+    assert.ok(max < FP32_TOLERANCE, `attention differs by ${max}`);
+  });
+
   // The adapter decides the documented behaviour: compared with WASM where it has shader-f16,
   // refused with a GpuFeatureError (no silent fp32) where it has not. Both outcomes are asserted
   // whole, against the one this adapter calls for.

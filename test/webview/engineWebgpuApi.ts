@@ -36,6 +36,13 @@ export interface DeviceLossResult {
   readonly devices: number;
 }
 
+export interface OtherPaths {
+  /** tiny-marian's greedy translation tokens. */
+  readonly translation: readonly number[];
+  /** tiny-llama's inspector attention, per layer [heads, rows, keys] flattened. */
+  readonly attention: readonly (readonly number[])[];
+}
+
 export interface LeakResult {
   /** Live GPU buffers (created − destroyed) after generation n. */
   readonly samples: Readonly<Record<number, number>>;
@@ -50,6 +57,7 @@ export interface WebgpuTestPage {
   fp16(model: string, promptIds: readonly number[], steps: number): Promise<Fp16Outcome>;
   autoDtype(model: string): Promise<{ dtype: string; reason: string }>;
   engineTokens(model: string, backend: Backend, requests: readonly GenerateRequest[]): Promise<{ tokens: number[]; reused: number }[]>;
+  otherPaths(backend: Backend): Promise<OtherPaths>;
   deviceLoss(model: string, request: GenerateRequest): Promise<DeviceLossResult>;
   leak(model: string, generations: number, sampleAt: readonly number[]): Promise<LeakResult>;
 }

@@ -15,7 +15,7 @@ import type { Runtime } from '../../src/engine/onnx';
 import { argmax } from '../../src/engine/sampling';
 import type { Backend, GenerateRequest } from '../../src/engine/types';
 import { type GpuAdapterFacts, type GpuDeviceLike, navigatorWebGpu, type WebGpu } from '../../src/engine/webgpuDevice';
-import type { BufferCounts, CompareResult, DeviceLossResult, Fp16Outcome, LeakResult, WebgpuTestPage } from './engineWebgpuApi';
+import type { BufferCounts, CompareResult, DeviceLossResult, Fp16Outcome, LeakResult, OtherPaths, WebgpuTestPage } from './engineWebgpuApi';
 
 const page = globalThis as unknown as { location: { href: string }; webgpuTest?: WebgpuTestPage; __gpuBuffers?: BufferCounts };
 
@@ -161,6 +161,20 @@ async function engineTokens(model: string, backend: Backend, requests: readonly 
   }
 }
 
+/** A translation (encoder-decoder: its sessions on WebGPU, outputs on the CPU) and an inspection's attention. */
+async function otherPaths(backend: Backend): Promise<OtherPaths> {
+  const marian = await LocalEngine.load(files('tiny-marian'), runtime(backend), 'tiny-marian', { dtype: 'fp32' });
+  const llama = await LocalEngine.load(files('tiny-llama'), runtime(backend), 'tiny-llama', { dtype: 'fp32' });
+  try {
+    const translation = await marian.translate({ text: 'The file could not be opened.', from: 'en', to: 'de', maxLengthOffset: 6 });
+    const attention = await llama.attention({ text: 'def add(a, b):\n    return a + b', withStats: false });
+    return { translation: [...translation.tokens], attention: attention.attention.layerData.map((layer) => [...layer]) };
+  } finally {
+    await marian.dispose();
+    await llama.dispose();
+  }
+}
+
 async function deviceLoss(model: string, request: GenerateRequest): Promise<DeviceLossResult> {
   const gpu = new TrackedWebGpu();
   const engine = await LocalEngine.load(files(model), runtime('webgpu', gpu), model, { dtype: 'fp32' });
@@ -242,6 +256,7 @@ page.webgpuTest = {
   fp16,
   autoDtype,
   engineTokens,
+  otherPaths,
   deviceLoss,
   leak,
 };
