@@ -17,11 +17,21 @@ function fp32Graph(name: string): Uint8Array {
   return new Uint8Array(readFileSync(path.join(modelDir(name), 'onnx', 'model.onnx')));
 }
 
+/** Whether the fixture's fp32 graph has its own `attentions.{i}` outputs (the other checks apply to all). */
+function exportsAttention(name: string): boolean {
+  return summarizeOnnx(fp32Graph(name)).outputNames.includes('attentions.0');
+}
+
 describe('decoder goldens', () => {
   it('has fixtures to check', () => {
     assert.ok(goldens.length >= 3, `expected at least the three decoder fixtures, found ${goldens.map((g) => g.name).join(', ')}`);
     const sliceable = goldens.filter((g) => sliceLogitsToLastPosition(fp32Graph(g.name)) !== undefined).map((g) => g.name);
     for (const name of ['tiny-gpt2', 'tiny-llama', 'tiny-bloom']) assert.ok(sliceable.includes(name), `${name}: the LM head was not found`);
+  });
+
+  it('checks the exported attention of every fixture that exports it (the hub layouts do not)', () => {
+    assert.deepEqual(goldens.filter((g) => exportsAttention(g.name)).map((g) => g.name).sort(), ['tealeaf-code', 'tiny-bloom', 'tiny-gpt2', 'tiny-llama']);
+    assert.ok(goldens.filter((g) => exportsAttention(g.name)).every((g) => g.golden.attentions !== undefined), 'a fixture that exports attention has an attention golden');
   });
 
   for (const { name, golden } of goldens) {
@@ -55,10 +65,11 @@ describe('decoder goldens', () => {
 
       // Standard exports (the hub-* fixtures) have no attention outputs: their goldens' attentions
       // are for graph surgery, checked where that is tested.
-      if (golden.attentions && summarizeOnnx(fp32Graph(name)).outputNames.includes('attentions.0')) {
+      if (exportsAttention(name)) {
         it(`prompt attentions match within ${TOLERANCE}`, async () => {
           const { model } = loaded;
           const attentions = (await model.forward(model.emptyCache(), golden.prompt_ids, { attention: true })).attentions ?? [];
+          assert.ok(golden.attentions, `${name} has no attention golden`);
           assert.equal(attentions.length, golden.attentions.length);
           attentions.forEach((tensor, layer) => {
             const diff = maxAbsDiff(tensor.data as Float32Array, (golden.attentions[layer] as number[][][]).flat(2));
