@@ -4,7 +4,8 @@ import { blockFromCapturedRows } from './attention';
 import { attentionResult } from './attentionResult';
 import type { AttentionChunk } from './attentionStream';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
-import { ModelError, UnsupportedError } from './errors';
+import { DeviceLostError, ModelError, UnsupportedError } from './errors';
+import { errorText } from '../util/unknown';
 import { DEFAULT_MAX_NEW_TOKENS, DecoderGenerator, type CapturedRows } from './generate';
 import { fimFormat, fitFimPrompt } from './fim';
 import { fitText } from './fitText';
@@ -98,16 +99,28 @@ export class LocalEngine implements Engine {
     return new LocalEngine(folder, await open(), open, resolved.backend === 'webgpu' ? resolved.gpu : undefined);
   }
 
+  /** Set when the sessions could not be reopened after a loss: every later request fails with it. */
+  private unusable: DeviceLostError | undefined;
+
   /** Runs a request on the current GPU device, reopening the sessions once if it is lost (deviceRecovery.ts). */
   private onDevice<T>(task: (attempt: Attempt) => Promise<T>): Promise<T> {
+    if (this.unusable) return Promise.reject(this.unusable);
     return withDeviceRecovery(this.gpu, () => this.reopen(), task);
   }
 
   /** Releases the sessions of a lost device and opens them on a new one. */
   private async reopen(): Promise<void> {
-    await disposeParts(this.parts).catch(() => undefined); // a lost device's buffers are gone anyway
+    const lost = this.parts;
+    this.parts = { info: this.info }; // nothing to release twice should the reopening fail
+    await disposeParts(lost).catch(() => undefined); // a lost device's buffers are gone anyway
     this.gpu?.drop();
-    this.parts = await this.open();
+    try {
+      this.parts = await this.open();
+    } catch (error) {
+      // No new device (the adapter went away) or no session on it: the host moves to WebAssembly.
+      this.unusable = new DeviceLostError(`the GPU device was lost and ${this.info.name} could not be opened on a new one: ${errorText(error)}`);
+      throw this.unusable;
+    }
   }
 
   private requireDecoder(): { decoder: DecoderModel; generator: DecoderGenerator } {
