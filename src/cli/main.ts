@@ -219,10 +219,13 @@ async function attention(args: readonly string[]): Promise<void> {
         heads: result.totalHeads,
         attention: blockToNested(result.attention),
         stats: result.stats,
+        // The attention above is of every layer but these (a fused operator not reproduced).
+        ...(result.hiddenLayers ? { shownLayers: result.attention.layers, hiddenLayers: result.hiddenLayers } : {}),
       };
       process.stdout.write(`${JSON.stringify(output)}\n`);
     } else if (!values.svg) {
       process.stdout.write(`${result.tokens.length} tokens, ${result.totalLayers} layers × ${result.totalHeads} heads\n`);
+      if (result.hiddenLayers) process.stdout.write(`layers ${result.hiddenLayers.layers.join(', ')} not shown: ${result.hiddenLayers.why}\n`);
       for (const s of result.stats) {
         process.stdout.write(
           `L${s.layer} H${s.head}  ${s.label.padEnd(14)} entropy ${s.entropy.toFixed(2)}  distance ${s.meanDistance.toFixed(2)}  prev ${s.previousToken.toFixed(2)}  first ${s.firstToken.toFixed(2)}  self ${s.selfToken.toFixed(2)}\n`,

@@ -95,13 +95,13 @@ export function blockToNested(block: AttentionBlock, map: (value: number) => num
 }
 
 /**
- * Assembles attention rows captured one decode step at a time into a block.
- * captured[row][layer]: [heads, width] with width ≤ keys (keys a row could not see stay 0).
+ * Assembles attention rows captured one decode step at a time into a block of the given layers.
+ * captured[row][l]: [heads, width] for layers[l], with width ≤ keys (keys a row could not see stay 0).
  * Result data: [layers, heads, rows, keys].
  */
-export function blockFromCapturedRows(captured: readonly (readonly Float32Array[])[], layers: number, heads: number, keys: number): AttentionBlock {
+export function blockFromCapturedRows(captured: readonly (readonly Float32Array[])[], layers: readonly number[], heads: number, keys: number): AttentionBlock {
   const rows = captured.length;
-  const layerData = Array.from({ length: layers }, () => new Float32Array(heads * rows * keys)); // each [heads, rows, keys]
+  const layerData = layers.map(() => new Float32Array(heads * rows * keys)); // each [heads, rows, keys]
   captured.forEach((perLayer, row) => {
     perLayer.forEach((headRows, layer) => {
       const width = headRows.length / heads;
@@ -110,7 +110,7 @@ export function blockFromCapturedRows(captured: readonly (readonly Float32Array[
       }
     });
   });
-  return { layers: range(layers), heads: range(heads), rows: range(rows), keys, layerData };
+  return { layers: [...layers], heads: range(heads), rows: range(rows), keys, layerData };
 }
 
 /**

@@ -4,6 +4,8 @@
 // (self-attention) and the encoder of an encoder-decoder model.
 import { range, validIndices } from './attention';
 import { type AttentionChunk, BlockSink, type ChunkSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink } from './attentionStream';
+import type { HiddenLayers } from './attentionSurgery';
+import { ModelError } from './errors';
 import type { FittedText } from './fitText';
 import type { AttentionRequest, AttentionResult } from './types';
 
@@ -12,6 +14,8 @@ export interface AttentionPass {
   readonly fitted: FittedText;
   readonly totalLayers: number;
   readonly totalHeads: number;
+  /** Layers whose attention cannot be shown (fused operators not reproduced): never fetched. */
+  readonly hidden?: HiddenLayers;
   /** Runs the forward pass, fetching only `layers`, and hands each chunk of rows to onChunk. */
   run(layers: readonly number[], onChunk: (chunk: AttentionChunk) => void): Promise<void>;
 }
@@ -21,7 +25,11 @@ export async function attentionResult(pass: AttentionPass, request: AttentionReq
   const causal = pass.kind === 'self';
   const tokens = pass.fitted.tokens.length;
   const shape: PassShape = { rows: tokens, keys: tokens, heads: pass.totalHeads };
-  const layers = validIndices(request.layers, pass.totalLayers, 'layer');
+  // What a request without layers gets, and what statistics read: every layer that can be shown.
+  const shown = range(pass.totalLayers).filter((layer) => !pass.hidden?.layers.includes(layer));
+  const layers = request.layers ? validIndices(request.layers, pass.totalLayers, 'layer') : shown;
+  const hiddenAsked = layers.find((layer) => !shown.includes(layer));
+  if (hiddenAsked !== undefined) throw new ModelError(`layer ${hiddenAsked}'s attention cannot be shown: ${pass.hidden?.why ?? ''}`);
   const heads = validIndices(request.heads, pass.totalHeads, 'head');
   const rows = validIndices(request.rows, tokens, 'row');
   const withStats = request.withStats ?? true;
@@ -29,10 +37,10 @@ export async function attentionResult(pass: AttentionPass, request: AttentionReq
   const block = values ? new BlockSink(shape, layers, heads, rows) : undefined;
   const reduction = request.reduceHeads ? new HeadReductionSink(shape, layers, heads, rows, request.reduceHeads) : undefined;
   const pool = request.pool !== undefined ? new PoolSink(shape, layers, heads, rows, request.pool, causal) : undefined;
-  const stats = withStats ? new HeadStatsSink(shape, range(pass.totalLayers), causal) : undefined;
+  const stats = withStats ? new HeadStatsSink(shape, shown, causal) : undefined;
   const sinks: ChunkSink[] = [block, reduction, pool, stats].filter((s): s is NonNullable<typeof s> => s !== undefined);
   // Statistics read every layer; otherwise only the selected ones are fetched.
-  const fetched = withStats ? range(pass.totalLayers) : [...new Set(layers)].sort((a, b) => a - b);
+  const fetched = withStats ? shown : [...new Set(layers)].sort((a, b) => a - b);
   const start = performance.now();
   if (sinks.length > 0) await pass.run(fetched, (chunk) => sinks.forEach((sink) => sink.add(chunk)));
   const forwardMs = performance.now() - start;
@@ -47,6 +55,7 @@ export async function attentionResult(pass: AttentionPass, request: AttentionReq
     stats: stats ? stats.stats() : [],
     ...(pool ? { pooled: pool.pooled() } : {}),
     ...(reduction ? { reduced: reduction.reduced() } : {}),
+    ...(pass.hidden ? { hiddenLayers: pass.hidden } : {}),
     forwardMs,
   };
 }

@@ -11,7 +11,7 @@
 import { ModelError } from './errors';
 import { createSession, type Feeds, type OrtSession, type OrtTensor, run, type Runtime, type SessionSource } from './onnx';
 import { addToGraph, modelOpsets, nodeAttributes, nodeProto } from './onnxBuild';
-import { exposeFusedAttention } from './onnxFusedAttention';
+import { exposeFusedAttention, type FusedLayer } from './onnxFusedAttention';
 import {
   ATTRIBUTE_GRAPH,
   ATTRIBUTE_NAME,
@@ -42,6 +42,17 @@ export interface AttentionTap {
   readonly output: string;
   /** Indices (into the plan's taps) of the taps upstream of this one. */
   readonly upstream: readonly number[];
+  /**
+   * Its layer, where the graph says it without a probe: a fused node's is the number of fused
+   * nodes upstream of it, those whose attention cannot be reproduced included.
+   */
+  readonly layer?: number;
+}
+
+/** Layers whose attention the plan cannot show, and why (one sentence). */
+export interface HiddenLayers {
+  readonly layers: readonly number[];
+  readonly why: string;
 }
 
 export interface SurgeryPlan {
@@ -50,6 +61,8 @@ export interface SurgeryPlan {
   readonly bytes: Uint8Array;
   /** In graph order. */
   readonly taps: readonly AttentionTap[];
+  /** Fused layers that cannot be reproduced exactly: the others are shown without them. */
+  readonly hidden?: HiddenLayers;
 }
 
 export type AttentionPlan = SurgeryPlan | { readonly source: 'none'; readonly why: string };
@@ -190,13 +203,20 @@ export function planAttentionSurgery(model: Uint8Array, options: { readonly useC
   const constants = new Set([...graph.constants].filter((c) => !inputs.has(c)));
   const fused = exposeFusedAttention(flat);
   if (fused.layers.length > 0) {
-    const shown = fused.layers.filter((l) => l.probabilities !== undefined);
+    // A fused node's layer is the number of fused nodes upstream of it, shown or not.
+    const depth = upstreamAnchors(graph.nodes, fused.layers.map((l) => l.anchor)).map((u) => u.length);
+    const shownIndices = fused.layers.flatMap((l, i) => (l.probabilities !== undefined ? [i] : []));
     const unreproducible = [...new Set(fused.layers.flatMap((l) => (l.why ? [l.why] : [])))];
-    // The inspector shows every layer or none: a layer it cannot reproduce hides the model's attention.
-    if (unreproducible.length > 0) return { source: 'none', why: `${fused.layers.length - shown.length} of ${fused.layers.length} fused attention layers cannot be reproduced: ${unreproducible.join('; ')}` };
+    const hiddenCount = fused.layers.length - shownIndices.length;
+    const why = `${hiddenCount} of ${fused.layers.length} fused attention layers cannot be reproduced: ${unreproducible.join('; ')}`;
+    if (shownIndices.length === 0) return { source: 'none', why };
+    const shown = shownIndices.map((i) => fused.layers[i] as FusedLayer);
     const upstream = upstreamAnchors(graph.nodes, shown.map((l) => l.anchor));
     const bytes = addToGraph(flat, { ...fused.addition, outputs: shown.map((l) => ({ name: l.probabilities as string })) });
-    return { source: 'fused-surgery', bytes, taps: shown.map((l, i) => ({ output: l.probabilities as string, upstream: upstream[i] ?? [] })) };
+    const taps = shown.map((l, i) => ({ output: l.probabilities as string, upstream: upstream[i] ?? [], layer: depth[shownIndices[i] as number] as number }));
+    if (hiddenCount === 0) return { source: 'fused-surgery', bytes, taps };
+    const hiddenLayers = fused.layers.flatMap((l, i) => (l.probabilities === undefined ? [depth[i] as number] : [])).sort((a, b) => a - b);
+    return { source: 'fused-surgery', bytes, taps, hidden: { layers: hiddenLayers, why } };
   }
   const softmaxes = softmaxAttentions(graph.nodes, constants, modelOpsets(flat).get('') ?? 0);
   if (softmaxes.length === 0) {
@@ -211,34 +231,41 @@ export function planAttentionSurgery(model: Uint8Array, options: { readonly useC
 /** A tap's probe result: its output's dims on the probe run. */
 export type TapDims = readonly number[];
 
+/** Output names by layer; a layer the plan hides (HiddenLayers) has none. */
+export type TapNames = readonly (string | undefined)[];
+
 /**
  * The taps that are attentions of the expected shape, grouped by kind and ordered by layer.
  * `kinds` maps a kind ('self', 'cross') to the key length it has on the probe; every accepted tap
  * must be [1, heads, queries, keys of its kind] with `heads` the model's. Layer i of a kind has
- * exactly i accepted taps of that kind upstream; anything else is refused with a reason.
+ * exactly i accepted taps of that kind upstream (or the layer the tap names); every layer not
+ * hidden by the plan must have its tap; anything else is refused with a reason.
  */
 export function resolveTaps<K extends string>(
   plan: SurgeryPlan,
   dims: readonly TapDims[],
   probe: { readonly queries: number; readonly heads: number; readonly kinds: Readonly<Record<K, number>>; readonly layers: Readonly<Record<K, number>> },
-): Record<K, string[]> {
+): Record<K, TapNames> {
   const kindOf = (d: TapDims): K | undefined => {
     if (d.length !== 4 || d[0] !== 1 || d[1] !== probe.heads || d[2] !== probe.queries) return undefined;
     return (Object.keys(probe.kinds) as K[]).find((k) => probe.kinds[k] === d[3]);
   };
   const kinds = dims.map(kindOf);
-  const result = {} as Record<K, string[]>;
+  const hidden = new Set(plan.hidden?.layers ?? []);
+  const result = {} as Record<K, TapNames>;
   for (const kind of Object.keys(probe.kinds) as K[]) {
     const accepted = plan.taps.map((_, i) => i).filter((i) => kinds[i] === kind);
-    const layers: string[] = [];
-    for (const i of accepted) {
-      const layer = (plan.taps[i] as AttentionTap).upstream.filter((u) => kinds[u] === kind).length;
-      if (layers[layer] !== undefined) throw new ModelError(`two ${kind}-attention probabilities sit at the same depth of the graph (layer ${layer}), so their layers cannot be told apart`);
-      layers[layer] = (plan.taps[i] as AttentionTap).output;
-    }
     const expected = probe.layers[kind];
-    if (layers.length !== expected || layers.some((l) => l === undefined)) {
-      throw new ModelError(`found ${accepted.length} ${kind}-attention probabilities of shape [1, ${probe.heads}, queries, keys] for ${expected} layers`);
+    const layers: (string | undefined)[] = Array.from({ length: expected }, () => undefined);
+    for (const i of accepted) {
+      const tap = plan.taps[i] as AttentionTap;
+      const layer = tap.layer ?? tap.upstream.filter((u) => kinds[u] === kind).length;
+      if (layer >= expected) throw new ModelError(`found a ${kind}-attention probability at layer ${layer} of a model with ${expected} layers`);
+      if (layers[layer] !== undefined) throw new ModelError(`two ${kind}-attention probabilities sit at the same depth of the graph (layer ${layer}), so their layers cannot be told apart`);
+      layers[layer] = tap.output;
+    }
+    if (layers.some((name, layer) => name === undefined && !hidden.has(layer))) {
+      throw new ModelError(`found ${accepted.length} ${kind}-attention probabilities of shape [1, ${probe.heads}, queries, keys] for ${expected - hidden.size} layers`);
     }
     result[kind] = layers;
   }
@@ -271,8 +298,24 @@ export interface TapProbe<K extends string> {
 export interface TappedSession<K extends string> {
   readonly session: OrtSession;
   readonly source: SurgeryPlan['source'];
-  /** Output names by kind and layer. */
-  readonly names: Readonly<Record<K, string[]>>;
+  /** Output names by kind and layer (none for a hidden layer). */
+  readonly names: Readonly<Record<K, TapNames>>;
+  /** Layers whose attention cannot be shown, and why. */
+  readonly hidden?: HiddenLayers;
+}
+
+/** A tapped session with every layer's attention (what a translation's views need). */
+export interface CompleteTappedSession<K extends string> extends Omit<TappedSession<K>, 'names' | 'hidden'> {
+  readonly names: Readonly<Record<K, readonly string[]>>;
+}
+
+/** The session, if no layer is hidden; otherwise it is released and the reason thrown. */
+export async function requireEveryLayer<K extends string>(tapped: TappedSession<K>): Promise<CompleteTappedSession<K>> {
+  if (tapped.hidden) {
+    await tapped.session.release();
+    throw new ModelError(tapped.hidden.why);
+  }
+  return { session: tapped.session, source: tapped.source, names: tapped.names as Readonly<Record<K, readonly string[]>> };
 }
 
 /**
@@ -293,7 +336,7 @@ export async function openTappedSession<K extends string>(
   try {
     const probed = await run(session, await probe.feeds(), outputs);
     const dims = outputs.map((name) => (probed[name] as OrtTensor).dims);
-    return { session, source: plan.source, names: resolveTaps(plan, dims, probe) };
+    return { session, source: plan.source, names: resolveTaps(plan, dims, probe), ...(plan.hidden ? { hidden: plan.hidden } : {}) };
   } catch (error) {
     await session.release();
     throw error;

@@ -10,7 +10,7 @@ import { chooseDtypeFiles, type ModelFolder, type OnnxFile, onnxRoles, readOnnxF
 import { asFloat32Tensor, createSession, type Feeds, floatData, gpuFacts, int64Tensor, onesInt64, type OrtSession, type OrtTensor, type OutputPlacement, run, type Runtime } from './onnx';
 import type { AttentionChunk } from './attentionStream';
 import { AbortError } from './errors';
-import { type AttentionSource, openTappedSession, staticAttentionSource } from './attentionSurgery';
+import { type AttentionSource, type HiddenLayers, openTappedSession, staticAttentionSource, type TapNames } from './attentionSurgery';
 import { LOGIT_ROWS_INPUT, sliceLogitsToLastPosition } from './onnxLastLogits';
 import { tiedParameters } from './onnxProto';
 import { pruneToOutputs } from './onnxPrune';
@@ -83,8 +83,10 @@ export function discoverDecoderIo(graph: GraphIo, config: ModelConfig, file = 'o
 /** The inspector's session: a copy of the graph that outputs each layer's attention and nothing else. */
 export interface AttentionSession {
   readonly session: OrtSession;
-  /** Its outputs, by layer: per layer [1, heads, queries, keys]. */
-  readonly names: readonly string[];
+  /** Its outputs, by layer: per layer [1, heads, queries, keys]; none for a hidden layer. */
+  readonly names: TapNames;
+  /** Layers whose attention cannot be reproduced (fused operators), and why. */
+  readonly hidden?: HiddenLayers;
   readonly source: Exclude<AttentionSource, 'none'>;
   /**
    * present.* outputs, when the session also returns the KV cache: then a pass runs in chunks of
@@ -309,8 +311,9 @@ export class DecoderModel {
     const attention = await this.openAttentionSession();
     const names = layers.map((layer) => {
       const name = attention.names[layer];
-      if (name === undefined) throw new RangeError(`layer ${layer} is outside 0..${attention.names.length - 1}`);
-      return name;
+      if (name !== undefined) return name;
+      if (attention.hidden?.layers.includes(layer)) throw new ModelError(`layer ${layer}'s attention cannot be shown: ${attention.hidden.why}`);
+      throw new RangeError(`layer ${layer} is outside 0..${attention.names.length - 1}`);
     });
     const presents = attention.presentNames;
     const rowsPerChunk = presents ? (options.rowsPerChunk ?? chunkRows(attention.names.length, this.config.heads, ids.length)) : ids.length;
@@ -343,9 +346,21 @@ export class DecoderModel {
   async attentionPass(ids: readonly number[]): Promise<readonly OrtTensor[]> {
     const reason = this.attentionUnavailableReason('this model');
     if (reason) throw new ModelError(reason);
-    const { session, names } = await this.openAttentionSession();
-    const outputs = await run(session, this.feedsFor(session, this.emptyCache(), ids), names);
-    return names.map((name) => asFloat32Tensor(this.runtime.ort, outputs[name] as OrtTensor));
+    const { session, names, hidden } = await this.openAttentionSession();
+    if (hidden) throw new ModelError(hidden.why);
+    const every = names as readonly string[];
+    const outputs = await run(session, this.feedsFor(session, this.emptyCache(), ids), every);
+    return every.map((name) => asFloat32Tensor(this.runtime.ort, outputs[name] as OrtTensor));
+  }
+
+  /**
+   * The layers whose attention can be shown, in order: every layer but those whose fused operator
+   * cannot be reproduced (`hidden`). Opens the attention session.
+   */
+  async attentionLayers(): Promise<{ readonly shown: readonly number[]; readonly hidden?: HiddenLayers }> {
+    const { names, hidden } = await this.openAttentionSession();
+    const shown = names.flatMap((name, layer) => (name === undefined ? [] : [layer]));
+    return hidden ? { shown, hidden } : { shown };
   }
 
   /**
@@ -464,7 +479,7 @@ async function openAttentionSession(runtime: Runtime, onnx: OnnxFile, config: Mo
   }
   const probe = { feeds: async () => feeds(Array.from({ length: PROBE_TOKENS }, () => 0)), queries: PROBE_TOKENS, heads: config.heads, kinds: { self: PROBE_TOKENS }, layers: { self: config.layers } };
   const tapped = await openTappedSession(runtime, onnx, probe, presentNames);
-  return { session: tapped.session, names: tapped.names.self, source: tapped.source, ...kept };
+  return { session: tapped.session, names: tapped.names.self, source: tapped.source, ...(tapped.hidden ? { hidden: tapped.hidden } : {}), ...kept };
 }
 
 /** The last-position session when the graph allows it (checked on a probe), else the graph as exported. */

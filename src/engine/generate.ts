@@ -33,9 +33,11 @@ export interface GenerationInput {
 }
 
 export interface CapturedRows {
-  /** Per generated token, per layer: [heads, keys] where keys = prompt + tokens generated before it */
+  /** Per generated token, per layer of `layers`: [heads, keys] where keys = prompt + tokens generated before it */
   readonly rows: Float32Array[][];
   readonly heads: number;
+  /** The layers the rows hold; absent: every layer. */
+  readonly layers?: readonly number[];
 }
 
 export interface GenerationOutput {

@@ -1,6 +1,6 @@
 // The Engine implementation that runs inference in the current thread (the engine worker, or the
 // CLI's and the tests' in-process host). Hosts wrap it; callers only see the Engine interface.
-import { blockFromCapturedRows } from './attention';
+import { blockFromCapturedRows, range } from './attention';
 import { attentionResult } from './attentionResult';
 import type { AttentionChunk } from './attentionStream';
 import { type DecoderModel, openDecoderModel } from './decoderModel';
@@ -231,17 +231,20 @@ export class LocalEngine implements Engine {
       const fitted = fitText(this.folder.tokenizer, request.text, budget);
       if (fitted.tokens.length === 0) throw new ModelError('the text encodes to no tokens');
       const ids = fitted.tokens.map((t) => t.id);
+      // A graph edit that failed its probe leaves a reason that names the model.
+      const named = (error: unknown): never => {
+        const reason = decoder.attentionUnavailableReason(this.info.name);
+        throw reason ? new ModelError(reason) : error;
+      };
+      const { hidden } = await decoder.attentionLayers().catch(named);
       const pass = {
         kind: 'self' as const,
         fitted,
         totalLayers: this.info.layers,
         totalHeads: this.info.heads,
+        ...(hidden ? { hidden } : {}),
         run: (layers: readonly number[], onChunk: (chunk: AttentionChunk) => void) =>
-          decoder.attentionChunks(ids, layers, onChunk, options.signal ? { signal: options.signal } : {}).catch((error: unknown) => {
-            // A graph edit that failed its probe leaves a reason that names the model.
-            const reason = decoder.attentionUnavailableReason(this.info.name);
-            throw reason ? new ModelError(reason) : error;
-          }),
+          decoder.attentionChunks(ids, layers, onChunk, options.signal ? { signal: options.signal } : {}).catch(named),
       };
       return attentionResult(pass, request);
     }));
@@ -259,7 +262,7 @@ export class LocalEngine implements Engine {
     const heads = captured.heads;
     const keys = stored.promptIds.length + stored.tokens.length;
     // [layers, heads, generated, context + generated]; row i sees prompt + i keys, the rest stay 0.
-    const attention = blockFromCapturedRows(captured.rows, layers, heads, keys);
+    const attention = blockFromCapturedRows(captured.rows, captured.layers ?? range(layers), heads, keys);
     return {
       id,
       contextTokens,
@@ -280,7 +283,8 @@ export class LocalEngine implements Engine {
   private async rowsFromPass(stored: StoredGeneration): Promise<CapturedRows> {
     const { decoder } = this.requireDecoder();
     const ids = [...stored.promptIds, ...stored.tokens.slice(0, -1)];
-    const layers = Array.from({ length: this.info.layers }, (_, l) => l);
+    // Layers whose fused attention cannot be reproduced are left out of the explanation too.
+    const { shown: layers } = await decoder.attentionLayers();
     const first = stored.promptIds.length - 1;
     // per generated token, per layer [heads, width]
     const rows: Float32Array[][] = stored.tokens.map(() => []);
@@ -303,7 +307,7 @@ export class LocalEngine implements Engine {
         });
       }
     });
-    return { rows, heads };
+    return { rows, heads, layers };
   }
 
   translate(request: TranslateRequest, options: CallOptions = {}): Promise<TranslateResult> {

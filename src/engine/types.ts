@@ -236,6 +236,11 @@ export interface AttentionResult {
   readonly pooled?: PooledHeads;
   /** When the request asked to reduce heads: per selected layer [rows, keys]. */
   readonly reduced?: readonly Float32Array[];
+  /**
+   * Layers left out because their fused attention operator cannot be reproduced exactly (the
+   * others are shown), with the sentence that says which operator and attribute.
+   */
+  readonly hiddenLayers?: { readonly layers: readonly number[]; readonly why: string };
   readonly forwardMs: number;
 }
 

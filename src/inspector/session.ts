@@ -132,6 +132,14 @@ export function cutNotice(result: Pick<AttentionResult, 'tokens' | 'truncatedTok
   return `${parts.join('; ')}${limit}.`;
 }
 
+/** The notice shown when some layers' fused attention cannot be reproduced (the others are shown). */
+export function hiddenLayersNotice(result: Pick<AttentionResult, 'hiddenLayers'>): string | undefined {
+  const hidden = result.hiddenLayers;
+  if (!hidden) return undefined;
+  const which = hidden.layers.length === 1 ? `Layer ${hidden.layers[0]} is` : `Layers ${hidden.layers.join(', ')} are`;
+  return `${which} not shown: ${hidden.why}.`;
+}
+
 /**
  * Runs the engine on a text and builds its session (self-attention, or encoder self-attention).
  * The engine's pass returns only the pooled heads and the head statistics; the values stay in the
@@ -148,7 +156,8 @@ export async function inspectText(engine: Engine, options: InspectTextOptions, m
   const section = new EngineSection({
     ...sectionFields(kind, tokens, first),
     causal: kind !== 'encoder',
-    rollout: isAllRows(first.attention),
+    // Rollout multiplies every layer's attention: with a layer missing it would mean nothing.
+    rollout: isAllRows(first.attention) && first.hiddenLayers === undefined,
     ...(link ? { link: { uri: link.uri, base: link.base, length: lastEnd } } : {}),
     shape: first.attention,
     pooled: first.pooled,
@@ -157,7 +166,8 @@ export async function inspectText(engine: Engine, options: InspectTextOptions, m
     views: options.views ?? createViewCache(),
     viewKey: `${viewKeyPrefix(meta.docId)}${kind}`,
   });
-  const notice = meta.notice ?? cutNotice(first, options.maxTokens, options.precutCharacters);
+  const notices = [cutNotice(first, options.maxTokens, options.precutCharacters), hiddenLayersNotice(first)].filter((n): n is string => n !== undefined);
+  const notice = meta.notice ?? (notices.length > 0 ? notices.join(' ') : undefined);
   return new InspectorSession({ ...meta, ...(notice !== undefined ? { notice } : {}) }, [section], first.forwardMs);
 }
 

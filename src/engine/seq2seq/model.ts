@@ -3,7 +3,7 @@
 // cached self-attention keys/values and, where the export allows, the cross-attention keys/values
 // that the first step computed (they depend only on the encoder output, so recomputing them every
 // step would be wasted work). Batch rows are beams; reorder() follows beam search's choices.
-import { type AttentionSource, openTappedSession, staticAttentionSource, type TappedSession } from '../attentionSurgery';
+import { type AttentionSource, type CompleteTappedSession, openTappedSession, requireEveryLayer, staticAttentionSource } from '../attentionSurgery';
 import type { Dtype, DtypeChoice } from '../dtype';
 import { ModelError } from '../errors';
 import { chooseDtypeFiles, type ModelFolder, onnxRoles, readOnnxFile, releaseExternalData } from '../modelFolder';
@@ -69,8 +69,8 @@ export class Seq2SeqModel {
   /** Where the inspector's attention comes from (the encoder's; the decoder's follows the same export). */
   private attentionSourceValue: AttentionSource;
   private attentionWhy: string | undefined;
-  private encoderTaps: Promise<TappedSession<'self'>> | undefined;
-  private decoderTaps: Promise<TappedSession<'self' | 'cross'>> | undefined;
+  private encoderTaps: Promise<CompleteTappedSession<'self'>> | undefined;
+  private decoderTaps: Promise<CompleteTappedSession<'self' | 'cross'>> | undefined;
 
   private constructor(
     private readonly runtime: Runtime,
@@ -177,22 +177,22 @@ export class Seq2SeqModel {
   }
 
   /** The inspector's copy of the encoder (graph surgery), opened on first use; a failure makes attentionSource `none`. */
-  private openEncoderTaps(): Promise<TappedSession<'self'>> {
+  private openEncoderTaps(): Promise<CompleteTappedSession<'self'>> {
     this.encoderTaps ??= this.openTaps('encoder', async (onnx) => {
       const { config } = this.folder;
       const probe = { feeds: async () => this.encoderFeeds(Array(PROBE_SOURCE).fill(0)), queries: PROBE_SOURCE, heads: config.heads, kinds: { self: PROBE_SOURCE }, layers: { self: config.layers } };
-      return openTappedSession(this.runtime, onnx, probe, ['last_hidden_state']);
+      return requireEveryLayer(await openTappedSession(this.runtime, onnx, probe, ['last_hidden_state']));
     });
     return this.encoderTaps;
   }
 
   /** The inspector's copy of the decoder: self- and cross-attention of a teacher-forced pass. */
-  private openDecoderTaps(): Promise<TappedSession<'self' | 'cross'>> {
+  private openDecoderTaps(): Promise<CompleteTappedSession<'self' | 'cross'>> {
     this.decoderTaps ??= this.openTaps('decoder', async (onnx) => {
       const { config } = this.folder;
       const feeds = async () => this.teacherForcedFeeds(await this.encode(Array(PROBE_SOURCE).fill(0)), Array(PROBE_TARGET).fill(0));
       const probe = { feeds, queries: PROBE_TARGET, heads: config.decoderHeads, kinds: { self: PROBE_TARGET, cross: PROBE_SOURCE }, layers: { self: config.decoderLayers, cross: config.decoderLayers } };
-      return openTappedSession(this.runtime, onnx, probe);
+      return requireEveryLayer(await openTappedSession(this.runtime, onnx, probe));
     });
     return this.decoderTaps;
   }

@@ -5,7 +5,7 @@
 // One translation: pick the target-language token (multi-target models), encode the source once,
 // then greedy or beam search over the cached decoder (search.ts), with ids, languages and
 // generation defaults all read from the model folder (settings.ts, languages.ts).
-import { blockFromCapturedRows, selectBlock } from '../attention';
+import { blockFromCapturedRows, range, selectBlock } from '../attention';
 import type { AttentionSource } from '../attentionSurgery';
 import { attentionResult } from '../attentionResult';
 import { type AttentionChunk, wholeChunk } from '../attentionStream';
@@ -236,7 +236,7 @@ export class MarianRunner implements Seq2SeqRunner {
     const heads = layers > 0 ? ((capturedRows[0]?.[0]?.length ?? 0) / keys) : 0;
     if (!Number.isInteger(heads)) throw new ModelError('cross-attention rows do not match the source length');
     // [layers, heads, target, source]
-    const cross = blockFromCapturedRows(capturedRows, layers, heads, keys);
+    const cross = blockFromCapturedRows(capturedRows, range(layers), heads, keys);
     const generated = tokenizer.spansOfGenerated(stored.tokens.slice(0, -1)).spans;
     const start = { id: this.settings.decoderStartTokenId, text: tokenizer.tokenString(this.settings.decoderStartTokenId) ?? '<start>', start: 0, end: 0 };
     return {

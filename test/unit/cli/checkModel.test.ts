@@ -2,16 +2,14 @@
 // recipes wrote into the goldens (PyTorch's parameter count, the files and their dtypes).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, truncateSync, statSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { checkModel } from '../../../src/cli/checkModel';
-import { attributeProto } from '../../../src/engine/onnxBuild';
-import { fields, GRAPH_NODE, graphNode, MODEL_GRAPH, NODE_ATTRIBUTE } from '../../../src/engine/onnxProto';
-import { concat, lengthField } from '../../../src/engine/protoWrite';
 import type { Dtype } from '../../../src/engine/dtype';
 import { FIXTURES, GOLDENS, ROOT } from '../engine/helpers';
+import { smoothSoftmaxFolder } from '../onnxEdit';
 
 const CLI = path.join(ROOT, 'bin', 'tealeaf.mjs');
 
@@ -85,12 +83,8 @@ describe('check-model', () => {
   });
 
   it('says in one sentence why a graph shows no attention, in check-model and in `attention`', (t) => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-no-attention-'));
-    t.after(() => rmSync(dir, { recursive: true, force: true }));
-    cpSync(path.join(FIXTURES, 'fused-qwen2-gqa'), dir, { recursive: true });
-    rmSync(path.join(dir, 'onnx', 'model_fp16.onnx'));
-    const file = path.join(dir, 'onnx', 'model.onnx');
-    writeFileSync(file, withAttribute(new Uint8Array(readFileSync(file)), 'GroupQueryAttention', attributeProto('smooth_softmax', { int: 1 })));
+    const { dir, remove } = smoothSoftmaxFolder('every');
+    t.after(remove);
     const report = cli('check-model', '--json', dir);
     assert.equal(report.status, 0, report.stderr);
     const facts = JSON.parse(report.stdout) as { attentionSource: string; attentionWhy: string };
@@ -100,6 +94,19 @@ describe('check-model', () => {
     assert.equal(attention.status, 1);
     assert.equal(attention.stderr.trim().split('\n').length, 1, attention.stderr);
     assert.match(attention.stderr, /shows no attention: .*smooth_softmax/);
+  });
+
+  it('`attention --json` on a fused graph with one layer it cannot reproduce gives the other layer and names the hidden one', (t) => {
+    const { dir, remove } = smoothSoftmaxFolder('first');
+    t.after(remove);
+    const result = cli('attention', '--model', dir, '--json', 'let x = f(a, b);');
+    assert.equal(result.status, 0, result.stderr);
+    const output = JSON.parse(result.stdout) as { layers: number; heads: number; attention: unknown[]; shownLayers: number[]; hiddenLayers: { layers: number[]; why: string } };
+    assert.equal(output.layers, 2);
+    assert.deepEqual(output.shownLayers, [1]);
+    assert.equal(output.attention.length, 1);
+    assert.deepEqual(output.hiddenLayers.layers, [0]);
+    assert.match(output.hiddenLayers.why, /GroupQueryAttention with attribute smooth_softmax = 1 cannot be reproduced exactly/);
   });
 
   it('`attention --json` gives every layer and head of each export without attention outputs', () => {
@@ -158,13 +165,3 @@ describe('CLI errors are one line and exit 1', () => {
   });
 });
 
-/** The model with one more attribute on every node of `op` in its main graph. */
-function withAttribute(model: Uint8Array, op: string, attribute: Uint8Array): Uint8Array {
-  const modelFields = [...fields(model)];
-  const graph = modelFields.find((f) => f.number === MODEL_GRAPH)!;
-  const graphBytes = graph.bytes!;
-  const parts = [...fields(graphBytes)].map((f) =>
-    f.number === GRAPH_NODE && graphNode(f).opType === op ? lengthField(GRAPH_NODE, concat([f.bytes!, lengthField(NODE_ATTRIBUTE, attribute)])) : graphBytes.subarray(f.start, f.end),
-  );
-  return concat(modelFields.map((f) => (f === graph ? lengthField(MODEL_GRAPH, concat(parts)) : model.subarray(f.start, f.end))));
-}
