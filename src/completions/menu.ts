@@ -34,6 +34,8 @@ export async function showCompletionMenu(deps: MenuDeps): Promise<void> {
       action: deps.toggle,
     },
     { label: '$(file-directory) Choose completion model…', description: modelDescription(state), action: () => chooseModel(deps.extensionPath) },
+    { label: '$(cloud-download) Download a model from the Hugging Face Hub…', action: () => run(COMMANDS.downloadModel) },
+    { label: '$(library) Manage models', description: 'bundled and in the Hugging Face cache', action: () => run(COMMANDS.manageModels) },
     ...(state.status === 'error' ? [{ label: '$(refresh) Retry loading the model', detail: state.message, action: deps.reload }] : []),
     { label: '$(eye) Open the attention inspector', action: () => run(COMMANDS.inspectAttention) },
     {
