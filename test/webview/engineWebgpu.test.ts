@@ -107,7 +107,7 @@ describe(`engine on WebGPU (headless Chromium)`, () => {
     assert.equal(chosen.reason.includes(SHADER_F16), !hasF16(), chosen.reason);
   });
 
-  test('device loss: mid-request and between requests the engine reopens on a new device and replays; twice in one request is a DeviceLostError', async () => {
+  test('device loss: mid-request and between requests the engine reopens on a new device and replays; twice in one request is a DeviceLostError, which WasmFallbackEngine turns into WASM', async () => {
     const r = await page.call('deviceLoss', 'tiny-llama', { prompt: 'a b c', maxNewTokens: 8 });
     assert.equal(r.reference.length, 8);
     assert.deepEqual(r.afterMid.tokens, r.reference, 'the replayed request gives the same tokens');
@@ -118,6 +118,8 @@ describe(`engine on WebGPU (headless Chromium)`, () => {
     assert.equal(r.twiceName, 'DeviceLostError', r.twice);
     assert.match(r.twice, /lost twice/);
     assert.deepEqual(r.afterTwice, r.reference, 'after giving up, the engine still serves on a fresh device');
+    assert.deepEqual(r.fallback, { tokens: r.reference, backend: 'wasm', reason: r.fallback.reason }, 'under WasmFallbackEngine the request completes on WASM');
+    assert.match(r.fallback.reason, /lost twice/);
   });
 
   test('GPU buffers do not leak over 200 generations (prefix reuse, speculation rollbacks, fresh prompts)', async () => {

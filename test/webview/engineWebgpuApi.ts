@@ -34,6 +34,8 @@ export interface DeviceLossResult {
   readonly twice: string;
   readonly afterTwice: readonly number[];
   readonly devices: number;
+  /** The same double loss under WasmFallbackEngine. */
+  readonly fallback: { readonly tokens: readonly number[]; readonly backend: string; readonly reason: string };
 }
 
 export interface OtherPaths {

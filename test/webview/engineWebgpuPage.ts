@@ -10,6 +10,7 @@ import type { DtypeChoice } from '../../src/engine/dtype';
 import { DeviceLostError, GpuFeatureError } from '../../src/engine/errors';
 import { type KvCache, succeed } from '../../src/engine/kvCache';
 import { LocalEngine } from '../../src/engine/localEngine';
+import { WasmFallbackEngine } from '../../src/engine/wasmFallback';
 import { readModelFolder } from '../../src/engine/modelFolder';
 import type { Runtime } from '../../src/engine/onnx';
 import { argmax } from '../../src/engine/sampling';
@@ -208,7 +209,29 @@ async function deviceLoss(model: string, request: GenerateRequest): Promise<Devi
         twiceName = error instanceof DeviceLostError ? 'DeviceLostError' : (error as Error).name;
       });
     const after = [...(await engine.generate(request)).tokens];
-    return { reference, afterMid, between, twiceName, twice, afterTwice: after, devices: gpu.devices.length };
+    return { reference, afterMid, between, twiceName, twice, afterTwice: after, devices: gpu.devices.length, fallback: await fallback(model, request) };
+  } finally {
+    await engine.dispose();
+  }
+}
+
+/** The host's last resort: the same double loss under WasmFallbackEngine completes on WASM. */
+async function fallback(model: string, request: GenerateRequest): Promise<{ tokens: number[]; backend: string; reason: string }> {
+  const gpu = new TrackedWebGpu();
+  let reason = '';
+  const engine = new WasmFallbackEngine(await LocalEngine.load(files(model), runtime('webgpu', gpu), model, { dtype: 'fp32' }), (why) => {
+    reason = why;
+    return LocalEngine.load(files(model), runtime('wasm'), model, { dtype: 'fp32' });
+  });
+  try {
+    let streamed = 0;
+    const result = await engine.generate(request, {
+      onToken: () => {
+        streamed++;
+        if (streamed === 3 || streamed === 4) gpu.loseCurrent();
+      },
+    });
+    return { tokens: [...result.tokens], backend: engine.info.backend, reason };
   } finally {
     await engine.dispose();
   }
