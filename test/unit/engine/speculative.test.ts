@@ -244,3 +244,33 @@ describe('speculative decoding keeps the attention a generation captures', () =>
     }
   });
 });
+
+describe('speculative decoding stops between verify passes', () => {
+  it('an abort during a draft ends the generation in that pass, with greedy’s tokens so far', async () => {
+    const { model, folder } = await load(path.join(ROOT, 'models', 'tealeaf-code'));
+    try {
+      const promptIds = folder.tokenizer.encode('function add(a, b) {\n  return a + b;\n}\nfunction sub(a, b) {');
+      const plain = await new DecoderGenerator(model, folder.tokenizer).generate(input(promptIds, 32));
+      const controller = new AbortController();
+      let drafts = 0;
+      // The true continuation, four tokens a pass; the second draft is where the user types on.
+      const drafter: Drafter = {
+        draft: async (context) => {
+          if (++drafts === 2) controller.abort();
+          const at = context.length - promptIds.length;
+          return { tokens: plain.tokens.slice(at, at + 4), kind: 'truth' };
+        },
+      };
+      const speculative = await new DecoderGenerator(model, folder.tokenizer).generate(input(promptIds, 32, { speculation: { drafter, length: new DraftLength({ fixed: 4 }) } }), { signal: controller.signal });
+      assert.equal(speculative.finishReason, 'aborted');
+      assert.equal(drafts, 2, 'no draft is asked for after the abort');
+      assert.equal(speculative.forwardPasses, 2);
+      // The first pass keeps its four drafts and chooses one token more; the pass the abort came
+      // in gives the one token the model chose itself, and its drafts are dropped from the cache.
+      assert.deepEqual(speculative.tokens, plain.tokens.slice(0, 6));
+      assert.equal(speculative.accepted, 4);
+    } finally {
+      await model.dispose();
+    }
+  });
+});
