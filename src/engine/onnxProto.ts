@@ -310,11 +310,25 @@ export function tiedParameters(summary: OnnxSummary, tied: boolean, matrix: numb
   return tied && copies >= 2 ? summary.parameters - matrix : summary.parameters;
 }
 
-/** Elements of weights that both summaries hold (see OnnxSummary.weightFingerprints). */
-export function sharedParameters(a: OnnxSummary, b: OnnxSummary): number {
+/**
+ * Elements of weights that both summaries hold (see OnnxSummary.weightFingerprints). With
+ * `vocabSize`, only those with a dimension of that size: word embeddings an encoder and a decoder
+ * share are one module, which the model counts once; equal tables of separate modules (Marian's
+ * sinusoidal positions, one in each half) it counts twice.
+ */
+export function sharedParameters(a: OnnxSummary, b: OnnxSummary, vocabSize?: number): number {
   let shared = 0;
-  for (const [fingerprint, elements] of a.weightFingerprints) if (b.weightFingerprints.has(fingerprint)) shared += elements;
+  for (const [fingerprint, elements] of a.weightFingerprints) {
+    if (!b.weightFingerprints.has(fingerprint)) continue;
+    if (vocabSize !== undefined && !fingerprintDims(fingerprint).includes(vocabSize)) continue;
+    shared += elements;
+  }
   return shared;
+}
+
+/** The dims a weight fingerprint names (`type:AxB:first:last`). */
+function fingerprintDims(fingerprint: string): number[] {
+  return (fingerprint.split(':')[1] ?? '').split('x').map(Number);
 }
 
 function hex(bytes: Uint8Array): string {

@@ -111,7 +111,7 @@ export class Seq2SeqModel {
     let decoderParameters: number;
     try {
       const decoderFile = await readOnnxFile(folder.files, decoderPath);
-      decoderParameters = decoderFile.summary.parameters - sharedParameters(encoderFile.summary, decoderFile.summary);
+      decoderParameters = decoderFile.summary.parameters - sharedParameters(encoderFile.summary, decoderFile.summary, folder.config.vocabSize);
       try {
         decoder = await createSession(runtime, decoderFile);
       } finally {

@@ -65,6 +65,23 @@ describe('check-model', () => {
     }
   });
 
+  it('reports a SmolLM2 layout (Llama: GQA, RoPE) and an opus-mt layout (Marian: translation, sinusoidal positions) with PyTorch\'s parameter count in every dtype', async () => {
+    for (const [name, expected] of [
+      ['hub-smollm2', { architecture: 'LlamaForCausalLM', task: 'text-generation', layers: 2, heads: 6, kvHeads: 2, attention: 'GQA', positions: 'rope', contextLength: 8192 }],
+      ['hub-opus-mt-en-de', { architecture: 'MarianMTModel', task: 'translation', layers: 2, heads: 4, kvHeads: 4, attention: 'MHA', positions: 'sinusoidal', contextLength: 512 }],
+    ] as const) {
+      const dir = path.join(FIXTURES, name);
+      const { facts } = await checkModel(dir);
+      const { architecture, task, layers, heads, kvHeads, attention, positions, contextLength } = facts;
+      assert.deepEqual({ architecture, task, layers, heads, kvHeads, attention, positions, contextLength }, expected, name);
+      assert.ok(facts.dtypes.length >= 3, `${name}: ${facts.dtypes.join(', ')}`);
+      for (const dtype of facts.dtypes) {
+        // Marian's sinusoidal position tables are equal in encoder and decoder but two modules: counted twice.
+        assert.equal((await checkModel(dir, dtype as Dtype)).facts.parameters, golden(name).parameters, `${name} ${dtype}`);
+      }
+    }
+  });
+
   it('reports GQA, RoPE and the context length of a Llama fixture', async () => {
     const { facts, text } = await checkModel(path.join(FIXTURES, 'tiny-llama'));
     assert.equal(facts.attention, 'GQA');

@@ -87,6 +87,10 @@ interface HubSeq2SeqGolden {
   readonly kind: 'seq2seq';
   readonly source_ids: number[];
   readonly max_new_tokens: number;
+  readonly decoder_start_token_id: number;
+  /** PyTorch's fp32 logits of the first teacher-forced decoder steps along the greedy ids. */
+  readonly decoder_logits_first_steps: number[][];
+  readonly fp16_tolerance?: number;
   readonly greedy: { readonly output_ids: number[] };
   readonly dtype_goldens: Partial<Record<Dtype, { readonly file: string; readonly output_ids: number[] }>>;
 }
@@ -117,6 +121,28 @@ describe('hub-layout encoder-decoders in the engine', () => {
           assert.equal(runner.source.files[1], decoderFile);
           const result = await runner.generateIds(golden.source_ids, { maxNewTokens: golden.max_new_tokens, numBeams: 1 });
           assert.deepEqual(result.tokens, tokens);
+        } finally {
+          await runner.dispose();
+        }
+      });
+    }
+
+    for (const [dtype, tolerance] of [['fp32', 1e-4], ['fp16', golden.fp16_tolerance ?? 1e-2]] as const) {
+      it(`${name} ${dtype}: teacher-forced decoder logits match PyTorch within ${tolerance}`, async () => {
+        const folder = await readModelFolder(await NodeModelFiles.open(path.join(FIXTURES, name)));
+        const runner = (await loadSeq2Seq(folder, { ort, backend: 'wasm' }, dtype)) as MarianRunner;
+        try {
+          assert.equal(runner.source.dtype, dtype);
+          const model = runner.model;
+          let state = model.start(await model.encode(golden.source_ids));
+          const inputs = [golden.decoder_start_token_id, ...golden.greedy.output_ids];
+          assert.ok(golden.decoder_logits_first_steps.length > 0);
+          for (const [step, expected] of golden.decoder_logits_first_steps.entries()) {
+            const out = await model.step(state, [inputs[step] as number]);
+            state = out.state;
+            const diff = maxAbsDiff(out.logits, expected);
+            assert.ok(diff <= tolerance, `step ${step}: max diff ${diff}`);
+          }
         } finally {
           await runner.dispose();
         }

@@ -87,6 +87,9 @@ describe('summarizeOnnx: parameters, extents, inputs', () => {
     assert.equal(encoder.parameters, 2 * 128);
     const decoder = summarizeOnnx(model(weight('lm_head', raw)));
     assert.equal(sharedParameters(encoder, decoder), 128);
+    // A vocabulary of 16 makes [8, 16] a word embedding, one module; of 99, two equal tables.
+    assert.equal(sharedParameters(encoder, decoder, 16), 128);
+    assert.equal(sharedParameters(encoder, decoder, 99), 0);
   });
 
   it('refuses external data shorter than the tensors the graph reads from it', () => {
