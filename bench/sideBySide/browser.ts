@@ -3,13 +3,12 @@
 // with the model folders and each system's own onnxruntime-web files from 127.0.0.1, and driven
 // with playwright-core; a fresh page per system and round.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser } from 'playwright-core';
+import { serveFolders } from '../../test/webview/folderServer';
 import { launchBrowser } from '../../test/webview/harness';
 import type { BenchPage } from './browser/pageApi';
 import type { BrowserSystem, DecodeJob, DecodeRun } from './types';
@@ -30,8 +29,6 @@ const STATIC: Readonly<Record<string, string>> = {
   // transformers.js brings its own onnxruntime-web (a newer build than Tealeaf's pinned one).
   '/ort-tjs/': path.join(ROOT, 'node_modules', '@huggingface', 'transformers', 'node_modules', 'onnxruntime-web', 'dist'),
 };
-
-const TYPES: Readonly<Record<string, string>> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
 
 export interface BrowserBench {
   /** The URL a page opens a served model folder by (ending in '/'). */
@@ -55,7 +52,7 @@ export async function openBrowserBench(modelDirs: readonly string[], log: (line:
   // Each model folder under /models/<its name>/, as transformers.js expects a local model path.
   const models = new Map(modelDirs.map((dir) => [`/models/${path.basename(dir)}/`, dir]));
   const folders: [string, string][] = [['/pages/', out], ...Object.entries(STATIC), ...models];
-  const server = await serve(folders);
+  const server = await serveFolders(folders);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser: Browser = await launchBrowser(chromiumArgs);
   log(`side-by-side: headless Chromium ${browser.version()} on ${origin}`);
@@ -81,34 +78,4 @@ export async function openBrowserBench(modelDirs: readonly string[], log: (line:
       rmSync(out, { recursive: true, force: true });
     },
   };
-}
-
-function serve(folders: readonly (readonly [string, string])[]): Promise<Server> {
-  const server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://x').pathname;
-      const page = /^\/pages\/([\w-]+)\.html$/.exec(url);
-      if (page) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<!doctype html><meta charset="utf-8"><script type="module" src="/pages/${page[1]}.js"></script>`);
-        return;
-      }
-      const match = folders.find(([prefix]) => url.startsWith(prefix));
-      const file = match ? path.join(match[1], decodeURIComponent(url.slice(match[0].length))) : undefined;
-      // Nothing outside the folders served.
-      if (!match || !file || !file.startsWith(match[1] + path.sep)) {
-        res.writeHead(404).end();
-        return;
-      }
-      try {
-        const info = await stat(file);
-        if (!info.isFile()) throw new Error('not a file');
-        const headers = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': String(info.size) };
-        if (req.method === 'HEAD') res.writeHead(200, headers).end();
-        else res.writeHead(200, headers).end(await readFile(file));
-      } catch {
-        res.writeHead(404).end();
-      }
-    })();
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }

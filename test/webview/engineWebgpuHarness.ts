@@ -4,13 +4,12 @@
 // WebGPU here is SwiftShader (Chromium's CPU Vulkan): --enable-unsafe-webgpu turns WebGPU on for
 // Linux, --use-webgpu-adapter=swiftshader picks the software adapter on a machine without a GPU.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { readFile, stat } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
+import { serveFolders } from './folderServer';
 import { launchBrowser } from './harness';
 import type { WebgpuTestPage } from './engineWebgpuApi';
 
@@ -40,8 +39,6 @@ const COUNT_BUFFERS = `(() => {
   };
 })();`;
 
-const TYPES: Readonly<Record<string, string>> = { '.js': 'text/javascript', '.mjs': 'text/javascript', '.wasm': 'application/wasm', '.json': 'application/json' };
-
 export interface WebgpuPage {
   /** Calls one function of the page's API with JSON arguments. */
   call<K extends keyof WebgpuTestPage>(name: K, ...args: Parameters<WebgpuTestPage[K]>): Promise<Awaited<ReturnType<WebgpuTestPage[K]>>>;
@@ -65,7 +62,7 @@ export async function openWebgpuPage(): Promise<WebgpuPage> {
     ['/ort/', path.join(ROOT, 'node_modules', 'onnxruntime-web', 'dist')],
     ['/models/', path.join(ROOT, 'test', 'fixtures', 'models')],
   ];
-  const server = await serve(folders);
+  const server = await serveFolders(folders);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser: Browser = await launchBrowser(WEBGPU_ARGS);
   const errors: string[] = [];
@@ -74,7 +71,7 @@ export async function openWebgpuPage(): Promise<WebgpuPage> {
     page = await browser.newPage();
     page.on('pageerror', (error) => errors.push(error.message));
     await page.addInitScript(COUNT_BUFFERS);
-    await page.goto(`${origin}/page.html`);
+    await page.goto(`${origin}/pages/page.html`);
     await page.waitForFunction(() => (globalThis as { webgpuTest?: unknown }).webgpuTest !== undefined, undefined, { timeout: 60_000 });
   } catch (error) {
     await browser.close();
@@ -97,32 +94,4 @@ export async function openWebgpuPage(): Promise<WebgpuPage> {
       rmSync(out, { recursive: true, force: true });
     },
   };
-}
-
-function serve(folders: readonly (readonly [string, string])[]): Promise<Server> {
-  const server = createServer((req, res) => {
-    void (async () => {
-      const url = new URL(req.url ?? '/', 'http://x').pathname;
-      if (url === '/page.html') {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end('<!doctype html><meta charset="utf-8"><script type="module" src="/pages/page.js"></script>');
-        return;
-      }
-      const match = folders.find(([prefix]) => url.startsWith(prefix));
-      const file = match ? path.join(match[1], decodeURIComponent(url.slice(match[0].length))) : undefined;
-      if (!match || !file || !file.startsWith(match[1] + path.sep)) {
-        res.writeHead(404).end(); // nothing outside the folders served
-        return;
-      }
-      try {
-        const info = await stat(file);
-        if (!info.isFile()) throw new Error('not a file');
-        const headers = { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'content-length': String(info.size) };
-        if (req.method === 'HEAD') res.writeHead(200, headers).end();
-        else res.writeHead(200, headers).end(await readFile(file));
-      } catch {
-        res.writeHead(404).end();
-      }
-    })();
-  });
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)));
 }
