@@ -344,7 +344,7 @@ async function benchCommand(args: readonly string[]): Promise<void> {
 async function main(argv: readonly string[]): Promise<number> {
   const [command, ...given] = argv;
   try {
-    const rest = command === 'generate' || command === 'attention' || command === 'translate' ? await resolveHubModelArgs(given) : given;
+    const rest = command === 'generate' || command === 'attention' || command === 'translate' || command === 'bench' ? await resolveHubModelArgs(given) : given;
     switch (command) {
       case 'generate':
         await generate(rest);

@@ -91,6 +91,13 @@ describe('tealeaf download / models / --model owner/name', () => {
     assert.equal((JSON.parse(fetched.stdout) as { file: string }).file, 'onnx/model_q4.onnx');
   });
 
+  it('bench --backends --model owner/name measures the cached model', async () => {
+    const run = await cli(env, 'bench', '--backends', '--model', 'Xenova/gpt2', '--json');
+    assert.equal(run.status, 0, run.stderr);
+    const { backends } = JSON.parse(run.stdout) as { backends: { name: string; available: boolean }[] };
+    assert.ok(backends.some((b) => b.available), run.stdout);
+  });
+
   it('an unknown repository is one line on stderr and exit status 1', async () => {
     const run = await cli(env, 'download', 'nobody/nothing');
     assert.equal(run.status, 1);
