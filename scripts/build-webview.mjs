@@ -2,6 +2,7 @@
 // its common options; `node scripts/build-webview.mjs` builds them alone (webview tests, --watch).
 //   webview/inspector/main.ts       → dist/webview/inspector.js   (the attention inspector)
 //   webview/inspector/inspector.css → dist/webview/inspector.css
+//   webview/engine/main.ts          → dist/webview/engine.js      (the Tealeaf Engine panel; ORT's files in dist/webview/ort/)
 // @vscode-elements/elements is bundled in: the page loads nothing from a CDN (its CSP allows no remote origin).
 import * as esbuild from 'esbuild';
 import { dirname, join } from 'node:path';
@@ -16,6 +17,16 @@ export const webviewTargets = [
     platform: 'browser',
     format: 'esm',
     // VS Code 1.100's webviews are Chromium 132+
+    target: 'chrome120',
+    tsconfig: 'webview/tsconfig.json',
+  },
+  {
+    // onnxruntime-web/webgpu resolves to its bundle build (the WebAssembly glue inside): the page
+    // fetches only the .wasm, from dist/webview/ort/ (scripts/build.mjs copies it).
+    entryPoints: ['webview/engine/main.ts'],
+    outfile: 'dist/webview/engine.js',
+    platform: 'browser',
+    format: 'esm',
     target: 'chrome120',
     tsconfig: 'webview/tsconfig.json',
   },

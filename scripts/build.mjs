@@ -97,10 +97,20 @@ export function hostTarget() {
 function copyOrtWasm() {
   mkdirSync(dist, { recursive: true });
   const ortDist = join(root, 'node_modules', 'onnxruntime-web', 'dist');
-  // Only the plain WASM build: the asyncify build is for the WebGPU execution provider, which no
-  // shipped engine host uses yet.
+  // The worker's plain WASM build.
   for (const file of ['ort-wasm-simd-threaded.mjs', 'ort-wasm-simd-threaded.wasm']) {
     copyFileSync(join(ortDist, file), join(dist, file));
+  }
+  // The engine webview's: onnxruntime-web/webgpu runs the asyncify build (WebGPU execution
+  // provider and the wasm one). Its glue is bundled into dist/webview/engine.js; the .mjs is
+  // copied too for a build that resolves the non-bundle entry.
+  const ortWebview = join(dist, 'webview', 'ort');
+  mkdirSync(ortWebview, { recursive: true });
+  for (const file of ['ort-wasm-simd-threaded.asyncify.mjs', 'ort-wasm-simd-threaded.asyncify.wasm']) {
+    const to = join(ortWebview, file);
+    const from = statSync(join(ortDist, file));
+    const there = existsSync(to) ? statSync(to) : undefined;
+    if (!there || there.size !== from.size || there.mtimeMs < from.mtimeMs) copyFileSync(join(ortDist, file), to);
   }
 }
 

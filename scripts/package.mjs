@@ -27,8 +27,15 @@ const STAGED_ENTRIES = ['dist', 'media', 'models', 'package.json', 'README.md', 
 /** The defaults the extension and the CLI fall back to (src/bundledModels.ts). */
 const DEFAULT_MODELS = ['models/tealeaf-code', 'models/tealeaf-translate'];
 
-/** Files the extension needs at run time: the bundles and onnxruntime-web's WASM beside them. */
-const REQUIRED_DIST = ['dist/extension.js', 'dist/worker.mjs', 'dist/ort-wasm-simd-threaded.mjs', 'dist/ort-wasm-simd-threaded.wasm'];
+/** Files the extension needs at run time: the bundles and onnxruntime-web's WASM beside them (the engine webview's in dist/webview/ort/). */
+const REQUIRED_DIST = [
+  'dist/extension.js',
+  'dist/worker.mjs',
+  'dist/ort-wasm-simd-threaded.mjs',
+  'dist/ort-wasm-simd-threaded.wasm',
+  'dist/webview/engine.js',
+  'dist/webview/ort/ort-wasm-simd-threaded.asyncify.wasm',
+];
 
 /** Native code: onnxruntime-node's addon and the libraries it loads. */
 const NATIVE_FILE = /\.(node|so(\.\d+)*|dylib|dll)$/;

@@ -4,6 +4,7 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { registerCompletions } from './completions/register';
+import { openEngineTransport } from './engineView/panel';
 import { WorkerHost } from './host/workerHost';
 import { type HubApi, registerHub } from './hub/vscode/register';
 import { registerInspector } from './inspector/index';
@@ -26,18 +27,20 @@ export interface TealeafApi {
    * The engine worker: its state, what the status bar says about it, a kill for crash tests, and
    * another folder for onnxruntime-node's addon (one without it makes the addon unloadable).
    */
-  readonly engine: EngineLifecycleApi & Pick<WorkerHost, 'hostState' | 'killWorker' | 'onDidChangeLifecycle' | 'setNativeAddonFolder'>;
+  readonly engine: EngineLifecycleApi & Pick<WorkerHost, 'hostState' | 'killWorker' | 'onDidChangeLifecycle' | 'setNativeAddonFolder' | 'currentBackend'>;
   /** The extension's log folder: the Tealeaf output channel is written to Tealeaf.log in it. */
   readonly logUri: vscode.Uri;
 }
 
 export function activate(context: vscode.ExtensionContext): TealeafApi {
-  // Inference runs in a worker_threads worker: the extension host's event loop stays free.
-  // Its backend comes from tealeaf.engine.backend (registerEngineBackend); `auto` remembers what it
-  // measured per model and machine in the global storage.
+  // Inference runs in a worker_threads worker, or for the webview backends in the Tealeaf Engine
+  // panel: the extension host's event loop stays free either way. The backend comes from
+  // tealeaf.engine.backend (registerEngineBackend); `auto` remembers what it measured per model
+  // and machine in the global storage.
   const host = new WorkerHost({
     workerPath: path.join(context.extensionPath, 'dist', 'worker.mjs'),
     backendCacheFile: path.join(context.globalStorageUri.fsPath, 'backend-choices.json'),
+    webview: (backend) => openEngineTransport(context.extensionUri, backend),
   });
   // One log for the whole extension: which model file each job loaded and why, and failures.
   const log = vscode.window.createOutputChannel('Tealeaf', { log: true });
@@ -61,6 +64,9 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
     notice: lifecycle.notice,
     get hostState() {
       return host.hostState;
+    },
+    get currentBackend() {
+      return host.currentBackend;
     },
     killWorker: () => host.killWorker(),
     setNativeAddonFolder: (folder: string | undefined) => host.setNativeAddonFolder(folder),
