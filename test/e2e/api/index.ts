@@ -11,6 +11,7 @@ import { registerInspectorTokenTests } from './inspectorTokens.test';
 import { registerNativeBackendTests } from './nativeBackend.test';
 import { FileReporter } from './reporter';
 import { registerTranslationTests } from './translation.test';
+import { registerWebviewBackendTests } from './webviewBackend.test';
 
 export async function run(): Promise<void> {
   const reportFile = process.env['TEALEAF_E2E_REPORT'];
@@ -28,6 +29,7 @@ export async function run(): Promise<void> {
   registerInspectorTests();
   registerInspectorTokenTests();
   registerNativeBackendTests();
+  registerWebviewBackendTests();
   // Last: it kills the engine worker, which every other suite uses.
   registerEngineRestartTests();
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
