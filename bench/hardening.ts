@@ -1,7 +1,7 @@
 // `npm run bench -- hardening`: the keystroke storm and the long soak of issue 16, each in a fresh
-// process (bench/hardeningChild.ts) that runs the extension's arrangement: the engine in a
-// worker_threads worker (WorkerHost), completions through the CompletionService, inspections
-// through the inspector's host-side session with the panel's shared view cache.
+// process (bench/hardeningChild.ts) that runs the extension's arrangement: completions through
+// the CompletionService on the engine process, inspections through the inspector's host-side
+// session with the panel's shared view cache on the inspector's own engine process.
 // - Storm: 1,000 keystrokes at 5 ms intervals typed into a 1,000-token file (the window widened on
 //   a copy, as for the other 1,000-token figures), once with the default debounce and once with
 //   none: the most generations in flight at once (`storm_max_generations_in_flight`, must be 1),
@@ -11,11 +11,10 @@
 //   prompt + one decode step (`storm_final_bound_ms`).
 // - Soak: 1,000 completions (typing through the largest sources, debounce 0: a wait costs no
 //   memory) and 100 inspections of 512 tokens with a layer and a head of each viewed, interleaved;
-//   the first tenth is warm-up. The worker is a thread of the host's process, so one VmRSS holds both: the worker's
-//   share is taken as the resident pages of the WebAssembly memories (onnxruntime's heap, which only
-//   the worker holds), the host's as the rest (its figure therefore also carries the worker
-//   thread's JavaScript heap). `soak_rss_growth_pct` is the larger of the two growths after
-//   warm-up; `soak_host_rss_mb_per_inspection` the host's growth over the inspections after it.
+//   the first tenth is warm-up. Each process's VmRSS: the host (the measuring process), the
+//   completion engine's (`worker`) and the inspector's. `soak_rss_growth_pct` is the largest of the
+//   three growths after warm-up; `soak_host_rss_mb_per_inspection` the host's growth over the
+//   inspections after it.
 //   The host keeps the views the panel has shown in a cache bounded by
 //   tealeaf.inspector.memoryBudgetMB (256 MB): `soak_host_rss_growth_pct_beyond_view_cache` is the
 //   host's growth less what that cache grew by, and `…_after_close` the growth once it is emptied.
@@ -57,7 +56,7 @@ export async function benchHardening(options: HardeningOptions): Promise<BenchSe
     log(`hardening: soak of ${SOAK.completions} completions and ${SOAK.inspections} inspections of ${SOAK.inspectTokens} tokens`);
     const soak = runChild<SoakFigures>({ kind: 'soak', ...common, ...SOAK }, work);
 
-    const system = `tealeaf-wasm-worker-${options.threads}t`;
+    const system = `tealeaf-wasm-process-${options.threads}t`;
     const model = `${path.basename(options.codeModel)}@${STORM_WINDOW}`;
     const results: BenchRow[] = [];
     const row = (metric: string, value: number, unit: string): void => {
@@ -78,6 +77,8 @@ export async function benchHardening(options: HardeningOptions): Promise<BenchSe
     row('soak_host_rss_after_close', soak.afterClose.hostMb, 'MB');
     row('soak_worker_rss_after_warmup', soak.base.workerMb, 'MB');
     row('soak_worker_rss_end', soak.end.workerMb, 'MB');
+    row('soak_inspector_rss_after_warmup', soak.base.inspectorMb, 'MB');
+    row('soak_inspector_rss_end', soak.end.inspectorMb, 'MB');
     row('soak_view_cache_end', soak.viewCacheMb, 'MB');
     row('soak_generations', soak.generations, 'count');
     row('soak_minutes', soak.minutes, 'min');
@@ -86,6 +87,7 @@ export async function benchHardening(options: HardeningOptions): Promise<BenchSe
     const measured = (soak.inspections - soak.warmupInspections) || Number.NaN;
     const hostGrowth = growthPct(soak.base.hostMb, soak.end.hostMb);
     const workerGrowth = growthPct(soak.base.workerMb, soak.end.workerMb);
+    const inspectorGrowth = growthPct(soak.base.inspectorMb, soak.end.inspectorMb);
     const metrics: Record<string, number> = {
       storm_max_generations_in_flight: Math.max(...storm.runs.map((r) => r.maxGenerationsInFlight)),
       storm_stale_suggestions_shown: storm.runs.reduce((sum, r) => sum + r.staleSuggestionsShown, 0),
@@ -93,9 +95,10 @@ export async function benchHardening(options: HardeningOptions): Promise<BenchSe
       storm_final_first_token_ms: atDefault?.finalFirstTokenMs ?? Number.NaN,
       storm_final_bound_ms: storm.defaultDebounceMs + storm.coldPrefillMs + (atDefault?.finalDecodeMsPerToken ?? Number.NaN),
       storm_final_suggestion_ms_debounce_0: storm.runs.find((r) => r.debounceMs === 0)?.finalSuggestionMs ?? Number.NaN,
-      soak_rss_growth_pct: Math.max(hostGrowth, workerGrowth),
+      soak_rss_growth_pct: Math.max(hostGrowth, workerGrowth, inspectorGrowth),
       soak_host_rss_growth_pct: hostGrowth,
       soak_worker_rss_growth_pct: workerGrowth,
+      soak_inspector_rss_growth_pct: inspectorGrowth,
       soak_host_rss_growth_pct_beyond_view_cache: growthPct(soak.base.hostMb, soak.end.hostMb - (soak.viewCacheMb - soak.viewCacheBaseMb)),
       soak_host_rss_growth_pct_after_close: growthPct(soak.base.hostMb, soak.afterClose.hostMb),
       soak_host_rss_mb_per_inspection: (soak.end.hostMb - soak.base.hostMb) / measured,
@@ -124,50 +127,6 @@ function runChild<R>(job: HardeningJob, work: string): R {
 /** Growth from `before` to `after` in percent of `before`. */
 export function growthPct(before: number, after: number): number {
   return ((after - before) / before) * 100;
-}
-
-/** V8 reserves at least this much address space for each WebAssembly memory (the rest is guard). */
-const WASM_RESERVATION_KB = 8 * 1024 * 1024;
-
-interface Mapping {
-  readonly start: bigint;
-  readonly end: bigint;
-  readonly perms: string;
-  readonly sizeKb: number;
-  readonly rssKb: number;
-}
-
-function mappings(smaps: string): Mapping[] {
-  const out: Mapping[] = [];
-  let current: { start: bigint; end: bigint; perms: string; sizeKb: number; rssKb: number } | undefined;
-  for (const line of smaps.split('\n')) {
-    const header = /^([0-9a-f]+)-([0-9a-f]+) (\S{4}) /.exec(line);
-    if (header) {
-      current = { start: BigInt(`0x${header[1]}`), end: BigInt(`0x${header[2]}`), perms: header[3]!, sizeKb: 0, rssKb: 0 };
-      out.push(current);
-      continue;
-    }
-    const field = /^(Size|Rss):\s+(\d+) kB$/.exec(line);
-    if (field && current) current[field[1] === 'Size' ? 'sizeKb' : 'rssKb'] = Number(field[2]);
-  }
-  return out;
-}
-
-/**
- * Resident MB of the process's WebAssembly memories, from the text of /proc/self/smaps. V8 maps a
- * memory as its accessible pages (read-write) directly followed by the rest of its reservation
- * (no access), the two together at least 8 GiB; no other mapping of a Node process looks so.
- */
-export function wasmMemoryRssMb(smaps: string): number {
-  const list = mappings(smaps);
-  let rssKb = 0;
-  for (let i = 0; i + 1 < list.length; i++) {
-    const pages = list[i]!;
-    const guard = list[i + 1]!;
-    const contiguous = pages.end === guard.start;
-    if (contiguous && pages.perms.startsWith('rw') && guard.perms.startsWith('---') && pages.sizeKb + guard.sizeKb >= WASM_RESERVATION_KB) rssKb += pages.rssKb;
-  }
-  return rssKb / 1024;
 }
 
 /**

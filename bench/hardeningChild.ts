@@ -11,7 +11,7 @@ import { inspectText, type InspectorSession } from '../src/inspector/session';
 import { createViewCache, keepOnlyDocument } from '../src/inspector/viewCache';
 import { WorkerHost } from '../src/host/workerHost';
 import { readReplay } from './editReplay';
-import { keystrokeWalk, wasmMemoryRssMb } from './hardening';
+import { keystrokeWalk } from './hardening';
 import { parseVmRssMb } from './realModel';
 import { median } from './types';
 
@@ -55,10 +55,17 @@ export interface StormFigures {
   readonly runs: readonly StormRun[];
 }
 
-/** Resident MB of the process split between the worker (its WebAssembly heap) and the rest. */
+/** Resident MB of each process: the host (this one), the completion engine's, the inspector's. */
 export interface ResidentSplit {
   readonly hostMb: number;
   readonly workerMb: number;
+  readonly inspectorMb: number;
+}
+
+/** The engine processes whose memory is measured. */
+interface EnginePids {
+  readonly engine: number | undefined;
+  readonly inspector: number | undefined;
 }
 
 export interface SoakFigures {
@@ -276,17 +283,19 @@ const AFTER_CHARS = 4096;
 /** Characters handed to an inspection; the inspector's maxTokens keeps their last tokens. */
 const INSPECT_CHARS = 4000;
 
-/** What a settled process holds: garbage collected, then a moment for the allocator to give pages back. */
-async function residentSplit(): Promise<ResidentSplit> {
+function processRssMb(pid: number | 'self' | undefined): number {
+  return pid === undefined ? Number.NaN : parseVmRssMb(readFileSync(`/proc/${pid}/status`, 'utf8'));
+}
+
+/** What settled processes hold: this one garbage collected, then a moment for the allocators to give pages back. */
+async function residentSplit(pids: () => EnginePids): Promise<ResidentSplit> {
   const gc = (globalThis as { gc?: () => void }).gc;
   if (!gc) throw new Error('run with --expose-gc');
   gc();
   await delay(500);
   gc();
-  const totalMb = parseVmRssMb(readFileSync('/proc/self/status', 'utf8'));
-  const workerMb = wasmMemoryRssMb(readFileSync('/proc/self/smaps', 'utf8'));
-  if (workerMb <= 0) throw new Error('no WebAssembly memory found in /proc/self/smaps');
-  return { hostMb: totalMb - workerMb, workerMb };
+  const { engine, inspector } = pids();
+  return { hostMb: processRssMb('self'), workerMb: processRssMb(engine), inspectorMb: processRssMb(inspector) };
 }
 
 /** Typing through the replay's files, a few characters between completions, as an editor asks. */
@@ -322,7 +331,7 @@ class Typist {
   }
 }
 
-async function soakJob(job: Extract<HardeningJob, { kind: 'soak' }>, engine: Engine): Promise<SoakFigures> {
+async function soakJob(job: Extract<HardeningJob, { kind: 'soak' }>, engine: Engine, inspector: Engine, pids: () => EnginePids): Promise<SoakFigures> {
   const started = performance.now();
   const service = new CompletionService({ engine: () => engine, settings: () => ({ ...DEFAULT_SETTINGS, debounceMs: 0 }) });
   let generations = 0;
@@ -340,7 +349,7 @@ async function soakJob(job: Extract<HardeningJob, { kind: 'soak' }>, engine: Eng
   let viewCacheBaseMb = Number.NaN;
   for (let i = 1; i <= job.inspections; i++) {
     for (let c = 0; c < perInspection; c++) await service.complete(typist.next());
-    current = await inspectText(engine, { text: typist.selection(), maxTokens: job.inspectTokens, views }, { docId: i, title: 'soak', modelName: engine.info.name });
+    current = await inspectText(inspector, { text: typist.selection(), maxTokens: job.inspectTokens, views }, { docId: i, title: 'soak', modelName: inspector.info.name });
     // What the controller does when the panel shows a new document (src/inspector/index.ts).
     keepOnlyDocument(views, i);
     const self = current.section(current.document.sections[0]!.id);
@@ -350,21 +359,23 @@ async function soakJob(job: Extract<HardeningJob, { kind: 'soak' }>, engine: Eng
     await self.quantized({ kind: 'layer', layer: i % engine.info.layers });
     await self.quantized({ kind: 'head', layer: i % engine.info.layers, head: i % engine.info.heads });
     if (i === warmupInspections) {
-      base = await residentSplit();
+      base = await residentSplit(pids);
       viewCacheBaseMb = views.weight / 2 ** 20;
     }
     if (i % traceEvery === 0) {
-      const split = await residentSplit();
+      const split = await residentSplit(pids);
       trace.push({ ...split, inspections: i });
-      process.stderr.write(`hardening: soak after ${i} inspections: host ${split.hostMb.toFixed(1)} MB, worker ${split.workerMb.toFixed(1)} MB, views ${(views.weight / 2 ** 20).toFixed(1)} MB\n`);
+      process.stderr.write(
+        `hardening: soak after ${i} inspections: host ${split.hostMb.toFixed(1)} MB, engine ${split.workerMb.toFixed(1)} MB, inspector ${split.inspectorMb.toFixed(1)} MB, views ${(views.weight / 2 ** 20).toFixed(1)} MB\n`,
+      );
     }
   }
-  const end = await residentSplit();
+  const end = await residentSplit(pids);
   const viewCacheMb = views.weight / 2 ** 20;
   // The panel closes: its session and views go.
   current = undefined;
   views.clear();
-  const afterClose = await residentSplit();
+  const afterClose = await residentSplit(pids);
   service.dispose();
   return {
     completions: perInspection * job.inspections,
@@ -385,13 +396,20 @@ async function soakJob(job: Extract<HardeningJob, { kind: 'soak' }>, engine: Eng
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2]!) as HardeningJob;
   const resultPath = process.argv[3]!;
-  const host = new WorkerHost({ workerPath: path.join(ROOT, 'dist', 'worker.mjs'), threads: job.threads });
+  // The extension's arrangement: completions in the engine process, inspections in the inspector's.
+  const workerPath = path.join(ROOT, 'dist', 'worker.mjs');
+  const host = new WorkerHost({ workerPath, threads: job.threads, isolation: 'process' });
+  const inspectorHost = new WorkerHost({ workerPath, threads: job.threads, isolation: 'process' });
   try {
     const engine = await host.load(job.dir, { threads: job.threads });
-    const result = job.kind === 'storm' ? await stormJob(job, engine) : await soakJob(job, engine);
+    const pids = () => ({ engine: host.enginePid, inspector: inspectorHost.enginePid });
+    const result =
+      job.kind === 'storm'
+        ? await stormJob(job, engine)
+        : await soakJob(job, engine, await inspectorHost.load(job.dir, { threads: job.threads, purpose: 'inspector' }), pids);
     writeFileSync(resultPath, JSON.stringify(result));
   } finally {
-    await host.dispose();
+    await Promise.all([host.dispose(), inspectorHost.dispose()]);
   }
 }
 

@@ -1,10 +1,11 @@
 // `npm run bench -- memory`: the inspector's footprint, each measurement in a fresh process
 // (bench/memoryChild.ts) so that its RSS is its own.
 // - The extension's arrangement on the default code model (its window widened to 1,100 tokens on a
-//   copy, as for the other 1,024-token figures): 20 inspections of 1,024 tokens interleaved with
-//   1,000 completions, a layer and a head viewed after each; RSS before, at the end
-//   (`host_rss_mb_after_inspections`) and one minute after the panel's sessions and views are gone
-//   (`host_rss_mb_after_close`).
+//   copy, as for the other 1,024-token figures): 20 inspections of 1,024 tokens in the inspector's
+//   engine process interleaved with 1,000 completions in the completion engine's, a layer and a
+//   head viewed after each; the extension host's RSS before, at the end
+//   (`host_rss_mb_after_inspections`) and one minute after the panel closed
+//   (`host_rss_mb_after_close`), and beside it each engine process's RSS and the total.
 // - The 0.5B synthetic model (bench/realModel.ts builds it) opened for the inspector only, first
 //   paint at 1,024 tokens: peak RSS (`peak_rss_mb_inspect_0p5b_1024`) beside the model file's size.
 import { spawnSync } from 'node:child_process';
@@ -69,6 +70,17 @@ export async function benchMemory(options: { readonly codeModel: string; readonl
     metrics.host_rss_mb_after_inspections = host.rssAfterInspectionsMb ?? Number.NaN;
     metrics.host_rss_mb_after_close = host.rssAfterCloseMb ?? Number.NaN;
     metrics.host_rss_mb_close_minus_before = (host.rssAfterCloseMb ?? Number.NaN) - (host.rssBeforeMb ?? Number.NaN);
+    // The engines run in processes of their own: their memory, beside the host's.
+    row('engine_rss_before_inspections', host.engineRssBeforeMb ?? Number.NaN);
+    row('engine_rss_after_inspections', host.engineRssAfterInspectionsMb ?? Number.NaN);
+    row('engine_rss_after_close', host.engineRssAfterCloseMb ?? Number.NaN);
+    row('inspector_rss_after_inspections', host.inspectorRssAfterInspectionsMb ?? Number.NaN);
+    row('inspector_rss_peak', host.inspectorHwmMb ?? Number.NaN);
+    metrics.engine_rss_mb_before_inspections = host.engineRssBeforeMb ?? Number.NaN;
+    metrics.engine_rss_mb_after_inspections = host.engineRssAfterInspectionsMb ?? Number.NaN;
+    metrics.inspector_rss_mb_after_inspections = host.inspectorRssAfterInspectionsMb ?? Number.NaN;
+    metrics.total_rss_mb_after_inspections = (host.rssAfterInspectionsMb ?? Number.NaN) + metrics.engine_rss_mb_after_inspections + metrics.inspector_rss_mb_after_inspections;
+    metrics.total_rss_mb_after_close = (host.rssAfterCloseMb ?? Number.NaN) + (host.engineRssAfterCloseMb ?? Number.NaN);
 
     const ensured = await ensureModel(log);
     if ('skipped' in ensured) {

@@ -1,15 +1,17 @@
 // One memory measurement of bench/memory.ts in a fresh process, so that its RSS is the
 // measurement's alone; writes a MemoryResult as JSON.
 //   node --expose-gc --import tsx bench/memoryChild.ts JOB.json
-// `host`: the extension's arrangement — the engine in a worker thread of this process (the
-// extension host), completions and inspections on one engine, inspections through the host-side
-// session with the shared view cache, then the panel "closed" (views dropped) and a wait.
+// `host`: the extension's arrangement — this process is the extension host; completions run in
+// the engine process, inspections in the inspector's own engine process, through the host-side
+// session with the shared view cache (the shown document's views only); then the panel "closed"
+// (views dropped, the inspector's process ended) and a wait. The engine processes' RSS is
+// reported beside the host's.
 // `inspect`: a model opened for the inspector only, one inspection (its first paint), peak RSS.
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import type { Engine, EnginePurpose } from '../src/engine/types';
 import { inspectText, type InspectorSession } from '../src/inspector/session';
-import { createViewCache } from '../src/inspector/viewCache';
+import { createViewCache, keepOnlyDocument } from '../src/inspector/viewCache';
 import { parseVmHwmMb, parseVmRssMb } from './realModel';
 
 export type MemoryJob =
@@ -40,6 +42,13 @@ export interface MemoryResult {
   readonly rssBeforeMb?: number;
   readonly rssAfterInspectionsMb?: number;
   readonly rssAfterCloseMb?: number;
+  /** The completion engine's process: after warm-up, after the inspections, after the close. */
+  readonly engineRssBeforeMb?: number;
+  readonly engineRssAfterInspectionsMb?: number;
+  readonly engineRssAfterCloseMb?: number;
+  /** The inspector's engine process after the inspections, and its peak. */
+  readonly inspectorRssAfterInspectionsMb?: number;
+  readonly inspectorHwmMb?: number;
   /** Peak RSS (VmHWM) after loading, and after the inspection. */
   readonly hwmLoadedMb: number;
   readonly hwmEndMb: number;
@@ -49,9 +58,14 @@ export interface MemoryResult {
 
 const ROOT = path.resolve(__dirname, '..');
 
-function status(field: 'VmRSS' | 'VmHWM'): number {
-  const text = readFileSync('/proc/self/status', 'utf8');
+function status(field: 'VmRSS' | 'VmHWM', pid: number | 'self' = 'self'): number {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
   return field === 'VmRSS' ? parseVmRssMb(text) : parseVmHwmMb(text);
+}
+
+/** An engine process's RSS; NaN when it does not run. */
+function engineRss(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  return pid === undefined ? Number.NaN : status(field, pid);
 }
 
 /** What a settled process holds: garbage collected, then a moment for the allocator to give pages back. */
@@ -73,7 +87,9 @@ async function sourceText(engine: Engine, tokens: number): Promise<string> {
 async function hostJob(job: Extract<MemoryJob, { kind: 'host' }>): Promise<MemoryResult> {
   const rssStartMb = await settledRss();
   const { WorkerHost } = await import('../src/host/workerHost');
-  const host = new WorkerHost({ workerPath: path.join(ROOT, 'dist', 'worker.mjs'), threads: job.threads });
+  const workerPath = path.join(ROOT, 'dist', 'worker.mjs');
+  const host = new WorkerHost({ workerPath, threads: job.threads, isolation: 'process' });
+  const inspectorHost = new WorkerHost({ workerPath, threads: job.threads, isolation: 'process' });
   try {
     const engine = await host.load(job.dir, { threads: job.threads });
     const rssLoadedMb = await settledRss();
@@ -88,28 +104,52 @@ async function hostJob(job: Extract<MemoryJob, { kind: 'host' }>): Promise<Memor
     };
     for (let i = 0; i < 20; i++) await complete();
     const rssBeforeMb = await settledRss();
+    const engineRssBeforeMb = engineRss(host.enginePid);
+    // The inspector's engine, as ModelManager opens it: the same folder, for its attention only.
+    const inspector = await inspectorHost.load(job.dir, { threads: job.threads, purpose: 'inspector' });
     const views = createViewCache();
     let session: InspectorSession | undefined;
     let firstPaintMs = 0;
     for (let i = 0; i < job.inspections; i++) {
       const started = performance.now();
-      session = await inspectText(engine, { text, maxTokens: job.inspectTokens, views }, { docId: i + 1, title: 'memory', modelName: engine.info.name });
+      session = await inspectText(inspector, { text, maxTokens: job.inspectTokens, views }, { docId: i + 1, title: 'memory', modelName: inspector.info.name });
       firstPaintMs = performance.now() - started;
+      keepOnlyDocument(views, session.docId); // as the panel does when it shows a new document
       // a user looks at a layer and a head of it
-      await session.section('self').quantized({ kind: 'layer', layer: i % engine.info.layers });
-      await session.section('self').quantized({ kind: 'head', layer: 0, head: i % engine.info.heads });
+      await session.section('self').quantized({ kind: 'layer', layer: i % inspector.info.layers });
+      await session.section('self').quantized({ kind: 'head', layer: 0, head: i % inspector.info.heads });
       for (let c = 0; c < job.completionsPerInspection; c++) await complete();
     }
     const inspectedTokens = session?.document.sections[0]?.queryTokens.length ?? 0;
     const rssAfterInspectionsMb = await settledRss();
-    // The panel closes: its sessions and views go.
+    const engineRssAfterInspectionsMb = engineRss(host.enginePid);
+    const inspectorRssAfterInspectionsMb = engineRss(inspectorHost.enginePid);
+    const inspectorHwmMb = engineRss(inspectorHost.enginePid, 'VmHWM');
+    // The panel closes: its sessions and views go, and the inspector's engine process ends.
     session = undefined;
     views.clear();
+    await inspectorHost.stop('the inspector panel closed');
     await new Promise((resolve) => setTimeout(resolve, job.closeWaitMs));
     const rssAfterCloseMb = await settledRss();
-    return { rssStartMb, rssLoadedMb, rssBeforeMb, rssAfterInspectionsMb, rssAfterCloseMb, hwmLoadedMb, hwmEndMb: status('VmHWM'), inspectedTokens, firstPaintMs };
+    const engineRssAfterCloseMb = engineRss(host.enginePid);
+    return {
+      rssStartMb,
+      rssLoadedMb,
+      rssBeforeMb,
+      rssAfterInspectionsMb,
+      rssAfterCloseMb,
+      engineRssBeforeMb,
+      engineRssAfterInspectionsMb,
+      engineRssAfterCloseMb,
+      inspectorRssAfterInspectionsMb,
+      inspectorHwmMb,
+      hwmLoadedMb,
+      hwmEndMb: status('VmHWM'),
+      inspectedTokens,
+      firstPaintMs,
+    };
   } finally {
-    await host.dispose();
+    await Promise.all([host.dispose(), inspectorHost.dispose()]);
   }
 }
 

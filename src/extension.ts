@@ -21,8 +21,8 @@ export interface TealeafApi {
   readonly inspector: ReturnType<typeof registerInspector>;
   /** Hub downloads (Download Model…, Sign In…, Manage Models). */
   readonly hub: HubApi;
-  /** The inspector's own worker (see ModelManager.inspectorEngine): whether it runs now. */
-  readonly inspectorWorker: { readonly running: boolean };
+  /** The inspector's own engine process (see ModelManager.inspectorEngine): whether it runs now, and its id. */
+  readonly inspectorWorker: { readonly running: boolean; readonly pid: number | undefined };
   /**
    * The engine worker: its state, what the status bar says about it, a kill for crash tests, and
    * another folder for onnxruntime-node's addon (one without it makes the addon unloadable).
@@ -32,22 +32,29 @@ export interface TealeafApi {
   readonly logUri: vscode.Uri;
 }
 
+/** The inspector's engine process ends after this long without a request, panel open or not. */
+const INSPECTOR_IDLE_STOP_MS = 5 * 60_000;
+
 export function activate(context: vscode.ExtensionContext): TealeafApi {
-  // Inference runs in a worker_threads worker, or for the webview backends in the Tealeaf Engine
-  // panel: the extension host's event loop stays free either way. The backend comes from
+  // Inference runs in a child process, or for the webview backends in the Tealeaf Engine panel: the
+  // extension host, which every extension shares, neither runs it nor keeps the memory it grows. The backend comes from
   // tealeaf.engine.backend (registerEngineBackend); `auto` remembers what it measured per model
   // and machine in the global storage.
   const host = new WorkerHost({
     workerPath: path.join(context.extensionPath, 'dist', 'worker.mjs'),
+    isolation: 'process',
     backendCacheFile: path.join(context.globalStorageUri.fsPath, 'backend-choices.json'),
     webview: (backend) => openEngineTransport(context.extensionUri, backend),
   });
   // One log for the whole extension: which model file each job loaded and why, and failures.
   const log = vscode.window.createOutputChannel('Tealeaf', { log: true });
-  // The inspector's own worker, for models whose attention needs a second session (graph
-  // surgery): stopped when the panel closes, which gives its memory back.
+  // The inspector's own engine process: the attention of a whole file grows its WebAssembly heap
+  // to hundreds of MB, which only ending the process gives back (when the panel closes, or after
+  // a few idle minutes); the completion engine stays as it was.
   const inspectorHost = new WorkerHost({
     workerPath: path.join(context.extensionPath, 'dist', 'worker.mjs'),
+    isolation: 'process',
+    idleStopMs: INSPECTOR_IDLE_STOP_MS,
     backendCacheFile: path.join(context.globalStorageUri.fsPath, 'backend-choices.json'),
   });
   const models = new ModelManager(host, context.extensionPath, log, inspectorHost);
@@ -75,6 +82,9 @@ export function activate(context: vscode.ExtensionContext): TealeafApi {
   const inspectorWorker = {
     get running() {
       return inspectorHost.isRunning;
+    },
+    get pid() {
+      return inspectorHost.enginePid;
     },
   };
   return { models, completions, inspector, hub, engine, inspectorWorker, logUri: context.logUri };

@@ -3,7 +3,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import type { ModelState } from '../models/types';
+import type { EngineMemoryReport, ModelState } from '../models/types';
+import type { EngineMemory } from '../protocol/engine';
 import { SETTINGS_SECTION } from './settings';
 import { errorText } from '../util/unknown';
 import { BUNDLED_CODE_MODEL, BUNDLED_MODELS_FOLDER } from '../bundledModels';
@@ -17,6 +18,8 @@ export interface MenuDeps {
   readonly reload: () => void;
   /** Argument for tealeaf.explainCompletion, when the last shown suggestion kept its attention. */
   readonly explainTarget: () => object | undefined;
+  /** What the engine processes hold now. */
+  readonly engineMemory?: () => Promise<EngineMemoryReport>;
 }
 
 type Action = () => Promise<unknown> | unknown;
@@ -28,6 +31,7 @@ export async function showCompletionMenu(deps: MenuDeps): Promise<void> {
   const enabled = deps.enabled();
   const state = deps.modelState();
   const target = deps.explainTarget();
+  const memory = memoryDescription(process.memoryUsage().rss, (await deps.engineMemory?.()) ?? {});
   const items: MenuItem[] = [
     {
       label: enabled ? '$(circle-slash) Disable inline completions' : '$(check) Enable inline completions',
@@ -40,8 +44,7 @@ export async function showCompletionMenu(deps: MenuDeps): Promise<void> {
     { label: '$(eye) Open the attention inspector', action: () => run(COMMANDS.inspectAttention) },
     {
       label: '$(trash) Free inspector memory',
-      // The engine worker runs in this process: its RSS is the engine's and the extension host's.
-      description: `extension host and engine: ${Math.round(process.memoryUsage().rss / 1024 / 1024)} MB`,
+      description: memory,
       action: () => run(COMMANDS.freeInspectorMemory),
     },
     ...(target ? [{ label: '$(question) Why this suggestion?', description: 'attention of the last suggestion', action: () => run(COMMANDS.explainCompletion, target) }] : []),
@@ -49,6 +52,23 @@ export async function showCompletionMenu(deps: MenuDeps): Promise<void> {
   ];
   const picked = await vscode.window.showQuickPick(items, { title: 'Tealeaf', placeHolder: 'Inline completions' });
   await picked?.action?.();
+}
+
+const MB = 1024 * 1024;
+
+function engineText(name: string, memory: EngineMemory): string {
+  return `${name} ${Math.round(memory.rssBytes / MB)} MB (WebAssembly ${Math.round(memory.wasmHeapBytes / MB)} MB)`;
+}
+
+/**
+ * "extension host 150 MB · engine 340 MB (WebAssembly 101 MB) · inspector 410 MB (…)": each
+ * process's resident memory; an engine that does not run now is left out.
+ */
+export function memoryDescription(hostRssBytes: number, report: EngineMemoryReport): string {
+  const parts = [`extension host ${Math.round(hostRssBytes / MB)} MB`];
+  if (report.main) parts.push(engineText('engine', report.main));
+  if (report.inspector) parts.push(engineText('inspector', report.inspector));
+  return parts.join(' · ');
 }
 
 function modelDescription(state: ModelState): string {

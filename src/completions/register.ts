@@ -136,6 +136,7 @@ export function registerCompletions(context: vscode.ExtensionContext, deps: Comp
           loadModel();
         },
         explainTarget,
+        engineMemory: async () => (await models.engineMemory?.()) ?? {},
       }),
     ),
     service.onDidChangeActivity((busy) => {

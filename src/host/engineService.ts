@@ -1,8 +1,8 @@
 // The host side of the engine protocol: serves ClientMessages with an EngineHost and posts
 // HostMessages back. Used by the worker_threads worker (src/host/worker.ts).
-import { ModelError } from '../engine/errors';
+import { ModelError, UnsupportedError } from '../engine/errors';
 import type { Engine, EngineHost } from '../engine/types';
-import { type ClientMessage, type EngineRequest, type HostMessage, serializeError } from '../protocol/engine';
+import { type ClientMessage, type EngineMemory, type EngineRequest, type HostMessage, serializeError } from '../protocol/engine';
 
 /** A result, and the buffers it owns that may be moved (not copied) to the receiving thread. */
 interface Reply {
@@ -31,6 +31,8 @@ export class EngineService {
   constructor(
     private readonly host: EngineHost,
     private readonly post: (message: HostMessage, transfer?: ArrayBuffer[]) => void,
+    /** Where the runtime can say it (Node); a page cannot, and its answer is an error. */
+    private readonly readMemory?: () => EngineMemory,
   ) {}
 
   handle(message: ClientMessage): void {
@@ -89,6 +91,9 @@ export class EngineService {
         await engine.dispose();
         return undefined;
       }
+      case 'memory':
+        if (!this.readMemory) throw new UnsupportedError('this engine cannot tell its memory');
+        return this.readMemory();
     }
   }
 }

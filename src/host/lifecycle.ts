@@ -3,7 +3,7 @@
 // Also the named errors a request gets when the worker goes away under it. No vscode: the
 // extension turns these events into status bar text and log lines (lifecycleText.ts).
 import type { EngineHost } from '../engine/types';
-import type { EngineMethod, NoticeLevel } from '../protocol/engine';
+import type { EngineMemory, EngineMethod, NoticeLevel } from '../protocol/engine';
 import type { HostBackend } from './hostBackend';
 
 export type StartCause = 'first-use' | 'crash' | 'threads' | 'backend' | 'retry';
@@ -47,6 +47,8 @@ export interface ManagedEngineHost extends EngineHost {
   setThreads(threads: number | undefined): Promise<void>;
   /** The backend (`auto`, `wasm`, `native` in the worker; `webgpu-webview`, `wasm-webview`); a change restarts a running engine. */
   setBackend(backend: HostBackend): Promise<void>;
+  /** What the running engine holds; undefined when none runs. */
+  memory?(): Promise<EngineMemory | undefined>;
 }
 
 /** The worker went away while serving a request that cannot simply run again (e.g. a stream). */

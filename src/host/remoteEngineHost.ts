@@ -25,7 +25,7 @@ import type {
   TranslateResult,
   TranslationAttention,
 } from '../engine/types';
-import { type EngineMethod, type EngineMethods, type EngineRequest, type HostMessage, isHostMessage, type SerializedError } from '../protocol/engine';
+import { type EngineMemory, type EngineMethod, type EngineMethods, type EngineRequest, type HostMessage, isHostMessage, type SerializedError } from '../protocol/engine';
 import { AttentionIds } from './attentionIds';
 import { CrashWindow } from './crashWindow';
 import type { HostBackend } from './hostBackend';
@@ -71,6 +71,11 @@ export interface RemoteEngineHostOptions {
   /** Crashes within `crashWindowMs` after which no new transport is started (default 3 in 60 s). */
   readonly crashLimit?: number;
   readonly crashWindowMs?: number;
+  /**
+   * Stops the instance once no request has been in flight for this long (the inspector's engine:
+   * its memory comes back while the panel is left open). Default: never.
+   */
+  readonly idleStopMs?: number;
 }
 
 /** One transport; a restart makes a new one with the next generation number. */
@@ -114,7 +119,7 @@ export interface SendOptions {
 }
 
 /** Methods that act on a loaded model: their params carry its handle. */
-type ModelMethod = Exclude<EngineMethod, 'load'>;
+type ModelMethod = Exclude<EngineMethod, 'load' | 'memory'>;
 
 const CAUSE_TEXT: Readonly<Record<'threads' | 'backend' | 'retry', string>> = {
   threads: 'to apply tealeaf.engine.threads',
@@ -136,6 +141,7 @@ export class RemoteEngineHost implements ManagedEngineHost {
   private readonly pending = new Map<number, Pending>();
   private readonly listeners = new Set<(event: EngineLifecycleEvent) => void>();
   private nextId = 1;
+  private idleTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly options: RemoteEngineHostOptions) {
     this.threads = options.threads;
@@ -235,8 +241,25 @@ export class RemoteEngineHost implements ManagedEngineHost {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
+    // Asking what the engine holds (the status bar menu) is not a use that keeps it running.
+    if (pending.method !== 'memory' && this.pending.size === 0) this.armIdleStop();
     if (message.ok) pending.resolve(message.result);
     else pending.reject(revive(message.error));
+  }
+
+  /** From now, idleStopMs without a request stops the running instance. */
+  private armIdleStop(): void {
+    const idleMs = this.options.idleStopMs;
+    clearTimeout(this.idleTimer);
+    if (idleMs === undefined) return;
+    const instance = this.instance;
+    this.idleTimer = setTimeout(() => {
+      // A request sent since runs on; its answer starts the clock again.
+      if (this.instance !== instance || this.pending.size > 0) return;
+      void this.stop(`${instance?.transport.label ?? 'the engine'} was stopped after ${Math.round(idleMs / 1000)} s without a request`);
+    }, idleMs);
+    // An idle timer alone must not keep a process (the CLI, a test) alive.
+    this.idleTimer.unref?.();
   }
 
   /** Posts one request to one instance; rejects with WorkerExitedError if that instance dies first. */
@@ -392,6 +415,7 @@ export class RemoteEngineHost implements ManagedEngineHost {
    * instance has ended.
    */
   async stop(reason: string): Promise<void> {
+    clearTimeout(this.idleTimer);
     const instance = this.instance;
     if (!instance) return;
     instance.intentional = true;
@@ -400,6 +424,13 @@ export class RemoteEngineHost implements ManagedEngineHost {
     this.instance = undefined;
     this.rejectPending(instance.generation, () => new AbortError(reason));
     await instance.transport.terminate(0);
+  }
+
+  /** What the running engine holds; undefined when none runs (asking does not start one). */
+  async memory(): Promise<EngineMemory | undefined> {
+    const instance = this.instance;
+    if (!instance || instance.ended) return undefined;
+    return this.send(instance, 'memory', {}, {}, false);
   }
 
   /** Whether an instance is running now (it starts on first use, and again after stop()). */
@@ -417,6 +448,7 @@ export class RemoteEngineHost implements ManagedEngineHost {
 
   async dispose(): Promise<void> {
     this.disposed = true;
+    clearTimeout(this.idleTimer);
     const instance = this.instance;
     this.instance = undefined;
     if (instance) instance.intentional = true;

@@ -1,18 +1,29 @@
 // The extension's engine host: a RemoteEngineHost (remoteEngineHost.ts: proxies, request
-// matching, aborts, restarts after a crash) whose engine runs in a worker_threads worker, so the
-// caller's event loop never runs inference; or, for the webview backends (webgpu-webview,
-// wasm-webview), in the Tealeaf Engine webview through the transport `webview` makes.
+// matching, aborts, restarts after a crash) whose engine runs in a child process (the extension)
+// or a worker_threads worker, so the caller's event loop never runs inference; or, for the webview
+// backends (webgpu-webview, wasm-webview), in the Tealeaf Engine webview through the transport
+// `webview` makes.
 import type { BackendPreference } from './backendSelection';
 import { type HostBackend, isWebviewBackend, type WebviewBackend, workerBackendOf } from './hostBackend';
+import { ProcessTransport } from './processTransport';
 import { RemoteEngineHost } from './remoteEngineHost';
 import type { EngineTransport } from './transport';
 import { WorkerTransport } from './workerTransport';
 
 export type { EngineWorkerData } from './workerTransport';
 
+/**
+ * Where the worker backends run: `process`, a child process that gives all its memory back when it
+ * ends and whose crash cannot take the caller down (the extension); `thread`, a worker_threads
+ * worker of the caller's process (the default: tests and the bench's in-process figures).
+ */
+export type EngineIsolation = 'process' | 'thread';
+
 export interface WorkerHostOptions {
   /** Path of the bundled worker (dist/worker.mjs). */
   readonly workerPath: string;
+  /** Default `thread`. */
+  readonly isolation?: EngineIsolation;
   /** Folder with ORT's wasm files; default: beside the worker bundle. */
   readonly wasmDir?: string;
   /** Inference threads in the worker (WASM's, and each native session's); default min(2, cores). */
@@ -26,6 +37,8 @@ export interface WorkerHostOptions {
   /** Crashes within `crashWindowMs` after which the worker is not restarted (default 3 in 60 s). */
   readonly crashLimit?: number;
   readonly crashWindowMs?: number;
+  /** Stops the engine after this long without a request (RemoteEngineHostOptions.idleStopMs). */
+  readonly idleStopMs?: number;
   /**
    * Opens the engine webview for a webview backend. Without it (the inspector's own worker, the
    * tests) a webview backend runs on WebAssembly in the worker.
@@ -35,25 +48,36 @@ export interface WorkerHostOptions {
 
 export class WorkerHost extends RemoteEngineHost {
   private readonly addon: { folder: string | undefined };
+  /** The engine's latest transport (none before the first request). */
+  private readonly current: { transport?: EngineTransport };
 
   constructor(options: WorkerHostOptions) {
     // The addon's folder changes under a running host (setNativeAddonFolder): connect reads it from here.
     const addon = { folder: options.nativeAddonFolder };
+    const current: { transport?: EngineTransport } = {};
     super({
       ...options,
       connect: ({ backend, threads }) => {
         if (isWebviewBackend(backend) && options.webview) return options.webview(backend);
-        const worker: BackendPreference = workerBackendOf(backend);
-        return new WorkerTransport(options.workerPath, {
+        const data = {
           wasmDir: options.wasmDir,
           threads,
-          backend: worker,
+          backend: workerBackendOf(backend) satisfies BackendPreference,
           nativeAddonFolder: addon.folder,
           backendCacheFile: options.backendCacheFile,
-        });
+        };
+        const transport = options.isolation === 'process' ? new ProcessTransport(options.workerPath, data) : new WorkerTransport(options.workerPath, data);
+        current.transport = transport;
+        return transport;
       },
     });
     this.addon = addon;
+    this.current = current;
+  }
+
+  /** The engine process's id, while the engine runs in one (isolation `process`). */
+  get enginePid(): number | undefined {
+    return this.isRunning && this.current.transport instanceof ProcessTransport ? this.current.transport.pid : undefined;
   }
 
   /**

@@ -9,7 +9,8 @@ import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
 import type { Engine, EngineHost } from '../engine/types';
 import type { EngineLifecycleEvent, ManagedEngineHost } from '../host/lifecycle';
-import type { ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
+import type { EngineMemory } from '../protocol/engine';
+import type { EngineMemoryReport, ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
 import { errorText } from '../util/unknown';
 import { BUNDLED_CODE_MODEL, BUNDLED_TRANSLATE_MODEL } from '../bundledModels';
 
@@ -74,7 +75,11 @@ export function resolveModelDir(
 export interface InspectorWorkerHost extends EngineHost {
   stop(reason: string): Promise<void>;
   setThreads(threads: number | undefined): Promise<void>;
+  memory?(): Promise<EngineMemory | undefined>;
 }
+
+/** How long the menu waits for a busy engine to say what it holds. */
+const MEMORY_ANSWER_MS = 1_000;
 
 export class ModelManager implements ModelProvider, vscode.Disposable {
   private readonly engines = new Map<string, Promise<Engine>>();
@@ -163,8 +168,8 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
   }
 
   /**
-   * The dtype a role loads. The inspector on the completion model with `auto` shares the
-   * completion engine rather than loading the same folder a second time.
+   * The dtype a role loads. The inspector on the completion model with `auto` opens the file the
+   * completion engine runs, so that it shows the attention of the suggestions' model.
    */
   dtype(role: ModelRole): DtypeChoice {
     const value = vscode.workspace.getConfiguration().get<string>(DTYPE_SETTINGS[role], 'auto');
@@ -204,7 +209,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     // an explicit retry instead of starting the crashing worker again.
     if (this.host.hostState.state === 'stopped') return undefined;
     try {
-      return this.ready.get(this.engineKey(role));
+      return this.ready.get(this.loadKey(role, this.engineKey(role)));
     } catch {
       return undefined; // an unknown dtype in the settings: nothing is loaded
     }
@@ -229,18 +234,35 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
   }
 
   /**
-   * The inspector's engine. On the completion model it shares the completion engine when the
-   * export has its own attention outputs: the generation session shows them at no cost in memory.
-   * Otherwise (graph surgery, another model) the model opens for its attention only in the
-   * inspector's own worker, which releaseInspector() stops: WebAssembly memory never shrinks, so
-   * a second copy of the weights in the completion worker would stay for good.
+   * The inspector's engine: the model opened for its attention only, in the inspector's own
+   * engine, even when it is the completion model. An inspection of a whole file grows the heap of
+   * the engine that runs it by hundreds of MB, and WebAssembly memory never shrinks: in the
+   * completion engine it would stay for good, in the inspector's it goes when releaseInspector()
+   * ends that engine (the panel closed, or idle).
    */
-  private async inspectorEngine(inspectorHost: InspectorWorkerHost, key: string, dir: string, dtype: DtypeChoice): Promise<Engine> {
-    if (key === this.engineKey('completion')) {
-      const shared = await this.loadOnMainHost('inspector', key, dir, dtype);
-      if (shared.info.attentionSource === 'outputs' || shared.info.kind === 'encoder-decoder') return shared;
-    }
-    return this.load('inspector', `inspector-worker\u0000${key}`, () => inspectorHost.load(dir, { dtype, purpose: 'inspector' }), dir);
+  private inspectorEngine(inspectorHost: InspectorWorkerHost, key: string, dir: string, dtype: DtypeChoice): Promise<Engine> {
+    return this.load('inspector', this.loadKey('inspector', key), () => inspectorHost.load(dir, { dtype, purpose: 'inspector' }), dir);
+  }
+
+  /** Where the engine of a role with this key is kept: the inspector's own engines apart. */
+  private loadKey(role: ModelRole, key: string): string {
+    return role === 'inspector' && this.inspectorHost ? `inspector-worker\u0000${key}` : key;
+  }
+
+  async engineMemory(): Promise<EngineMemoryReport> {
+    const ask = async (host: { memory?(): Promise<EngineMemory | undefined> } | undefined): Promise<EngineMemory | undefined> => {
+      const answer = host?.memory?.().catch(() => undefined);
+      if (!answer) return undefined;
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MEMORY_ANSWER_MS)));
+      try {
+        return await Promise.race([answer, late]);
+      } finally {
+        clearTimeout(timer);
+      }
+    };
+    const [main, inspector] = await Promise.all([ask(this.host), ask(this.inspectorHost)]);
+    return { ...(main ? { main } : {}), ...(inspector ? { inspector } : {}) };
   }
 
   /**

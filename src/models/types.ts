@@ -2,6 +2,7 @@
 // Implemented by ModelManager (src/models/modelManager.ts); faked in unit tests.
 import type * as vscode from 'vscode';
 import type { Engine, ModelInfo } from '../engine/types';
+import type { EngineMemory } from '../protocol/engine';
 
 export type ModelRole = 'completion' | 'inspector' | 'translation';
 
@@ -23,4 +24,13 @@ export interface ModelProvider {
   readyEngine(role: ModelRole): Engine | undefined;
   state(role: ModelRole): ModelState;
   readonly onDidChangeState: vscode.Event<ModelStateChange>;
+  /** What the engines that run now hold (an engine not running is absent); for the status bar menu. */
+  engineMemory?(): Promise<EngineMemoryReport>;
+}
+
+export interface EngineMemoryReport {
+  /** The engine of completions and translation. */
+  readonly main?: EngineMemory;
+  /** The inspector's own engine, while it runs. */
+  readonly inspector?: EngineMemory;
 }

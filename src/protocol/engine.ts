@@ -26,6 +26,19 @@ export interface EngineMethods {
   translate: { params: { handle: number; request: TranslateRequest }; result: TranslateResult };
   translationAttention: { params: { handle: number; id: number }; result: TranslationAttention | undefined };
   unload: { params: { handle: number }; result: void };
+  memory: { params: Record<string, never>; result: EngineMemory };
+}
+
+/**
+ * What the engine's side holds, as its runtime counts it. In a child process `rssBytes` is the
+ * engine's own; in a worker thread, the whole process's (the extension host's too).
+ */
+export interface EngineMemory {
+  readonly rssBytes: number;
+  /** WebAssembly memories (onnxruntime-web's heaps): V8's external memory less ArrayBuffers. */
+  readonly wasmHeapBytes: number;
+  /** JavaScript ArrayBuffers: tensors on their way out, model bytes while a model loads. */
+  readonly arrayBufferBytes: number;
 }
 
 export type EngineMethod = keyof EngineMethods;
@@ -92,6 +105,7 @@ const METHODS: ReadonlySet<string> = new Set<EngineMethod>([
   'translate',
   'translationAttention',
   'unload',
+  'memory',
 ]);
 
 export function isClientMessage(value: unknown): value is ClientMessage {

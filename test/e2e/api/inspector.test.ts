@@ -85,40 +85,52 @@ export function registerInspectorTests(): void {
       });
     });
 
-    it('repeated whole-file inspections of a graph-surgery export do not grow the extension host; closing the panel stops the inspector worker and gives its memory back', async function () {
+    it('whole-file inspections run in the inspector’s own engine process: the extension host and the completion engine stay flat, and closing the panel ends that process', async function () {
       this.timeout(400_000);
-      const rssMb = () => process.memoryUsage().rss / 1024 / 1024;
-      await withStockInspectorModel(async (api) => {
-        const editor = await openFile('src/shapes.ts');
-        const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
-        editor.selection = new vscode.Selection(new vscode.Position(0, 0), end);
-        const after: number[] = [];
-        for (let i = 0; i < 5; i++) {
-          const outcome: unknown = await withTimeout(vscode.commands.executeCommand(COMMAND), 120_000, COMMAND);
-          assert.ok(isOutcome(outcome) && outcome.tokens > 500, `the command returned ${JSON.stringify(outcome)}`);
-          (globalThis as { gc?: () => void }).gc?.();
-          await sleep(500);
-          after.push(rssMb());
-        }
-        assert.equal(api.inspectorWorker.running, true, 'the stock-layout model runs in the inspector worker');
-        // The inspector worker lives in this process: its WebAssembly heap grows to the working size
-        // of a whole-file pass during the first two passes and never shrinks (measured: +49 MB from
-        // the first to the second, then +17 MB over three more). Growth after that is what leaks.
-        const growth = after[4]! - after[1]!;
-        assert.ok(growth < 40, `RSS grew ${Math.round(growth)} MB from the second to the fifth inspection (${after.map(Math.round).join(', ')} MB)`);
-        const open = rssMb();
-        const tabs = inspectorTabs();
-        assert.equal(tabs.length, 1, 'expected one inspector panel');
-        await vscode.window.tabGroups.close(tabs);
-        const deadline = Date.now() + 20_000;
-        while (api.inspectorWorker.running && Date.now() < deadline) await sleep(200);
-        assert.equal(api.inspectorWorker.running, false, 'closing the panel stops the inspector worker');
+      const api = (await extension().activate()) as TealeafApi;
+      const mb = (bytes: number) => bytes / 1024 / 1024;
+      const settledHostMb = async () => {
         (globalThis as { gc?: () => void }).gc?.();
-        await sleep(2_000);
-        const closed = rssMb();
-        assert.ok(open - closed > 40, `closing the panel gave back ${Math.round(open - closed)} MB (${Math.round(open)} → ${Math.round(closed)} MB)`);
-        this.test!.title += ` (RSS after each inspection ${after.map(Math.round).join(', ')} MB; ${Math.round(open)} → ${Math.round(closed)} MB on closing)`;
-      });
+        await sleep(500);
+        return mb(process.memoryUsage().rss);
+      };
+      // The completion engine runs, as it does while someone types.
+      const completion = await api.models.engineFor('completion');
+      await completion.generate({ prompt: 'export function area(', maxNewTokens: 4 });
+      const engineBefore = (await api.models.engineMemory()).main;
+      assert.ok(engineBefore, 'the completion engine says what it holds');
+      const hostBefore = await settledHostMb();
+      const editor = await openFile('src/shapes.ts');
+      const end = editor.document.lineAt(editor.document.lineCount - 1).range.end;
+      editor.selection = new vscode.Selection(new vscode.Position(0, 0), end);
+      const after: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const outcome: unknown = await withTimeout(vscode.commands.executeCommand(COMMAND), 120_000, COMMAND);
+        assert.ok(isOutcome(outcome) && outcome.tokens >= 500, `the command returned ${JSON.stringify(outcome)}`);
+        after.push(await settledHostMb());
+      }
+      const held = await api.models.engineMemory();
+      const pid = api.inspectorWorker.pid;
+      assert.ok(pid !== undefined && pid !== process.pid, `the inspector runs in a process of its own (pid ${pid}, extension host ${process.pid})`);
+      assert.ok(held.inspector && held.main, 'both engines say what they hold');
+      const budget = vscode.workspace.getConfiguration('tealeaf.inspector').get<number>('memoryBudgetMB', 256);
+      const hostGrowth = Math.max(...after) - hostBefore;
+      // The models and the attention are in the engine processes: the host keeps the views, within the budget.
+      assert.ok(hostGrowth < budget, `the extension host grew ${Math.round(hostGrowth)} MB (${Math.round(hostBefore)} → ${after.map(Math.round).join(', ')} MB)`);
+      const engineGrowth = mb(held.main.rssBytes - engineBefore.rssBytes);
+      assert.ok(engineGrowth < 30, `the completion engine grew ${Math.round(engineGrowth)} MB while the inspector was used`);
+      const tabs = inspectorTabs();
+      assert.equal(tabs.length, 1, 'expected one inspector panel');
+      await vscode.window.tabGroups.close(tabs);
+      const deadline = Date.now() + 20_000;
+      while (api.inspectorWorker.running && Date.now() < deadline) await sleep(200);
+      assert.equal(api.inspectorWorker.running, false, 'closing the panel stops the inspector engine');
+      assert.throws(() => process.kill(pid, 0), /ESRCH/, 'its process has ended, and its memory with it');
+      assert.equal((await api.models.engineMemory()).inspector, undefined);
+      const hostClosed = await settledHostMb();
+      this.test!.title +=
+        ` (extension host ${Math.round(hostBefore)} → ${after.map(Math.round).join(', ')} → ${Math.round(hostClosed)} MB after closing;` +
+        ` completion engine ${Math.round(mb(engineBefore.rssBytes))} → ${Math.round(mb(held.main.rssBytes))} MB; inspector process ${Math.round(mb(held.inspector.rssBytes))} MB, WebAssembly ${Math.round(mb(held.inspector.wasmHeapBytes))} MB)`;
     });
 
     it('inspects a 512-token selection; the first paint is measured in VS Code itself', async function () {

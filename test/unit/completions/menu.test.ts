@@ -52,9 +52,22 @@ describe('status bar menu', () => {
     });
   }
 
-  it('says the process memory beside Free inspector memory', async () => {
+  it('says the memory of each process beside Free inspector memory: the extension host, and the engines that run', async () => {
     pick = () => undefined;
-    await showCompletionMenu(deps);
-    assert.match(shown.find((item) => item.label.endsWith('Free inspector memory'))?.description ?? '', /^extension host and engine: \d+ MB$/);
+    const mb = 1024 * 1024;
+    await showCompletionMenu({
+      ...deps,
+      engineMemory: async () => ({ main: { rssBytes: 340 * mb, wasmHeapBytes: 101 * mb, arrayBufferBytes: 0 }, inspector: { rssBytes: 410.4 * mb, wasmHeapBytes: 230.6 * mb, arrayBufferBytes: mb } }),
+    });
+    assert.match(
+      shown.find((item) => item.label.endsWith('Free inspector memory'))?.description ?? '',
+      /^extension host \d+ MB · engine 340 MB \(WebAssembly 101 MB\) · inspector 410 MB \(WebAssembly 231 MB\)$/,
+    );
+  });
+
+  it('leaves out an engine that does not run', async () => {
+    pick = () => undefined;
+    await showCompletionMenu({ ...deps, engineMemory: async () => ({}) });
+    assert.match(shown.find((item) => item.label.endsWith('Free inspector memory'))?.description ?? '', /^extension host \d+ MB$/);
   });
 });

@@ -1,6 +1,6 @@
-// Which engine the inspector gets: the completion engine when the completion model shows its own
-// attention outputs (no second copy of the weights), else the model opened for its attention only
-// in the inspector's own worker, which releaseInspector() stops to give its memory back.
+// Which engine the inspector gets: always the model opened for its attention only in the
+// inspector's own engine, which releaseInspector() stops to give its memory back; never the
+// completion engine, whose heap would keep what a whole-file inspection grew it to.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AttentionSource } from '../../../src/engine/attentionSurgery';
@@ -67,14 +67,17 @@ function hosts(source: AttentionSource) {
 }
 
 describe('the inspector engine', () => {
-  it('is the completion engine when the completion model has its own attention outputs', async () => {
+  it('is its own engine even when the completion model has its own attention outputs, and ready as itself', async () => {
     settings.clear();
     const h = hosts('outputs');
     const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
     const completion = await models.engineFor('completion');
-    assert.equal(await models.engineFor('inspector'), completion);
+    const inspector = await models.engineFor('inspector');
+    assert.notEqual(inspector, completion);
     assert.equal(h.mainLoads.length, 1);
-    assert.deepEqual(h.inspectorLoads, []);
+    assert.deepEqual(h.inspectorLoads, [{ dir: '/ext/models/tealeaf-code', options: { dtype: 'auto', purpose: 'inspector' } }]);
+    assert.equal(models.readyEngine('inspector'), inspector);
+    assert.equal(models.readyEngine('completion'), completion);
   });
 
   it('opens for attention only in its own worker when the attention needs graph surgery; releasing stops that worker', async () => {
