@@ -3,7 +3,7 @@
 // streams its rows to sinks (attentionStream.ts) that keep only those. Shared by the decoder
 // (self-attention) and the encoder of an encoder-decoder model.
 import { range, validIndices } from './attention';
-import { type AttentionChunk, BlockSink, type ChunkSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink } from './attentionStream';
+import { type AttentionChunk, BlockSink, type ChunkSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink, QuantizedBlockSink } from './attentionStream';
 import type { HiddenLayers } from './attentionSurgery';
 import { ModelError } from './errors';
 import type { FittedText } from './fitText';
@@ -34,11 +34,12 @@ export async function attentionResult(pass: AttentionPass, request: AttentionReq
   const rows = validIndices(request.rows, tokens, 'row');
   const withStats = request.withStats ?? true;
   const values = request.values ?? true;
-  const block = values ? new BlockSink(shape, layers, heads, rows) : undefined;
+  const block = values === true ? new BlockSink(shape, layers, heads, rows) : undefined;
+  const quantized = values === 'quantized' ? new QuantizedBlockSink(shape, layers, heads, rows) : undefined;
   const reduction = request.reduceHeads ? new HeadReductionSink(shape, layers, heads, rows, request.reduceHeads) : undefined;
   const pool = request.pool !== undefined ? new PoolSink(shape, layers, heads, rows, request.pool, causal) : undefined;
   const stats = withStats ? new HeadStatsSink(shape, shown, causal) : undefined;
-  const sinks: ChunkSink[] = [block, reduction, pool, stats].filter((s): s is NonNullable<typeof s> => s !== undefined);
+  const sinks: ChunkSink[] = [block, quantized, reduction, pool, stats].filter((s): s is NonNullable<typeof s> => s !== undefined);
   // Statistics read every layer; otherwise only the selected ones are fetched.
   const fetched = withStats ? shown : [...new Set(layers)].sort((a, b) => a - b);
   const start = performance.now();
@@ -53,6 +54,7 @@ export async function attentionResult(pass: AttentionPass, request: AttentionReq
     totalHeads: pass.totalHeads,
     attention: block ? block.block() : { layers, heads, rows, keys: tokens, layerData: [] },
     stats: stats ? stats.stats() : [],
+    ...(quantized ? { quantized: quantized.quantized() } : {}),
     ...(pool ? { pooled: pool.pooled() } : {}),
     ...(reduction ? { reduced: reduction.reduced() } : {}),
     ...(pass.hidden ? { hiddenLayers: pass.hidden } : {}),

@@ -6,6 +6,7 @@
 import { addHeadRows, emptyHeadSums, type HeadSums, labelHead, measuresOf, uniformBaseline } from './headStats';
 import type { OrtTensor } from './onnx';
 import { addRowToBins, binEdges, type PooledHeads } from './pool';
+import { type QuantizedMatrices, quantizeRow } from './quantize';
 import type { AttentionBlock, HeadStats } from './types';
 
 export interface AttentionChunk {
@@ -99,6 +100,54 @@ export class BlockSink implements ChunkSink {
     const size = this.heads.length * this.rows.length * this.shape.keys;
     const layerData = this.layerData.map((data) => data ?? new Float32Array(size));
     return { layers: [...this.layers], heads: [...this.heads], rows: [...this.rows], keys: this.shape.keys, layerData };
+  }
+}
+
+/**
+ * The selected layers × heads × rows at one byte per value (quantize.ts), each row quantized as
+ * its chunk streams by: the pass never holds the selection in float32 (a layer of 8 heads over
+ * 1,024 tokens is 8 MiB here instead of 32 MiB), and neither does whoever receives it.
+ */
+export class QuantizedBlockSink implements ChunkSink {
+  /** per selected layer: data [heads, rows, keys], scales [heads, rows]; allocated on first use */
+  private readonly out: ({ data: Uint8Array; scales: Float32Array } | undefined)[];
+  private readonly index: Int32Array;
+
+  constructor(
+    private readonly shape: PassShape,
+    private readonly layers: readonly number[],
+    private readonly heads: readonly number[],
+    private readonly rows: readonly number[],
+  ) {
+    this.out = layers.map(() => undefined);
+    this.index = rowIndex(shape.rows, rows);
+  }
+
+  private allocate(): { data: Uint8Array; scales: Float32Array } {
+    const matrices = this.heads.length * this.rows.length;
+    return { data: new Uint8Array(matrices * this.shape.keys), scales: new Float32Array(matrices) };
+  }
+
+  add(chunk: AttentionChunk): void {
+    const { keys } = this.shape;
+    this.layers.forEach((layer, li) => {
+      const source = layerOf(chunk, layer); // [heads, chunk rows, chunk keys]
+      const out = (this.out[li] ??= this.allocate());
+      this.heads.forEach((head, hi) => {
+        for (let r = 0; r < chunk.rows; r++) {
+          const ri = this.index[chunk.firstRow + r]!;
+          if (ri < 0) continue;
+          const at = hi * this.rows.length + ri;
+          // keys past the chunk's own stay 0 (causal: they are 0)
+          out.scales[at] = quantizeRow(source, (head * chunk.rows + r) * chunk.keys, chunk.keys, out.data, at * keys);
+        }
+      });
+    });
+  }
+
+  /** Per selected layer, its selected heads: count = heads. */
+  quantized(): QuantizedMatrices[] {
+    return this.out.map((layer) => ({ count: this.heads.length, rows: this.rows.length, keys: this.shape.keys, ...(layer ?? this.allocate()) }));
   }
 }
 

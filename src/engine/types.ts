@@ -5,6 +5,7 @@ import type { AttentionSource } from './attentionSurgery';
 import type { Dtype, DtypeChoice } from './dtype';
 import type { PositionKind } from './modelConfig';
 import type { PooledHeads } from './pool';
+import type { QuantizedMatrices } from './quantize';
 
 /**
  * Where a model runs: onnxruntime-web's WebAssembly, its WebGPU, or onnxruntime-node's native CPU
@@ -213,8 +214,10 @@ export interface AttentionRequest {
   /**
    * Return the selected values (default true). false: only what else is asked (pooled heads,
    * statistics, reductions); `attention` then describes the selection with no layerData.
+   * 'quantized': the values at one byte each in `quantized` (a view for the screen), and no
+   * layerData.
    */
-  readonly values?: boolean;
+  readonly values?: boolean | 'quantized';
   /** Also reduce the selected heads of each selected layer to their mean or max: `reduced`. */
   readonly reduceHeads?: 'mean' | 'max';
 }
@@ -236,6 +239,8 @@ export interface AttentionResult {
   readonly pooled?: PooledHeads;
   /** When the request asked to reduce heads: per selected layer [rows, keys]. */
   readonly reduced?: readonly Float32Array[];
+  /** When the request asked for quantized values: per selected layer, its selected heads' rows. */
+  readonly quantized?: readonly QuantizedMatrices[];
   /**
    * Layers left out because their fused attention operator cannot be reproduced exactly (the
    * others are shown), with the sentence that says which operator and attribute.

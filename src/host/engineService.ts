@@ -15,7 +15,7 @@ interface Reply {
  * the rest of that buffer would go with it). The attention of 512 tokens of a 6 × 8-head model is
  * 50 MB: moved, it costs nothing; copied, it costs about 40 ms on these machines.
  */
-function ownedBuffers(arrays: readonly Float32Array[]): ArrayBuffer[] {
+function ownedBuffers(arrays: readonly (Float32Array | Uint8Array)[]): ArrayBuffer[] {
   const buffers = new Set<ArrayBuffer>();
   for (const a of arrays) {
     if (a.buffer instanceof ArrayBuffer && a.byteOffset === 0 && a.byteLength === a.buffer.byteLength) buffers.add(a.buffer);
@@ -58,7 +58,8 @@ export class EngineService {
     if (request.method === 'attention') {
       // The engine hands out fresh arrays per call and keeps none of them: safe to move.
       const result = await this.engine(request.params.handle).attention(request.params.request, { signal });
-      return { result, transfer: ownedBuffers([...result.attention.layerData, ...(result.pooled ? [result.pooled.data] : [])]) };
+      const quantized = (result.quantized ?? []).flatMap((q) => [q.data, q.scales]);
+      return { result, transfer: ownedBuffers([...result.attention.layerData, ...quantized, ...(result.pooled ? [result.pooled.data] : [])]) };
     }
     return { result: await this.answer(request, signal) };
   }

@@ -1,7 +1,8 @@
 // A section whose attention stays in the engine: the host holds its summary (pooled thumbnails and
 // head statistics, computed by the engine during its pass) and asks the engine again for what the
 // panel shows — a layer's heads, one head, a head mean or max — keeping the quantized views in the
-// shared byte-budgeted cache. Nothing of size tokens² × heads × layers ever reaches the host.
+// shared byte-budgeted cache. Nothing of size tokens² × heads × layers ever reaches the host, and a
+// layer's or a head's view arrives quantized (a byte per value) as the engine made it.
 import type { PooledHeads } from '../engine/pool';
 import type { AttentionBlock, AttentionRequest, AttentionResult, AttentionShape, HeadStats } from '../engine/types';
 import type { BlockScope, QuantizedMatrices } from '../protocol/inspector';
@@ -57,6 +58,16 @@ export class EngineSection extends SectionBase {
     heads.forEach((h) => this.headPosition(h));
     const result = await this.source({ layers, heads });
     return this.checked(result).attention;
+  }
+
+  /** Quantized in the engine as the pass streams: no float32 copy of the heads crosses to the host. */
+  protected override async quantizedHeads(layer: number, heads: readonly number[]): Promise<QuantizedMatrices> {
+    this.layerPosition(layer);
+    heads.forEach((h) => this.headPosition(h));
+    const result = this.checked(await this.source({ layers: [layer], heads, values: 'quantized' }));
+    const matrices = result.quantized?.[0];
+    if (!matrices || matrices.count !== heads.length) throw new Error(`the engine returned no quantized heads for layer ${layer}`);
+    return matrices;
   }
 
   protected async headReductions(layers: readonly number[], reduction: 'mean' | 'max'): Promise<readonly Float32Array[]> {

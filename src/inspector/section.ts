@@ -9,7 +9,7 @@ import { poolBlock, type PooledHeads } from '../engine/pool';
 import type { AttentionBlock, AttentionShape, HeadStats } from '../engine/types';
 import type { BlockScope, QuantizedMatrices, SectionKind, SectionSummary, TokenLabel } from '../protocol/inspector';
 import { sliceBlock } from './blocks';
-import { quantizeRows, THUMBNAIL_SIZE, thumbnails } from './quantize';
+import { quantizeRows, THUMBNAIL_SIZE, thumbnails } from '../engine/quantize';
 
 /** Where a section's tokens lie in an editor document: document offset = base + token.start. */
 export interface EditorLink {
@@ -117,17 +117,19 @@ export abstract class SectionBase implements Section {
 
   async quantized(scope: BlockScope): Promise<QuantizedMatrices> {
     switch (scope.kind) {
-      case 'layer': {
-        const block = await this.fetch([scope.layer], this.summary.heads);
-        return quantizeRows(block.layerData[0]!, this.summary.heads.length, this.rows, this.keys);
-      }
-      case 'head': {
-        const block = await this.fetch([scope.layer], [scope.head]);
-        return quantizeRows(block.layerData[0]!, 1, this.rows, this.keys);
-      }
+      case 'layer':
+        return this.quantizedHeads(scope.layer, this.summary.heads);
+      case 'head':
+        return this.quantizedHeads(scope.layer, [scope.head]);
       case 'aggregate':
         return quantizeRows(await this.aggregate(scope.reduction, scope.layer), 1, this.rows, this.keys);
     }
+  }
+
+  /** Heads of one model layer as the panel draws them: [heads, rows, keys] at a byte per value. */
+  protected async quantizedHeads(layer: number, heads: readonly number[]): Promise<QuantizedMatrices> {
+    const block = await this.fetch([layer], heads);
+    return quantizeRows(block.layerData[0]!, heads.length, this.rows, this.keys);
   }
 
   async aggregate(reduction: 'mean' | 'max' | 'rollout', layer: number): Promise<Float32Array> {

@@ -7,7 +7,7 @@ import { keyTokensOf, type BlockScope, type InspectorDocument, type PersistedSou
 import { blockToNested } from '../engine/attention';
 import { queryPositionsFromMask, round6 } from './blocks';
 import { EngineSection } from './engineSection';
-import { THUMBNAIL_SIZE } from './quantize';
+import { THUMBNAIL_SIZE } from '../engine/quantize';
 import { type EditorLink, HeldSection, type Section } from './section';
 import { createViewCache, type ViewCache, viewKeyPrefix } from './viewCache';
 

@@ -1,25 +1,11 @@
 // Typed messages between the extension host (src/inspector) and the attention inspector webview
 // (webview/inspector). Both sides validate what they receive with the guards below and dispatch with
 // an exhaustive switch. Pure TypeScript: no vscode, no DOM.
+import type { QuantizedMatrices } from '../engine/quantize';
 import type { HeadLabel, HeadStats } from '../engine/types';
 import { isRecord } from '../util/unknown';
 
-/**
- * Row-quantised attention for transport: one byte per cell, scaled by its row's maximum.
- *   p ≈ data[m, r, k] · scales[m, r] / 255
- * Rounding to the nearest step bounds the error per cell by scales[m, r] / 510 ≤ 1/510 ≈ 0.002
- * (absolute, in probability), far below one colour step of a 256-entry scale, which is all drawing
- * needs. A 1,024-token head travels as 1 MiB instead of 4 MiB.
- * data:   [count, rows, keys]
- * scales: [count, rows]
- */
-export interface QuantizedMatrices {
-  readonly count: number;
-  readonly rows: number;
-  readonly keys: number;
-  readonly data: Uint8Array;
-  readonly scales: Float32Array;
-}
+export type { QuantizedMatrices };
 
 /** A token as the webview shows it; start/end are UTF-16 offsets into the section's text. */
 export interface TokenLabel {

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { createInProcessHost } from '../../src/host/inProcessHost';
 import type { Engine, EngineHost } from '../../src/engine/types';
 import { poolBlock } from '../../src/engine/pool';
-import { quantizeRows } from '../../src/inspector/quantize';
+import { quantizeRows } from '../../src/engine/quantize';
 import { createViewCache, keepOnlyDocument } from '../../src/inspector/viewCache';
 import { headMatrix } from '../../src/engine/attention';
 import { reduceHeads } from '../../src/engine/aggregate';

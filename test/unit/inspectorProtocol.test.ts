@@ -11,7 +11,7 @@ import {
   type HostToWebview,
   type WebviewToHost,
 } from '../../src/protocol/inspector';
-import { quantizeRows } from '../../src/inspector/quantize';
+import { quantizeRows } from '../../src/engine/quantize';
 import { BlockClient, scopeKey } from '../../webview/inspector/blocks';
 import { sortStats } from '../../webview/inspector/stats';
 import type { HeadStats } from '../../src/engine/types';

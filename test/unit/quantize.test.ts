@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { binEdges, meanPool, poolBlock } from '../../src/engine/pool';
-import { dequantize, quantizeRows, thumbnails } from '../../src/inspector/quantize';
+import { dequantize, quantizeRows, thumbnails } from '../../src/engine/quantize';
 import { flatBlock } from '../blocks';
 import { dequantizeCell, isQuantizedMatrices } from '../../src/protocol/inspector';
 

@@ -4,10 +4,11 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reduceHeads } from '../../../src/engine/aggregate';
 import { selectBlock } from '../../../src/engine/attention';
-import { type AttentionChunk, BlockSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink } from '../../../src/engine/attentionStream';
+import { type AttentionChunk, BlockSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink, QuantizedBlockSink } from '../../../src/engine/attentionStream';
 import { computeHeadStats } from '../../../src/engine/headStats';
 import type { OrtTensor } from '../../../src/engine/onnx';
 import { poolBlock } from '../../../src/engine/pool';
+import { quantizeRows } from '../../../src/engine/quantize';
 import { seededRandom } from '../../../src/engine/sampling';
 import type { AttentionBlock } from '../../../src/engine/types';
 
@@ -76,6 +77,20 @@ describe('attention sinks over a chunked causal pass', () => {
       const expected = selectBlock(tensors(pass), selection);
       assert.deepEqual({ ...block, layerData: [] }, { ...expected, layerData: [] });
       block.layerData.forEach((data, i) => closeArrays(data, expected.layerData[i]!, 0));
+    });
+    it(`chunks of ${size}: the selected values quantized as they stream, byte for byte what quantizeRows gives the whole selection`, () => {
+      const selection = { layers: [2, 0], heads: [3, 1], rows: [22, 0, 9, 10] };
+      const sink = new QuantizedBlockSink(SHAPE, selection.layers, selection.heads, selection.rows);
+      chunks.forEach((c) => sink.add(c));
+      const expected = selectBlock(tensors(pass), selection);
+      const actual = sink.quantized();
+      assert.equal(actual.length, 2);
+      actual.forEach((q, li) => {
+        const want = quantizeRows(expected.layerData[li]!, 2, 4, T);
+        assert.deepEqual([q.count, q.rows, q.keys], [2, 4, T]);
+        assert.deepEqual(q.data, want.data);
+        assert.deepEqual(q.scales, want.scales);
+      });
     });
     it(`chunks of ${size}: mean and max over heads`, () => {
       for (const reduction of ['mean', 'max'] as const) {
