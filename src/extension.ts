@@ -24,7 +24,7 @@ export interface TealeafApi {
   /** The inspector's own engine process (see ModelManager.inspectorEngine): whether it runs now, and its id. */
   readonly inspectorWorker: { readonly running: boolean; readonly pid: number | undefined };
   /**
-   * The engine worker: its state, what the status bar says about it, a kill for crash tests, and
+   * The engine: its state, what the status bar says about it, a kill for crash tests, and
    * another folder for onnxruntime-node's addon (one without it makes the addon unloadable).
    */
   readonly engine: EngineLifecycleApi & Pick<WorkerHost, 'hostState' | 'killWorker' | 'onDidChangeLifecycle' | 'setNativeAddonFolder' | 'currentBackend'>;

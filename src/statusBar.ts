@@ -1,6 +1,6 @@
 // The status bar items. The completions item: loading / ready / generating / error, backend, last
 // latency and tokens/s; what it says comes from the pure statusView(), and clicking it runs
-// `command` (the menu). The engine item: what happened to the engine worker (engineNotice()).
+// `command` (the menu). The engine item: what happened to the engine (engineNotice()).
 import * as vscode from 'vscode';
 import { statusView, type StatusInput } from './completions/statusText';
 import type { EngineNotice } from './models/lifecycleText';
@@ -31,7 +31,7 @@ export class CompletionStatusBar implements vscode.Disposable {
 }
 
 /**
- * The engine item: hidden while the engine worker runs normally; after a restart it says what
+ * The engine item: hidden while the engine runs normally; after a restart it says what
  * happened for a while, and while the engine is stopped it stays, red, and clicking restarts it.
  */
 export class EngineStatusBar implements vscode.Disposable {

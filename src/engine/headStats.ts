@@ -1,5 +1,5 @@
 // Per-head statistics of an attention block: what kind of head is this?
-// Pure TypeScript (no vscode, no DOM): runs in the engine worker, the CLI and the extension host's
+// Pure TypeScript (no vscode, no DOM): runs in the engine, the CLI and the extension host's
 // inspector sections.
 import { checkBlock, headMatrix } from './attention';
 import type { AttentionBlock, HeadLabel, HeadStats } from './types';

@@ -1,4 +1,4 @@
-// The Engine implementation that runs inference in the current thread (the engine worker, or the
+// The Engine implementation that runs inference in the current thread (the engine process or worker, or the
 // CLI's and the tests' in-process host). Hosts wrap it; callers only see the Engine interface.
 import { blockFromCapturedRows, range } from './attention';
 import { attentionResult } from './attentionResult';

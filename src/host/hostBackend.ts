@@ -1,4 +1,4 @@
-// Where an engine host runs its models: in the engine worker (WebAssembly, native, or `auto`'s
+// Where an engine host runs its models: in the engine process (WebAssembly, native, or `auto`'s
 // choice between them: backendSelection.ts) or in the Tealeaf Engine webview (WebGPU with a
 // WebAssembly fallback, or WebAssembly alone). The setting tealeaf.engine.backend names one.
 import type { BackendPreference } from './backendSelection';

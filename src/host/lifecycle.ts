@@ -49,6 +49,8 @@ export interface ManagedEngineHost extends EngineHost {
   setBackend(backend: HostBackend): Promise<void>;
   /** What the running engine holds; undefined when none runs. */
   memory?(): Promise<EngineMemory | undefined>;
+  /** The backend new instances start with (a webview backend: the Tealeaf Engine panel). */
+  readonly currentBackend?: HostBackend;
 }
 
 /** The worker went away while serving a request that cannot simply run again (e.g. a stream). */

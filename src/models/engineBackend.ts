@@ -24,7 +24,7 @@ export function backendPreferenceOf(value: unknown): { readonly backend: HostBac
 }
 
 /**
- * Applies the setting to every engine worker. The first is the main one, whose notices the engine
+ * Applies the setting to every engine host. The first is the main one, whose notices the engine
  * lifecycle already logs; the notices of the others (the inspector's worker) are logged here.
  */
 export function registerEngineBackend(context: vscode.ExtensionContext, hosts: readonly ManagedEngineHost[], log: vscode.LogOutputChannel): void {

@@ -1,4 +1,4 @@
-// The vscode side of the engine worker's lifecycle: the engine status bar item, a line in the
+// The vscode side of the engine's lifecycle: the engine status bar item, a line in the
 // Tealeaf log for every start, crash and reload, and the Restart Engine command (also what the
 // stopped item runs when clicked). The texts come from lifecycleText.ts.
 import * as vscode from 'vscode';

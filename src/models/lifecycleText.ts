@@ -1,4 +1,4 @@
-// What the user is told about the engine worker's lifecycle: a status bar notice and a log line
+// What the user is told about the engine's lifecycle (its process or its panel): a status bar notice and a log line
 // per event. Pure (unit-tested); src/models/engineLifecycle.ts puts them on screen.
 import type { EngineLifecycleEvent, InterruptedRequest } from '../host/lifecycle';
 
@@ -32,7 +32,7 @@ export function engineNotice(event: EngineLifecycleEvent, at: Date): EngineNotic
       return {
         text: '$(debug-restart) Tealeaf engine restarted',
         tooltip: [
-          `**The Tealeaf engine worker stopped** at ${time} (${event.reason}) and a new one started.`,
+          `**The Tealeaf engine stopped** at ${time} (${event.reason}) and a new one started.`,
           'Models load again on their next use.',
           ...(event.interrupted.length > 0 ? [`Interrupted: ${interruptedText(event.interrupted)}.`] : []),
         ].join('\n\n'),
@@ -64,15 +64,15 @@ export function engineNotice(event: EngineLifecycleEvent, at: Date): EngineNotic
 export function engineLogLine(event: EngineLifecycleEvent): LogLine {
   switch (event.kind) {
     case 'started':
-      return { level: 'info', text: `engine worker started (${event.cause}) with ${threadsText(event.threads)}${event.backend ? `, backend ${event.backend}` : ''}` };
+      return { level: 'info', text: `engine started (${event.cause}) with ${threadsText(event.threads)}${event.backend ? `, backend ${event.backend}` : ''}` };
     case 'crashed': {
       const interrupted = event.interrupted.length > 0 ? `; interrupted: ${interruptedText(event.interrupted)}` : '';
       return event.restarting
-        ? { level: 'warn', text: `engine worker stopped (${event.reason}); a new one started, models load again on their next use${interrupted}` }
-        : { level: 'error', text: `engine worker stopped (${event.reason}); ${stopAdvice(event.crashesInWindow)}${interrupted}` };
+        ? { level: 'warn', text: `engine stopped (${event.reason}); a new one started, models load again on their next use${interrupted}` }
+        : { level: 'error', text: `engine stopped (${event.reason}); ${stopAdvice(event.crashesInWindow)}${interrupted}` };
     }
     case 'modelReloaded':
-      return { level: 'info', text: `reloaded ${event.modelDir} into the new engine worker in ${Math.round(event.ms)} ms` };
+      return { level: 'info', text: `reloaded ${event.modelDir} into the new engine in ${Math.round(event.ms)} ms` };
     case 'notice':
       return { level: event.level, text: event.text };
   }

@@ -1,6 +1,6 @@
 // Resolves which model folder each feature uses (settings, Workspace Trust, bundled defaults) and
 // loads each folder once in the engine host. Features ask for an Engine by role. The engines are
-// proxies that survive a restart of the engine worker (they load again on their next use); while
+// proxies that survive a restart of the engine (they load again on their next use); while
 // the host has stopped restarting a crashing worker, every role reports the reason as its error,
 // and an explicit use (a command, Retry) or a settings change starts it again.
 import * as path from 'node:path';
@@ -8,6 +8,7 @@ import * as vscode from 'vscode';
 import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
 import type { Engine, EngineHost } from '../engine/types';
+import { isWebviewBackend } from '../host/hostBackend';
 import type { EngineLifecycleEvent, ManagedEngineHost } from '../host/lifecycle';
 import type { EngineMemory } from '../protocol/engine';
 import type { EngineMemoryReport, ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
@@ -36,7 +37,7 @@ export const DRAFT_MODEL_SETTING = 'tealeaf.completion.draftModel';
 
 export const ENGINE_THREADS_SETTING = 'tealeaf.engine.threads';
 
-/** WASM threads of the engine worker; undefined (setting 0) is the default, min(2, cores). */
+/** WASM threads of the engine; undefined (setting 0) is the default, min(2, cores). */
 function configuredThreads(): number | undefined {
   const threads = vscode.workspace.getConfiguration().get<number>(ENGINE_THREADS_SETTING, 0);
   return Number.isInteger(threads) && threads > 0 ? threads : undefined;
@@ -209,7 +210,9 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
     // an explicit retry instead of starting the crashing worker again.
     if (this.host.hostState.state === 'stopped') return undefined;
     try {
-      return this.ready.get(this.loadKey(role, this.engineKey(role)));
+      const key = this.engineKey(role);
+      // In the panel, the inspector may share the completion engine (inspectorEngine).
+      return this.ready.get(this.loadKey(role, key)) ?? (role === 'inspector' && this.inPanel() ? this.ready.get(key) : undefined);
     } catch {
       return undefined; // an unknown dtype in the settings: nothing is loaded
     }
@@ -238,17 +241,33 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
    * engine, even when it is the completion model. An inspection of a whole file grows the heap of
    * the engine that runs it by hundreds of MB, and WebAssembly memory never shrinks: in the
    * completion engine it would stay for good, in the inspector's it goes when releaseInspector()
-   * ends that engine (the panel closed, or idle).
+   * ends that engine (the panel closed, or idle). With a webview backend the models run in the
+   * Tealeaf Engine panel, whose memory is its own renderer's: there the inspector shares the
+   * completion engine when that shows attention itself, and otherwise opens in the panel too.
    */
-  private inspectorEngine(inspectorHost: InspectorWorkerHost, key: string, dir: string, dtype: DtypeChoice): Promise<Engine> {
+  private async inspectorEngine(inspectorHost: InspectorWorkerHost, key: string, dir: string, dtype: DtypeChoice): Promise<Engine> {
+    if (this.inPanel()) {
+      if (key === this.engineKey('completion')) {
+        const shared = await this.loadOnMainHost('inspector', key, dir, dtype);
+        if (shared.info.attentionSource === 'outputs' || shared.info.kind === 'encoder-decoder') return shared;
+      }
+      return this.load('inspector', this.loadKey('inspector', key), () => this.host.load(dir, { dtype, purpose: 'inspector' }), dir);
+    }
     return this.load('inspector', this.loadKey('inspector', key), () => inspectorHost.load(dir, { dtype, purpose: 'inspector' }), dir);
+  }
+
+  /** Whether the models run in the Tealeaf Engine panel (tealeaf.engine.backend is a webview one). */
+  private inPanel(): boolean {
+    return this.host.currentBackend !== undefined && isWebviewBackend(this.host.currentBackend);
   }
 
   /** Where the engine of a role with this key is kept: the inspector's own engines apart. */
   private loadKey(role: ModelRole, key: string): string {
-    return role === 'inspector' && this.inspectorHost ? `inspector-worker\u0000${key}` : key;
+    if (role !== 'inspector' || !this.inspectorHost) return key;
+    return `${this.inPanel() ? 'panel-inspector' : 'inspector-worker'}\u0000${key}`;
   }
 
+  /** What the engine processes that run now hold (the status bar menu); a busy one has MEMORY_ANSWER_MS to say. */
   async engineMemory(): Promise<EngineMemoryReport> {
     const ask = async (host: { memory?(): Promise<EngineMemory | undefined> } | undefined): Promise<EngineMemory | undefined> => {
       const answer = host?.memory?.().catch(() => undefined);

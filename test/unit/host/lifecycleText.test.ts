@@ -36,7 +36,7 @@ describe('engine lifecycle texts', () => {
     assert.match(notice?.tooltip ?? '', /Interrupted: generate \(failed once\), translate \(run again\)/);
     assert.deepEqual(engineLogLine(crash), {
       level: 'warn',
-      text: 'engine worker stopped (it exited with code 1); a new one started, models load again on their next use; interrupted: generate (failed once), translate (run again)',
+      text: 'engine stopped (it exited with code 1); a new one started, models load again on their next use; interrupted: generate (failed once), translate (run again)',
     });
   });
 
@@ -54,13 +54,13 @@ describe('engine lifecycle texts', () => {
     assert.match(engineNotice({ kind: 'started', cause: 'threads', threads: 4 }, at)?.tooltip ?? '', /with 4 threads \(tealeaf\.engine\.threads\)/);
     assert.equal(engineNotice({ kind: 'started', cause: 'first-use', threads: undefined }, at), undefined);
     assert.equal(engineNotice({ kind: 'modelReloaded', modelDir: '/m', ms: 12 }, at), undefined);
-    assert.deepEqual(engineLogLine({ kind: 'modelReloaded', modelDir: '/m', ms: 12.4 }), { level: 'info', text: 'reloaded /m into the new engine worker in 12 ms' });
+    assert.deepEqual(engineLogLine({ kind: 'modelReloaded', modelDir: '/m', ms: 12.4 }), { level: 'info', text: 'reloaded /m into the new engine in 12 ms' });
   });
 
   it('a restart for the backend setting is news; a backend notice goes to the log at its level only', () => {
     const restarted = engineNotice({ kind: 'started', cause: 'backend', threads: undefined, backend: 'native' }, at);
     assert.match(restarted?.tooltip ?? '', /with the native backend \(tealeaf\.engine\.backend\)/);
-    assert.equal(engineLogLine({ kind: 'started', cause: 'backend', threads: 2, backend: 'native' }).text, 'engine worker started (backend) with 2 threads, backend native');
+    assert.equal(engineLogLine({ kind: 'started', cause: 'backend', threads: 2, backend: 'native' }).text, 'engine started (backend) with 2 threads, backend native');
     const notice = { kind: 'notice', level: 'warn', text: 'native backend unavailable: no addon; models run on WebAssembly' } as const;
     assert.equal(engineNotice(notice, at), undefined);
     assert.deepEqual(engineLogLine(notice), { level: 'warn', text: notice.text });
@@ -69,16 +69,16 @@ describe('engine lifecycle texts', () => {
   it('says each text whole: the restart tooltip paragraph by paragraph, with no empty Interrupted line', () => {
     const time = at.toLocaleTimeString();
     const quiet = engineNotice({ ...crash, interrupted: [] }, at);
-    assert.equal(quiet?.tooltip, `**The Tealeaf engine worker stopped** at ${time} (it exited with code 1) and a new one started.\n\nModels load again on their next use.`);
+    assert.equal(quiet?.tooltip, `**The Tealeaf engine stopped** at ${time} (it exited with code 1) and a new one started.\n\nModels load again on their next use.`);
     assert.equal(
       engineNotice(crash, at)?.tooltip,
-      `**The Tealeaf engine worker stopped** at ${time} (it exited with code 1) and a new one started.\n\nModels load again on their next use.\n\nInterrupted: generate (failed once), translate (run again).`,
+      `**The Tealeaf engine stopped** at ${time} (it exited with code 1) and a new one started.\n\nModels load again on their next use.\n\nInterrupted: generate (failed once), translate (run again).`,
     );
-    assert.deepEqual(engineLogLine({ ...crash, interrupted: [] }), { level: 'warn', text: 'engine worker stopped (it exited with code 1); a new one started, models load again on their next use' });
+    assert.deepEqual(engineLogLine({ ...crash, interrupted: [] }), { level: 'warn', text: 'engine stopped (it exited with code 1); a new one started, models load again on their next use' });
     const stopped = { ...crash, crashesInWindow: 3, restarting: false, interrupted: [] };
     assert.deepEqual(engineLogLine(stopped), {
       level: 'error',
-      text: 'engine worker stopped (it exited with code 1); It crashed 3 times within a minute, so Tealeaf stopped restarting it; use Tealeaf: Restart Engine, Retry in the menu, or change a Tealeaf setting to start it again',
+      text: 'engine stopped (it exited with code 1); It crashed 3 times within a minute, so Tealeaf stopped restarting it; use Tealeaf: Restart Engine, Retry in the menu, or change a Tealeaf setting to start it again',
     });
   });
 
@@ -92,6 +92,6 @@ describe('engine lifecycle texts', () => {
     assert.match(engineNotice({ kind: 'started', cause: 'threads', threads: 1 }, at)?.tooltip ?? '', /with 1 thread \(tealeaf/);
     assert.match(engineNotice({ kind: 'started', cause: 'threads', threads: undefined }, at)?.tooltip ?? '', /with the default threads \(tealeaf/);
     assert.match(engineNotice({ kind: 'started', cause: 'backend', threads: undefined }, at)?.tooltip ?? '', /with the auto backend/);
-    assert.equal(engineLogLine({ kind: 'started', cause: 'first-use', threads: undefined }).text, 'engine worker started (first-use) with the default threads');
+    assert.equal(engineLogLine({ kind: 'started', cause: 'first-use', threads: undefined }).text, 'engine started (first-use) with the default threads');
   });
 });

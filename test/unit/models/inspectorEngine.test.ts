@@ -44,11 +44,12 @@ function fakeEngine(dir: string, attentionSource: AttentionSource): Engine {
   return { info: { name: dir, attentionSource, kind: 'decoder', onnxFiles: ['onnx/model.onnx'], dtype: 'fp32', dtypeReason: '' } } as unknown as Engine;
 }
 
-function hosts(source: AttentionSource) {
+function hosts(source: AttentionSource, currentBackend: 'wasm' | 'wasm-webview' = 'wasm') {
   const mainLoads: Load[] = [];
   const inspectorLoads: Load[] = [];
   let stops = 0;
   const main = {
+    currentBackend,
     hostState: { state: 'running' as const },
     onDidChangeLifecycle: () => ({ dispose: () => undefined }),
     setThreads: async () => undefined,
@@ -101,5 +102,28 @@ describe('the inspector engine', () => {
     await models.engineFor('inspector');
     assert.deepEqual(h.mainLoads, []);
     assert.deepEqual(h.inspectorLoads.map((l) => [l.dir, l.options.purpose]), [['/models/other', 'inspector']]);
+  });
+
+  it('in the Tealeaf Engine panel (a webview backend) shares the completion engine when it shows attention itself', async () => {
+    settings.clear();
+    const h = hosts('outputs', 'wasm-webview');
+    const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
+    const completion = await models.engineFor('completion');
+    assert.equal(await models.engineFor('inspector'), completion);
+    assert.equal(models.readyEngine('inspector'), completion);
+    assert.equal(h.mainLoads.length, 1);
+    assert.deepEqual(h.inspectorLoads, []);
+  });
+
+  it('in the panel, opens a graph-surgery export for its attention in the panel too, not in a process', async () => {
+    settings.clear();
+    const h = hosts('surgery', 'wasm-webview');
+    const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
+    const completion = await models.engineFor('completion');
+    const inspector = await models.engineFor('inspector');
+    assert.notEqual(inspector, completion);
+    assert.deepEqual(h.mainLoads.map((l) => l.options.purpose), [undefined, 'inspector']);
+    assert.deepEqual(h.inspectorLoads, []);
+    assert.equal(models.readyEngine('inspector'), inspector);
   });
 });
