@@ -49,7 +49,8 @@ const ortNodePlugin = {
 const targets = [
   { ...common, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', platform: 'node', format: 'cjs', target: 'node20', external: ['vscode'] },
   { ...common, entryPoints: ['src/host/worker.ts'], outfile: 'dist/worker.mjs', platform: 'node', format: 'esm', target: 'node20', banner: { js: esmRequireBanner }, plugins: [ortNodePlugin] },
-  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.mjs', platform: 'node', format: 'esm', target: 'node20', banner: { js: esmRequireBanner }, plugins: [ortNodePlugin] },
+  // playwright-core (a development dependency) only for `bench --backends`' engine page: never bundled.
+  { ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.mjs', platform: 'node', format: 'esm', target: 'node20', banner: { js: esmRequireBanner }, plugins: [ortNodePlugin], external: ['playwright-core'] },
 ].filter((t) => existsSync(join(root, t.entryPoints[0])));
 
 /** VS Code's platform targets (vsce package --target) and where onnxruntime-node keeps each one's addon. */

@@ -1,10 +1,17 @@
 // `tealeaf bench --backends`: every engine backend this machine can start, timed on one model with
-// the probe `auto` decides by (src/host/backendProbe.ts), named as tealeaf.engine.backend names them.
-// --json: {"backends":[{"name","available","decodeMsPerToken","prefillMs","reason"}]}.
+// the probe `auto` decides by (src/host/backendProbe.ts), named as tealeaf.engine.backend names them:
+// the worker's (in this process) and the Tealeaf Engine panel's (the same page in headless
+// Chromium, enginePage.ts). --json: {"backends":[{"name","available","decodeMsPerToken","prefillMs","reason"}]}.
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
 import type { DtypeChoice } from '../engine/dtype';
+import type { Engine } from '../engine/types';
 import { probeEngine, type ProbeResult } from '../host/backendProbe';
 import type { CpuBackend } from '../host/backendSelection';
+import type { WebviewBackend } from '../host/hostBackend';
 import { createInProcessHost } from '../host/inProcessHost';
+import { errorText } from '../util/unknown';
+import { type EnginePage, findChromium, openEnginePage } from './enginePage';
 
 export interface BackendBench {
   readonly name: string;
@@ -18,31 +25,91 @@ export interface BackendBench {
 
 const SETTING_NAMES: Readonly<Record<CpuBackend, string>> = { wasm: 'wasm-worker', native: 'native-worker' };
 
-export async function benchBackends(modelDir: string, dtype: DtypeChoice, threads: number | undefined): Promise<BackendBench[]> {
+/** A webview backend that has not answered its probe in this long is reported as unavailable. */
+const WEBVIEW_PROBE_TIMEOUT_MS = 300_000;
+
+export interface BenchBackendsOptions {
+  /** dist/webview of the build; without it (or without its engine.js) the webview backends are not run. */
+  readonly webviewDist?: string;
+}
+
+export async function benchBackends(modelDir: string, dtype: DtypeChoice, threads: number | undefined, options: BenchBackendsOptions = {}): Promise<BackendBench[]> {
+  const results = await benchWorkerBackends(modelDir, dtype, threads);
+  const wasm = results.find((r) => r.name === SETTING_NAMES.wasm);
+  for (const backend of ['wasm-webview', 'webgpu-webview'] as const) results.push(await benchWebviewBackend(backend, modelDir, dtype, options.webviewDist, wasm?.tokens));
+  return results.map(({ tokens: _tokens, ...result }) => result);
+}
+
+/** A result and the probe's tokens, which the other backends must reproduce. */
+type Measured = BackendBench & { readonly tokens?: string };
+
+function measured(name: string, engine: Engine, probe: ProbeResult, runtime: string, reference: string | undefined): Measured {
+  const tokens = probe.tokens.join();
+  const same = reference === undefined ? '' : tokens === reference ? '; same tokens as wasm-worker' : '; OTHER tokens than wasm-worker';
+  return {
+    name,
+    available: true,
+    decodeMsPerToken: probe.decodeMsPerToken === undefined ? null : round(probe.decodeMsPerToken),
+    prefillMs: probe.prefillMs === undefined ? null : round(probe.prefillMs),
+    reason: `${runtime}, ${engine.info.onnxFiles.join(' + ')} (${engine.info.dtype}), ${
+      probe.prefillMs === undefined ? `translated a sentence of ${probe.promptTokens} tokens in ${Math.round(probe.ms)} ms` : `prompt of ${probe.promptTokens} tokens`
+    }${same}`,
+    tokens,
+  };
+}
+
+function unavailable(name: string, reason: string): Measured {
+  return { name, available: false, decodeMsPerToken: null, prefillMs: null, reason };
+}
+
+/** The page in headless Chromium, behind the transport the extension uses; never longer than WEBVIEW_PROBE_TIMEOUT_MS. */
+async function benchWebviewBackend(backend: WebviewBackend, modelDir: string, dtype: DtypeChoice, webviewDist: string | undefined, reference: string | undefined): Promise<Measured> {
+  if (!webviewDist || !existsSync(path.join(webviewDist, 'engine.js'))) return unavailable(backend, 'the engine page is not built here (npm run build writes dist/webview/engine.js)');
+  const chromiumPath = findChromium();
+  if (!chromiumPath) return unavailable(backend, 'no Chromium found to run the engine page in: set CHROMIUM_PATH');
+  const opened: { page?: EnginePage; late: boolean } = { late: false };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${WEBVIEW_PROBE_TIMEOUT_MS / 1000} s`)), WEBVIEW_PROBE_TIMEOUT_MS);
+  });
+  const run = async (): Promise<Measured> => {
+    const page = await openEnginePage(backend, { webviewDist, chromiumPath });
+    opened.page = page;
+    // The timeout has answered already: nobody will close this page but us.
+    if (opened.late) await page.close();
+    const engine = await page.host.load(modelDir, { dtype });
+    const probe = await probeEngine(engine);
+    const runtime = engine.info.backend === 'webgpu' ? 'onnxruntime-web WebGPU' : 'onnxruntime-web WebAssembly, one thread';
+    return measured(backend, engine, probe, `${runtime} in headless Chromium (${engine.info.backendReason ?? ''})`, reference);
+  };
+  try {
+    return await Promise.race([run(), timeout]);
+  } catch (error) {
+    const message = errorText(error);
+    return unavailable(backend, /Cannot find (module|package) 'playwright-core'/.test(message) ? 'playwright-core is not installed (a development dependency of Tealeaf)' : message);
+  } finally {
+    clearTimeout(timer);
+    opened.late = true;
+    await opened.page?.close().catch(() => undefined);
+  }
+}
+
+async function benchWorkerBackends(modelDir: string, dtype: DtypeChoice, threads: number | undefined): Promise<Measured[]> {
   const host = createInProcessHost(threads !== undefined ? { threads } : {});
   try {
-    const results: BackendBench[] = [];
+    const results: Measured[] = [];
     let reference: { readonly probe: ProbeResult; readonly dtype: DtypeChoice } | undefined;
     for (const backend of ['wasm', 'native'] as const) {
       // Native runs the file WASM ran, so that their tokens can be compared.
       const engine = await host.load(modelDir, { backend, dtype: reference?.dtype ?? dtype, ...(threads !== undefined ? { threads } : {}) });
       try {
         if (engine.info.backend !== backend) {
-          results.push({ name: SETTING_NAMES[backend], available: false, decodeMsPerToken: null, prefillMs: null, reason: engine.info.backendReason ?? `${backend} is unavailable` });
+          results.push(unavailable(SETTING_NAMES[backend], engine.info.backendReason ?? `${backend} is unavailable`));
           continue;
         }
         const probe = await probeEngine(engine);
-        const tokens = reference === undefined ? '' : probe.tokens.join() === reference.probe.tokens.join() ? '; same tokens as wasm-worker' : '; OTHER tokens than wasm-worker';
+        results.push(measured(SETTING_NAMES[backend], engine, probe, backend === 'native' ? 'onnxruntime-node' : 'onnxruntime-web', reference?.probe.tokens.join()));
         reference ??= { probe, dtype: engine.info.dtype };
-        results.push({
-          name: SETTING_NAMES[backend],
-          available: true,
-          decodeMsPerToken: probe.decodeMsPerToken === undefined ? null : round(probe.decodeMsPerToken),
-          prefillMs: probe.prefillMs === undefined ? null : round(probe.prefillMs),
-          reason: `${backend === 'native' ? 'onnxruntime-node' : 'onnxruntime-web'}, ${engine.info.onnxFiles.join(' + ')} (${engine.info.dtype}), ${
-            probe.prefillMs === undefined ? `translated a sentence of ${probe.promptTokens} tokens in ${Math.round(probe.ms)} ms` : `prompt of ${probe.promptTokens} tokens`
-          }${tokens}`,
-        });
       } finally {
         await engine.dispose();
       }

@@ -337,7 +337,9 @@ async function benchCommand(args: readonly string[]): Promise<void> {
     options: { backends: { type: 'boolean' }, model: { type: 'string' }, dtype: { type: 'string' }, threads: { type: 'string' }, json: { type: 'boolean' } },
   });
   if (!values.backends) throw new UsageError('bench needs --backends (the full benchmark is `npm run bench`)');
-  const backends = await benchBackends(modelDir(values.model, 'code'), dtypeOption(values.dtype), integer(values.threads, 'threads'));
+  const backends = await benchBackends(modelDir(values.model, 'code'), dtypeOption(values.dtype), integer(values.threads, 'threads'), {
+    webviewDist: path.join(packageRoot(), 'dist', 'webview'),
+  });
   process.stdout.write(`${values.json ? JSON.stringify({ backends }) : describeBackends(backends)}\n`);
 }
 

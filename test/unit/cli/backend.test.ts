@@ -1,6 +1,7 @@
 // The CLI's backends: `--backend native|wasm` give the same tokens, `auto` (the default) picks one
-// and remembers its measurement in the cache folder, `tealeaf bench --backends --json` lists both
-// backends with times under the keys the issue pins, and an unknown backend is one sentence.
+// and remembers its measurement in the cache folder, `tealeaf bench --backends --json` lists every
+// backend (the webview ones in headless Chromium) with times under the keys the issue pins, and an
+// unknown backend is one sentence.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, truncateSync } from 'node:fs';
@@ -50,17 +51,33 @@ describe('tealeaf --backend and bench --backends', { skip: !existsSync(BUILT) &&
     assert.equal(Object.keys((JSON.parse(readFileSync(file, 'utf8')) as { choices: object }).choices).length, 1, 'the second run measured nothing new');
   });
 
-  it('bench --backends --json lists both backends with their times', () => {
-    const out = cli(['bench', '--backends', '--threads', '1', '--json']);
+  it('bench --backends --json lists the backends of the worker and of the engine panel (the same page in headless Chromium) with their times and tokens', () => {
+    const out = cli(['bench', '--backends', '--threads', '1', '--model', path.join(ROOT, 'test', 'fixtures', 'models', 'tiny-llama'), '--json']);
     assert.equal(out.status, 0, out.stderr);
     const { backends } = JSON.parse(out.stdout) as { backends: { name: string; available: boolean; decodeMsPerToken: number; prefillMs: number; reason: string }[] };
-    assert.deepEqual(backends.map((b) => b.name), ['wasm-worker', 'native-worker']);
+    assert.deepEqual(backends.map((b) => b.name), ['wasm-worker', 'native-worker', 'wasm-webview', 'webgpu-webview']);
     for (const backend of backends) {
       assert.deepEqual(Object.keys(backend).sort(), ['available', 'decodeMsPerToken', 'name', 'prefillMs', 'reason']);
-      assert.equal(backend.available, true);
+      assert.equal(backend.available, true, `${backend.name}: ${backend.reason}`);
       assert.ok(backend.prefillMs > 0 && backend.decodeMsPerToken > 0);
     }
     assert.match(backends[1]?.reason ?? '', /^onnxruntime-node, onnx\/model\.onnx \(fp32\), prompt of \d+ tokens; same tokens as wasm-worker$/);
+    assert.match(backends[2]?.reason ?? '', /^onnxruntime-web WebAssembly, one thread in headless Chromium \(wasm-webview was asked for: .*\), onnx\/model\.onnx \(fp32\), prompt of \d+ tokens; same tokens as wasm-worker$/);
+    // SwiftShader gives Chromium a WebGPU adapter without a GPU.
+    assert.match(backends[3]?.reason ?? '', /^onnxruntime-web WebGPU in headless Chromium \(webgpu-webview was asked for: WebGPU in the Tealeaf Engine panel \(.+\)\), onnx\/model\.onnx \(fp32\), prompt of \d+ tokens; same tokens as wasm-worker$/);
+  });
+
+  it('bench --backends says why a webview backend cannot run when there is no Chromium', () => {
+    const result = spawnSync(process.execPath, [CLI, 'bench', '--backends', '--threads', '1', '--model', path.join(ROOT, 'test', 'fixtures', 'models', 'tiny-llama'), '--json'], {
+      encoding: 'utf8',
+      timeout: 180_000,
+      env: { ...process.env, XDG_CACHE_HOME: cache, CHROMIUM_PATH: path.join(cache, 'no-chromium-here') },
+    });
+    assert.equal(result.status, 0, result.stderr);
+    const { backends } = JSON.parse(result.stdout) as { backends: { name: string; available: boolean; reason: string }[] };
+    const webview = backends.filter((b) => b.name.endsWith('-webview'));
+    assert.deepEqual(webview.map((b) => [b.name, b.available]), [['wasm-webview', false], ['webgpu-webview', false]]);
+    for (const b of webview) assert.match(b.reason, /no-chromium-here/);
   });
 
   it('auto opens on native a folder over what WebAssembly can hold', () => {

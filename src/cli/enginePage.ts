@@ -1,19 +1,28 @@
 // The Tealeaf Engine webview's page outside VS Code: dist/webview/engine.js served from 127.0.0.1
 // with the panel's own HTML and CSP (src/engineView/html.ts), in headless Chromium, behind the
 // same WebviewTransport the extension uses, with Playwright standing in for VS Code's webview
-// messaging. For the tests of the webview host and `tealeaf bench --backends`.
+// messaging. For `tealeaf bench --backends`. playwright-core is loaded only here, when asked: it
+// is a development dependency, so an installed extension's CLI says it is missing instead.
+import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
-import { engineHtml, makeNonce } from '../../src/engineView/html';
-import type { WebviewBackend } from '../../src/host/hostBackend';
-import { RemoteEngineHost } from '../../src/host/remoteEngineHost';
-import { type EngineWebview, WebviewTransport } from '../../src/host/webviewTransport';
+import type { Browser, Page } from 'playwright-core';
+import { engineHtml, makeNonce } from '../engineView/html';
+import type { WebviewBackend } from '../host/hostBackend';
+import { RemoteEngineHost } from '../host/remoteEngineHost';
+import { type EngineWebview, WebviewTransport } from '../host/webviewTransport';
 
-const ROOT = path.resolve(__dirname, '..', '..');
-const WEBVIEW_DIST = path.join(ROOT, 'dist', 'webview');
+/** Where a Chromium usually is, when CHROMIUM_PATH does not say. */
+const CHROMIUM_CANDIDATES = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome', '/Applications/Google Chrome.app/Contents/MacOS/Google Chrome'];
+
+/** The Chromium to run the page in: CHROMIUM_PATH, else the first usual place that exists. */
+export function findChromium(): string | undefined {
+  const given = process.env['CHROMIUM_PATH'];
+  if (given) return given;
+  return CHROMIUM_CANDIDATES.find((candidate) => existsSync(candidate));
+}
 
 /** Chromium with WebGPU on a software adapter (SwiftShader) where there is no GPU. */
 export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
@@ -39,15 +48,34 @@ window.tealeafDeliver = (message) => window.dispatchEvent(new MessageEvent('mess
 `;
 
 
-export async function openEnginePage(backend: WebviewBackend, options: { readonly chromiumPath?: string; readonly args?: readonly string[] } = {}): Promise<EnginePage> {
+/** Runs in the page: hands a message to the page as VS Code's webview messaging would. */
+function deliver(message: unknown): void {
+  (globalThis as unknown as { tealeafDeliver(message: unknown): void }).tealeafDeliver(message);
+}
+
+export interface EnginePageOptions {
+  /** dist/webview of a build: engine.js and onnxruntime-web's files under ort/. */
+  readonly webviewDist: string;
+  readonly chromiumPath: string;
+  readonly args?: readonly string[];
+}
+
+export async function openEnginePage(backend: WebviewBackend, options: EnginePageOptions): Promise<EnginePage> {
+  const { chromium } = await import('playwright-core');
   const requests: string[] = [];
   const lines: string[] = [];
-  const server = await serve(backend, requests);
+  const server = await serve(backend, requests, options.webviewDist);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  const browser: Browser = await chromium.launch({
-    executablePath: options.chromiumPath ?? process.env['CHROMIUM_PATH'] ?? '/usr/bin/chromium',
-    args: [...BASE_ARGS, ...(backend === 'webgpu-webview' ? WEBGPU_ARGS : ['--disable-gpu']), ...(options.args ?? [])],
-  });
+  let browser: Browser;
+  try {
+    browser = await chromium.launch({
+      executablePath: options.chromiumPath,
+      args: [...BASE_ARGS, ...(backend === 'webgpu-webview' ? WEBGPU_ARGS : ['--disable-gpu']), ...(options.args ?? [])],
+    });
+  } catch (error) {
+    server.close();
+    throw error;
+  }
   let current: Page | undefined;
   const connect = (): WebviewTransport => {
     const receivers: ((message: unknown) => void)[] = [];
@@ -74,7 +102,8 @@ export async function openEnginePage(backend: WebviewBackend, options: { readonl
     })();
     const view: EngineWebview = {
       postMessage: (message) => {
-        void opened.then((p) => (closed ? undefined : p.evaluate('(m) => window.tealeafDeliver(m)', message))).catch((error: unknown) => lines.push(`[host] post failed: ${String(error)}`));
+        // A function, not a string: Playwright evaluates a string as an expression and never calls it with `message`.
+        void opened.then((p) => (closed ? undefined : p.evaluate(deliver, message))).catch((error: unknown) => lines.push(`[host] post failed: ${String(error)}`));
       },
       onDidReceiveMessage: (listener) => receivers.push(listener),
       onDidDispose: (listener) => disposers.push(listener),
@@ -99,7 +128,7 @@ export async function openEnginePage(backend: WebviewBackend, options: { readonl
 }
 
 /** /engine.html with the panel's HTML and CSP (the server's origin as cspSource), and dist/webview/. */
-function serve(backend: WebviewBackend, requests: string[]): Promise<Server> {
+function serve(backend: WebviewBackend, requests: string[], webviewDist: string): Promise<Server> {
   let origin = '';
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x').pathname;
@@ -110,9 +139,9 @@ function serve(backend: WebviewBackend, requests: string[]): Promise<Server> {
         res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(html);
         return;
       }
-      const file = path.normalize(path.join(WEBVIEW_DIST, decodeURIComponent(url)));
+      const file = path.normalize(path.join(webviewDist, decodeURIComponent(url)));
       try {
-        if (!file.startsWith(WEBVIEW_DIST + path.sep) || !(await stat(file)).isFile()) throw new Error('not served');
+        if (!file.startsWith(webviewDist + path.sep) || !(await stat(file)).isFile()) throw new Error('not served');
         res.writeHead(200, { 'content-type': TYPES[path.extname(file)] ?? 'application/octet-stream' }).end(await readFile(file));
       } catch {
         res.writeHead(404).end();
