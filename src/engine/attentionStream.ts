@@ -46,10 +46,53 @@ function rowIndex(totalRows: number, rows: readonly number[]): Int32Array {
   return index;
 }
 
+/**
+ * Visits each selected row of a chunk in each selected layer: `source` is that layer's chunk data
+ * [heads, chunk rows, chunk keys], the row starts at source[from] and is chunk.keys long, and `at`
+ * is its matrix row in the selection ([heads, rows]: head position × rows + row position).
+ */
+function eachSelectedRow(
+  chunk: AttentionChunk,
+  selection: { readonly layers: readonly number[]; readonly heads: readonly number[]; readonly rows: readonly number[]; readonly index: Int32Array },
+  visit: (li: number, source: Float32Array, from: number, at: number) => void,
+): void {
+  selection.layers.forEach((layer, li) => {
+    const source = layerOf(chunk, layer); // [heads, chunk rows, chunk keys]
+    selection.heads.forEach((head, hi) => {
+      for (let r = 0; r < chunk.rows; r++) {
+        const ri = selection.index[chunk.firstRow + r]!;
+        if (ri >= 0) visit(li, source, (head * chunk.rows + r) * chunk.keys, hi * selection.rows.length + ri);
+      }
+    });
+  });
+}
+
+/** Whether `list` is 0 … n − 1 in order: everything, as it came. */
+function identity(list: readonly number[], n: number): boolean {
+  return list.length === n && list.every((v, i) => v === i);
+}
+
 function layerOf(chunk: AttentionChunk, layer: number): Float32Array {
   const data = chunk.layers.get(layer);
   if (!data) throw new Error(`the pass did not fetch layer ${layer}`);
   return data;
+}
+
+/** A sink of the selected layers × heads × rows: where each query position lands among the rows. */
+abstract class SelectionSink implements ChunkSink {
+  /** Per query position of the pass, its position among `rows` (−1: not selected). */
+  readonly index: Int32Array;
+
+  constructor(
+    protected readonly shape: PassShape,
+    readonly layers: readonly number[],
+    readonly heads: readonly number[],
+    readonly rows: readonly number[],
+  ) {
+    this.index = rowIndex(shape.rows, rows);
+  }
+
+  abstract add(chunk: AttentionChunk): void;
 }
 
 /**
@@ -57,42 +100,21 @@ function layerOf(chunk: AttentionChunk, layer: number): Float32Array {
  * layer that arrives whole in one chunk with every head and row selected is kept as it came, not
  * copied (a pass hands out fresh arrays).
  */
-export class BlockSink implements ChunkSink {
+export class BlockSink extends SelectionSink {
   /** each [heads, rows, keys], allocated on first use */
-  private readonly layerData: (Float32Array | undefined)[];
-  private readonly index: Int32Array;
-  private readonly everything: boolean;
-
-  constructor(
-    private readonly shape: PassShape,
-    private readonly layers: readonly number[],
-    private readonly heads: readonly number[],
-    private readonly rows: readonly number[],
-  ) {
-    this.layerData = layers.map(() => undefined);
-    this.index = rowIndex(shape.rows, rows);
-    const identity = (list: readonly number[], n: number) => list.length === n && list.every((v, i) => v === i);
-    this.everything = identity(heads, shape.heads) && identity(rows, shape.rows);
-  }
+  private readonly layerData = this.layers.map((): Float32Array | undefined => undefined);
+  private readonly everything = identity(this.heads, this.shape.heads) && identity(this.rows, this.shape.rows);
 
   add(chunk: AttentionChunk): void {
     const { keys } = this.shape;
     const whole = this.everything && chunk.firstRow === 0 && chunk.rows === this.shape.rows && chunk.keys === keys;
-    this.layers.forEach((layer, li) => {
-      const source = layerOf(chunk, layer); // [heads, chunk rows, chunk keys]
-      if (whole) {
-        this.layerData[li] = source;
-        return;
-      }
+    if (whole) {
+      this.layers.forEach((layer, li) => (this.layerData[li] = layerOf(chunk, layer)));
+      return;
+    }
+    eachSelectedRow(chunk, this, (li, source, from, at) => {
       const out = (this.layerData[li] ??= new Float32Array(this.heads.length * this.rows.length * keys));
-      this.heads.forEach((head, hi) => {
-        for (let r = 0; r < chunk.rows; r++) {
-          const ri = this.index[chunk.firstRow + r]!;
-          if (ri < 0) continue;
-          const from = (head * chunk.rows + r) * chunk.keys;
-          out.set(source.subarray(from, from + chunk.keys), (hi * this.rows.length + ri) * keys);
-        }
-      });
+      out.set(source.subarray(from, from + chunk.keys), at * keys);
     });
   }
 
@@ -108,20 +130,9 @@ export class BlockSink implements ChunkSink {
  * its chunk streams by: the pass never holds the selection in float32 (a layer of 8 heads over
  * 1,024 tokens is 8 MiB here instead of 32 MiB), and neither does whoever receives it.
  */
-export class QuantizedBlockSink implements ChunkSink {
+export class QuantizedBlockSink extends SelectionSink {
   /** per selected layer: data [heads, rows, keys], scales [heads, rows]; allocated on first use */
-  private readonly out: ({ data: Uint8Array; scales: Float32Array } | undefined)[];
-  private readonly index: Int32Array;
-
-  constructor(
-    private readonly shape: PassShape,
-    private readonly layers: readonly number[],
-    private readonly heads: readonly number[],
-    private readonly rows: readonly number[],
-  ) {
-    this.out = layers.map(() => undefined);
-    this.index = rowIndex(shape.rows, rows);
-  }
+  private readonly out = this.layers.map((): { data: Uint8Array; scales: Float32Array } | undefined => undefined);
 
   private allocate(): { data: Uint8Array; scales: Float32Array } {
     const matrices = this.heads.length * this.rows.length;
@@ -130,18 +141,10 @@ export class QuantizedBlockSink implements ChunkSink {
 
   add(chunk: AttentionChunk): void {
     const { keys } = this.shape;
-    this.layers.forEach((layer, li) => {
-      const source = layerOf(chunk, layer); // [heads, chunk rows, chunk keys]
+    eachSelectedRow(chunk, this, (li, source, from, at) => {
       const out = (this.out[li] ??= this.allocate());
-      this.heads.forEach((head, hi) => {
-        for (let r = 0; r < chunk.rows; r++) {
-          const ri = this.index[chunk.firstRow + r]!;
-          if (ri < 0) continue;
-          const at = hi * this.rows.length + ri;
-          // keys past the chunk's own stay 0 (causal: they are 0)
-          out.scales[at] = quantizeRow(source, (head * chunk.rows + r) * chunk.keys, chunk.keys, out.data, at * keys);
-        }
-      });
+      // keys past the chunk's own stay 0 (causal: they are 0)
+      out.scales[at] = quantizeRow(source, from, chunk.keys, out.data, at * keys);
     });
   }
 

@@ -5,6 +5,7 @@ import { type EngineMemory, type HostMessage, isClientMessage, isWorkerStop } fr
 import { EngineService } from './engineService';
 import { createInProcessHost } from './inProcessHost';
 import { ENGINE_PROCESS_DATA_FLAG } from './processTransport';
+import { processWasmBytes } from './wasmMemory';
 import type { EngineWorkerData } from './workerTransport';
 
 /** How this engine talks to its client: the thread's port, or the process's IPC channel. */
@@ -35,10 +36,10 @@ function channel(): Channel {
   };
 }
 
-/** The engine's memory as Node counts it: in a process, the engine's own; in a thread, the whole process's. */
+/** The engine's memory: in a process, the engine's own; in a thread, the whole process's. */
 function nodeEngineMemory(): EngineMemory {
   const usage = process.memoryUsage();
-  return { rssBytes: usage.rss, wasmHeapBytes: Math.max(0, usage.external - usage.arrayBuffers), arrayBufferBytes: usage.arrayBuffers };
+  return { rssBytes: usage.rss, wasmHeapBytes: processWasmBytes(usage), arrayBufferBytes: usage.arrayBuffers };
 }
 
 const { data, send, onMessage } = channel();

@@ -35,7 +35,7 @@ export interface EngineMethods {
  */
 export interface EngineMemory {
   readonly rssBytes: number;
-  /** WebAssembly memories (onnxruntime-web's heaps): V8's external memory less ArrayBuffers. */
+  /** Resident bytes of the WebAssembly memories (onnxruntime-web's heaps): src/host/wasmMemory.ts. */
   readonly wasmHeapBytes: number;
   /** JavaScript ArrayBuffers: tensors on their way out, model bytes while a model loads. */
   readonly arrayBufferBytes: number;
