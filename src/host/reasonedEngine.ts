@@ -18,14 +18,14 @@ import type {
 } from '../engine/types';
 
 export class ReasonedEngine implements Engine {
-  readonly info: ModelInfo;
-
   constructor(
     private readonly engine: Engine,
-    backendReason: string,
-    dtypeReason?: string,
-  ) {
-    this.info = { ...engine.info, backendReason, ...(dtypeReason !== undefined ? { dtypeReason } : {}) };
+    private readonly backendReason: string,
+    private readonly dtypeReason?: string,
+  ) {}
+
+  get info(): ModelInfo {
+    return { ...this.engine.info, backendReason: this.backendReason, ...(this.dtypeReason !== undefined ? { dtypeReason: this.dtypeReason } : {}) };
   }
 
   tokenize(text: string): Promise<readonly TokenSpan[]> {

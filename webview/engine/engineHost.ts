@@ -7,6 +7,7 @@ import { LocalEngine } from '../../src/engine/localEngine';
 import type { ModelFiles } from '../../src/engine/modelFolder';
 import type { Ort } from '../../src/engine/onnx';
 import type { Engine, EngineHost, LoadOptions, ModelInfo } from '../../src/engine/types';
+import { WasmFallbackEngine } from '../../src/engine/wasmFallback';
 import { ReasonedEngine } from '../../src/host/reasonedEngine';
 import type { NoticeLevel } from '../../src/protocol/engine';
 import { errorText } from '../../src/util/unknown';
@@ -55,7 +56,19 @@ export function createPageEngineHost(options: PageEngineHostOptions): EngineHost
       const counter = { bytes: 0 };
       let engine: Engine;
       try {
-        engine = new ReasonedEngine(await open(modelDir, load, options.backend, counter), options.reason);
+        const opened = new ReasonedEngine(await open(modelDir, load, options.backend, counter), options.reason);
+        // A GPU gone for good (lost again while recovering, or no device to reopen on) moves the
+        // model to WebAssembly, where the failed request runs again: it never fails for that alone.
+        engine =
+          options.backend === 'webgpu'
+            ? new WasmFallbackEngine(opened, async (why) => {
+                options.notice('warn', `${baseName(modelDir)}: ${why}; it runs on WebAssembly in the Tealeaf Engine panel from now on`);
+                counter.bytes = 0;
+                const wasm = new ReasonedEngine(await open(modelDir, load, 'wasm', counter), `webgpu-webview was asked for, but ${why}; running on WebAssembly in the Tealeaf Engine panel`);
+                changed();
+                return wasm;
+              })
+            : opened;
       } catch (error) {
         if (options.backend !== 'webgpu' || !(error instanceof SessionError)) throw error;
         const why = `WebGPU could not open this model (${errorText(error)})`;
@@ -77,13 +90,17 @@ export function createPageEngineHost(options: PageEngineHostOptions): EngineHost
   };
 }
 
-/** The engine, and a note to the status view when it is disposed. */
+/** The engine, and a note to the status view when it is disposed; its info is the engine's now. */
 class TrackedEngine extends ReasonedEngine {
   constructor(
-    engine: Engine,
+    private readonly tracked: Engine,
     private readonly onDispose: () => void,
   ) {
-    super(engine, engine.info.backendReason ?? '', engine.info.dtypeReason);
+    super(tracked, tracked.info.backendReason ?? '', tracked.info.dtypeReason);
+  }
+
+  override get info(): ModelInfo {
+    return this.tracked.info;
   }
 
   override async dispose(): Promise<void> {
