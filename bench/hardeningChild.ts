@@ -1,7 +1,7 @@
 // One measurement of bench/hardening.ts in a fresh process (its timers and its RSS its own); writes
 // StormFigures or SoakFigures as JSON to RESULT.json.
 //   node --expose-gc --import tsx bench/hardeningChild.ts '{"kind":"storm",…}' RESULT.json
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { CompletionService, type CompletionRequest } from '../src/completions/service';
 import { type CompletionSettings, DEFAULT_SETTINGS } from '../src/completions/settings';
@@ -12,7 +12,7 @@ import { createViewCache, keepOnlyDocument } from '../src/inspector/viewCache';
 import { WorkerHost } from '../src/host/workerHost';
 import { readReplay } from './editReplay';
 import { keystrokeWalk } from './hardening';
-import { parseVmRssMb } from './realModel';
+import { processMb } from './realModel';
 import { median } from './types';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -283,10 +283,6 @@ const AFTER_CHARS = 4096;
 /** Characters handed to an inspection; the inspector's maxTokens keeps their last tokens. */
 const INSPECT_CHARS = 4000;
 
-function processRssMb(pid: number | 'self' | undefined): number {
-  return pid === undefined ? Number.NaN : parseVmRssMb(readFileSync(`/proc/${pid}/status`, 'utf8'));
-}
-
 /** What settled processes hold: this one garbage collected, then a moment for the allocators to give pages back. */
 async function residentSplit(pids: () => EnginePids): Promise<ResidentSplit> {
   const gc = (globalThis as { gc?: () => void }).gc;
@@ -295,7 +291,7 @@ async function residentSplit(pids: () => EnginePids): Promise<ResidentSplit> {
   await delay(500);
   gc();
   const { engine, inspector } = pids();
-  return { hostMb: processRssMb('self'), workerMb: processRssMb(engine), inspectorMb: processRssMb(inspector) };
+  return { hostMb: processMb('self'), workerMb: processMb(engine), inspectorMb: processMb(inspector) };
 }
 
 /** Typing through the replay's files, a few characters between completions, as an editor asks. */

@@ -12,7 +12,7 @@ import * as path from 'node:path';
 import type { Engine, EnginePurpose } from '../src/engine/types';
 import { inspectText, type InspectorSession } from '../src/inspector/session';
 import { createViewCache, keepOnlyDocument } from '../src/inspector/viewCache';
-import { parseVmHwmMb, parseVmRssMb } from './realModel';
+import { processMb } from './realModel';
 
 export type MemoryJob =
   | {
@@ -58,23 +58,13 @@ export interface MemoryResult {
 
 const ROOT = path.resolve(__dirname, '..');
 
-function status(field: 'VmRSS' | 'VmHWM', pid: number | 'self' = 'self'): number {
-  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
-  return field === 'VmRSS' ? parseVmRssMb(text) : parseVmHwmMb(text);
-}
-
-/** An engine process's RSS; NaN when it does not run. */
-function engineRss(pid: number | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
-  return pid === undefined ? Number.NaN : status(field, pid);
-}
-
 /** What a settled process holds: garbage collected, then a moment for the allocator to give pages back. */
 async function settledRss(): Promise<number> {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   await new Promise((resolve) => setTimeout(resolve, 500));
   gc?.();
-  return status('VmRSS');
+  return processMb('self');
 }
 
 /** Real source, repeated: `tokens` tokens of it exactly (the inspector's maxTokens cuts the rest). */
@@ -93,7 +83,7 @@ async function hostJob(job: Extract<MemoryJob, { kind: 'host' }>): Promise<Memor
   try {
     const engine = await host.load(job.dir, { threads: job.threads });
     const rssLoadedMb = await settledRss();
-    const hwmLoadedMb = status('VmHWM');
+    const hwmLoadedMb = processMb('self', 'VmHWM');
     const text = await sourceText(engine, job.inspectTokens);
     const lines = text.split('\n');
     // Completions at varying cursor positions of the same file, as typing through it would ask.
@@ -104,7 +94,7 @@ async function hostJob(job: Extract<MemoryJob, { kind: 'host' }>): Promise<Memor
     };
     for (let i = 0; i < 20; i++) await complete();
     const rssBeforeMb = await settledRss();
-    const engineRssBeforeMb = engineRss(host.enginePid);
+    const engineRssBeforeMb = processMb(host.enginePid);
     // The inspector's engine, as ModelManager opens it: the same folder, for its attention only.
     const inspector = await inspectorHost.load(job.dir, { threads: job.threads, purpose: 'inspector' });
     const views = createViewCache();
@@ -122,16 +112,16 @@ async function hostJob(job: Extract<MemoryJob, { kind: 'host' }>): Promise<Memor
     }
     const inspectedTokens = session?.document.sections[0]?.queryTokens.length ?? 0;
     const rssAfterInspectionsMb = await settledRss();
-    const engineRssAfterInspectionsMb = engineRss(host.enginePid);
-    const inspectorRssAfterInspectionsMb = engineRss(inspectorHost.enginePid);
-    const inspectorHwmMb = engineRss(inspectorHost.enginePid, 'VmHWM');
+    const engineRssAfterInspectionsMb = processMb(host.enginePid);
+    const inspectorRssAfterInspectionsMb = processMb(inspectorHost.enginePid);
+    const inspectorHwmMb = processMb(inspectorHost.enginePid, 'VmHWM');
     // The panel closes: its sessions and views go, and the inspector's engine process ends.
     session = undefined;
     views.clear();
     await inspectorHost.stop('the inspector panel closed');
     await new Promise((resolve) => setTimeout(resolve, job.closeWaitMs));
     const rssAfterCloseMb = await settledRss();
-    const engineRssAfterCloseMb = engineRss(host.enginePid);
+    const engineRssAfterCloseMb = processMb(host.enginePid);
     return {
       rssStartMb,
       rssLoadedMb,
@@ -144,7 +134,7 @@ async function hostJob(job: Extract<MemoryJob, { kind: 'host' }>): Promise<Memor
       inspectorRssAfterInspectionsMb,
       inspectorHwmMb,
       hwmLoadedMb,
-      hwmEndMb: status('VmHWM'),
+      hwmEndMb: processMb('self', 'VmHWM'),
       inspectedTokens,
       firstPaintMs,
     };
@@ -159,13 +149,13 @@ async function inspectJob(job: Extract<MemoryJob, { kind: 'inspect' }>): Promise
   const host = createInProcessHost();
   try {
     const engine = await host.load(job.dir, { threads: job.threads, dtype: job.dtype as 'q8', purpose: job.purpose });
-    const rssLoadedMb = status('VmRSS');
-    const hwmLoadedMb = status('VmHWM');
+    const rssLoadedMb = processMb('self');
+    const hwmLoadedMb = processMb('self', 'VmHWM');
     const text = await sourceText(engine, job.inspectTokens);
     const started = performance.now();
     const session = await inspectText(engine, { text, maxTokens: job.inspectTokens }, { docId: 1, title: 'memory', modelName: engine.info.name });
     const firstPaintMs = performance.now() - started;
-    return { rssStartMb, rssLoadedMb, hwmLoadedMb, hwmEndMb: status('VmHWM'), inspectedTokens: session.document.sections[0]?.queryTokens.length ?? 0, firstPaintMs };
+    return { rssStartMb, rssLoadedMb, hwmLoadedMb, hwmEndMb: processMb('self', 'VmHWM'), inspectedTokens: session.document.sections[0]?.queryTokens.length ?? 0, firstPaintMs };
   } finally {
     await host.dispose();
   }

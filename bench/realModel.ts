@@ -121,6 +121,13 @@ export function parseVmHwmMb(status: string): number {
   return statusFieldMb(status, 'VmHWM');
 }
 
+/** A process's VmRSS or VmHWM in MB (MiB) from /proc; NaN for a process that does not run (undefined). */
+export function processMb(pid: number | 'self' | undefined, field: 'VmRSS' | 'VmHWM' = 'VmRSS'): number {
+  if (pid === undefined) return Number.NaN;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return field === 'VmRSS' ? parseVmRssMb(status) : parseVmHwmMb(status);
+}
+
 /** Current resident set (VmRSS) in MB (MiB) from the text of /proc/self/status. */
 export function parseVmRssMb(status: string): number {
   return statusFieldMb(status, 'VmRSS');

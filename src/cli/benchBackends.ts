@@ -10,6 +10,7 @@ import { probeEngine, type ProbeResult } from '../host/backendProbe';
 import type { CpuBackend } from '../host/backendSelection';
 import type { WebviewBackend } from '../host/hostBackend';
 import { createInProcessHost } from '../host/inProcessHost';
+import { within } from '../util/deadline';
 import { errorText } from '../util/unknown';
 import { type EnginePage, findChromium, openEnginePage } from './enginePage';
 
@@ -68,14 +69,10 @@ async function benchWebviewBackend(backend: WebviewBackend, modelDir: string, dt
   const chromiumPath = findChromium();
   if (!chromiumPath) return unavailable(backend, 'no Chromium found to run the engine page in: set CHROMIUM_PATH');
   const opened: { page?: EnginePage; late: boolean } = { late: false };
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${WEBVIEW_PROBE_TIMEOUT_MS / 1000} s`)), WEBVIEW_PROBE_TIMEOUT_MS);
-  });
   const run = async (): Promise<Measured> => {
     const page = await openEnginePage(backend, { webviewDist, chromiumPath });
     opened.page = page;
-    // The timeout has answered already: nobody will close this page but us.
+    // The deadline has answered already: nobody will close this page but us.
     if (opened.late) await page.close();
     const engine = await page.host.load(modelDir, { dtype });
     const probe = await probeEngine(engine);
@@ -83,12 +80,13 @@ async function benchWebviewBackend(backend: WebviewBackend, modelDir: string, dt
     return measured(backend, engine, probe, `${runtime} in headless Chromium (${engine.info.backendReason ?? ''})`, reference);
   };
   try {
-    return await Promise.race([run(), timeout]);
+    return await within(run(), WEBVIEW_PROBE_TIMEOUT_MS, () => {
+      throw new Error(`no answer within ${WEBVIEW_PROBE_TIMEOUT_MS / 1000} s`);
+    });
   } catch (error) {
     const message = errorText(error);
     return unavailable(backend, /Cannot find (module|package) 'playwright-core'/.test(message) ? 'playwright-core is not installed (a development dependency of Tealeaf)' : message);
   } finally {
-    clearTimeout(timer);
     opened.late = true;
     await opened.page?.close().catch(() => undefined);
   }

@@ -8,7 +8,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { engineHtml, makeNonce } from '../engineView/html';
 import type { WebviewBackend } from '../host/hostBackend';
 import { RemoteEngineHost } from '../host/remoteEngineHost';
@@ -32,12 +32,6 @@ const TYPES: Readonly<Record<string, string>> = { '.js': 'text/javascript', '.mj
 
 export interface EnginePage {
   readonly host: RemoteEngineHost;
-  /** Every console line and page error of the pages opened so far. */
-  readonly console: readonly string[];
-  /** The pages' requests, by path (the CSP keeps them to the server's origin). */
-  readonly requests: readonly string[];
-  /** The page now open, if any (closing it is what a user closing the panel does). */
-  page(): Page | undefined;
   close(): Promise<void>;
 }
 
@@ -46,7 +40,6 @@ const INIT_SCRIPT = `
 window.acquireVsCodeApi = () => ({ postMessage: (m) => void window.tealeafPost(m) });
 window.tealeafDeliver = (message) => window.dispatchEvent(new MessageEvent('message', { data: message }));
 `;
-
 
 /** Runs in the page: hands a message to the page as VS Code's webview messaging would. */
 function deliver(message: unknown): void {
@@ -62,9 +55,7 @@ export interface EnginePageOptions {
 
 export async function openEnginePage(backend: WebviewBackend, options: EnginePageOptions): Promise<EnginePage> {
   const { chromium } = await import('playwright-core');
-  const requests: string[] = [];
-  const lines: string[] = [];
-  const server = await serve(backend, requests, options.webviewDist);
+  const server = await serve(backend, options.webviewDist);
   const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   let browser: Browser;
   try {
@@ -76,18 +67,13 @@ export async function openEnginePage(backend: WebviewBackend, options: EnginePag
     server.close();
     throw error;
   }
-  let current: Page | undefined;
   const connect = (): WebviewTransport => {
     const receivers: ((message: unknown) => void)[] = [];
     const disposers: (() => void)[] = [];
-    let page: Page | undefined;
     let closed = false;
     const opened = (async () => {
       const context = await browser.newContext();
-      page = await context.newPage();
-      current = page;
-      page.on('console', (m) => lines.push(`[${m.type()}] ${m.text()}`));
-      page.on('pageerror', (e) => lines.push(`[pageerror] ${e.message}`));
+      const page = await context.newPage();
       page.on('close', () => {
         closed = true;
         for (const d of disposers) d();
@@ -103,7 +89,8 @@ export async function openEnginePage(backend: WebviewBackend, options: EnginePag
     const view: EngineWebview = {
       postMessage: (message) => {
         // A function, not a string: Playwright evaluates a string as an expression and never calls it with `message`.
-        void opened.then((p) => (closed ? undefined : p.evaluate(deliver, message))).catch((error: unknown) => lines.push(`[host] post failed: ${String(error)}`));
+        // A page closing under the message: the transport reports the close itself.
+        void opened.then((p) => (closed ? undefined : p.evaluate(deliver, message))).catch(() => undefined);
       },
       onDidReceiveMessage: (listener) => receivers.push(listener),
       onDidDispose: (listener) => disposers.push(listener),
@@ -116,9 +103,6 @@ export async function openEnginePage(backend: WebviewBackend, options: EnginePag
   const host = new RemoteEngineHost({ backend, connect });
   return {
     host,
-    console: lines,
-    requests,
-    page: () => current,
     async close() {
       await host.dispose();
       await browser.close();
@@ -128,11 +112,10 @@ export async function openEnginePage(backend: WebviewBackend, options: EnginePag
 }
 
 /** /engine.html with the panel's HTML and CSP (the server's origin as cspSource), and dist/webview/. */
-function serve(backend: WebviewBackend, requests: string[], webviewDist: string): Promise<Server> {
+function serve(backend: WebviewBackend, webviewDist: string): Promise<Server> {
   let origin = '';
   const server = createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://x').pathname;
-    requests.push(url);
     void (async () => {
       if (url === '/engine.html') {
         const html = engineHtml({ cspSource: origin, scriptUri: `${origin}/engine.js`, ortBase: `${origin}/ort/`, backend, nonce: makeNonce() });

@@ -24,7 +24,7 @@ const STDERR_LINES_KEPT = 5;
  * and few arenas, so the freed memory of one thread is reused by another. Other C libraries
  * ignore them.
  */
-export const ENGINE_PROCESS_MALLOC_ENV: Readonly<Record<string, string>> = {
+const ENGINE_PROCESS_MALLOC_ENV: Readonly<Record<string, string>> = {
   MALLOC_MMAP_THRESHOLD_: '131072',
   MALLOC_ARENA_MAX: '2',
 };
@@ -100,15 +100,14 @@ export class ProcessTransport implements EngineTransport {
    */
   async terminate(code: number): Promise<void> {
     if (this.child.exitCode !== null || this.child.signalCode !== null || this.child.pid === undefined) return;
-    if (code !== 0 || !this.child.connected) {
-      this.child.kill('SIGKILL');
-    } else {
+    if (code === 0 && this.child.connected) {
       this.child.send({ kind: 'stop', code } satisfies WorkerStop);
       const timer = setTimeout(() => this.child.kill('SIGKILL'), STOP_GRACE_MS);
       await this.exited;
       clearTimeout(timer);
       return;
     }
+    this.child.kill('SIGKILL');
     await this.exited;
   }
 }

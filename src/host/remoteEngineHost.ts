@@ -433,6 +433,11 @@ export class RemoteEngineHost implements ManagedEngineHost {
     return this.send(instance, 'memory', {}, {}, false);
   }
 
+  /** The running instance's transport, if one runs. */
+  protected get runningTransport(): EngineTransport | undefined {
+    return this.instance?.transport;
+  }
+
   /** Whether an instance is running now (it starts on first use, and again after stop()). */
   get isRunning(): boolean {
     return this.instance !== undefined;

@@ -48,13 +48,10 @@ export interface WorkerHostOptions {
 
 export class WorkerHost extends RemoteEngineHost {
   private readonly addon: { folder: string | undefined };
-  /** The engine's latest transport (none before the first request). */
-  private readonly current: { transport?: EngineTransport };
 
   constructor(options: WorkerHostOptions) {
     // The addon's folder changes under a running host (setNativeAddonFolder): connect reads it from here.
     const addon = { folder: options.nativeAddonFolder };
-    const current: { transport?: EngineTransport } = {};
     super({
       ...options,
       connect: ({ backend, threads }) => {
@@ -66,18 +63,16 @@ export class WorkerHost extends RemoteEngineHost {
           nativeAddonFolder: addon.folder,
           backendCacheFile: options.backendCacheFile,
         };
-        const transport = options.isolation === 'process' ? new ProcessTransport(options.workerPath, data) : new WorkerTransport(options.workerPath, data);
-        current.transport = transport;
-        return transport;
+        return options.isolation === 'process' ? new ProcessTransport(options.workerPath, data) : new WorkerTransport(options.workerPath, data);
       },
     });
     this.addon = addon;
-    this.current = current;
   }
 
   /** The engine process's id, while the engine runs in one (isolation `process`). */
   get enginePid(): number | undefined {
-    return this.isRunning && this.current.transport instanceof ProcessTransport ? this.current.transport.pid : undefined;
+    const transport = this.runningTransport;
+    return transport instanceof ProcessTransport ? transport.pid : undefined;
   }
 
   /**

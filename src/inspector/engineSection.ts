@@ -54,16 +54,14 @@ export class EngineSection extends SectionBase {
   }
 
   async fetch(layers: readonly number[], heads: readonly number[]): Promise<AttentionBlock> {
-    layers.forEach((l) => this.layerPosition(l));
-    heads.forEach((h) => this.headPosition(h));
+    this.checkSelection(layers, heads);
     const result = await this.source({ layers, heads });
     return this.checked(result).attention;
   }
 
   /** Quantized in the engine as the pass streams: no float32 copy of the heads crosses to the host. */
   protected override async quantizedHeads(layer: number, heads: readonly number[]): Promise<QuantizedMatrices> {
-    this.layerPosition(layer);
-    heads.forEach((h) => this.headPosition(h));
+    this.checkSelection([layer], heads);
     const result = this.checked(await this.source({ layers: [layer], heads, values: 'quantized' }));
     const matrices = result.quantized?.[0];
     if (!matrices || matrices.count !== heads.length) throw new Error(`the engine returned no quantized heads for layer ${layer}`);
@@ -74,6 +72,12 @@ export class EngineSection extends SectionBase {
     const result = this.checked(await this.source({ layers, heads: this.summary.heads, values: false, reduceHeads: reduction }));
     if (!result.reduced || result.reduced.length !== layers.length) throw new Error(`the engine returned no head ${reduction} for layers ${layers.join(', ')}`);
     return result.reduced;
+  }
+
+  /** Throws a RangeError for a layer or head this section does not show, before asking the engine. */
+  private checkSelection(layers: readonly number[], heads: readonly number[]): void {
+    layers.forEach((l) => this.layerPosition(l));
+    heads.forEach((h) => this.headPosition(h));
   }
 
   /** The engine must have seen the same tokens as the pass the summary came from. */

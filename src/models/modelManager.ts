@@ -12,6 +12,7 @@ import { isWebviewBackend } from '../host/hostBackend';
 import type { EngineLifecycleEvent, ManagedEngineHost } from '../host/lifecycle';
 import type { EngineMemory } from '../protocol/engine';
 import type { EngineMemoryReport, ModelProvider, ModelRole, ModelState, ModelStateChange } from './types';
+import { within } from '../util/deadline';
 import { errorText } from '../util/unknown';
 import { BUNDLED_CODE_MODEL, BUNDLED_TRANSLATE_MODEL } from '../bundledModels';
 
@@ -271,14 +272,7 @@ export class ModelManager implements ModelProvider, vscode.Disposable {
   async engineMemory(): Promise<EngineMemoryReport> {
     const ask = async (host: { memory?(): Promise<EngineMemory | undefined> } | undefined): Promise<EngineMemory | undefined> => {
       const answer = host?.memory?.().catch(() => undefined);
-      if (!answer) return undefined;
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const late = new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), MEMORY_ANSWER_MS)));
-      try {
-        return await Promise.race([answer, late]);
-      } finally {
-        clearTimeout(timer);
-      }
+      return answer ? within(answer, MEMORY_ANSWER_MS, () => undefined) : undefined;
     };
     const [main, inspector] = await Promise.all([ask(this.host), ask(this.inspectorHost)]);
     return { ...(main ? { main } : {}), ...(inspector ? { inspector } : {}) };

@@ -9,13 +9,12 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
+import { WEBGPU_ARGS } from '../../src/cli/enginePage';
 import { serveFolders } from './folderServer';
 import { launchBrowser } from './harness';
 import type { WebgpuTestPage } from './engineWebgpuApi';
 
 const ROOT = path.resolve(__dirname, '..', '..');
-
-export const WEBGPU_ARGS = ['--enable-unsafe-webgpu', '--use-webgpu-adapter=swiftshader', '--enable-features=Vulkan'];
 
 /**
  * Wraps GPUDevice.createBuffer and GPUBuffer.destroy before any page script runs: every buffer
