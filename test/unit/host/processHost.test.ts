@@ -69,7 +69,6 @@ describe('the engine in a child process', { skip: !existsSync(WORKER) && 'run `n
     assert.ok(memory.wasmHeapBytes > 1024 * 1024, `a loaded model lives in a WebAssembly heap: ${memory.wasmHeapBytes} bytes`);
   });
 
-
   it('a crash ends the engine process alone: the request in flight fails once, the next one runs in a new process', async () => {
     const engine = await host.load(modelDir('tiny-llama'), { threads: 1 });
     const before = host.enginePid!;

@@ -8,9 +8,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import type { HostBackend } from '../../../src/host/hostBackend';
-import type { EngineLifecycleEvent, ManagedEngineHost } from '../../../src/host/lifecycle';
+import type { ManagedEngineHost } from '../../../src/host/lifecycle';
 import { installVscodeStub } from '../vscodeModule';
+import { fakeEngineHost, fakeLog } from './fakeEngineHost';
 
 /** The setting's value as the stubbed configuration returns it (undefined: the default). */
 let settingValue: unknown;
@@ -29,34 +29,6 @@ const { BACKEND_SETTING_VALUES, backendPreferenceOf, ENGINE_BACKEND_SETTING, reg
 
 type Log = Parameters<typeof registerEngineBackend>[2];
 type Context = Parameters<typeof registerEngineBackend>[0];
-
-/** A host that records what it is asked; `stopped` makes its state 'stopped'. */
-function fakeHost(stopped = false) {
-  const calls: string[] = [];
-  const listeners: ((event: EngineLifecycleEvent) => void)[] = [];
-  const host = {
-    hostState: stopped ? { state: 'stopped', reason: 'crashed three times' } : { state: 'running' },
-    setBackend: (backend: HostBackend) => {
-      calls.push(`setBackend ${backend}`);
-      return Promise.resolve();
-    },
-    restart: (cause: string) => {
-      calls.push(`restart ${cause}`);
-      return Promise.resolve();
-    },
-    onDidChangeLifecycle: (listener: (event: EngineLifecycleEvent) => void) => {
-      listeners.push(listener);
-      return { dispose: () => undefined };
-    },
-  } as unknown as ManagedEngineHost;
-  return { host, calls, emit: (event: EngineLifecycleEvent) => listeners.forEach((l) => l(event)) };
-}
-
-function fakeLog() {
-  const lines: string[] = [];
-  const at = (level: string) => (text: string) => lines.push(`${level}: ${text}`);
-  return { log: { info: at('info'), warn: at('warn'), error: at('error') } as unknown as Log, lines };
-}
 
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -91,9 +63,9 @@ describe('tealeaf.engine.backend', () => {
   describe('registerEngineBackend', () => {
     it('gives the main host the configured backend and the inspector worker its worker form', () => {
       settingValue = 'webgpu-webview';
-      const main = fakeHost();
-      const inspector = fakeHost();
-      const dispose = register([main.host, inspector.host], fakeLog().log);
+      const main = fakeEngineHost();
+      const inspector = fakeEngineHost();
+      const dispose = register([main.host, inspector.host], fakeLog<Log>().log);
       assert.deepEqual(main.calls, ['setBackend webgpu-webview']);
       assert.deepEqual(inspector.calls, ['setBackend wasm']);
       dispose();
@@ -101,9 +73,9 @@ describe('tealeaf.engine.backend', () => {
 
     it('applies a change of the setting, and only of that setting; a running engine is not restarted by it', async () => {
       settingValue = 'wasm-worker';
-      const main = fakeHost();
-      const inspector = fakeHost();
-      const dispose = register([main.host, inspector.host], fakeLog().log);
+      const main = fakeEngineHost();
+      const inspector = fakeEngineHost();
+      const dispose = register([main.host, inspector.host], fakeLog<Log>().log);
       settingValue = 'native-worker';
       changed('tealeaf.engine.threads');
       assert.deepEqual(main.calls, ['setBackend wasm']);
@@ -116,8 +88,8 @@ describe('tealeaf.engine.backend', () => {
 
     it('starts a stopped engine again on the new backend', async () => {
       settingValue = 'auto';
-      const main = fakeHost(true);
-      const dispose = register([main.host], fakeLog().log);
+      const main = fakeEngineHost(true);
+      const dispose = register([main.host], fakeLog<Log>().log);
       await settle();
       assert.deepEqual(main.calls, ['setBackend auto', 'restart backend']);
       dispose();
@@ -125,25 +97,26 @@ describe('tealeaf.engine.backend', () => {
 
     it('uses auto for an unknown value and says so in the log', () => {
       settingValue = 'webgpu';
-      const main = fakeHost();
-      const { log, lines } = fakeLog();
+      const main = fakeEngineHost();
+      const { log, lines } = fakeLog<Log>();
       const dispose = register([main.host], log);
       assert.deepEqual(main.calls, ['setBackend auto']);
       assert.equal(lines.length, 1);
-      assert.match(lines[0] ?? '', /^warn: tealeaf\.engine\.backend: unknown value "webgpu"; using auto \(auto, wasm-worker, native-worker, webgpu-webview, wasm-webview\)$/);
+      assert.equal(lines[0]?.level, 'warn');
+      assert.match(lines[0]?.text ?? '', /^tealeaf\.engine\.backend: unknown value "webgpu"; using auto \(auto, wasm-worker, native-worker, webgpu-webview, wasm-webview\)$/);
       dispose();
     });
 
     it("logs the inspector worker's notices at their level, and nothing else of its lifecycle", () => {
       settingValue = undefined;
-      const main = fakeHost();
-      const inspector = fakeHost();
-      const { log, lines } = fakeLog();
+      const main = fakeEngineHost();
+      const inspector = fakeEngineHost();
+      const { log, lines } = fakeLog<Log>();
       const dispose = register([main.host, inspector.host], log);
       inspector.emit({ kind: 'notice', level: 'warn', text: 'the native addon did not load' });
       inspector.emit({ kind: 'started', cause: 'first-use', threads: 2 });
       main.emit({ kind: 'notice', level: 'info', text: 'logged by the engine lifecycle instead' });
-      assert.deepEqual(lines, ['warn: inspector worker: the native addon did not load']);
+      assert.deepEqual(lines, [{ level: 'warn', text: 'inspector worker: the native addon did not load' }]);
       dispose();
     });
   });

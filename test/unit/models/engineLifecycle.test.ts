@@ -5,8 +5,9 @@
 // Engine command restarts the engine. Run against a stub of the vscode API and a fake host.
 import assert from 'node:assert/strict';
 import { afterEach, describe, it } from 'node:test';
-import type { EngineLifecycleEvent, ManagedEngineHost, StartCause } from '../../../src/host/lifecycle';
+import type { EngineLifecycleEvent, ManagedEngineHost } from '../../../src/host/lifecycle';
 import { installVscodeStub } from '../vscodeModule';
+import { fakeEngineHost, fakeLog } from './fakeEngineHost';
 
 interface StubItem {
   text: string;
@@ -72,34 +73,10 @@ installVscodeStub({
 const { registerEngineLifecycle } = require('../../../src/models/engineLifecycle') as typeof import('../../../src/models/engineLifecycle');
 const { COMMANDS } = require('../../../src/commands') as typeof import('../../../src/commands');
 
-/** The host's lifecycle events on demand, and the restarts asked of it. */
-function fakeHost(): { host: ManagedEngineHost; emit: (event: EngineLifecycleEvent) => void; restarts: StartCause[] } {
-  const listeners = new Set<(event: EngineLifecycleEvent) => void>();
-  const restarts: StartCause[] = [];
-  const host = {
-    hostState: { state: 'running' },
-    onDidChangeLifecycle: (listener: (event: EngineLifecycleEvent) => void) => {
-      listeners.add(listener);
-      return { dispose: () => listeners.delete(listener) };
-    },
-    restart: (cause: StartCause) => {
-      restarts.push(cause);
-      return Promise.resolve();
-    },
-  } as unknown as ManagedEngineHost;
-  return { host, emit: (event) => listeners.forEach((l) => l(event)), restarts };
-}
-
-/** A log that keeps its lines with their level. */
-function fakeLog(): { log: Parameters<typeof registerEngineLifecycle>[2]; lines: { level: string; text: string }[] } {
-  const lines: { level: string; text: string }[] = [];
-  const at = (level: string) => (text: string) => lines.push({ level, text });
-  const log = { info: at('info'), warn: at('warn'), error: at('error') } as unknown as Parameters<typeof registerEngineLifecycle>[2];
-  return { log, lines };
-}
+type Log = Parameters<typeof registerEngineLifecycle>[2];
 
 const disposables: { dispose(): unknown }[] = [];
-function register(host: ManagedEngineHost, log: Parameters<typeof registerEngineLifecycle>[2]) {
+function register(host: ManagedEngineHost, log: Log) {
   const context = { subscriptions: disposables } as unknown as Parameters<typeof registerEngineLifecycle>[0];
   return registerEngineLifecycle(context, host, log);
 }
@@ -123,8 +100,8 @@ const crash = (restarting: boolean, crashesInWindow: number): EngineLifecycleEve
 
 describe('registerEngineLifecycle', () => {
   it('a crash the engine recovers from: a warning line, the "restarted" item, and no error message', () => {
-    const { host, emit } = fakeHost();
-    const { log, lines } = fakeLog();
+    const { host, emit } = fakeEngineHost();
+    const { log, lines } = fakeLog<Log>();
     const api = register(host, log);
     assert.equal(api.notice(), undefined, 'nothing is shown before anything happened');
     emit(crash(true, 1));
@@ -137,8 +114,8 @@ describe('registerEngineLifecycle', () => {
   });
 
   it('a crash past the limit: an error line, the "stopped" item, and an error message whose Retry restarts the engine; the start that follows hides the item', async () => {
-    const { host, emit, restarts } = fakeHost();
-    const { log, lines } = fakeLog();
+    const { host, emit, calls } = fakeEngineHost();
+    const { log, lines } = fakeLog<Log>();
     const api = register(host, log);
     errorChoice = 'Retry';
     emit(crash(false, 3));
@@ -150,7 +127,7 @@ describe('registerEngineLifecycle', () => {
     // The message's answer arrives on a later turn, then the command runs.
     for (let i = 0; i < 10 && lastRetry === undefined; i++) await new Promise((resolve) => setImmediate(resolve));
     await lastRetry;
-    assert.deepEqual(restarts, ['retry']);
+    assert.deepEqual(calls, ['restart retry']);
     emit({ kind: 'started', cause: 'retry', threads: 2 });
     assert.equal(api.notice(), undefined, 'the stopped item is hidden once the engine runs again');
     assert.equal(lines.at(-1)?.level, 'info');
@@ -158,18 +135,18 @@ describe('registerEngineLifecycle', () => {
   });
 
   it('a dismissed error message restarts nothing', async () => {
-    const { host, emit, restarts } = fakeHost();
-    const { log } = fakeLog();
+    const { host, emit, calls } = fakeEngineHost();
+    const { log } = fakeLog<Log>();
     register(host, log);
     emit(crash(false, 3));
     for (let i = 0; i < 10; i++) await new Promise((resolve) => setImmediate(resolve));
     assert.equal(errorMessages.length, 1);
-    assert.deepEqual(restarts, []);
+    assert.deepEqual(calls, []);
   });
 
   it('a start after a crash keeps the crash notice; only a start asked for (retry) hides it', () => {
-    const { host, emit } = fakeHost();
-    const { log } = fakeLog();
+    const { host, emit } = fakeEngineHost();
+    const { log } = fakeLog<Log>();
     const api = register(host, log);
     emit(crash(true, 1));
     emit({ kind: 'started', cause: 'crash', threads: 2 });
@@ -177,13 +154,13 @@ describe('registerEngineLifecycle', () => {
   });
 
   it('Restart Engine restarts the engine and says so in the status bar', async () => {
-    const { host, restarts } = fakeHost();
-    const { log } = fakeLog();
+    const { host, calls } = fakeEngineHost();
+    const { log } = fakeLog<Log>();
     register(host, log);
     const run = commands.get(COMMANDS.restartEngine);
     assert.ok(run, 'the command is registered');
     await run();
-    assert.deepEqual(restarts, ['retry']);
+    assert.deepEqual(calls, ['restart retry']);
     assert.equal(statusMessages.length, 1);
     assert.match(statusMessages[0] ?? '', /engine restarted/);
   });
