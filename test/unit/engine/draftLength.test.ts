@@ -77,6 +77,38 @@ describe('DraftLength', () => {
     assert.ok(Math.abs(length.rowCost - 0.2) < 1e-9, `row cost ${length.rowCost}`);
   });
 
+  it('fits the row cost as Theil–Sen does, on noisy timings with ties, odd and even counts', () => {
+    // The reference: every slope between passes of different widths sorted, then the intercepts.
+    const median = (values: number[]): number => {
+      const sorted = [...values].sort((a, b) => a - b);
+      const m = sorted.length >> 1;
+      return sorted.length % 2 === 1 ? (sorted[m] as number) : ((sorted[m - 1] as number) + (sorted[m] as number)) / 2;
+    };
+    let seed = 7;
+    const random = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let trial = 0; trial < 40; trial++) {
+      const length = new DraftLength();
+      const points: [number, number][] = [];
+      const widths = new Set<number>();
+      const count = 3 + Math.floor(random() * 80);
+      for (let i = 0; i < count; i++) {
+        const rows = 1 + Math.floor(random() * 5);
+        // Whole milliseconds: many equal slopes and intercepts, where a selection can go wrong.
+        const ms = 5 + rows + Math.round(random() * 6);
+        length.timed(rows, ms);
+        // timed() skips the first pass of each width and keeps the last 64.
+        if (widths.has(rows)) points.push([rows, ms]);
+        widths.add(rows);
+      }
+      const kept = points.slice(-64);
+      const slopes = kept.flatMap(([ra, ma], i) => kept.slice(i + 1).filter(([rb]) => rb !== ra).map(([rb, mb]) => (mb - ma) / (rb - ra)));
+      const perRow = Math.max(0, median(slopes));
+      const single = median(kept.map(([rows, ms]) => ms - perRow * (rows - 1)));
+      const expected = slopes.length === 0 ? 0.25 : Math.min(2, perRow / single);
+      assert.ok(Math.abs(length.rowCost - expected) < 1e-12, `trial ${trial}: ${length.rowCost} vs ${expected}`);
+    }
+  });
+
   it('a fixed length is kept whatever happens', () => {
     const length = new DraftLength({ fixed: 5 });
     timedPasses(length, 100, 100);
