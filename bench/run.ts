@@ -16,7 +16,7 @@ import { benchMemory } from './memory';
 import { benchNative, NATIVE_PREFILL_TOKENS } from './native';
 import { benchPrefillChunksInChild } from './prefillChunks';
 import { benchRealModel, benchWasmLimit, ensureModel } from './realModel';
-import { benchSpeculative } from './speculative';
+import { benchSpeculative, type SpeculationMode } from './speculative';
 import { benchProfiles, benchSideBySide, type SideBySideModel } from './sideBySide';
 import { plotSvg } from './sideBySide/plot';
 import { benchTranslate } from './translate';
@@ -115,16 +115,18 @@ async function benchInspectorSurgery(modelDir: string, threads: number): Promise
 /**
  * Speculative decoding (prompt lookup) on the replay of real edits: the default code model, then
  * the synthetic 0.5B model (built on first use, as for real-0p5b) with fewer, shorter completions,
- * each in a worker of its own as in the extension.
+ * each setting in a worker of its own (the extension runs its engine in one).
  */
 async function benchSpeculativeModels(modelDir: string): Promise<BenchSection> {
-  const code = await withWorkerHost((worker) => benchSpeculative(worker, modelDir));
+  const inWorkers = (run: (hosts: Record<SpeculationMode, WorkerHost>) => Promise<BenchSection>): Promise<BenchSection> =>
+    withWorkerHost((off) => withWorkerHost((lookup) => run({ off, 'prompt-lookup': lookup })));
+  const code = await inWorkers((hosts) => benchSpeculative(hosts, modelDir));
   const large = await ensureModel((line) => process.stderr.write(`${line}\n`));
   if ('skipped' in large) {
     process.stderr.write(`speculative: the 0.5B model is skipped: ${large.skipped}\n`);
     return code;
   }
-  const half = await withWorkerHost((worker) => benchSpeculative(worker, large.dir, { sessions: 2, keystrokes: 6, maxTokens: 16, contextTokens: 256, suffix: '_0p5b' }));
+  const half = await inWorkers((hosts) => benchSpeculative(hosts, large.dir, { sessions: 2, keystrokes: 6, maxTokens: 16, contextTokens: 256, suffix: '_0p5b' }));
   return { results: [...code.results, ...half.results], ratios: { ...code.ratios, ...half.ratios }, metrics: { ...code.metrics, ...half.metrics } };
 }
 
