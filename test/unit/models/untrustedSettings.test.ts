@@ -41,6 +41,13 @@ describe('restricted workspace settings', () => {
     for (const setting of ['tealeaf.completion.model', 'tealeaf.translate.model', 'tealeaf.inspector.model']) assert.ok(RESTRICTED.includes(setting), setting);
   });
 
+  it('reads only the names in a restrictedConfigurations list, and no list as none', () => {
+    const packageJson = (list: unknown) => ({ capabilities: { untrustedWorkspaces: { restrictedConfigurations: list } } });
+    assert.deepEqual(restrictedConfigurations(packageJson(['a.b', 7, null, 'c.d'])), ['a.b', 'c.d']);
+    assert.deepEqual(restrictedConfigurations(packageJson('a.b')), []);
+    assert.deepEqual(restrictedConfigurations({ capabilities: { untrustedWorkspaces: true } }), []);
+  });
+
   it('finds the restricted settings set to a folder, not empty ones or other settings', () => {
     const settings = { 'tealeaf.completion.model': '/evil/model', 'tealeaf.translate.model': '', 'tealeaf.completion.maxTokens': 9, 'editor.tabSize': 2 };
     assert.deepEqual(restrictedValues(settings, RESTRICTED, '.vscode/settings.json'), [{ setting: 'tealeaf.completion.model', value: '/evil/model', file: '.vscode/settings.json' }]);
