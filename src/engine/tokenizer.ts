@@ -11,6 +11,13 @@ import type { TokenSpan } from './types';
 /** Tokenizer regexes run on the whole input: cap it so a pathological text cannot hang the host. */
 export const MAX_TOKENIZER_INPUT_CHARS = 1_000_000;
 
+/**
+ * Encodings kept for texts asked again: a completion's prompt is tokenized by the context builder
+ * (to cut it to its budget) and again by the engine (to fit and run it), and a FIM prompt's parts
+ * likewise; a few entries cover one request's texts.
+ */
+const RECENT_ENCODINGS = 4;
+
 function typesIn(component: unknown): string[] {
   if (!isJsonObject(component)) return [];
   const own = typeof component.type === 'string' ? [component.type] : [];
@@ -71,6 +78,8 @@ export class ModelTokenizer {
   private readonly bos: BosPolicy | undefined;
   /** The normalizer's Unicode form (Qwen2: NFC), so token spans map back to the original text. */
   private readonly unicodeForm: 'NFC' | 'NFKC' | 'NFD' | 'NFKD' | undefined;
+  /** The latest encodings with spans, by options and text, oldest first (a Map keeps insertion order). */
+  private readonly recent = new Map<string, readonly TokenSpan[]>();
 
   constructor(tokenizerJson: JsonObject, tokenizerConfig: JsonObject) {
     const risky = tokenizerPatterns(tokenizerJson).find(hasNestedRepetition);
@@ -136,7 +145,22 @@ export class ModelTokenizer {
   /** Ids plus the exact span of every token in `text`. */
   encodeWithSpans(text: string, options: EncodeOptions = {}): TokenSpan[] {
     this.checkInput(text);
-    const encoding = this.encodeIds(text, options.addSpecialTokens ?? true);
+    const addSpecialTokens = options.addSpecialTokens ?? true;
+    const key = `${addSpecialTokens ? 1 : 0}${text}`;
+    let spans = this.recent.get(key);
+    if (spans) {
+      this.recent.delete(key); // most recent again
+    } else {
+      spans = this.spansOf(text, addSpecialTokens);
+      if (this.recent.size >= RECENT_ENCODINGS) this.recent.delete(this.recent.keys().next().value as string);
+    }
+    this.recent.set(key, spans);
+    // The spans are immutable; the array is the caller's to change.
+    return [...spans];
+  }
+
+  private spansOf(text: string, addSpecialTokens: boolean): TokenSpan[] {
+    const encoding = this.encodeIds(text, addSpecialTokens);
     const form = this.unicodeForm;
     const spans = alignTokens(
       text,
@@ -148,7 +172,7 @@ export class ModelTokenizer {
     return encoding.ids.map((id, i) => {
       const span = spans[i] as { start: number; end: number };
       const surface = text.slice(span.start, span.end);
-      return { id, start: span.start, end: span.end, text: surface.length > 0 ? surface : (encoding.tokens[i] as string) };
+      return Object.freeze({ id, start: span.start, end: span.end, text: surface.length > 0 ? surface : (encoding.tokens[i] as string) });
     });
   }
 
