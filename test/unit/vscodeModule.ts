@@ -1,6 +1,7 @@
 // Tests import modules that `import * as vscode from 'vscode'`, a module that exists only inside VS
 // Code. installVscodeStub makes `require('vscode')` return a test's stub instead; it must run
-// before those modules are imported. Position and Range are the value classes every stub needs.
+// before those modules are imported. Position and Range are the value classes every stub needs,
+// EventEmitter the one of stubs whose code under test fires events.
 import Module from 'node:module';
 
 export class Position {
@@ -15,6 +16,19 @@ export class Range {
     readonly start: Position,
     readonly end: Position,
   ) {}
+}
+
+/** vscode.EventEmitter as the code under test uses it: listeners in order, fired at once. */
+export class EventEmitter<T> {
+  private readonly listeners: ((value: T) => void)[] = [];
+  readonly event = (listener: (value: T) => void) => {
+    this.listeners.push(listener);
+    return { dispose: () => undefined };
+  };
+  fire(value: T): void {
+    for (const l of this.listeners) l(value);
+  }
+  dispose(): void {}
 }
 
 let installed: object | undefined;

@@ -5,20 +5,9 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AttentionSource } from '../../../src/engine/attentionSurgery';
 import type { Engine, LoadOptions } from '../../../src/engine/types';
-import { installVscodeStub } from '../vscodeModule';
+import { EventEmitter, installVscodeStub } from '../vscodeModule';
 
 const settings = new Map<string, unknown>();
-class EventEmitter<T> {
-  private readonly listeners: ((value: T) => void)[] = [];
-  readonly event = (listener: (value: T) => void) => {
-    this.listeners.push(listener);
-    return { dispose: () => undefined };
-  };
-  fire(value: T): void {
-    for (const l of this.listeners) l(value);
-  }
-  dispose(): void {}
-}
 installVscodeStub({
   EventEmitter,
   workspace: {

@@ -11,7 +11,7 @@ import type { Engine, LoadOptions, ModelInfo } from '../../../src/engine/types';
 import type { EngineHostState, EngineLifecycleEvent, ManagedEngineHost, StartCause } from '../../../src/host/lifecycle';
 import type { EngineMemory } from '../../../src/protocol/engine';
 import type { ModelState, ModelStateChange } from '../../../src/models/types';
-import { installVscodeStub } from '../vscodeModule';
+import { EventEmitter, installVscodeStub } from '../vscodeModule';
 import { fakeLog } from './fakeEngineHost';
 
 /** A setting's values per scope, as `inspect` reports them. */
@@ -26,18 +26,6 @@ const workspace: { isTrusted: boolean; workspaceFolders: { uri: { fsPath: string
 const warnings: string[] = [];
 let configurationListeners: ((event: { affectsConfiguration(section: string): boolean }) => void)[] = [];
 let trustListeners: (() => void)[] = [];
-
-class EventEmitter<T> {
-  private readonly listeners: ((value: T) => void)[] = [];
-  readonly event = (listener: (value: T) => void) => {
-    this.listeners.push(listener);
-    return { dispose: () => undefined };
-  };
-  fire(value: T): void {
-    for (const l of this.listeners) l(value);
-  }
-  dispose(): void {}
-}
 
 /** The value VS Code would return: the most specific scope's, as trust allows it here (tests set global values only when untrusted matters). */
 function effective(key: string): unknown {
