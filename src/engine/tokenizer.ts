@@ -17,6 +17,12 @@ export const MAX_TOKENIZER_INPUT_CHARS = 1_000_000;
  * likewise; a few entries cover one request's texts.
  */
 const RECENT_ENCODINGS = 4;
+/**
+ * Longest text whose encoding is kept: a prompt at the largest context setting (8,192 tokens) is
+ * about 32,000 characters, while a whole file the inspector reads may be a million, whose spans
+ * would hold tens of MB for nothing.
+ */
+const RECENT_MAX_CHARS = 65_536;
 
 function typesIn(component: unknown): string[] {
   if (!isJsonObject(component)) return [];
@@ -146,6 +152,7 @@ export class ModelTokenizer {
   encodeWithSpans(text: string, options: EncodeOptions = {}): TokenSpan[] {
     this.checkInput(text);
     const addSpecialTokens = options.addSpecialTokens ?? true;
+    if (text.length > RECENT_MAX_CHARS) return this.spansOf(text, addSpecialTokens);
     const key = `${addSpecialTokens ? 1 : 0}${text}`;
     let spans = this.recent.get(key);
     if (spans) {
