@@ -15,7 +15,7 @@ const CODE_MODEL = path.join(ROOT, 'models', 'tealeaf-code');
 
 describe('promptsAt', () => {
   it('cuts the end of the text at about each length, and gives the ids the model’s tokenizer gives', () => {
-    const text = readFileSync(path.join(ROOT, 'src', 'completions', 'service.ts'), 'utf8');
+    const text = readFileSync(path.join(ROOT, 'test', 'fixtures', 'text', 'service.ts.txt'), 'utf8');
     const prompts = promptsAt(CODE_MODEL, text, [16, 128]);
     const json = (file: string) => JSON.parse(readFileSync(path.join(CODE_MODEL, file), 'utf8'));
     const tokenizer = new ModelTokenizer(json('tokenizer.json'), json('tokenizer_config.json'));

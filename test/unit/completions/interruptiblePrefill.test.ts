@@ -15,7 +15,8 @@ import type { Engine, GenerateCallOptions, GenerateRequest } from '../../../src/
 import { createInProcessHost } from '../../../src/host/inProcessHost';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const SOURCE = readFileSync(path.join(ROOT, 'src', 'completions', 'service.ts'), 'utf8');
+// Typed text: a frozen copy of a source (see test/fixtures/text/README.md).
+const SOURCE = readFileSync(path.join(ROOT, 'test', 'fixtures', 'text', 'service.ts.txt'), 'utf8');
 const host = createInProcessHost();
 after(() => host.dispose());
 

@@ -15,7 +15,8 @@ install();
 // Imported after install(): provider.ts imports 'vscode' at load time.
 const { TealeafInlineCompletionProvider } = require('../../../src/completions/provider') as typeof import('../../../src/completions/provider');
 
-const SOURCE = readFileSync(path.join(__dirname, '../../../src/completions/service.ts'), 'utf8');
+// Typed text: a frozen copy of a source (see test/fixtures/text/README.md).
+const SOURCE = readFileSync(path.join(__dirname, '../../fixtures/text/service.ts.txt'), 'utf8');
 const automatic = { triggerKind: 1, selectedCompletionInfo: undefined } as unknown as vscode.InlineCompletionContext;
 
 function setup(document: string, ready = true) {

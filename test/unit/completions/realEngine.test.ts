@@ -12,7 +12,8 @@ import { DEFAULT_SETTINGS } from '../../../src/completions/settings';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
 
 const ROOT = path.resolve(__dirname, '..', '..', '..');
-const SOURCE = readFileSync(path.join(ROOT, 'src', 'completions', 'context.ts'), 'utf8');
+// Typed text: a frozen copy of a source (see test/fixtures/text/README.md).
+const SOURCE = readFileSync(path.join(ROOT, 'test', 'fixtures', 'text', 'context.ts.txt'), 'utf8');
 const host = createInProcessHost();
 after(() => host.dispose());
 

@@ -9,7 +9,8 @@ import { DEFAULT_SETTINGS, type CompletionSettings } from '../../../src/completi
 import { fakeInfo, fakeTokenize, HashChainEngine, OracleEngine, type FakeTiming } from './fakeEngine';
 
 /** A real source file is the text being typed. */
-const SOURCE = readFileSync(path.join(__dirname, '../../../src/completions/scheduler.ts'), 'utf8');
+// Typed text: a frozen copy of a source (see test/fixtures/text/README.md).
+const SOURCE = readFileSync(path.join(__dirname, '../../fixtures/text/scheduler.ts.txt'), 'utf8');
 
 function settings(overrides: Partial<CompletionSettings> = {}): CompletionSettings {
   return { ...DEFAULT_SETTINGS, debounceMs: 0, contextTokens: 256, maxTokens: 64, ...overrides };
