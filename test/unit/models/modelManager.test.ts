@@ -96,10 +96,12 @@ function fakeHost() {
   const engines: FakeEngine[] = [];
   const listeners: ((event: EngineLifecycleEvent) => void)[] = [];
   const fail = new Map<string, unknown>();
-  const state: { hostState: EngineHostState; memory: () => Promise<EngineMemory | undefined>; extra: Partial<ModelInfo> } = {
+  const state: { hostState: EngineHostState; memory: () => Promise<EngineMemory | undefined>; extra: Partial<ModelInfo>; gate: Promise<void> } = {
     hostState: { state: 'running' },
     memory: async () => undefined,
     extra: {},
+    /** Loads finish once it resolves. */
+    gate: Promise.resolve(),
   };
   const host = {
     get hostState() {
@@ -117,6 +119,7 @@ function fakeHost() {
     memory: () => state.memory(),
     load: async (dir: string, options: LoadOptions = {}) => {
       loads.push({ dir, options });
+      await state.gate;
       if (fail.has(dir)) throw fail.get(dir);
       const engine = fakeEngine(dir, options, state.extra);
       engines.push(engine);
@@ -260,15 +263,17 @@ describe('ModelManager: loads and states', () => {
     assert.deepEqual(log.lines.map((l) => l.text), ['translation: loaded onnx/model.onnx of /ext/models/tealeaf-translate (fp32) — auto: fp32 is the fastest']);
   });
 
-  it('a new draft model is a new engine for the completion folder', async () => {
+  it('another draft model is another engine for the completion folder', async () => {
     settings.set('tealeaf.completion.speculation', { globalValue: 'draft-model' });
     const h = fakeHost();
     const models = new ModelManager(h.host, '/ext');
     await models.engineFor('completion');
-    settings.set('tealeaf.completion.draftModel', { globalValue: '/drafts/tiny' });
-    assert.equal(models.readyEngine('completion'), undefined, 'the engine without a draft model is not the one asked for');
-    await models.engineFor('completion');
-    assert.deepEqual(h.loads.map((l) => l.options.draftModel), [undefined, '/drafts/tiny']);
+    for (const draft of ['/drafts/tiny', '/drafts/small']) {
+      settings.set('tealeaf.completion.draftModel', { globalValue: draft });
+      assert.equal(models.readyEngine('completion'), undefined, `the engine loaded before ${draft} is not the one asked for`);
+      await models.engineFor('completion');
+    }
+    assert.deepEqual(h.loads.map((l) => l.options.draftModel), [undefined, '/drafts/tiny', '/drafts/small']);
   });
 
   it('loads a folder once for every role on it, reports loading then ready, and logs what it loaded', async () => {
@@ -332,12 +337,18 @@ describe('ModelManager: loads and states', () => {
     h.state.hostState = { state: 'running' };
     h.emit({ kind: 'started', cause: 'crash', threads: undefined });
     assert.equal(models.state('completion').status, 'error', 'only a retry clears the stop');
+    let open = () => undefined as void;
+    h.state.gate = new Promise((resolve) => (open = resolve));
+    const translation = models.engineFor('translation');
     h.emit({ kind: 'started', cause: 'retry', threads: undefined });
     assert.deepEqual(
       statesOf(models).map((s) => s.status),
-      ['ready', 'ready', 'idle'],
-      'the inspector shares the completion engine here (no inspector host)',
+      ['ready', 'ready', 'loading'],
+      'the inspector shares the completion engine here (no inspector host); a load started since goes on',
     );
+    open();
+    await translation;
+    assert.equal(models.state('translation').status, 'ready');
   });
 
   it('takes the crash reason when the host does not say it stopped', () => {
