@@ -104,6 +104,16 @@ describe('the inspector engine', () => {
     assert.deepEqual(h.inspectorLoads, []);
   });
 
+  it('in the panel, a model of its own opens for the inspector, not as a completion engine', async () => {
+    settings.clear();
+    settings.set('tealeaf.inspector.model', '/models/other');
+    const h = hosts('outputs', 'wasm-webview');
+    const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
+    await models.engineFor('inspector');
+    assert.deepEqual(h.mainLoads, [{ dir: '/models/other', options: { dtype: 'auto', purpose: 'inspector' } }]);
+    assert.deepEqual(h.inspectorLoads, []);
+  });
+
   it('in the panel, opens a graph-surgery export for its attention in the panel too, not in a process', async () => {
     settings.clear();
     const h = hosts('surgery', 'wasm-webview');
