@@ -116,3 +116,71 @@ test('cutPoint and indentWidth', () => {
   assert.equal(indentWidth('\t  ', 4), 6);
   assert.equal(indentWidth(' \t', 4), 4);
 });
+
+// Exact positions, with one token per character: lines of ten characters (nine letters and a line
+// break), so line k starts at 10k.
+const LINE = 'abcdefghi\n';
+const grid = LINE.repeat(40);
+const perChar = async (text: string) => Array.from(text, (_, i) => ({ start: i }));
+const at = (cursor: number, windowStart = 0, documentKey = 'file:///grid.txt') => ({ documentKey, windowStart, before: grid.slice(windowStart, cursor), after: grid.slice(cursor) });
+const budget100 = { contextTokens: 100, multiline: false };
+
+test('the cut keeps three quarters of the budget, moved forward to the next line start', async () => {
+  const built = await new ContextBuilder().build(at(303), budget100, perChar);
+  // 303 tokens, 75 kept: the token at 228 is mid-line, the next line starts at 230.
+  assert.deepEqual([built.promptStart, built.promptTokens, built.prompt], [230, 73, grid.slice(230, 303)]);
+});
+
+test('the start stays put while the text from it fits the budget, exactly to the budget, then moves', async () => {
+  const builder = new ContextBuilder();
+  await builder.build(at(303), budget100, perChar);
+  const starts: number[] = [];
+  for (let cursor = 304; cursor <= 331; cursor++) starts.push((await builder.build(at(cursor), budget100, perChar)).promptStart);
+  // At 330 the text from 230 is exactly 100 tokens: kept. At 331 it is cut again: 101 − 75 = 26
+  // tokens dropped, to 256, and on to the line start at 260.
+  assert.deepEqual(starts, [...Array<number>(27).fill(230), 260]);
+  const last = await builder.build(at(331), budget100, perChar);
+  assert.equal(last.promptTokens, 71);
+});
+
+test('a sticky start that leaves half the budget or more is kept; less, and the cursor gets the full context again', async () => {
+  const half = new ContextBuilder();
+  await half.build(at(303), budget100, perChar);
+  assert.equal((await half.build(at(280), budget100, perChar)).promptStart, 230, '50 tokens from the start: kept');
+  const less = new ContextBuilder();
+  await less.build(at(303), budget100, perChar);
+  // 49 tokens from 230: the window is cut afresh, 279 − 75 = 204, on to the line start at 210.
+  assert.equal((await less.build(at(279), budget100, perChar)).promptStart, 210);
+});
+
+test('a sticky start after the cursor, before the window, in another document or not at a line start is dropped', async () => {
+  const before = new ContextBuilder();
+  await before.build(at(303), budget100, perChar);
+  // The cursor moved above the old start (230): cut afresh from the window.
+  assert.equal((await before.build(at(200), budget100, perChar)).promptStart, 130);
+  const window = new ContextBuilder();
+  await window.build(at(303), budget100, perChar);
+  assert.equal((await window.build(at(303, 240), budget100, perChar)).promptStart, 240, 'the window now starts after it');
+  assert.equal((await window.build(at(303, 100), budget100, perChar)).promptStart, 240, 'the new window start was kept');
+  const other = new ContextBuilder();
+  await other.build(at(303), budget100, perChar);
+  // At 311 the same document keeps 230 (81 tokens); another one is cut afresh: 236, on to 240.
+  assert.equal((await other.build(at(311, 0, 'file:///other.txt'), budget100, perChar)).promptStart, 240, 'another document');
+  // One long line, cut at a token: the next keystroke cuts afresh rather than keep a mid-line start.
+  const long = new ContextBuilder();
+  const line = 'x'.repeat(301);
+  const first = await long.build({ documentKey: 'k', windowStart: 0, before: line.slice(0, 300), after: '' }, budget100, perChar);
+  const next = await long.build({ documentKey: 'k', windowStart: 0, before: line, after: '' }, budget100, perChar);
+  assert.deepEqual([first.promptStart, next.promptStart, next.promptTokens], [225, 226, 75]);
+});
+
+test('the FIM suffix: whole when it fits, else cut at the last line break before its budget, else at the token', async () => {
+  const builder = new ContextBuilder();
+  const fim = (after: string, suffixTokens: number) => builder.build({ documentKey: 'k', windowStart: 0, before: 'x', after }, { contextTokens: 100, suffixTokens, multiline: false }, perChar);
+  const after = grid.slice(305); // 'fghi\nabcdefghi\n…'
+  assert.equal((await fim(after, 20)).suffix, 'fghi\nabcdefghi\n');
+  assert.equal((await fim(after, 3)).suffix, 'fgh');
+  assert.equal((await fim('fghi\nab', 20)).suffix, 'fghi\nab');
+  assert.equal((await fim('\nabcdefghi', 5)).suffix, '\nabcd', 'a break only at the very start does not count');
+  assert.equal((await fim(after, 0)).suffix, undefined, 'a budget of 0 is no FIM');
+});
