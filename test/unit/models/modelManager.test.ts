@@ -148,8 +148,10 @@ function fakeInspectorHost() {
 /** Lets the promise callbacks of a load run. */
 const settle = () => new Promise((resolve) => setImmediate(resolve));
 
+const ROLES = ['completion', 'inspector', 'translation'] as const;
+
 function statesOf(models: InstanceType<typeof ModelManager>): ModelState[] {
-  return (['completion', 'inspector', 'translation'] as const).map((role) => models.state(role));
+  return ROLES.map((role) => models.state(role));
 }
 
 beforeEach(() => {
@@ -165,7 +167,7 @@ describe('ModelManager: which model each role loads', () => {
   it('loads the bundled models by default, the inspector on the completion model', () => {
     const models = new ModelManager(fakeHost().host, '/ext');
     assert.deepEqual(
-      (['completion', 'inspector', 'translation'] as const).map((role) => models.modelDir(role)),
+      ROLES.map((role) => models.modelDir(role)),
       ['/ext/models/tealeaf-code', '/ext/models/tealeaf-code', '/ext/models/tealeaf-translate'],
     );
   });
