@@ -9,6 +9,8 @@
 // and a crash inside native code (onnxruntime-node) ends it alone, never the extension host.
 import { type ChildProcess, fork } from 'node:child_process';
 import type { ClientMessage, WorkerStop } from '../protocol/engine';
+import { errorText } from '../util/unknown';
+import { BulkReceiver } from './bulkPieces';
 import type { EngineTransport, TransportExit } from './transport';
 import type { EngineWorkerData } from './workerTransport';
 
@@ -73,7 +75,19 @@ export class ProcessTransport implements EngineTransport {
   }
 
   onMessage(listener: (message: unknown) => void): void {
-    this.child.on('message', listener);
+    const bulk = new BulkReceiver();
+    this.child.on('message', (message: unknown) => {
+      let whole: { readonly message: unknown } | undefined;
+      try {
+        whole = bulk.accept(message);
+      } catch (error) {
+        // A channel out of step cannot be trusted with another answer: end the engine as a crash.
+        this.ended({ reason: `it sent a message out of order (${errorText(error)})` });
+        this.child.kill('SIGKILL');
+        return;
+      }
+      if (whole) listener(whole.message);
+    });
   }
 
   onExit(listener: (exit: TransportExit) => void): void {

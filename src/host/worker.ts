@@ -2,6 +2,7 @@
 // worker_threads worker (workerTransport.ts) or a child process (processTransport.ts).
 import { parentPort, workerData } from 'node:worker_threads';
 import { type EngineMemory, type HostMessage, isClientMessage, isWorkerStop } from '../protocol/engine';
+import { bulkMessages } from './bulkPieces';
 import { EngineService } from './engineService';
 import { createInProcessHost } from './inProcessHost';
 import { ENGINE_PROCESS_DATA_FLAG } from './processTransport';
@@ -31,7 +32,8 @@ function channel(): Channel {
   process.on('disconnect', () => process.exit(0));
   return {
     data: (flag ? JSON.parse(flag.slice(ENGINE_PROCESS_DATA_FLAG.length)) : {}) as EngineWorkerData,
-    send: (message) => void send(message),
+    // Large arrays in pieces, so that the extension host never allocates a large message whole.
+    send: (message) => bulkMessages(message).forEach((m) => void send(m)),
     onMessage: (listener) => process.on('message', listener),
   };
 }

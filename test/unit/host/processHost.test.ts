@@ -6,6 +6,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { BULK_MIN_BYTES } from '../../../src/host/bulkPieces';
 import { WorkerExitedError } from '../../../src/host/lifecycle';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
 import { WorkerHost } from '../../../src/host/workerHost';
@@ -52,6 +53,27 @@ describe('the engine in a child process', { skip: !existsSync(WORKER) && 'run `n
         assert.ok(layer instanceof Float32Array, `layer ${l} arrived as ${Object.prototype.toString.call(layer)}`);
         assert.deepEqual(layer, theirs.attention.layerData[l]);
       });
+    } finally {
+      await local.dispose();
+    }
+  });
+
+  it('returns attention too large for one message (it travels in pieces) equal to in-process, quantized and whole', async () => {
+    const local = createInProcessHost();
+    try {
+      const reference = await local.load(modelDir('tiny-llama'), { threads: 1 });
+      const engine = await host.load(modelDir('tiny-llama'), { threads: 1 });
+      const text = 'def f(x): return x + 1\n'.repeat(40);
+      const request = { text, maxTokens: 200, withStats: false };
+      const [mine, theirs] = await Promise.all([engine.attention(request), reference.attention(request)]);
+      assert.deepEqual(mine.attention.rows, theirs.attention.rows);
+      // [4 heads, about 200, 200] float32: about 640,000 bytes a layer, near ten times BULK_MIN_BYTES.
+      assert.ok(mine.attention.layerData[0]!.byteLength >= 8 * BULK_MIN_BYTES);
+      mine.attention.layerData.forEach((layer, l) => assert.deepEqual(layer, theirs.attention.layerData[l]));
+      const quantized = { ...request, values: 'quantized' as const };
+      const [mineQ, theirsQ] = await Promise.all([engine.attention(quantized), reference.attention(quantized)]);
+      assert.ok(mineQ.quantized![0]!.data.byteLength >= 2 * BULK_MIN_BYTES); // [4, about 200, 200] bytes
+      assert.deepEqual(mineQ.quantized, theirsQ.quantized);
     } finally {
       await local.dispose();
     }
