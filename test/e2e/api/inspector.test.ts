@@ -85,7 +85,7 @@ export function registerInspectorTests(): void {
       });
     });
 
-    it('whole-file inspections run in the inspector’s own engine process: the extension host and the completion engine stay flat, and closing the panel ends that process', async function () {
+    it('whole-file inspections run in the inspector’s own engine process: the extension host and the completion engine stay flat, and closing the panel ends that process and gives the host its memory back', async function () {
       this.timeout(400_000);
       const api = (await extension().activate()) as TealeafApi;
       const mb = (bytes: number) => bytes / 1024 / 1024;
@@ -138,6 +138,10 @@ export function registerInspectorTests(): void {
       assert.equal(alive(), false, 'its process has ended, and its memory with it');
       assert.equal((await api.models.engineMemory()).inspector, undefined);
       const hostClosed = await settledHostMb();
+      // What the views took comes back (the issue's bound for the bench, one minute after the
+      // close: 30 MB). The bench, with 20 inspections and a layer view each, is where the C
+      // library's share shows (src/host/outsideHeap.ts); five first paints here keep a few MB.
+      assert.ok(hostClosed - hostBefore < 30, `the extension host kept ${Math.round(hostClosed - hostBefore)} MB after the panel closed (${Math.round(hostBefore)} → ${Math.round(hostClosed)} MB)`);
       this.test!.title +=
         ` (extension host ${Math.round(hostBefore)} → ${after.map(Math.round).join(', ')} → ${Math.round(hostClosed)} MB after closing;` +
         ` completion engine ${Math.round(mb(engineBefore.rssBytes))} → ${Math.round(mb(held.main.rssBytes))} MB; inspector process ${Math.round(mb(held.inspector.rssBytes))} MB, WebAssembly ${Math.round(mb(held.inspector.wasmHeapBytes))} MB)`;
