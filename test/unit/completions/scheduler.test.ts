@@ -86,3 +86,118 @@ test('supersedeAll makes the pending request stale', async () => {
   scheduler.supersedeAll();
   assert.deepEqual(await pending, { kind: 'superseded' });
 });
+
+test('inFlight counts the task running now: 1 while it runs, 0 once it settled', async () => {
+  const scheduler = new LatestWinsScheduler();
+  let release: (value: string) => void = () => undefined;
+  const running = scheduler.run(() => new Promise<string>((resolve) => (release = resolve)));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(scheduler.inFlight, 1);
+  release('v');
+  assert.deepEqual(await running, { kind: 'done', value: 'v' });
+  assert.equal(scheduler.inFlight, 0);
+});
+
+test('the debounce waits through the given sleep, with the request’s signal; no debounce, no wait', async () => {
+  const waits: { ms: number; signal: AbortSignal | undefined }[] = [];
+  const scheduler = new LatestWinsScheduler(async (ms, signal) => {
+    waits.push({ ms, signal });
+    return true;
+  });
+  let seen: AbortSignal | undefined;
+  await scheduler.run(async (signal) => void (seen = signal), { debounceMs: 75 });
+  assert.deepEqual(waits.map((w) => w.ms), [75]);
+  assert.equal(waits[0]!.signal, seen, 'the wait ends with the same signal as the task');
+  await scheduler.run(async () => 'x', { debounceMs: 0 });
+  await scheduler.run(async () => 'x');
+  assert.equal(waits.length, 1);
+});
+
+test('a caller cancelled before or during the debounce gets cancelled, and its task never starts', async () => {
+  const scheduler = new LatestWinsScheduler();
+  let started = 0;
+  const job = async () => {
+    started++;
+    return 'x';
+  };
+  const before = new AbortController();
+  before.abort();
+  assert.deepEqual(await scheduler.run(job, { signal: before.signal }), { kind: 'cancelled' });
+  const during = new AbortController();
+  const pending = scheduler.run(job, { signal: during.signal, debounceMs: 10_000 });
+  setTimeout(() => during.abort(), 5);
+  assert.deepEqual(await pending, { kind: 'cancelled' });
+  assert.equal(started, 0);
+});
+
+test('the task’s signal aborts when a newer request arrives and when its caller cancels', async () => {
+  const scheduler = new LatestWinsScheduler();
+  const signals: AbortSignal[] = [];
+  const hold = (signal: AbortSignal) => {
+    signals.push(signal);
+    return new Promise<string>((_, reject) => signal.addEventListener('abort', () => reject(new AbortError())));
+  };
+  const first = scheduler.run(hold);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.equal(signals[0]!.aborted, false);
+  const caller = new AbortController();
+  const second = scheduler.run(hold, { signal: caller.signal });
+  assert.equal(signals[0]!.aborted, true, 'superseded');
+  assert.deepEqual(await first, { kind: 'superseded' });
+  await new Promise((resolve) => setImmediate(resolve));
+  caller.abort();
+  assert.equal(signals[1]!.aborted, true, 'cancelled by its caller');
+  assert.deepEqual(await second, { kind: 'cancelled' });
+});
+
+test('a result or an error that comes after the caller cancelled is cancelled, not done or failed', async () => {
+  const scheduler = new LatestWinsScheduler();
+  const caller = new AbortController();
+  const resolved = scheduler.run(async () => {
+    caller.abort();
+    return 'too late';
+  }, { signal: caller.signal });
+  assert.deepEqual(await resolved, { kind: 'cancelled' });
+  const other = new AbortController();
+  const rejected = scheduler.run(async () => {
+    other.abort();
+    throw new Error('not an AbortError');
+  }, { signal: other.signal });
+  assert.deepEqual(await rejected, { kind: 'cancelled' });
+});
+
+test('a request superseded while it waits for the previous task to finish never starts', async () => {
+  const scheduler = new LatestWinsScheduler();
+  const log = { running: 0, max: 0 };
+  let started = 0;
+  const stubborn = scheduler.run(task(log, 30, 'stale', true));
+  await new Promise((resolve) => setImmediate(resolve));
+  const waiting = scheduler.run(async () => {
+    started++;
+    return 'never';
+  });
+  await new Promise((resolve) => setImmediate(resolve));
+  const newest = scheduler.run(task(log, 1, 'newest'));
+  assert.deepEqual(await waiting, { kind: 'superseded' });
+  assert.deepEqual(await newest, { kind: 'done', value: 'newest' });
+  await stubborn;
+  assert.equal(started, 0);
+});
+
+test('a run lets go of its caller’s signal when it settles', async () => {
+  const scheduler = new LatestWinsScheduler();
+  const caller = new AbortController();
+  let listeners = 0;
+  const add = caller.signal.addEventListener.bind(caller.signal);
+  const remove = caller.signal.removeEventListener.bind(caller.signal);
+  caller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
+    listeners++;
+    add(...args);
+  }) as typeof add;
+  caller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
+    listeners--;
+    remove(...args);
+  }) as typeof remove;
+  await scheduler.run(async () => 'x', { signal: caller.signal });
+  assert.equal(listeners, 0);
+});
