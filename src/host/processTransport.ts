@@ -76,12 +76,15 @@ export class ProcessTransport implements EngineTransport {
 
   onMessage(listener: (message: unknown) => void): void {
     const bulk = new BulkReceiver();
+    let outOfStep = false;
     this.child.on('message', (message: unknown) => {
+      if (outOfStep) return;
       let whole: { readonly message: unknown } | undefined;
       try {
         whole = bulk.accept(message);
       } catch (error) {
         // A channel out of step cannot be trusted with another answer: end the engine as a crash.
+        outOfStep = true;
         this.ended({ reason: `it sent a message out of order (${errorText(error)})` });
         this.child.kill('SIGKILL');
         return;
