@@ -85,4 +85,27 @@ describe('bulk pieces', () => {
     assert.throws(() => receiveAll([sent[0], sent[1], { kind: 'bulkPiece', bytes: new Uint8Array(PIECE_BYTES + 1) }]), /overruns its array/);
     assert.throws(() => receiveAll([{ ...(sent[0] as object), message: { tealeafBulkArray: 5 } }, ...sent.slice(1)]), /refers to array 5 of 1/);
   });
+  it('takes out an array of exactly BULK_MIN_BYTES, and leaves a DataView, class instances and what they hold as they are', () => {
+    const exact = new Uint8Array(BULK_MIN_BYTES).fill(3);
+    const sent = bulkMessages({ exact });
+    assert.equal(sent.length, 1 + BULK_MIN_BYTES / PIECE_BYTES);
+    assert.deepEqual((sent[0] as { message: unknown }).message, { exact: { tealeafBulkArray: 0 } });
+    const view = new DataView(new ArrayBuffer(BULK_MIN_BYTES * 2));
+    const map = new Map([['a', new Uint8Array(BULK_MIN_BYTES)]]);
+    const kept = { view, map, date: new Date(0) };
+    assert.equal(bulkMessages(kept)[0], kept);
+  });
+
+  it('hands on an object that only looks like a marker as it was sent', () => {
+    const lookalike = { tealeafBulkArray: 0, other: 1 };
+    const message = { lookalike, data: new Uint8Array(BULK_MIN_BYTES) };
+    assert.deepEqual(receiveAll(bulkMessages(message)), [message]);
+  });
+
+  it('knows its own messages from others by their kind and fields', () => {
+    const receiver = new BulkReceiver();
+    for (const other of [{ kind: 'bulk', arrays: 'none', message: 1 }, { kind: 'bulk', arrays: [] }, { kind: 'bulkPiece', bytes: [1, 2] }, { kind: 'response' }, null, 7]) {
+      assert.deepEqual(receiver.accept(other), { message: other }, JSON.stringify(other));
+    }
+  });
 });
