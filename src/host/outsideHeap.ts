@@ -20,22 +20,17 @@ const wasm = (globalThis as unknown as { readonly WebAssembly: WasmMemoryApi }).
 
 /** WebAssembly memory grows in pages of 64 KiB. */
 const WASM_PAGE_BYTES = 64 * 1024;
-/** A 32-bit WebAssembly memory holds at most 65,536 pages (4 GiB). */
-const WASM_MAX_PAGES = 65_536;
 
 /**
  * A buffer of at least `byteLength` bytes (rounded up to 64 KiB), zeroed, outside malloc's heap
- * where V8 can map one; an ordinary ArrayBuffer where it cannot (a limit on the address space
- * that WebAssembly memories reserve, or more than 4 GiB).
+ * where V8 can map one; an ordinary ArrayBuffer where it cannot (more than a 32-bit WebAssembly
+ * memory's 4 GiB, or a limit on the address space that WebAssembly memories reserve).
  */
 export function bufferOutsideHeap(byteLength: number): ArrayBuffer {
   const pages = Math.ceil(byteLength / WASM_PAGE_BYTES);
-  if (pages > 0 && pages <= WASM_MAX_PAGES) {
-    try {
-      return new wasm.Memory({ initial: pages, maximum: pages }).buffer;
-    } catch (error) {
-      if (!(error instanceof RangeError)) throw error;
-    }
+  try {
+    return new wasm.Memory({ initial: pages, maximum: pages }).buffer;
+  } catch {
+    return new ArrayBuffer(byteLength);
   }
-  return new ArrayBuffer(byteLength);
 }

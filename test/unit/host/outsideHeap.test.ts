@@ -24,8 +24,14 @@ describe('buffers outside the heap', () => {
     assert.ok(arrayBufferGrowth(() => new ArrayBuffer(8 * MiB)).grown >= 8 * MiB);
   });
 
-  it('are ordinary and empty for no bytes', () => {
+  it('are empty for no bytes', () => {
     assert.equal(bufferOutsideHeap(0).byteLength, 0);
+  });
+
+  it('are ordinary ArrayBuffers, exactly as long as asked, past a WebAssembly memory’s 4 GiB', () => {
+    // Mapped, not touched: the pages cost nothing until written. Not rounded to whole pages, so
+    // not a WebAssembly memory.
+    assert.equal(bufferOutsideHeap(4 * 1024 * MiB + 1).byteLength, 4 * 1024 * MiB + 1);
   });
 
   it('hold what the engine process sent in pieces', () => {
