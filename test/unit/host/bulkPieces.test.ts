@@ -104,7 +104,7 @@ describe('bulk pieces', () => {
 
   it('knows its own messages from others by their kind and fields', () => {
     const receiver = new BulkReceiver();
-    for (const other of [{ kind: 'bulk', arrays: 'none', message: 1 }, { kind: 'bulk', arrays: [] }, { kind: 'bulkPiece', bytes: [1, 2] }, { kind: 'response' }, null, 7]) {
+    for (const other of [{ kind: 'bulk', arrays: 'none', message: 1 }, { kind: 'bulk', arrays: [] }, { kind: 'response', arrays: [], message: 1 }, { kind: 'notice', bytes: new Uint8Array(2) }, { kind: 'bulkPiece', bytes: [1, 2] }, { kind: 'response' }, null, 7]) {
       assert.deepEqual(receiver.accept(other), { message: other }, JSON.stringify(other));
     }
   });
