@@ -78,26 +78,30 @@ export function registerInspectorUiTests(ctx: UiContext): void {
     });
 
     it('a whole file inspected, Enter on the grid opens its first head, drawn from megabytes of attention', async () => {
-      assert.ok(wb);
-      // A fresh panel, so that the grid waited for is this inspection's.
-      await wb.runCommand('View: Close All Editors');
-      // The whole file (cut to the model's window): a layer's quantized heads are megabytes, which
-      // reach the extension host in pieces, in memory outside its malloc heap, and the webview whole.
-      await wb.openFile('src/shapes.ts');
-      await wb.page.keyboard.press('Control+A');
-      await wb.runCommand('Tealeaf: Inspect Attention');
-      const grid = wb.webview().locator('canvas[data-view="model"][data-painted="true"]');
-      await grid.waitFor({ timeout: 120_000 });
-      await grid.focus();
-      await grid.press('Enter');
-      const matrix = wb.webview().locator('canvas[data-view="matrix"][data-painted="true"]');
-      await matrix.waitFor({ timeout: 120_000 });
-      // Painted only once its data arrived and drew (a message such as "Could not load" is not).
-      const drawn = await matrix.evaluate((node) => ({ ...(node as HTMLCanvasElement).dataset }));
-      assert.deepEqual(JSON.parse(drawn.scope ?? '{}'), { kind: 'head', layer: 0, head: 0 });
-      assert.match(drawn.visibleRows ?? '', /^0-\d+$/);
-      assert.ok(Number(drawn.visibleRows?.split('-')[1]) > 1, `rows in view: ${drawn.visibleRows}`);
-      await wb.screenshot('ui-inspector-matrix-view');
+      // A window of its own, so that the grid waited for is this inspection's, not the panel the
+      // test before left open.
+      const wb = await Workbench.open(ctx.browser(), ctx);
+      try {
+        // The whole file (cut to the model's window): a layer's quantized heads are megabytes, which
+        // reach the extension host in pieces, in memory outside its malloc heap, and the webview whole.
+        await wb.openFile('src/shapes.ts');
+        await wb.page.keyboard.press('Control+A');
+        await wb.runCommand('Tealeaf: Inspect Attention');
+        const grid = wb.webview().locator('canvas[data-view="model"][data-painted="true"]');
+        await grid.waitFor({ timeout: 120_000 });
+        await grid.focus();
+        await grid.press('Enter');
+        const matrix = wb.webview().locator('canvas[data-view="matrix"][data-painted="true"]');
+        await matrix.waitFor({ timeout: 120_000 });
+        // Painted only once its data arrived and drew (a message such as "Could not load" is not).
+        const drawn = await matrix.evaluate((node) => ({ ...(node as HTMLCanvasElement).dataset }));
+        assert.deepEqual(JSON.parse(drawn.scope ?? '{}'), { kind: 'head', layer: 0, head: 0 });
+        assert.match(drawn.visibleRows ?? '', /^0-\d+$/);
+        assert.ok(Number(drawn.visibleRows?.split('-')[1]) > 1, `rows in view: ${drawn.visibleRows}`);
+        await wb.screenshot('ui-inspector-matrix-view');
+      } finally {
+        await wb.close();
+      }
     });
   });
 }
