@@ -73,18 +73,27 @@ export function isBulkPiece(value: unknown): value is BulkPiece {
   return isRecord(value) && value.kind === 'bulkPiece' && value.bytes instanceof Uint8Array;
 }
 
-/** A copy of `value` with every large array replaced by a marker; the arrays in `taken`. */
-function takeArrays(value: unknown, taken: BulkArray[]): unknown {
-  if (isBulkArray(value)) {
-    if (value.byteLength < BULK_MIN_BYTES) return value;
-    taken.push(value);
-    return { tealeafBulkArray: taken.length - 1 } satisfies BulkMarker;
-  }
-  if (Array.isArray(value)) return value.map((item: unknown) => takeArrays(item, taken));
+/**
+ * A copy of a message's plain objects and arrays with each value `replace` answers for replaced
+ * (class instances, typed arrays and primitives it does not answer for stay as they are).
+ */
+function rebuild(value: unknown, replace: (value: unknown) => unknown): unknown {
+  const replaced = replace(value);
+  if (replaced !== undefined) return replaced;
+  if (Array.isArray(value)) return value.map((item: unknown) => rebuild(item, replace));
   if (isRecord(value) && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, takeArrays(item, taken)]));
+    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, rebuild(item, replace)]));
   }
   return value;
+}
+
+/** A copy of `value` with every large array replaced by a marker; the arrays in `taken`. */
+function takeArrays(value: unknown, taken: BulkArray[]): unknown {
+  return rebuild(value, (item) => {
+    if (!isBulkArray(item) || item.byteLength < BULK_MIN_BYTES) return undefined;
+    taken.push(item);
+    return { tealeafBulkArray: taken.length - 1 } satisfies BulkMarker;
+  });
 }
 
 /**
@@ -109,16 +118,12 @@ export function bulkMessages(message: unknown): unknown[] {
 }
 
 function putArrays(value: unknown, arrays: readonly BulkArray[]): unknown {
-  if (isBulkMarker(value)) {
-    const array = arrays[value.tealeafBulkArray];
-    if (!array) throw new Error(`a bulk message refers to array ${value.tealeafBulkArray} of ${arrays.length}`);
+  return rebuild(value, (item) => {
+    if (!isBulkMarker(item)) return undefined;
+    const array = arrays[item.tealeafBulkArray];
+    if (!array) throw new Error(`a bulk message refers to array ${item.tealeafBulkArray} of ${arrays.length}`);
     return array;
-  }
-  if (Array.isArray(value)) return value.map((item: unknown) => putArrays(item, arrays));
-  if (isRecord(value) && Object.getPrototypeOf(value) === Object.prototype) {
-    return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, putArrays(item, arrays)]));
-  }
-  return value;
+  });
 }
 
 /** The receiving side: feed it every message; it answers the messages as they were sent. */

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AbortError } from '../../../src/engine/errors';
 import { LatestWinsScheduler } from '../../../src/completions/scheduler';
+import { countedSignal } from './countedSignal';
 
 /** A task that runs `steps` macrotask turns, checking its signal between them like the engine. */
 function task(log: { running: number; max: number }, steps: number, value: string, ignoreAbort = false) {
@@ -186,18 +187,7 @@ test('a request superseded while it waits for the previous task to finish never 
 
 test('a run lets go of its caller’s signal when it settles', async () => {
   const scheduler = new LatestWinsScheduler();
-  const caller = new AbortController();
-  let listeners = 0;
-  const add = caller.signal.addEventListener.bind(caller.signal);
-  const remove = caller.signal.removeEventListener.bind(caller.signal);
-  caller.signal.addEventListener = ((...args: Parameters<typeof add>) => {
-    listeners++;
-    add(...args);
-  }) as typeof add;
-  caller.signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
-    listeners--;
-    remove(...args);
-  }) as typeof remove;
+  const caller = countedSignal();
   await scheduler.run(async () => 'x', { signal: caller.signal });
-  assert.equal(listeners, 0);
+  assert.equal(caller.listeners(), 0);
 });

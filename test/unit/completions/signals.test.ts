@@ -4,24 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { anySignal, sleep } from '../../../src/completions/signals';
-
-/** An AbortSignal that counts the abort listeners it holds. */
-function countedSignal(): { controller: AbortController; signal: AbortSignal; listeners: () => number } {
-  const controller = new AbortController();
-  const signal = controller.signal;
-  let count = 0;
-  const add = signal.addEventListener.bind(signal);
-  const remove = signal.removeEventListener.bind(signal);
-  signal.addEventListener = ((...args: Parameters<typeof add>) => {
-    if (args[0] === 'abort') count++;
-    add(...args);
-  }) as typeof signal.addEventListener;
-  signal.removeEventListener = ((...args: Parameters<typeof remove>) => {
-    if (args[0] === 'abort') count--;
-    remove(...args);
-  }) as typeof signal.removeEventListener;
-  return { controller, signal, listeners: () => count };
-}
+import { countedSignal } from './countedSignal';
 
 describe('anySignal', () => {
   it('aborts when any of its inputs aborts, with that input’s reason; undefined inputs are skipped', () => {
