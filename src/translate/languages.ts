@@ -115,7 +115,7 @@ export function readerFor(languageId: string): LanguageReader {
     case 'razor':
       return { kind: 'markup' };
   }
-  const syntax = GENERIC[languageId];
-  if (syntax !== undefined) return { kind: 'generic', syntax };
+  // Own keys only: `constructor` or `toString` is not a language with a comment table.
+  if (Object.hasOwn(GENERIC, languageId)) return { kind: 'generic', syntax: GENERIC[languageId] as CommentSyntax };
   return { kind: 'prose' };
 }
