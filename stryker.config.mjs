@@ -7,24 +7,14 @@
 // (scripts/mutation/run.mjs sets both from the folders it is given).
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { FOLDERS, NOT_MUTATED } from './scripts/mutation/scope.mjs';
 
 // REPORT_DIR: where the reports and the incremental file go (default reports/mutation; a run over
 // some folders keeps its own, so it neither replaces nor feeds on the full run's).
 const REPORT_DIR = process.env.REPORT_DIR ?? 'reports/mutation';
-const FOLDERS = ['src/engine', 'src/translate', 'src/completions', 'src/models', 'src/host'];
-
-/** Never mutated, whichever folders a run names: code that runs only at module level. */
-const NOT_MUTATED = [
-  // Entry point of the engine process: it only wires the channel to EngineService.
-  '!src/host/worker.ts',
-  // The require() shim esbuild puts in place of onnxruntime-node's binding (no logic).
-  '!src/host/ortNodeBinding.ts',
-];
 const mutate = [
-  ...(process.env.MUTATE
-    ? process.env.MUTATE.split(',').filter((glob) => glob !== '')
-    : FOLDERS.map((folder) => `${folder}/**/*.ts`)),
-  ...NOT_MUTATED,
+  ...(process.env.MUTATE ? process.env.MUTATE.split(',').filter((glob) => glob !== '') : FOLDERS.map((folder) => `${folder}/**/*.ts`)),
+  ...NOT_MUTATED.map((file) => `!${file}`),
 ];
 
 /**

@@ -6,12 +6,16 @@
 // Given folders or files, only their code is mutated and only the unit tests that concern them
 // run (TESTS_FOR below), with reports and incremental file of their own (reports/mutation/src-translate/
 // for `src/translate`); with none, the whole of the five folders against every unit test.
-// Exit code 1 when a measured folder is below its target.
+// Every run records its files' counts in the ledger (reports/mutation/ledger.json, ledger.mjs) and
+// prints the whole folders' scores from it; `npm run mutation -- --scores` only prints those.
+// Exit code 1 when a folder measured by this run is below its target.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { formatLedgerScores, ledgerScores, recordRun } from './ledger.mjs';
+import { mutatedSources } from './scope.mjs';
 import { folderScores, formatScores } from './scores.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -28,7 +32,18 @@ const TESTS_FOR = {
   'src/host': ['test/unit/host/'],
 };
 
+const LEDGER = join(ROOT, 'reports', 'mutation', 'ledger.json');
+const readLedger = () => (existsSync(LEDGER) ? JSON.parse(readFileSync(LEDGER, 'utf8')) : {});
+const printLedgerScores = (ledger) => {
+  console.log('\nWhole folders, from the ledger (each file as measured by its latest run on its current code):');
+  console.log(formatLedgerScores(ledgerScores(ledger, mutatedSources(ROOT))));
+};
+
 const args = process.argv.slice(2);
+if (args.includes('--scores')) {
+  printLedgerScores(readLedger());
+  process.exit(0);
+}
 const targets = args.filter((a) => !a.startsWith('--')).map((a) => a.replace(/\/+$/, ''));
 const passThrough = args.filter((a) => a.startsWith('--'));
 
@@ -60,7 +75,14 @@ const stryker = spawnSync(process.execPath, [join(ROOT, 'node_modules', '@stryke
 });
 const minutes = (Date.now() - started) / 60_000;
 if (!existsSync(report)) process.exit(stryker.status ?? 1);
-const scores = folderScores(JSON.parse(readFileSync(report, 'utf8')));
+const reportJson = JSON.parse(readFileSync(report, 'utf8'));
+const scores = folderScores(reportJson);
 console.log(`\nMutation score per folder (${minutes.toFixed(1)} min; report: ${reportDir}/mutation.html):`);
 console.log(formatScores(scores));
+if (stryker.status === 0) {
+  const commit = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const ledger = recordRun(readLedger(), reportJson, { measured: new Date().toISOString().slice(0, 10), commit }, mutatedSources(ROOT, targets.length > 0 ? targets : undefined));
+  writeFileSync(LEDGER, `${JSON.stringify(ledger, null, 1)}\n`);
+  printLedgerScores(ledger);
+}
 process.exit(stryker.status !== 0 ? (stryker.status ?? 1) : scores.some((s) => s.score !== undefined && s.score < s.target) ? 1 : 0);
