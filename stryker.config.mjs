@@ -25,7 +25,8 @@ const mutate = [
  */
 const TOO_SLOW_PER_MUTANT = [
   'test/unit/cli/',
-  'test/unit/hostile/',
+  'test/unit/hostile/fuzz.test.ts',
+  'test/unit/hostile/hostileFolders.test.ts',
   'test/unit/hub/cli.test.ts',
   'test/unit/translate/heldoutPlaceholders.test.ts',
   'test/unit/host/workerLifecycle.test.ts',

@@ -25,7 +25,15 @@ const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
  * folder or a file under test/unit (stryker.config.mjs leaves out the slowest integration tests).
  */
 const TESTS_FOR = {
-  'src/engine': ['test/unit/engine/', 'test/unit/seq2seq.test.ts', 'test/unit/headStats.test.ts', 'test/unit/aggregate.test.ts', 'test/unit/inspectorEngine.test.ts'],
+  'src/engine': [
+    'test/unit/engine/',
+    'test/unit/seq2seq.test.ts',
+    'test/unit/headStats.test.ts',
+    'test/unit/aggregate.test.ts',
+    'test/unit/inspectorEngine.test.ts',
+    'test/unit/quantize.test.ts',
+    'test/unit/hostile/regexRisk.test.ts',
+  ],
   'src/translate': ['test/unit/translate/'],
   'src/completions': ['test/unit/completions/'],
   'src/models': ['test/unit/models/', 'test/unit/host/lifecycleText.test.ts'],
