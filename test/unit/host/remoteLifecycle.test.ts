@@ -1,0 +1,238 @@
+// RemoteEngineHost's lifecycle over in-memory transports that answer by themselves (no worker): a
+// crash restarts the engine and reloads its models there, a request that can run again does, one
+// that cannot fails once saying so; three crashes stop the restarts until Retry; thread and
+// backend changes restart on purpose; unload, idle stop, notices said once, and dispose.
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AbortError, ModelError } from '../../../src/engine/errors';
+import type { TokenSpan } from '../../../src/engine/types';
+import { EngineStoppedError, type EngineLifecycleEvent, WorkerExitedError } from '../../../src/host/lifecycle';
+import { RemoteEngineHost, type RemoteEngineHostOptions, type TransportSettings } from '../../../src/host/remoteEngineHost';
+import type { EngineTransport, TransportExit } from '../../../src/host/transport';
+import type { ClientMessage, EngineRequest, HostMessage } from '../../../src/protocol/engine';
+import { fakeModelInfo } from '../fakeModelInfo';
+
+/**
+ * An engine instance that answers by itself: load gives handle 10 + loads so far; tokenize
+ * answers with one span naming the instance; generate is held until released or the instance ends.
+ */
+class AutoTransport implements EngineTransport {
+  readonly label = 'the auto engine';
+  readonly requests: EngineRequest[] = [];
+  readonly terminated: number[] = [];
+  private listener: (message: unknown) => void = () => undefined;
+  private exitListener: (exit: TransportExit) => void = () => undefined;
+  private loads = 0;
+  private exited = false;
+
+  constructor(
+    readonly settings: TransportSettings,
+    readonly index: number,
+  ) {}
+
+  post(message: ClientMessage): void {
+    if (message.kind !== 'request') return;
+    this.requests.push(message);
+    const answer = (result: unknown) => setImmediate(() => !this.exited && this.listener({ kind: 'response', id: message.id, ok: true, result } satisfies HostMessage));
+    if (message.method === 'load') answer({ handle: 10 + this.loads++, info: fakeModelInfo({ id: message.params.modelDir }) });
+    else if (message.method === 'tokenize') answer([{ id: message.params.handle, text: `instance ${this.index}`, start: 0, end: 1 }] satisfies TokenSpan[]);
+    else if (message.method === 'unload' || message.method === 'memory') answer(message.method === 'memory' ? { rssBytes: 1, wasmHeapBytes: 0, arrayBufferBytes: 0 } : undefined);
+  }
+  onMessage(listener: (message: unknown) => void): void {
+    this.listener = listener;
+  }
+  onExit(listener: (exit: TransportExit) => void): void {
+    this.exitListener = listener;
+  }
+  send(message: HostMessage): void {
+    this.listener(message);
+  }
+  crash(reason: string): void {
+    this.exited = true;
+    this.exitListener({ reason });
+  }
+  async terminate(code: number): Promise<void> {
+    this.terminated.push(code);
+    this.crash(`it exited with code ${code}`);
+  }
+  methods(): string[] {
+    return this.requests.map((r) => r.method);
+  }
+}
+
+function harness(options: Partial<RemoteEngineHostOptions> = {}) {
+  const transports: AutoTransport[] = [];
+  const events: EngineLifecycleEvent[] = [];
+  const host = new RemoteEngineHost({
+    connect: (settings) => {
+      const transport = new AutoTransport(settings, transports.length + 1);
+      transports.push(transport);
+      return transport;
+    },
+    ...options,
+  });
+  host.onDidChangeLifecycle((event) => events.push(event));
+  const kinds = () => events.map((e) => (e.kind === 'started' ? `started ${e.cause}` : e.kind === 'notice' ? `notice ${e.text}` : e.kind));
+  return { host, transports, events, kinds };
+}
+
+const tick = () => new Promise((resolve) => setImmediate(resolve));
+const firstText = (spans: readonly TokenSpan[]) => spans[0]?.text;
+
+describe('RemoteEngineHost lifecycle', () => {
+  it('after a crash, starts a new engine, loads the model there again and runs the request that was cut off once more', async () => {
+    const { host, transports, events, kinds } = harness();
+    const engine = await host.load('/models/m', { threads: 1 });
+    assert.equal(engine.info.id, '/models/m');
+    assert.equal(firstText(await engine.tokenize('a')), 'instance 1');
+    const replayed = engine.tokenize('b');
+    await tick();
+    transports[0]?.crash('it exited with code 9');
+    assert.equal(firstText(await replayed), 'instance 2');
+    assert.deepEqual(transports[1]?.methods(), ['load', 'tokenize']);
+    assert.deepEqual(transports[1]?.requests[0]?.params, { modelDir: '/models/m', options: { threads: 1 } });
+    assert.deepEqual(kinds(), ['started first-use', 'crashed', 'started crash', 'modelReloaded']);
+    assert.deepEqual(events[1], { kind: 'crashed', reason: 'it exited with code 9', crashesInWindow: 1, restarting: true, interrupted: [{ method: 'tokenize', replayed: true }] });
+    assert.equal(host.hostState.state, 'running');
+    await host.dispose();
+  });
+
+  it('a generation cut off by a crash fails once, saying so; the next one runs on the new engine', async () => {
+    const { host, transports, events } = harness();
+    const engine = await host.load('/models/m');
+    const cut = engine.generate({ prompt: 'p' }, { onToken: () => undefined });
+    await tick();
+    assert.equal((transports[0]?.requests.at(-1) as EngineRequest & { params: { stream: boolean } }).params.stream, true);
+    transports[0]?.crash('it exited with code 9');
+    await assert.rejects(cut, (error: unknown) => {
+      assert.ok(error instanceof WorkerExitedError);
+      assert.equal(error.message, 'the auto engine stopped during generate (it exited with code 9) and was restarted; try again');
+      return true;
+    });
+    const crashed = events.find((e) => e.kind === 'crashed');
+    assert.deepEqual(crashed?.kind === 'crashed' && crashed.interrupted, [{ method: 'generate', replayed: false }]);
+    // Streamed only when asked.
+    const quiet = engine.generate({ prompt: 'q' });
+    await tick();
+    await tick();
+    const second = transports[1]?.requests.at(-1) as EngineRequest & { params: { stream: boolean } };
+    assert.deepEqual([second.method, second.params.stream], ['generate', false]);
+    await host.dispose();
+    await assert.rejects(quiet, AbortError);
+  });
+
+  it('stops restarting after three crashes within a minute, until Retry', async () => {
+    const { host, transports, events } = harness({ crashLimit: 3, crashWindowMs: 60_000 });
+    const engine = await host.load('/models/m');
+    for (let i = 0; i < 3; i++) transports.at(-1)?.crash(`crash ${i}`);
+    assert.equal(transports.length, 3);
+    const reason =
+      'the auto engine crashed 3 times within a minute (last time crash 2); Tealeaf stopped restarting it: use Retry or change a Tealeaf setting to start it again';
+    assert.deepEqual(host.hostState, { state: 'stopped', reason });
+    const last = events.at(-1);
+    assert.ok(last?.kind === 'crashed' && last.restarting === false && last.crashesInWindow === 3);
+    await assert.rejects(engine.tokenize('a'), (error: unknown) => error instanceof EngineStoppedError && error.message === reason);
+    await host.restart('retry');
+    assert.equal(host.hostState.state, 'running');
+    assert.equal(firstText(await engine.tokenize('a')), 'instance 4');
+    await host.dispose();
+  });
+
+  it('a request replayed into a crash that stops the restarts fails with the stop’s reason', async () => {
+    const { host, transports } = harness({ crashLimit: 2 });
+    const engine = await host.load('/models/m');
+    const request = engine.tokenize('a');
+    await tick();
+    transports[0]?.crash('first');
+    await tick();
+    transports[1]?.crash('second');
+    await assert.rejects(request, EngineStoppedError);
+    await host.dispose();
+  });
+
+  it('restarts on purpose for new threads or a new backend, not for the same; what was running fails saying why', async () => {
+    const { host, transports, kinds } = harness({ threads: 1, backend: 'wasm' });
+    const engine = await host.load('/models/m');
+    await host.setThreads(1);
+    await host.setBackend('wasm');
+    assert.equal(transports.length, 1);
+    const running = engine.generate({ prompt: 'p' });
+    await tick();
+    await host.setThreads(2);
+    await assert.rejects(running, { name: 'WorkerExitedError', message: 'the engine restarted to apply tealeaf.engine.threads during generate; try again' });
+    assert.deepEqual(transports[0]?.terminated, [0]);
+    assert.deepEqual(transports[1]?.settings, { backend: 'wasm', threads: 2 });
+    await host.setBackend('native');
+    assert.equal(host.currentBackend, 'native');
+    assert.deepEqual(transports[2]?.settings, { backend: 'native', threads: 2 });
+    assert.equal(firstText(await engine.tokenize('x')), 'instance 3');
+    assert.deepEqual(kinds(), ['started first-use', 'started threads', 'started backend', 'modelReloaded']);
+    await host.dispose();
+  });
+
+  it('changes settings without starting an engine when none runs', async () => {
+    const { host, transports } = harness();
+    await host.setThreads(4);
+    await host.setBackend('native');
+    assert.equal(transports.length, 0);
+    assert.equal(host.hostState.state, 'not-started');
+    await host.load('/models/m');
+    assert.deepEqual(transports[0]?.settings, { backend: 'native', threads: 4 });
+    await host.dispose();
+  });
+
+  it('unloads in the engine that holds the model, and the unloaded model refuses requests', async () => {
+    const { host, transports } = harness();
+    const kept = await host.load('/models/kept');
+    const engine = await host.load('/models/m');
+    await engine.dispose();
+    const unload = transports[0]?.requests.at(-1);
+    assert.deepEqual([unload?.method, unload?.params], ['unload', { handle: 11 }]);
+    await assert.rejects(engine.tokenize('a'), (error: unknown) => error instanceof ModelError && error.message === 'the model /models/m was unloaded');
+    // Loaded in an engine that has since crashed: nothing to unload in the new one.
+    transports[0]?.crash('gone');
+    await kept.dispose();
+    assert.deepEqual(transports[1]?.methods() ?? [], []);
+    await host.dispose();
+  });
+
+  it('stops an idle engine after idleStopMs; asking its memory does not keep it; the next request starts one', async () => {
+    const { host, transports } = harness({ idleStopMs: 30 });
+    const engine = await host.load('/models/m');
+    assert.deepEqual(await host.memory(), { rssBytes: 1, wasmHeapBytes: 0, arrayBufferBytes: 0 });
+    await new Promise((resolve) => setTimeout(resolve, 80));
+    assert.deepEqual(transports[0]?.terminated, [0]);
+    assert.equal(host.isRunning, false);
+    assert.equal(await host.memory(), undefined);
+    assert.equal(firstText(await engine.tokenize('a')), 'instance 2');
+    await host.dispose();
+  });
+
+  it('says each notice once, whichever engine says it', async () => {
+    const { host, transports, kinds } = harness();
+    await host.load('/models/m');
+    transports[0]?.send({ kind: 'notice', level: 'info', text: 'auto chose native' });
+    transports[0]?.send({ kind: 'notice', level: 'info', text: 'auto chose native' });
+    await host.restart('retry');
+    transports[1]?.send({ kind: 'notice', level: 'info', text: 'auto chose native' });
+    transports[1]?.send({ kind: 'notice', level: 'warn', text: 'the addon would not load' });
+    assert.deepEqual(kinds(), ['started first-use', 'notice auto chose native', 'started retry', 'notice the addon would not load']);
+    await host.dispose();
+  });
+
+  it('refuses a request whose signal has fired without sending it, and everything once disposed', async () => {
+    const { host, transports } = harness();
+    const engine = await host.load('/models/m');
+    const controller = new AbortController();
+    controller.abort();
+    await assert.rejects(engine.tokenize('a').then(() => engine.generate({ prompt: 'p' }, { signal: controller.signal })), AbortError);
+    assert.equal(transports[0]?.methods().includes('generate'), false);
+    const held = engine.generate({ prompt: 'p' });
+    await tick();
+    await host.dispose();
+    await assert.rejects(held, { name: 'AbortError', message: 'the engine host was disposed' });
+    assert.deepEqual(transports[0]?.terminated, [0]);
+    await assert.rejects(host.load('/models/m'), { name: 'AbortError', message: 'the engine host was disposed' });
+    assert.equal(transports.length, 1, 'no engine starts after dispose');
+  });
+});

@@ -1,0 +1,92 @@
+// WorkerTransport over a small worker script of its own (not the engine): the data the worker is
+// given, messages both ways, how an exit is reported (once, with its cause, to a listener set
+// before or after), and how each backend's worker is ended (WebAssembly at once, native asked first).
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { TransportExit } from '../../../src/host/transport';
+import { WorkerTransport } from '../../../src/host/workerTransport';
+import type { ClientMessage } from '../../../src/protocol/engine';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'tealeaf-worker-transport-'));
+const WORKER = path.join(dir, 'worker.mjs');
+// Echoes its workerData first; then 'throw' throws, 'exit' exits with 3, 'stop' (the native
+// stop request) exits with its code after a moment, anything else is echoed.
+writeFileSync(
+  WORKER,
+  `import { parentPort, workerData } from 'node:worker_threads';
+parentPort.postMessage({ data: workerData });
+parentPort.on('message', (message) => {
+  if (message.kind === 'stop') setTimeout(() => process.exit(message.code), 20);
+  else if (message.method === 'throw') throw new Error('boom');
+  else if (message.method === 'exit') process.exit(3);
+  else parentPort.postMessage({ echo: message });
+});
+setInterval(() => {}, 1000);
+`,
+);
+
+const request = (method: string, id = 1) => ({ kind: 'request', id, method, params: {} }) as unknown as ClientMessage;
+
+function messages(transport: WorkerTransport): { next: () => Promise<unknown> } {
+  const queue: unknown[] = [];
+  const waiting: ((m: unknown) => void)[] = [];
+  transport.onMessage((m) => {
+    const w = waiting.shift();
+    if (w) w(m);
+    else queue.push(m);
+  });
+  return { next: () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiting.push(resolve))) };
+}
+
+const exitOf = (transport: WorkerTransport) => new Promise<TransportExit>((resolve) => transport.onExit(resolve));
+
+describe('WorkerTransport', () => {
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('gives the worker its data and carries messages both ways', async () => {
+    const transport = new WorkerTransport(WORKER, { threads: 1, backend: 'wasm', wasmDir: '/wasm' });
+    assert.equal(transport.label, 'the engine worker');
+    const inbox = messages(transport);
+    assert.deepEqual(await inbox.next(), { data: { threads: 1, backend: 'wasm', wasmDir: '/wasm' } });
+    transport.post(request('tokenize', 7));
+    assert.deepEqual(await inbox.next(), { echo: { kind: 'request', id: 7, method: 'tokenize', params: {} } });
+    await transport.terminate(0);
+  });
+
+  it('reports a throw once, as the throw, even to a listener set after it', async () => {
+    const transport = new WorkerTransport(WORKER, {});
+    const exited = exitOf(transport);
+    transport.post(request('throw'));
+    assert.deepEqual(await exited, { reason: 'it threw: boom' });
+    await new Promise((resolve) => setTimeout(resolve, 50)); // the 'exit' that follows the 'error'
+    const late: TransportExit[] = [];
+    transport.onExit((exit) => late.push(exit));
+    assert.deepEqual(late, [{ reason: 'it threw: boom' }]);
+  });
+
+  it('reports an exit with its code', async () => {
+    const transport = new WorkerTransport(WORKER, {});
+    const exited = exitOf(transport);
+    transport.post(request('exit'));
+    assert.deepEqual(await exited, { reason: 'it exited with code 3' });
+  });
+
+  it('ends a WebAssembly worker at once, and asks a native one to stop with the code given', async () => {
+    const wasm = new WorkerTransport(WORKER, { backend: 'wasm' });
+    const wasmExit = exitOf(wasm);
+    await messages(wasm).next();
+    await wasm.terminate(5);
+    // Terminated, not asked: the worker never saw the code.
+    assert.deepEqual(await wasmExit, { reason: 'it exited with code 1' });
+
+    const native = new WorkerTransport(WORKER, { backend: 'native' });
+    const nativeExit = exitOf(native);
+    const inbox = messages(native);
+    await inbox.next();
+    await native.terminate(4);
+    assert.deepEqual(await nativeExit, { reason: 'it exited with code 4' });
+  });
+});
