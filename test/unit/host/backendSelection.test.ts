@@ -211,4 +211,36 @@ describe('backend choice cache', () => {
     await none.set('b', choice);
     assert.equal(await none.get('b'), undefined);
   });
+
+  it('counts an entry only with every field of its kind, and a file only of its version', async () => {
+    const file = path.join(dir, 'choices.json');
+    const good = { backend: 'wasm', dtype: 'q8', dtypeReason: 'r', reason: 'auto: wasm', measured: {} };
+    const write = (version: unknown, entry: unknown) => writeFileSync(file, JSON.stringify({ version, choices: { k: entry } }));
+    write(1, good);
+    assert.deepEqual(await new BackendChoiceCache(file).get('k'), good);
+    for (const [field, value] of [['backend', 'webgpu'], ['dtype', 8], ['dtypeReason', null], ['reason', undefined]] as const) {
+      write(1, { ...good, [field]: value });
+      assert.equal(await new BackendChoiceCache(file).get('k'), undefined, `${field}: ${String(value)}`);
+    }
+    write(2, good);
+    assert.equal(await new BackendChoiceCache(file).get('k'), undefined, 'another version');
+    writeFileSync(file, JSON.stringify({ version: 1, choices: null }));
+    assert.equal(await new BackendChoiceCache(file).get('k'), undefined);
+    writeFileSync(file, JSON.stringify({ version: 1 }));
+    assert.equal(await new BackendChoiceCache(file).get('k'), undefined);
+  });
+
+  it('keeps the 64 newest entries, a rewritten one counting as new', async () => {
+    const file = path.join(dir, 'choices.json');
+    const cache = new BackendChoiceCache(file);
+    const choice = (n: number) => ({ backend: 'wasm' as const, dtype: 'fp32', dtypeReason: 'r', reason: `entry ${n}`, measured: {} });
+    for (let n = 0; n < 65; n++) await cache.set(`k${n}`, choice(n));
+    assert.equal(await cache.get('k0'), undefined);
+    assert.deepEqual(await cache.get('k1'), choice(1));
+    await cache.set('k1', choice(100));
+    await cache.set('k65', choice(65));
+    assert.deepEqual(await cache.get('k1'), choice(100), 'rewritten: newest');
+    assert.equal(await cache.get('k2'), undefined, 'now the oldest: dropped');
+    assert.deepEqual(await cache.get('k64'), choice(64));
+  });
 });
