@@ -40,7 +40,7 @@ function started(transport: ProcessTransport): { next: () => Promise<unknown> } 
 
 const exitOf = (transport: ProcessTransport) => new Promise<TransportExit>((resolve) => transport.onExit(resolve));
 
-describe('the engine process channel', () => {
+describe('the engine process channel', { timeout: 20_000 }, () => {
   it('starts the process with its data, as Node, with the allocator settings, and carries messages both ways', async () => {
     const transport = new ProcessTransport(SCRIPT, { threads: 2, backend: 'native' });
     assert.equal(transport.label, 'the engine process');

@@ -79,7 +79,8 @@ function harness(options: Partial<RemoteEngineHostOptions> = {}) {
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 const firstText = (spans: readonly TokenSpan[]) => spans[0]?.text;
 
-describe('RemoteEngineHost lifecycle', () => {
+// A mutant that leaves a promise pending fails in seconds, instead of waiting for the runner's timeout.
+describe('RemoteEngineHost lifecycle', { timeout: 10_000 }, () => {
   it('after a crash, starts a new engine, loads the model there again and runs the request that was cut off once more', async () => {
     const { host, transports, events, kinds } = harness();
     const engine = await host.load('/models/m', { threads: 1 });

@@ -43,7 +43,7 @@ function messages(transport: WorkerTransport): { next: () => Promise<unknown> } 
 
 const exitOf = (transport: WorkerTransport) => new Promise<TransportExit>((resolve) => transport.onExit(resolve));
 
-describe('WorkerTransport', () => {
+describe('WorkerTransport', { timeout: 10_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('gives the worker its data and carries messages both ways', async () => {
