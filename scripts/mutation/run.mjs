@@ -10,6 +10,7 @@
 // prints the whole folders' scores from it; `npm run mutation -- --scores` only prints those.
 // Exit code 1 when a folder measured by this run is below its target.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -67,8 +68,12 @@ if (targets.length > 0) {
   env.MUTATE = targets.map((t) => (t.endsWith('.ts') ? t : `${t}/**/*.ts`)).join(',');
   const tests = new Set(targets.flatMap((t) => TESTS_FOR[Object.keys(TESTS_FOR).find((f) => t === f || t.startsWith(`${f}/`))]));
   env.TESTS = [...tests].join(',');
-  // Its own reports and incremental file: reports/mutation/src-translate/, …
-  env.REPORT_DIR = `reports/mutation/${targets.map((t) => t.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-')).join('+')}`;
+  // Its own reports and incremental file: reports/mutation/src-translate/, …; a long list of files
+  // is named by its first and a hash of all (a file name has at most 255 bytes).
+  const names = targets.map((t) => t.replace(/\.ts$/, '').replace(/[^A-Za-z0-9]+/g, '-'));
+  const joined = names.join('+');
+  const dirName = joined.length <= 120 ? joined : `${names[0]}+${names.length - 1}-more-${createHash('sha256').update(joined).digest('hex').slice(0, 8)}`;
+  env.REPORT_DIR = `reports/mutation/${dirName}`;
 }
 const reportDir = env.REPORT_DIR ?? 'reports/mutation';
 const report = join(ROOT, reportDir, 'mutation.json');

@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { ENGINE_PROCESS_DATA_FLAG, ProcessTransport } from '../../../src/host/processTransport';
 import type { TransportExit } from '../../../src/host/transport';
+import { exitOf, inbox } from './transportInbox';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-process-'));
 /** A child script: tells what it was started with, echoes requests, and obeys a few commands. */
@@ -27,30 +28,17 @@ setInterval(() => undefined, 1000);
 `,
 );
 
-function started(transport: ProcessTransport): { next: () => Promise<unknown> } {
-  const queue: unknown[] = [];
-  const waiting: ((m: unknown) => void)[] = [];
-  transport.onMessage((m) => {
-    const w = waiting.shift();
-    if (w) w(m);
-    else queue.push(m);
-  });
-  return { next: () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiting.push(resolve))) };
-}
-
-const exitOf = (transport: ProcessTransport) => new Promise<TransportExit>((resolve) => transport.onExit(resolve));
-
 describe('the engine process channel', { timeout: 20_000 }, () => {
   it('starts the process with its data, as Node, with the allocator settings, and carries messages both ways', async () => {
     const transport = new ProcessTransport(SCRIPT, { threads: 2, backend: 'native' });
     assert.equal(transport.label, 'the engine process');
-    const inbox = started(transport);
-    assert.deepEqual(await inbox.next(), {
+    const messages = inbox(transport);
+    assert.deepEqual(await messages.next(), {
       started: { flag: `${ENGINE_PROCESS_DATA_FLAG}{"threads":2,"backend":"native"}`, electron: '1', mmap: '131072', arenas: '2', execArgv: [] },
     });
     assert.equal(typeof transport.pid, 'number');
     transport.post({ kind: 'request', id: 3, method: 'memory', params: {} });
-    assert.deepEqual(await inbox.next(), { echo: { kind: 'request', id: 3, method: 'memory', params: {} } });
+    assert.deepEqual(await messages.next(), { echo: { kind: 'request', id: 3, method: 'memory', params: {} } });
     const exit = exitOf(transport);
     await transport.terminate(0);
     assert.deepEqual(await exit, { reason: 'it exited with code 0' }, 'asked to stop, it exited by itself');
@@ -60,8 +48,8 @@ describe('the engine process channel', { timeout: 20_000 }, () => {
 
   it('tells an exit with its code and the last line the process wrote to stderr', async () => {
     const transport = new ProcessTransport(SCRIPT, {});
-    const inbox = started(transport);
-    await inbox.next();
+    const messages = inbox(transport);
+    await messages.next();
     const exit = exitOf(transport);
     transport.post({ kind: 'request', id: 1, method: 'fail', params: {} } as never);
     assert.deepEqual(await exit, { reason: 'it exited with code 7 (fatal: the model broke)' });
@@ -69,7 +57,7 @@ describe('the engine process channel', { timeout: 20_000 }, () => {
 
   it('kills the process for any code but 0, as a crash would end it', async () => {
     const transport = new ProcessTransport(SCRIPT, {});
-    await started(transport).next();
+    await inbox(transport).next();
     const exit = exitOf(transport);
     await transport.terminate(1);
     assert.deepEqual(await exit, { reason: 'it was ended by SIGKILL' });

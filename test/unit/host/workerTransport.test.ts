@@ -6,8 +6,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
-import type { TransportExit } from '../../../src/host/transport';
 import { WorkerTransport } from '../../../src/host/workerTransport';
+import type { TransportExit } from '../../../src/host/transport';
+import { exitOf, inbox } from './transportInbox';
 import type { ClientMessage } from '../../../src/protocol/engine';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tealeaf-worker-transport-'));
@@ -30,29 +31,16 @@ setInterval(() => {}, 1000);
 
 const request = (method: string, id = 1) => ({ kind: 'request', id, method, params: {} }) as unknown as ClientMessage;
 
-function messages(transport: WorkerTransport): { next: () => Promise<unknown> } {
-  const queue: unknown[] = [];
-  const waiting: ((m: unknown) => void)[] = [];
-  transport.onMessage((m) => {
-    const w = waiting.shift();
-    if (w) w(m);
-    else queue.push(m);
-  });
-  return { next: () => (queue.length > 0 ? Promise.resolve(queue.shift()) : new Promise((resolve) => waiting.push(resolve))) };
-}
-
-const exitOf = (transport: WorkerTransport) => new Promise<TransportExit>((resolve) => transport.onExit(resolve));
-
 describe('WorkerTransport', { timeout: 10_000 }, () => {
   after(() => rmSync(dir, { recursive: true, force: true }));
 
   it('gives the worker its data and carries messages both ways', async () => {
     const transport = new WorkerTransport(WORKER, { threads: 1, backend: 'wasm', wasmDir: '/wasm' });
     assert.equal(transport.label, 'the engine worker');
-    const inbox = messages(transport);
-    assert.deepEqual(await inbox.next(), { data: { threads: 1, backend: 'wasm', wasmDir: '/wasm' } });
+    const messages = inbox(transport);
+    assert.deepEqual(await messages.next(), { data: { threads: 1, backend: 'wasm', wasmDir: '/wasm' } });
     transport.post(request('tokenize', 7));
-    assert.deepEqual(await inbox.next(), { echo: { kind: 'request', id: 7, method: 'tokenize', params: {} } });
+    assert.deepEqual(await messages.next(), { echo: { kind: 'request', id: 7, method: 'tokenize', params: {} } });
     await transport.terminate(0);
   });
 
@@ -77,15 +65,15 @@ describe('WorkerTransport', { timeout: 10_000 }, () => {
   it('ends a WebAssembly worker at once, and asks a native one to stop with the code given', async () => {
     const wasm = new WorkerTransport(WORKER, { backend: 'wasm' });
     const wasmExit = exitOf(wasm);
-    await messages(wasm).next();
+    await inbox(wasm).next();
     await wasm.terminate(5);
     // Terminated, not asked: the worker never saw the code.
     assert.deepEqual(await wasmExit, { reason: 'it exited with code 1' });
 
     const native = new WorkerTransport(WORKER, { backend: 'native' });
     const nativeExit = exitOf(native);
-    const inbox = messages(native);
-    await inbox.next();
+    const messages = inbox(native);
+    await messages.next();
     await native.terminate(4);
     assert.deepEqual(await nativeExit, { reason: 'it exited with code 4' });
   });
