@@ -5,9 +5,7 @@
 // MUTATE (comma-separated globs) narrows the code mutated, TESTS (comma-separated folders or files
 // under test/unit) the tests run, e.g. MUTATE='src/translate/**/*.ts' TESTS='test/unit/translate/'
 // (scripts/mutation/run.mjs sets both from the folders it is given).
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
-import { FOLDERS, NOT_MUTATED } from './scripts/mutation/scope.mjs';
+import { filesEnding, FOLDERS, NOT_MUTATED } from './scripts/mutation/scope.mjs';
 
 // REPORT_DIR: where the reports and the incremental file go (default reports/mutation; a run over
 // some folders keeps its own, so it neither replaces nor feeds on the full run's).
@@ -38,16 +36,8 @@ const TOO_SLOW_PER_MUTANT = [
   'test/unit/hub-fixtures-transformersjs.test.ts',
 ];
 
-function unitTestFiles(dir = 'test/unit') {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const file = join(dir, entry.name).replace(/\\/g, '/');
-    if (entry.isDirectory()) return unitTestFiles(file);
-    return entry.name.endsWith('.test.ts') ? [file] : [];
-  });
-}
-
 const wanted = process.env.TESTS ? process.env.TESTS.split(',').filter((t) => t !== '') : ['test/unit/'];
-const testFiles = unitTestFiles()
+const testFiles = filesEnding('.', 'test/unit', '.test.ts')
   .filter((file) => wanted.some((w) => (w.endsWith('/') ? file.startsWith(w) : file === w)))
   .filter((file) => !TOO_SLOW_PER_MUTANT.some((slow) => (slow.endsWith('/') ? file.startsWith(slow) : file === slow)))
   .sort();

@@ -5,7 +5,7 @@
 // the folder score is summed over the files whose code has not changed since their run. A file
 // changed since, or never run, is listed as not measured: its old counts are not used.
 import { createHash } from 'node:crypto';
-import { TARGETS } from './scores.mjs';
+import { countStatuses, scoreOf, TARGETS } from './scores.mjs';
 
 /** @typedef {{ sha256: string, measured: string, commit: string, killed: number, timeout: number, survived: number, noCoverage: number }} LedgerEntry */
 /** @typedef {Record<string, LedgerEntry>} Ledger */
@@ -28,14 +28,7 @@ export function recordRun(ledger, report, run, namedSources = {}) {
   const next = { ...ledger };
   const files = { ...Object.fromEntries(Object.entries(namedSources).map(([file, source]) => [file, { source, mutants: [] }])), ...report.files };
   for (const [file, { source, mutants }] of Object.entries(files)) {
-    const counts = { killed: 0, timeout: 0, survived: 0, noCoverage: 0 };
-    for (const { status } of mutants) {
-      if (status === 'Killed') counts.killed++;
-      else if (status === 'Timeout') counts.timeout++;
-      else if (status === 'Survived') counts.survived++;
-      else if (status === 'NoCoverage') counts.noCoverage++;
-    }
-    next[file.replace(/\\/g, '/')] = { sha256: sourceHash(source), measured: run.measured, commit: run.commit, ...counts };
+    next[file.replace(/\\/g, '/')] = { sha256: sourceHash(source), measured: run.measured, commit: run.commit, ...countStatuses(mutants) };
   }
   return Object.fromEntries(Object.entries(next).sort(([a], [b]) => a.localeCompare(b)));
 }
@@ -64,9 +57,7 @@ export function ledgerScores(ledger, currentSources) {
       counts.survived += entry.survived;
       counts.noCoverage += entry.noCoverage;
     }
-    const detected = counts.killed + counts.timeout;
-    const total = detected + counts.survived + counts.noCoverage;
-    return { folder, target, files, unmeasured: unmeasured.sort(), ...counts, score: total === 0 ? undefined : (100 * detected) / total };
+    return { folder, target, files, unmeasured: unmeasured.sort(), ...counts, score: scoreOf(counts) };
   });
 }
 

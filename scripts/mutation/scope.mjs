@@ -13,11 +13,12 @@ export const NOT_MUTATED = [
   'src/host/ortNodeBinding.ts',
 ];
 
-function tsFiles(root, dir) {
+/** The files under `dir` (relative to `root`, with /) whose names end in `suffix`. */
+export function filesEnding(root, dir, suffix) {
   return readdirSync(join(root, dir), { withFileTypes: true }).flatMap((entry) => {
     const file = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) return tsFiles(root, file);
-    return entry.name.endsWith('.ts') ? [file] : [];
+    if (entry.isDirectory()) return filesEnding(root, file, suffix);
+    return entry.name.endsWith(suffix) ? [file] : [];
   });
 }
 
@@ -26,7 +27,7 @@ function tsFiles(root, dir) {
  * else of every folder.
  */
 export function mutatedSources(root, targets = FOLDERS) {
-  const files = targets.flatMap((t) => (t.endsWith('.ts') ? [t] : tsFiles(root, t)));
+  const files = targets.flatMap((t) => (t.endsWith('.ts') ? [t] : filesEnding(root, t, '.ts')));
   return Object.fromEntries(
     [...new Set(files)]
       .filter((file) => !NOT_MUTATED.includes(file))

@@ -12,20 +12,31 @@ export const TARGETS = { 'src/engine': 80, 'src/translate': 80, 'src/completions
  */
 export function folderScores(report) {
   return Object.entries(TARGETS).map(([folder, target]) => {
-    const counts = { killed: 0, timeout: 0, survived: 0, noCoverage: 0 };
-    for (const [file, { mutants }] of Object.entries(report.files)) {
-      if (!file.replace(/\\/g, '/').startsWith(`${folder}/`)) continue;
-      for (const { status } of mutants) {
-        if (status === 'Killed') counts.killed++;
-        else if (status === 'Timeout') counts.timeout++;
-        else if (status === 'Survived') counts.survived++;
-        else if (status === 'NoCoverage') counts.noCoverage++;
-      }
-    }
-    const detected = counts.killed + counts.timeout;
-    const total = detected + counts.survived + counts.noCoverage;
-    return { folder, target, ...counts, score: total === 0 ? undefined : (100 * detected) / total };
+    const mutants = Object.entries(report.files)
+      .filter(([file]) => file.replace(/\\/g, '/').startsWith(`${folder}/`))
+      .flatMap(([, file]) => file.mutants);
+    const counts = countStatuses(mutants);
+    return { folder, target, ...counts, score: scoreOf(counts) };
   });
+}
+
+/** Killed, timed-out, surviving and uncovered mutants; other statuses count for none. */
+export function countStatuses(mutants) {
+  const counts = { killed: 0, timeout: 0, survived: 0, noCoverage: 0 };
+  for (const { status } of mutants) {
+    if (status === 'Killed') counts.killed++;
+    else if (status === 'Timeout') counts.timeout++;
+    else if (status === 'Survived') counts.survived++;
+    else if (status === 'NoCoverage') counts.noCoverage++;
+  }
+  return counts;
+}
+
+/** Detected over detected and undetected, in percent; undefined when there is nothing to score. */
+export function scoreOf({ killed, timeout, survived, noCoverage }) {
+  const detected = killed + timeout;
+  const total = detected + survived + noCoverage;
+  return total === 0 ? undefined : (100 * detected) / total;
 }
 
 /** One line per folder: score, target, and the counts behind the score. */
