@@ -10,10 +10,17 @@ interface BrowserChannel {
   readonly port2: { postMessage(message: null): void };
 }
 
-function pickScheduler(): Scheduler {
-  const immediate = (globalThis as { setImmediate?: (callback: () => void) => unknown }).setImmediate;
+/** The globals a scheduler may be built on: Node has setImmediate, browsers MessageChannel. */
+export interface SchedulerGlobals {
+  readonly setImmediate?: (callback: () => void) => unknown;
+  readonly MessageChannel?: new () => BrowserChannel;
+}
+
+/** The cheapest macrotask the environment offers (exported for tests, which pass each environment). */
+export function pickScheduler(scope: SchedulerGlobals = globalThis as unknown as SchedulerGlobals): Scheduler {
+  const immediate = scope.setImmediate;
   if (typeof immediate === 'function') return (callback) => void immediate(callback);
-  const Channel = (globalThis as unknown as { MessageChannel?: new () => BrowserChannel }).MessageChannel;
+  const Channel = scope.MessageChannel;
   if (typeof Channel === 'function') {
     // Browsers: a message round-trip is a macrotask without setTimeout's clamping.
     const channel = new Channel();

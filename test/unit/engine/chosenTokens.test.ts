@@ -16,6 +16,10 @@ describe('findStop', () => {
     assert.equal(findStop('abc', ['']), -1);
     assert.equal(findStop('abcabc', ['c', 'b']), 1);
     assert.equal(findStop('abc', ['a']), 0);
+    // A later stop string that is absent, or found further on, keeps the earlier find.
+    assert.equal(findStop('abc', ['a', 'z']), 0);
+    assert.equal(findStop('abcabc', ['b', 'c']), 1);
+    assert.equal(findStop('abc', ['a', 'b']), 0);
   });
 });
 
@@ -39,6 +43,13 @@ describe('ChosenTokens', () => {
     assert.deepEqual(chosen.ids, [0]);
     assert.equal(chosen.text, 'a');
     assert.deepEqual(streamed, [0]);
+  });
+
+  it('has no text when the first token ends it', () => {
+    const chosen = new ChosenTokens({ maxNewTokens: 10, eosTokenIds: [9] }, letters, {});
+    assert.equal(chosen.take(9), 'eos');
+    assert.equal(chosen.text, '');
+    assert.deepEqual(chosen.ids, []);
   });
 
   it('cuts the text before a stop string, even one that a token straddles', () => {

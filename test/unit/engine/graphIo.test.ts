@@ -12,6 +12,10 @@ describe('graph IO', () => {
     assert.deepEqual(namesByLayer(names, PAST), ['past_key_values.1.key', 'past_key_values.2.key', 'past_key_values.2.value', 'past_key_values.10.key', 'past_key_values.10.value']);
     // One group: the layer alone orders them.
     assert.deepEqual(namesByLayer(['attentions.3', 'attentions.0', 'logits'], /^attentions\.(\d+)$/), ['attentions.0', 'attentions.3']);
+    // An optional last group that did not match sorts first in its layer, whichever side it is on.
+    const optional = /^present\.(\d+)(?:\.(key|value))?$/;
+    assert.deepEqual(namesByLayer(['present.0.key', 'present.0'], optional), ['present.0', 'present.0.key']);
+    assert.deepEqual(namesByLayer(['present.0', 'present.0.value'], optional), ['present.0', 'present.0.value']);
   });
 
   it('gives every layer’s output, or none when a layer lacks one', () => {

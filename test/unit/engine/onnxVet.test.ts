@@ -32,6 +32,8 @@ import { concat, lengthField, varint, varintField } from '../../../src/engine/pr
 const FILE = 'onnx/model.onnx';
 const ATTRIBUTE_TENSOR = 5;
 const ATTRIBUTE_TENSORS = 10;
+/** SparseTensorProto.dims (packed int64). */
+const SPARSE_DIMS = 3;
 
 /** A TensorProto with packed dims (or one unpacked dim field per dim). */
 function tensor(name: string, dims: readonly number[], packed = true): Uint8Array {
@@ -74,6 +76,8 @@ describe('vetOnnxBytes', () => {
       refusal(new TextEncoder().encode('version https://git-lfs.github.com/spec/v1\noid sha256:abc\nsize 12\n')),
       `${FILE} is a Git LFS pointer, not the model: fetch the file itself (git lfs pull)`,
     );
+    // Cut off right after the pointer's marker: still a pointer.
+    assert.equal(refusal(new TextEncoder().encode('version https://git-lfs.github.com/spec/')), `${FILE} is a Git LFS pointer, not the model: fetch the file itself (git lfs pull)`);
     assert.equal(refusal(varintField(1, 8)), `${FILE} holds no ONNX graph: download or export it again`);
     assert.match(refusal(Uint8Array.from([0x3a, 0x50, 0x01])), new RegExp(`^${FILE} is not a readable ONNX file \\(.+\\): download or export it again$`));
   });
@@ -97,11 +101,15 @@ describe('vetOnnxBytes', () => {
     assert.equal(refusal(model(graph(lengthField(GRAPH_INITIALIZER, tensor('split', [65536, 65537], false))))), `${FILE} declares the tensor split with ${65536 * 65537} elements, more than onnxruntime-web's 4 GB memory holds: refused`);
     assert.equal(refusal(model(graph(lengthField(GRAPH_SPARSE_INITIALIZER, lengthField(SPARSE_VALUES, huge))))), sentence('model.embed'));
     assert.equal(refusal(model(graph(lengthField(GRAPH_SPARSE_INITIALIZER, lengthField(SPARSE_INDICES, tensor('', [BIG])))))), sentence('(unnamed)'));
+    // No name field at all: unnamed too.
+    assert.equal(refusal(model(graph(lengthField(GRAPH_INITIALIZER, lengthField(TENSOR_DIMS, Uint8Array.from(varint(BIG))))))), sentence('(unnamed)'));
     assert.equal(refusal(model(graph(nodeWith(ATTRIBUTE_TENSOR, huge)))), sentence('model.embed'));
     assert.equal(refusal(model(graph(nodeWith(ATTRIBUTE_TENSORS, huge)))), sentence('model.embed'));
     assert.equal(refusal(model(graph(nodeWith(ATTRIBUTE_GRAPH, graph(lengthField(GRAPH_INITIALIZER, huge)))))), sentence('model.embed'));
     // Exactly the heap's element count is allowed.
     vetOnnxBytes(FILE, model(graph(lengthField(GRAPH_INITIALIZER, tensor('edge', [MAX_TENSOR_ELEMENTS])))));
+    // A sparse initializer's own dims (a packed field beside values and indices) are not a tensor.
+    vetOnnxBytes(FILE, model(graph(lengthField(GRAPH_SPARSE_INITIALIZER, concat([lengthField(SPARSE_VALUES, tensor('v', [4])), lengthField(SPARSE_INDICES, tensor('i', [4])), lengthField(SPARSE_DIMS, Uint8Array.from([...varint(BIG), ...varint(BIG)]))])))));
   });
 
   it('refuses a graph input or output with a fixed dimension larger than the heap, at the top level only', () => {
@@ -122,6 +130,9 @@ describe('unreadableOnnx', () => {
     assert.equal((unreadableOnnx(FILE, new ModelError('field 3 runs past the end of ONNX file')) as Error).message, `${FILE} is not a readable ONNX file (field 3 runs past the end): download or export it again`);
     assert.equal((unreadableOnnx(FILE, new ModelError('bad tag of ONNX protobuf')) as Error).message, `${FILE} is not a readable ONNX file (bad tag): download or export it again`);
     assert.equal((unreadableOnnx(FILE, new ModelError('a damaged ONNX protobuf')) as Error).message, `${FILE} is not a readable ONNX file (a damaged protobuf): download or export it again`);
+    // Only a trailing "in/of ONNX file/protobuf" is the reader's wording.
+    assert.equal((unreadableOnnx(FILE, new ModelError('tag in ONNX file header is zero')) as Error).message, `${FILE} is not a readable ONNX file (tag in ONNX file header is zero): download or export it again`);
+    assert.equal((unreadableOnnx(FILE, new ModelError('a ONNX protobuf field is cut')) as Error).message, `${FILE} is not a readable ONNX file (a ONNX protobuf field is cut): download or export it again`);
     const other = new RangeError('offset out of range');
     assert.equal(unreadableOnnx(FILE, other), other);
   });

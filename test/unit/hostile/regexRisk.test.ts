@@ -70,5 +70,13 @@ describe('ortMessage', () => {
   it('joins the lines of any other message, and never returns nothing', () => {
     assert.equal(ortMessage(new Error('first line\n  second line\n')), 'first line second line');
     assert.equal(ortMessage(''), 'no reason given');
+    assert.equal(ortMessage('ERROR_MESSAGE: '), 'no reason given');
+  });
+
+  it('strips the build path only where the message starts with it, after its own spaces and the wrapper', () => {
+    assert.equal(ortMessage('ERROR_MESSAGE: /a/b/session.cc:12 Bad input.'), 'Bad input.');
+    assert.equal(ortMessage('  /a/b/session.cc:12 Bad input.'), 'Bad input.');
+    assert.equal(ortMessage('/a/b/session.cc:12 \tBad input.'), 'Bad input.');
+    assert.equal(ortMessage('Input of /a/b/session.cc:12 is bad'), 'Input of /a/b/session.cc:12 is bad');
   });
 });
