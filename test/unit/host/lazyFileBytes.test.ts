@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
@@ -26,6 +26,21 @@ describe('LazyFileBytes', () => {
       lazy.close();
     }
     assert.throws(() => lazy.subarray(0, 10), 'a closed file reads nothing');
+  });
+
+  it('fails with the offset where a file that shrank since it was opened ends', (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-lazy-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'data.bin');
+    writeFileSync(file, Uint8Array.from({ length: 100 }, (_, i) => i));
+    const lazy = new LazyFileBytes(file);
+    try {
+      truncateSync(file, 60);
+      assert.deepEqual(lazy.subarray(50, 60), Uint8Array.from({ length: 10 }, (_, i) => 50 + i));
+      assert.throws(() => lazy.subarray(40, 100), { message: `${file} ended at byte 60, before 100` });
+    } finally {
+      lazy.close();
+    }
   });
 
   it('is what the engine hands onnxruntime for external data in Node', async () => {

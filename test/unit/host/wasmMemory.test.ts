@@ -36,6 +36,13 @@ test('wasmMemoryResidentBytes: a read-write mapping with a gap before its reserv
   assert.equal(wasmMemoryResidentBytes(pages + apart), 0);
 });
 
+test('wasmMemoryResidentBytes: only read-write pages followed by an inaccessible reservation count', () => {
+  const pair = (pagesPerms: string, guardPerms: string) => mapping(0x7f0000000000n, 1024, pagesPerms, 1024) + mapping(0x7f0000000000n + 1024n * 1024n, 8 * GIB_KB, guardPerms, 0);
+  assert.equal(wasmMemoryResidentBytes(pair('rw-p', '---p')), 1024 * 1024);
+  assert.equal(wasmMemoryResidentBytes(pair('r--p', '---p')), 0, 'read-only pages (a mapped file)');
+  assert.equal(wasmMemoryResidentBytes(pair('rw-p', 'r--p')), 0, 'a readable mapping after them');
+});
+
 test('wasmMemoryResidentBytes: the memories of this process, shared (the threaded build) or not', { skip: process.platform !== 'linux' && 'reads /proc/self/smaps' }, async () => {
   const { readFileSync } = await import('node:fs');
   // The engine's tsconfig has no DOM library, where WebAssembly's value is typed.
