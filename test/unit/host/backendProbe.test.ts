@@ -104,6 +104,34 @@ describe('probeEngine', () => {
     assert.equal(probe.generated.length, 0);
   });
 
+  it('the fastest run counts wherever it comes, and of two as fast the first', async () => {
+    // 10 + 16 × 1 = 26 ms first, then 42 ms; then a tie at 42 ms (10 + 16 × 2 against 26 + 16 × 1).
+    const first = scripted(fakeModelInfo(), { generate: [run(1, 0.1, [9]), run(10, 1, [1]), run(10, 2, [2])] });
+    assert.deepEqual(await probeEngine(first.engine), { tokens: [1], promptTokens: 64, prefillMs: 10, decodeMsPerToken: 1, ms: 26 });
+    const tie = scripted(fakeModelInfo(), { generate: [run(1, 0.1, [9]), run(10, 2, [1]), run(26, 1, [2])] });
+    assert.deepEqual(await probeEngine(tie.engine), { tokens: [1], promptTokens: 64, prefillMs: 10, decodeMsPerToken: 2, ms: 42 });
+  });
+
+  it('a tokenizer that gives the probe prompt no spans probes the whole prompt', async () => {
+    const none = { tokens: [], forwardMs: 1, attention: { layers: [], heads: [], rows: [], keys: 0, layerData: [] } } as unknown as AttentionResult;
+    for (const purpose of ['all', 'inspector'] as const) {
+      const probe = scripted(fakeModelInfo(), { generate: [run(1, 1, []), run(1, 1, []), run(1, 1, [])], attention: [none, none, none] });
+      const engine: Engine = { ...probe.engine, tokenize: async () => [] };
+      await probeEngine(engine, purpose);
+      const sent = purpose === 'all' ? probe.generated[0]?.prompt : probe.attended[0]?.text;
+      // The probe prompt's last line.
+      assert.match(sent ?? '', /return \[\.\.\.counts\.entries\(\)\]\n$/, purpose);
+    }
+  });
+
+  it('an attention peak is found in each head’s own last row, never in the next head’s keys', async () => {
+    // 2 heads, 2 rows, 2 keys: head 0's last row peaks at key 1, head 1's at key 0; head 1's first row is the largest of all.
+    const layer = Float32Array.from([0, 0, 0.2, 0.8, 5, 5, 0.7, 0.3]);
+    const result = { tokens: fourCharTokens('abcdefgh'), forwardMs: 1, attention: { layers: [0], heads: [0, 1], rows: [0, 1], keys: 2, layerData: [layer] } } as unknown as AttentionResult;
+    const probe = scripted(fakeModelInfo(), { attention: [result, result, result] });
+    assert.deepEqual((await probeEngine(probe.engine, 'inspector')).tokens, [1, 0]);
+  });
+
   it('a translator: the model’s first declared pair, else its first two languages, else English → German', async () => {
     const result = (ms: number, tokens: number[]): TranslateResult => ({ source: '', target: '', tokens, ms });
     const declared = scripted(fakeTranslatorInfo({ translationPairs: [{ from: 'de', to: 'en' }], languages: ['en', 'de'] }), {

@@ -219,11 +219,13 @@ describe('EngineService', () => {
     const shared = new ArrayBuffer(64);
     const view = new Float32Array(shared, 16, 4); // part of a larger buffer: never moved
     const head = new Float32Array(new ArrayBuffer(64), 0, 4); // its start only: never moved either
+    // Shared memory (a threaded runtime's) cannot be moved: in a transfer list it fails the whole post.
+    const inShared = new Float32Array(new SharedArrayBuffer(16));
     const quantData = new Uint8Array(4);
     const scales = new Float32Array(2);
     const pooled = new Float32Array(3);
     engine.attentionResult = {
-      attention: { layerData: [layer0, view, head, layer0] },
+      attention: { layerData: [layer0, view, head, inShared, layer0] },
       quantized: [{ data: quantData, scales }],
       pooled: { data: pooled },
     } as unknown as AttentionResult;

@@ -2,7 +2,7 @@
 // told to allow, sizes and byte ranges through NodeModelFiles' checks, the per-request read limit,
 // and a folder that was missing opened again once it exists.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -75,6 +75,23 @@ describe('ModelFileServer', () => {
     writeFileSync(path.join(root, 'secret.txt'), 'secret');
     assert.equal(errorOf(await server.answer(read(model, '../secret.txt', 0, 6))).name, 'ModelError');
     assert.equal(errorOf(await server.answer(size(model, path.join(root, 'secret.txt')))).name, 'ModelError');
+  });
+
+  it('reads the folder it opened to the end: a link to it pointed elsewhere midway mixes in no other files', async () => {
+    const first = path.join(root, 'first');
+    const second = path.join(root, 'second');
+    for (const [folder, text] of [[first, '{"v":1}'], [second, '{"v":22}']] as const) {
+      mkdirSync(folder);
+      writeFileSync(path.join(folder, 'config.json'), text);
+    }
+    const link = path.join(root, 'current');
+    symlinkSync(first, link);
+    const server = new ModelFileServer();
+    server.allow(link);
+    assert.deepEqual(await server.answer(size(link, 'config.json', 1)), { kind: 'fileReply', id: 1, ok: true, size: 7 });
+    rmSync(link);
+    symlinkSync(second, link);
+    assert.deepEqual(await server.answer(size(link, 'config.json', 2)), { kind: 'fileReply', id: 2, ok: true, size: 7 });
   });
 
   it('opens a folder that was missing again next time, once it exists', async () => {

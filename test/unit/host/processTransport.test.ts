@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { ENGINE_PROCESS_DATA_FLAG, ProcessTransport } from '../../../src/host/processTransport';
 import type { TransportExit } from '../../../src/host/transport';
 import { exitOf, inbox } from './transportInbox';
@@ -19,9 +19,12 @@ writeFileSync(
   SCRIPT,
   `const flag = process.argv.find((a) => a.startsWith(${JSON.stringify(ENGINE_PROCESS_DATA_FLAG)}));
 process.send({ started: { flag, electron: process.env.ELECTRON_RUN_AS_NODE, mmap: process.env.MALLOC_MMAP_THRESHOLD_, arenas: process.env.MALLOC_ARENA_MAX, execArgv: process.execArgv } });
+let stubborn = false;
 process.on('message', (message) => {
-  if (message.kind === 'stop') process.exit(message.code);
-  else if (message.method === 'fail') { process.stderr.write('first line\\nwarning: something\\nfatal: the model broke\\n'); setTimeout(() => process.exit(7), 50); }
+  if (message.kind === 'stop') { if (!stubborn) process.exit(message.code); }
+  else if (message.method === 'fail') { process.stderr.write('first line\\nwarning: something\\n  fatal: the model broke  \\n   \\n'); setTimeout(() => process.exit(7), 50); }
+  else if (message.method === 'disconnect') process.disconnect();
+  else if (message.method === 'stubborn') { stubborn = true; process.send({ stubborn }); }
   else process.send({ echo: message });
 });
 setInterval(() => undefined, 1000);
@@ -46,7 +49,7 @@ describe('the engine process channel', { timeout: 20_000 }, () => {
     transport.post({ kind: 'request', id: 4, method: 'memory', params: {} }); // gone: dropped, no throw
   });
 
-  it('tells an exit with its code and the last line the process wrote to stderr', async () => {
+  it('tells an exit with its code and the last line the process wrote to stderr, trimmed, blank lines skipped', async () => {
     const transport = new ProcessTransport(SCRIPT, {});
     const messages = inbox(transport);
     await messages.next();
@@ -64,6 +67,56 @@ describe('the engine process channel', { timeout: 20_000 }, () => {
     await transport.terminate(1); // already gone: resolves at once
   });
 
+  it('kills a process that has not stopped 5 s after it was asked', async () => {
+    const transport = new ProcessTransport(SCRIPT, {});
+    const messages = inbox(transport);
+    await messages.next();
+    transport.post({ kind: 'request', id: 1, method: 'stubborn', params: {} } as never);
+    assert.deepEqual(await messages.next(), { stubborn: true });
+    const exit = exitOf(transport);
+    // The grace time passes on a mock clock; the process's end is real.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const ending = transport.terminate(0);
+      mock.timers.tick(5_000);
+      await ending;
+    } finally {
+      mock.timers.reset();
+    }
+    assert.deepEqual(await exit, { reason: 'it was ended by SIGKILL' });
+  });
+
+  it('drops requests to a process that closed its channel, and kills it when asked to stop, without a wrong reason', async () => {
+    const transport = new ProcessTransport(SCRIPT, {});
+    await inbox(transport).next();
+    const exits: TransportExit[] = [];
+    transport.onExit((exit) => exits.push(exit));
+    transport.post({ kind: 'request', id: 1, method: 'disconnect', params: {} } as never);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Sending on a closed channel would be an 'error' of the process: it is not sent at all.
+    transport.post({ kind: 'request', id: 2, method: 'memory', params: {} });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.deepEqual(exits, [], 'the process still runs');
+    await transport.terminate(0);
+    assert.deepEqual(exits, [{ reason: 'it was ended by SIGKILL' }], 'it cannot be asked: killed');
+  });
+
+  it('tells a process that could not start, and terminates it at once', async () => {
+    const node = process.execPath;
+    process.execPath = path.join(dir, 'no-such-node');
+    let transport: ProcessTransport;
+    try {
+      transport = new ProcessTransport(SCRIPT, {});
+    } finally {
+      process.execPath = node;
+    }
+    const exit = exitOf(transport);
+    await transport.terminate(0); // before its 'error' is even told: nothing to end
+    assert.deepEqual(await exit, { reason: `it could not start: spawn ${path.join(dir, 'no-such-node')} ENOENT` });
+    assert.equal(transport.pid, undefined);
+    await transport.terminate(1);
+  });
+
   it('ends a process whose messages are out of step, saying why, and hands nothing on', async () => {
     const script = path.join(mkdtempSync(path.join(os.tmpdir(), 'tealeaf-transport-')), 'outOfStep.mjs');
     // A stray piece, then a message that would be an answer; then it waits to be ended.
@@ -76,11 +129,14 @@ describe('the engine process channel', { timeout: 20_000 }, () => {
     const transport = new ProcessTransport(script, {});
     const received: unknown[] = [];
     transport.onMessage((message) => received.push(message));
-    const exit = await new Promise<TransportExit>((resolve) => transport.onExit(resolve));
+    const exits: TransportExit[] = [];
+    const exit = await new Promise<TransportExit>((resolve) => transport.onExit((told) => (exits.push(told), resolve(told))));
     assert.equal(exit.reason, 'it sent a message out of order (a bulk piece arrived with no array to fill)');
     assert.deepEqual(received, []);
     const deadline = Date.now() + 5_000;
     while (transport.pid !== undefined && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
     await transport.terminate(1); // already gone: resolves at once
+    // The kill that followed is the same end, not told again.
+    assert.deepEqual(exits, [exit]);
   });
 });

@@ -131,7 +131,8 @@ describe('RemoteEngineHost over a transport', () => {
     await settle();
     transports[0]?.exit({ reason: 'the Tealeaf Engine panel was closed', closedByUser: true });
     await assert.rejects(generating, (e: unknown) => e instanceof EngineClosedError && /Tealeaf Engine panel was closed during generate; the next request opens it again/.test(e.message));
-    await assert.rejects(tokenizing, (e: unknown) => e instanceof EngineClosedError);
+    // By its name a caller on the other side of the extension API tells it, where instanceof cannot.
+    await assert.rejects(tokenizing, (e: unknown) => e instanceof EngineClosedError && e.name === 'EngineClosedError');
     assert.equal(transports.length, 1, 'closing is no crash: nothing restarts at once');
     assert.equal(host.hostState.state, 'not-started');
     assert.ok(!events.some((e) => e.kind === 'crashed'));
@@ -213,6 +214,32 @@ describe('WebviewTransport', () => {
     assert.deepEqual(exits, [{ reason: 'the Tealeaf Engine panel was closed', closedByUser: true }, { reason: 'the Tealeaf Engine panel was closed by Tealeaf' }]);
   });
 
+  it('ended with another code, or reloaded and so without its models, the panel says so', async () => {
+    const exits: TransportExit[] = [];
+    const crashed = new WebviewTransport(new FakeWebview(), { backend: 'wasm-webview', platform: 'linux' });
+    crashed.onExit((e) => exits.push(e));
+    await crashed.terminate(1);
+    const view = new FakeWebview();
+    new WebviewTransport(view, { backend: 'wasm-webview', platform: 'linux' }).onExit((e) => exits.push(e));
+    view.fromPage({ kind: 'ready', gpu: { available: false, why: 'wasm-webview was asked for' } });
+    view.fromPage({ kind: 'ready', gpu: { available: false, why: 'wasm-webview was asked for' } });
+    assert.deepEqual(exits, [{ reason: 'the Tealeaf Engine panel was ended with code 1' }, { reason: 'the Tealeaf Engine panel reloaded and lost its models' }]);
+  });
+
+  it('posts nothing to a closed panel: neither requests nor the answer to a file read it asked for', async () => {
+    const view = new FakeWebview();
+    const transport = new WebviewTransport(view, { backend: 'wasm-webview', platform: 'linux' });
+    const folder = modelDir('tiny-llama');
+    transport.post({ kind: 'request', id: 1, method: 'load', params: { modelDir: folder, options: {} } });
+    view.fromPage({ kind: 'ready', gpu: { available: false, why: 'wasm-webview was asked for' } });
+    view.fromPage({ kind: 'fileRequest', id: 1, modelDir: folder, path: 'config.json', op: 'size' });
+    view.dispose(); // before the file's size is known
+    transport.post({ kind: 'request', id: 2, method: 'memory', params: {} });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(view.toPage.filter(isClientMessage).map((m) => m.kind === 'request' && m.id), [1]);
+    assert.equal(view.toPage.filter((m) => (m as FileReply).kind === 'fileReply').length, 0);
+  });
+
   it('serves files only of the folders it was asked to load, only inside them, as bytes', async () => {
     const view = new FakeWebview();
     const transport = new WebviewTransport(view, { backend: 'wasm-webview', platform: 'linux' });
@@ -247,5 +274,17 @@ describe('gpuNotice', () => {
     assert.doesNotMatch(mac.text, /enable-unsafe-webgpu/);
     assert.match(gpuNotice('webgpu-webview', { available: false, why: 'no adapter' }, 'linux').text, /--enable-unsafe-webgpu --enable-features=Vulkan/);
     assert.equal(gpuNotice('wasm-webview', { available: false, why: 'wasm-webview was asked for' }, 'linux').level, 'info');
+  });
+
+  it('says in full what the log shows: WebAssembly as asked, an adapter without shader-f16, no adapter off Linux', () => {
+    assert.equal(gpuNotice('wasm-webview', { available: false, why: 'wasm-webview was asked for' }, 'linux').text, 'wasm-webview: models run on WebAssembly (one thread) in the Tealeaf Engine panel');
+    assert.equal(
+      gpuNotice('webgpu-webview', { available: true, adapter: 'intel gen-12lp', shaderF16: false }, 'linux').text,
+      'webgpu-webview: models run on WebGPU in the Tealeaf Engine panel (adapter: intel gen-12lp, no shader-f16: fp16 files are not used)',
+    );
+    assert.equal(
+      gpuNotice('webgpu-webview', { available: false, why: 'no adapter' }, 'darwin').text,
+      'webgpu-webview: the webview reports no WebGPU adapter (no adapter); models run on WebAssembly (one thread) in the Tealeaf Engine panel.',
+    );
   });
 });

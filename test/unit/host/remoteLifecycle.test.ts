@@ -133,6 +133,8 @@ describe('RemoteEngineHost lifecycle', { timeout: 10_000 }, () => {
     const last = events.at(-1);
     assert.ok(last?.kind === 'crashed' && last.restarting === false && last.crashesInWindow === 3);
     await assert.rejects(engine.tokenize('a'), (error: unknown) => error instanceof EngineStoppedError && error.message === reason);
+    // By its name a caller on the other side of the extension API tells it, where instanceof cannot.
+    await assert.rejects(engine.tokenize('a'), { name: 'EngineStoppedError' });
     await host.restart('retry');
     assert.equal(host.hostState.state, 'running');
     assert.equal(firstText(await engine.tokenize('a')), 'instance 4');

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { after, describe, it } from 'node:test';
+import { after, describe, it, mock } from 'node:test';
 import { WorkerTransport } from '../../../src/host/workerTransport';
 import type { TransportExit } from '../../../src/host/transport';
 import { exitOf, inbox } from './transportInbox';
@@ -14,13 +14,16 @@ import type { ClientMessage } from '../../../src/protocol/engine';
 const dir = mkdtempSync(path.join(tmpdir(), 'tealeaf-worker-transport-'));
 const WORKER = path.join(dir, 'worker.mjs');
 // Echoes its workerData first; then 'throw' throws, 'exit' exits with 3, 'stop' (the native
-// stop request) exits with its code after a moment, anything else is echoed.
+// stop request) exits with its code after a moment unless 'stubborn' came first (a worker busy in
+// a native run), anything else is echoed.
 writeFileSync(
   WORKER,
   `import { parentPort, workerData } from 'node:worker_threads';
 parentPort.postMessage({ data: workerData });
+let stubborn = false;
 parentPort.on('message', (message) => {
-  if (message.kind === 'stop') setTimeout(() => process.exit(message.code), 20);
+  if (message.kind === 'stop') { if (!stubborn) setTimeout(() => process.exit(message.code), 20); }
+  else if (message.method === 'stubborn') { stubborn = true; parentPort.postMessage({ stubborn }); }
   else if (message.method === 'throw') throw new Error('boom');
   else if (message.method === 'exit') process.exit(3);
   else parentPort.postMessage({ echo: message });
@@ -76,5 +79,24 @@ describe('WorkerTransport', { timeout: 10_000 }, () => {
     await messages.next();
     await native.terminate(4);
     assert.deepEqual(await nativeExit, { reason: 'it exited with code 4' });
+  });
+
+  it('terminates a native worker that has not stopped 30 s after it was asked', async () => {
+    const native = new WorkerTransport(WORKER, { backend: 'native' });
+    const exit = exitOf(native);
+    const messages = inbox(native);
+    await messages.next();
+    native.post(request('stubborn'));
+    assert.deepEqual(await messages.next(), { stubborn: true });
+    // The grace time passes on a mock clock; the worker's exit is real.
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const ending = native.terminate(0);
+      mock.timers.tick(30_000);
+      await ending;
+    } finally {
+      mock.timers.reset();
+    }
+    assert.deepEqual(await exit, { reason: 'it exited with code 1' });
   });
 });
