@@ -58,8 +58,12 @@ export class ProcessTransport implements EngineTransport {
       this.stderrTail.splice(0, Math.max(0, this.stderrTail.length - STDERR_LINES_KEPT));
     });
     this.exited = new Promise<void>((resolve) => this.child.once('exit', () => resolve()));
-    // 'error' without 'exit': the process could not be started at all.
-    this.child.on('error', (error) => this.ended({ reason: `it could not start: ${error.message}` }));
+    // 'error' without 'exit' (no pid): the process could not be started at all. A started process
+    // also reports 'error' when a message cannot be sent to it while it ends (EPIPE): its 'exit'
+    // follows and says why it ended.
+    this.child.on('error', (error) => {
+      if (this.child.pid === undefined) this.ended({ reason: `it could not start: ${error.message}` });
+    });
     this.child.on('exit', (code, signal) => this.ended({ reason: this.exitReason(code, signal) }));
   }
 

@@ -4,6 +4,7 @@
 // process that sends a piece of a large array with no message before it, which is out of step and
 // is ended as a crash with that reason rather than trusted with another answer.
 import assert from 'node:assert/strict';
+import type { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -99,6 +100,20 @@ describe('the engine process channel', { timeout: 20_000 }, () => {
     assert.deepEqual(exits, [], 'the process still runs');
     await transport.terminate(0);
     assert.deepEqual(exits, [{ reason: 'it was ended by SIGKILL' }], 'it cannot be asked: killed');
+  });
+
+  it('a running process whose message could not be sent (EPIPE while it ends) is told by its exit, not as one that could not start', async () => {
+    const transport = new ProcessTransport(SCRIPT, {});
+    const messages = inbox(transport);
+    await messages.next();
+    const exits: TransportExit[] = [];
+    const exited = new Promise<void>((resolve) => transport.onExit((exit) => (exits.push(exit), resolve())));
+    // What Node's ChildProcess emits when send() fails on a closing channel.
+    (transport as unknown as { child: EventEmitter }).child.emit('error', Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    assert.deepEqual(exits, []);
+    transport.post({ kind: 'request', id: 1, method: 'fail', params: {} } as never);
+    await exited;
+    assert.deepEqual(exits, [{ reason: 'it exited with code 7 (fatal: the model broke)' }]);
   });
 
   it('tells a process that could not start, and terminates it at once', async () => {
