@@ -153,6 +153,110 @@ describe('RemoteEngineHost over a transport', () => {
     assert.deepEqual(await again, []);
     await host.dispose();
   });
+
+  it('a transport the user closed with nothing in flight: the notice says the models load again, and names no interrupted request', async () => {
+    const transport = new FakeTransport();
+    const host = new RemoteEngineHost({ connect: () => transport });
+    const notices: string[] = [];
+    host.onDidChangeLifecycle((event) => event.kind === 'notice' && notices.push(event.text));
+    await loaded(transport, host);
+    transport.exit({ reason: 'the Tealeaf Engine panel was closed', closedByUser: true });
+    assert.deepEqual(notices, ['the Tealeaf Engine panel was closed: its models load again when it opens on the next request']);
+    await host.dispose();
+  });
+
+  it('a restart whose old transport ends later: a request on its way is not posted to the old one but runs on the new one', async () => {
+    // Unlike the in-memory transports of the lifecycle tests, a worker reports its exit some time after terminate().
+    const transports: FakeTransport[] = [];
+    const host = new RemoteEngineHost({
+      connect: () => {
+        const t = new FakeTransport();
+        transports.push(t);
+        return t;
+      },
+    });
+    const engine = await (async () => {
+      const loading = host.load('/models/m');
+      await settle();
+      const load = transports[0]?.requests('load')[0];
+      assert.ok(load);
+      transports[0]?.reply({ kind: 'response', id: load.id, ok: true, result: { handle: 1, info: fakeModelInfo() } });
+      return loading;
+    })();
+    const tokenizing = engine.tokenize('x'); // waits for its model's handle when the restart comes
+    await host.restart('retry');
+    await settle();
+    assert.deepEqual(transports[0]?.requests('tokenize'), []);
+    const second = transports[1];
+    const reload = second?.requests('load')[0];
+    assert.ok(second && reload);
+    second.reply({ kind: 'response', id: reload.id, ok: true, result: { handle: 2, info: fakeModelInfo() } });
+    await settle();
+    const tokenize = second.requests('tokenize')[0];
+    assert.ok(tokenize);
+    second.reply({ kind: 'response', id: tokenize.id, ok: true, result: [] });
+    assert.deepEqual(await tokenizing, []);
+    await host.dispose();
+  });
+
+  it('a model whose load failed in a new engine loads again on its next request there', async () => {
+    const transports: FakeTransport[] = [];
+    const host = new RemoteEngineHost({
+      connect: () => {
+        const t = new FakeTransport();
+        transports.push(t);
+        return t;
+      },
+    });
+    const engine = await (async () => {
+      const loading = host.load('/models/m');
+      await settle();
+      const load = transports[0]?.requests('load')[0];
+      assert.ok(load);
+      transports[0]?.reply({ kind: 'response', id: load.id, ok: true, result: { handle: 1, info: fakeModelInfo() } });
+      return loading;
+    })();
+    await host.restart('retry');
+    const first = engine.tokenize('x');
+    await settle();
+    const second = transports[1];
+    const failedLoad = second?.requests('load')[0];
+    assert.ok(second && failedLoad);
+    second.reply({ kind: 'response', id: failedLoad.id, ok: false, error: { name: 'ModelError', message: 'out of memory' } });
+    await assert.rejects(first, { name: 'ModelError', message: 'out of memory' });
+    // The failure is not kept: the next request tries the load again, and it works this time.
+    const next = engine.tokenize('y');
+    await settle();
+    const retried = second.requests('load')[1];
+    assert.ok(retried, 'a second load in the same engine');
+    second.reply({ kind: 'response', id: retried.id, ok: true, result: { handle: 3, info: fakeModelInfo() } });
+    await settle();
+    const tokenize = second.requests('tokenize')[0];
+    assert.ok(tokenize && tokenize.method === 'tokenize' && tokenize.params.handle === 3);
+    second.reply({ kind: 'response', id: tokenize.id, ok: true, result: [] });
+    assert.deepEqual(await next, []);
+    await host.dispose();
+  });
+
+  it('aborting a signal after its request has answered or failed sends the engine nothing', async () => {
+    const transport = new FakeTransport();
+    const host = new RemoteEngineHost({ connect: () => transport });
+    const engine = await loaded(transport, host);
+    const controller = new AbortController();
+    const answered = engine.attention({ text: 'a' }, { signal: controller.signal });
+    const failed = engine.generate({ prompt: 'b' }, { signal: controller.signal });
+    await settle();
+    const [attention] = transport.requests('attention');
+    const [generate] = transport.requests('generate');
+    assert.ok(attention && generate);
+    transport.reply({ kind: 'response', id: attention.id, ok: true, result: { marker: 'attention' } });
+    transport.reply({ kind: 'response', id: generate.id, ok: false, error: { name: 'InferenceError', message: 'out of memory' } });
+    assert.deepEqual(await answered, { marker: 'attention' });
+    await assert.rejects(failed, { name: 'InferenceError' });
+    controller.abort();
+    assert.deepEqual(transport.posted.filter((m) => m.kind === 'abort'), []);
+    await host.dispose();
+  });
 });
 
 /** A panel whose page is the test. */

@@ -238,4 +238,204 @@ describe('RemoteEngineHost lifecycle', { timeout: 10_000 }, () => {
     await assert.rejects(host.load('/models/m'), { name: 'AbortError', message: 'the engine host was disposed' });
     assert.equal(transports.length, 1, 'no engine starts after dispose');
   });
+
+  it('a request on its way when its engine crashes is not posted to the dead engine: replayed if it can be, else failing as never having reached it', async () => {
+    const { host, transports } = harness();
+    const engine = await host.load('/models/m');
+    // Both are past the host's check for a running engine and wait for the model's handle when it crashes.
+    const generating = engine.generate({ prompt: 'p' });
+    const tokenizing = engine.tokenize('a');
+    transports[0]?.crash('it exited with code 9');
+    const failing = assert.rejects(generating, { name: 'WorkerExitedError', message: 'the auto engine stopped before generate reached it' });
+    await tick();
+    // Nothing was left waiting on the engine that is gone.
+    assert.deepEqual(transports[0]?.methods(), ['load']);
+    await failing;
+    assert.equal(firstText(await tokenizing), 'instance 2');
+    await host.dispose();
+  });
+
+  it('a request on its way when stop() ends the engine fails with the stop’s reason, and no engine starts for it', async () => {
+    const { host, transports } = harness();
+    const engine = await host.load('/models/m');
+    const tokenizing = engine.tokenize('a');
+    const stopped = host.stop('the inspector was closed');
+    await assert.rejects(tokenizing, { name: 'AbortError', message: 'the inspector was closed' });
+    await stopped;
+    assert.equal(transports.length, 1);
+    assert.equal(host.isRunning, false);
+    await host.dispose();
+  });
+
+  it('runs a request cut off by a crash once more only: cut off again, it fails', async () => {
+    const { host, transports, events } = harness({ crashLimit: 5 });
+    const engine = await host.load('/models/m');
+    const request = engine.tokenize('a');
+    await tick();
+    transports[0]?.crash('first');
+    await tick();
+    // The replay is on its way in the second engine (reloading the model) when that one crashes too.
+    transports[1]?.crash('second');
+    await assert.rejects(request, { name: 'WorkerExitedError', message: 'the auto engine stopped during load (second) and was restarted; try again' });
+    assert.equal(transports.length, 3);
+    assert.deepEqual(transports[2]?.methods(), []);
+    const crashes = events.filter((e) => e.kind === 'crashed').map((e) => e.kind === 'crashed' && e.interrupted);
+    assert.deepEqual(crashes, [[{ method: 'tokenize', replayed: true }], [{ method: 'load', replayed: false }]]);
+    await host.dispose();
+  });
+
+  it('attention and translations cut off by a crash run again on the new engine (they show nothing until they answer)', async () => {
+    const { host, transports, events } = harness();
+    const engine = await host.load('/models/m');
+    const attention = engine.attention({ text: 'a' });
+    const translation = engine.translate({ text: 'b', from: 'en', to: 'de' });
+    await tick();
+    transports[0]?.crash('it exited with code 9');
+    await tick();
+    await tick();
+    const crashed = events.find((e) => e.kind === 'crashed');
+    assert.deepEqual(crashed?.kind === 'crashed' && crashed.interrupted, [
+      { method: 'attention', replayed: true },
+      { method: 'translate', replayed: true },
+    ]);
+    const second = transports[1];
+    assert.deepEqual(second?.methods(), ['load', 'attention', 'translate']);
+    const [, a, t] = second?.requests ?? [];
+    assert.ok(a && t);
+    const answer = { source: 'b', target: 'B', tokens: [1], ms: 1 };
+    second?.send({ kind: 'response', id: t.id, ok: true, result: answer });
+    second?.send({ kind: 'response', id: a.id, ok: true, result: { marker: 'attention of instance 2' } });
+    assert.deepEqual(await translation, answer);
+    assert.deepEqual(await attention, { marker: 'attention of instance 2' });
+    await host.dispose();
+  });
+
+  it('asks for a suggestion’s or translation’s attention once: cut off by a crash, it is gone with its engine (the next one’s id 1 is another capture)', async () => {
+    const { host, transports } = harness();
+    const engine = await host.load('/models/m');
+    const generated = engine.generate({ prompt: 'a', maxNewTokens: 1 });
+    const translated = engine.translate({ text: 'b', from: 'en', to: 'de' });
+    await tick();
+    const first = transports[0];
+    const [, generate, translate] = first?.requests ?? [];
+    assert.ok(generate && translate);
+    first?.send({ kind: 'response', id: generate.id, ok: true, result: { text: 'x', tokens: [1], attentionId: 1 } });
+    first?.send({ kind: 'response', id: translate.id, ok: true, result: { source: 'b', target: 'B', tokens: [1], ms: 1, attentionId: 1 } });
+    const suggestion = await generated;
+    const translation = await translated;
+    const why = engine.generationAttention(suggestion.attentionId as number);
+    const how = engine.translationAttention(translation.attentionId as number);
+    await tick();
+    assert.deepEqual(first?.methods().slice(-2), ['generationAttention', 'translationAttention']);
+    first?.crash('it exited with code 9');
+    assert.equal(await why, undefined);
+    assert.equal(await how, undefined);
+    await tick();
+    assert.ok(!transports[1]?.methods().some((m) => m.endsWith('Attention')), `${transports[1]?.methods()}`);
+    await host.dispose();
+  });
+
+  it('Retry restarts the engine on request: what was running fails saying so, and a disposed listener hears nothing of it', async () => {
+    const { host } = harness();
+    const heard: string[] = [];
+    const subscription = host.onDidChangeLifecycle((event) => heard.push(event.kind));
+    const engine = await host.load('/models/m');
+    const running = engine.generate({ prompt: 'p' });
+    await tick();
+    subscription.dispose();
+    await host.restart('retry');
+    await assert.rejects(running, { name: 'WorkerExitedError', message: 'the engine restarted on request during generate; try again' });
+    assert.deepEqual(heard, ['started']);
+    await host.dispose();
+  });
+
+  it('an unload cut off by a crash is not run again (the crashed engine took the model with it)', async () => {
+    const { host, transports, events } = harness();
+    const engine = await host.load('/models/m');
+    const unloading = engine.dispose();
+    transports[0]?.crash('it exited with code 9');
+    await unloading;
+    const crashed = events.find((e) => e.kind === 'crashed');
+    assert.deepEqual(crashed?.kind === 'crashed' && crashed.interrupted, [{ method: 'unload', replayed: false }]);
+    assert.deepEqual(transports[1]?.methods(), []);
+    await host.dispose();
+  });
+
+  it('a disposed host is no crash when its engine ends, and Retry does not start one again', async () => {
+    const { host, transports } = harness({ crashLimit: 3 });
+    await host.load('/models/m');
+    transports.at(-1)?.crash('first');
+    transports.at(-1)?.crash('second');
+    // Ending the third engine on dispose would be the third crash in the window, had it counted.
+    await host.dispose();
+    assert.deepEqual(host.hostState, { state: 'not-started' });
+    await host.restart('retry');
+    assert.equal(transports.length, 3);
+    assert.deepEqual(host.hostState, { state: 'not-started' });
+  });
+
+  it('an engine with a request in flight is not idle; asking its memory does not restart the idle clock', async () => {
+    const { host, transports } = harness({ idleStopMs: 40 });
+    const engine = await host.load('/models/m');
+    const held = engine.generate({ prompt: 'p' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    assert.deepEqual(transports[0]?.terminated, [], 'the generation is still running');
+    await host.dispose();
+    await assert.rejects(held, AbortError);
+
+    // The clock runs from the load's answer: memory asked half-way does not push the stop back.
+    const second = harness({ idleStopMs: 200 });
+    await second.host.load('/models/m');
+    await new Promise((resolve) => setTimeout(resolve, 120));
+    await second.host.memory();
+    await new Promise((resolve) => setTimeout(resolve, 140));
+    assert.deepEqual(second.transports[0]?.terminated, [0]);
+    await second.host.dispose();
+  });
+
+  it('says notices again once the host forgets them (a test hook changed what the next engine says)', async () => {
+    class Forgetful extends RemoteEngineHost {
+      forget(): void {
+        this.forgetNotices();
+      }
+    }
+    const transports: AutoTransport[] = [];
+    const host = new Forgetful({
+      connect: (settings) => {
+        const transport = new AutoTransport(settings, transports.length + 1);
+        transports.push(transport);
+        return transport;
+      },
+    });
+    const notices: string[] = [];
+    host.onDidChangeLifecycle((event) => event.kind === 'notice' && notices.push(event.text));
+    await host.load('/models/m');
+    transports[0]?.send({ kind: 'notice', level: 'warn', text: 'the addon would not load' });
+    host.forget();
+    transports[0]?.send({ kind: 'notice', level: 'warn', text: 'the addon would not load' });
+    assert.deepEqual(notices, ['the addon would not load', 'the addon would not load']);
+    await host.dispose();
+  });
+
+  it('a request a lifecycle listener makes as a new engine starts survives the old one’s end, and shares the model’s load with the replayed request', async () => {
+    const { host, transports } = harness();
+    const engine = await host.load('/models/m');
+    await host.restart('retry');
+    // The model loads again in the second engine for this request when a second Retry comes.
+    const replayed = engine.tokenize('a');
+    let fromListener: Promise<readonly TokenSpan[]> | undefined;
+    let memory: Promise<unknown> | undefined;
+    host.onDidChangeLifecycle((event) => {
+      if (event.kind !== 'started') return;
+      fromListener = engine.tokenize('b');
+      memory = host.memory();
+    });
+    await host.restart('retry');
+    assert.equal(firstText(await replayed), 'instance 3');
+    assert.equal(firstText(await (fromListener ?? Promise.reject(new Error('the listener made no request')))), 'instance 3');
+    assert.deepEqual(await memory, { rssBytes: 1, wasmHeapBytes: 0, arrayBufferBytes: 0 });
+    // One load in the third engine, not one per request.
+    assert.deepEqual(transports[2]?.methods(), ['load', 'memory', 'tokenize', 'tokenize']);
+    await host.dispose();
+  });
 });
