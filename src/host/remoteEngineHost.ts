@@ -497,10 +497,14 @@ class RemoteEngine implements Engine {
     return this.host.call(this.slot, 'attention', (handle) => ({ handle, request }), options, true);
   }
 
+  /**
+   * Not replayed: the capture lived in the engine that ended, and the next one numbers its own
+   * captures from 1, so the same id there is another suggestion's. Gone with its engine: undefined.
+   */
   async generationAttention(id: number): Promise<GenerationAttention | undefined> {
     const engineId = this.engineId(id);
     if (engineId === undefined) return undefined;
-    const result = await this.host.call(this.slot, 'generationAttention', (handle) => ({ handle, id: engineId }), {}, true);
+    const result = await this.host.call(this.slot, 'generationAttention', (handle) => ({ handle, id: engineId }), {}, false).catch(capturesLost);
     return result && { ...result, id };
   }
 
@@ -509,10 +513,11 @@ class RemoteEngine implements Engine {
     return this.withProxyId(result, generation);
   }
 
+  /** Not replayed, as generationAttention. */
   async translationAttention(id: number): Promise<TranslationAttention | undefined> {
     const engineId = this.engineId(id);
     if (engineId === undefined) return undefined;
-    const result = await this.host.call(this.slot, 'translationAttention', (handle) => ({ handle, id: engineId }), {}, true);
+    const result = await this.host.call(this.slot, 'translationAttention', (handle) => ({ handle, id: engineId }), {}, false).catch(capturesLost);
     return result && { ...result, id };
   }
 
@@ -531,4 +536,10 @@ class RemoteEngine implements Engine {
     const generation = this.host.runningGeneration;
     return generation === undefined ? undefined : this.slot.attentionIds.resolve(id, generation);
   }
+}
+
+/** An attention capture asked of an engine that ended (a crash, a restart, its panel closed) is gone with it. */
+function capturesLost(error: unknown): undefined {
+  if (error instanceof WorkerExitedError || error instanceof EngineClosedError) return undefined;
+  throw error;
 }
