@@ -4,9 +4,10 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { UnsupportedError } from '../../../src/engine/errors';
-import type { TranslateRequest, TranslateResult } from '../../../src/engine/types';
+import type { CallOptions, TranslateRequest, TranslateResult, TranslationAttention } from '../../../src/engine/types';
 import { translateDocument } from '../../../src/translate/document';
-import type { TranslationEngine } from '../../../src/translate/engineTranslator';
+import { engineTranslator, type TranslationEngine } from '../../../src/translate/engineTranslator';
+import type { UnitTranslation } from '../../../src/translate/pipeline';
 import { fakeTranslatorInfo } from '../fakeModelInfo';
 
 const DICTIONARY: Readonly<Record<string, string>> = {
@@ -47,11 +48,13 @@ describe('translateDocument', () => {
   it('translates plain text sentence by sentence, each distinct one once, keeping the layout', async () => {
     const engine = dictionaryEngine();
     const progress: string[] = [];
+    const before = performance.now();
     const result = await translateDocument(engine, 'Hello world.  Good morning.\n\nHello world.\n', {
       pair: { from: 'en', to: 'de' },
       beams: 3,
       onProgress: (p) => progress.push(`${p.doneUnits}/${p.totalUnits} ${p.doneChars}/${p.totalChars}`),
     });
+    const elapsed = performance.now() - before;
     assert.equal(result.target, 'Hallo Welt.  Guten Morgen.\n\nHallo Welt.\n');
     assert.equal(result.units, 2);
     assert.deepEqual(engine.requests.map((r) => [r.text, r.from, r.to, r.beams]), [
@@ -61,7 +64,8 @@ describe('translateDocument', () => {
     assert.deepEqual(result.tokens, [1, 1, 2, 2]);
     assert.deepEqual(progress, ['1/2 12/25', '2/2 25/25']);
     assert.deepEqual(result.repairs, []);
-    assert.ok(result.ms >= 0);
+    // The time it took: no more than the call's own.
+    assert.ok(result.ms >= 0 && result.ms <= elapsed, `${result.ms} ms of ${elapsed}`);
   });
 
   it('in code, translates comments and strings only unless told to translate all', async () => {
@@ -100,5 +104,49 @@ describe('translateDocument', () => {
       { name: 'AbortError' },
     );
     assert.equal(engine.requests.length, 1);
+  });
+});
+
+describe('engineTranslator', () => {
+  /** Answers every text with attention id 7 and records the options of each call and the attention asked for. */
+  function attentiveEngine(captured: TranslationAttention): TranslationEngine & { readonly calls: (CallOptions | undefined)[]; readonly asked: number[] } {
+    const calls: (CallOptions | undefined)[] = [];
+    const asked: number[] = [];
+    return {
+      info: fakeTranslatorInfo({ languages: ['en', 'de'] }),
+      calls,
+      asked,
+      async translate(request: TranslateRequest, options?: CallOptions): Promise<TranslateResult> {
+        calls.push(options);
+        return { source: request.text, target: request.text.toUpperCase(), tokens: [1], ms: 1, attentionId: 7 };
+      },
+      async translationAttention(id: number): Promise<TranslationAttention | undefined> {
+        asked.push(id);
+        return captured;
+      },
+    };
+  }
+
+  it('hands each unit’s signal to the engine, so that a cancel reaches the model', async () => {
+    const engine = attentiveEngine({ id: 7 } as TranslationAttention);
+    const translator = engineTranslator(engine, { pair: { from: 'en', to: 'de' }, beams: 1 });
+    const controller = new AbortController();
+    await translator('Hello.', controller.signal);
+    await translator('Hello.', undefined);
+    assert.equal(engine.calls[0]?.signal, controller.signal);
+    assert.equal(engine.calls[1]?.signal, undefined);
+  });
+
+  it('fetches a unit’s cross-attention from the engine by its translation’s id, only when asked', async () => {
+    const captured = { id: 7 } as TranslationAttention;
+    const engine = attentiveEngine(captured);
+    const told: number[] = [];
+    const translator = engineTranslator(engine, { pair: { from: 'en', to: 'de' }, beams: 1, onAttention: (id) => told.push(id) });
+    const unit = (await translator('Hello.', undefined)) as UnitTranslation;
+    assert.equal(unit.target, 'HELLO.');
+    assert.deepEqual(told, [7]);
+    assert.deepEqual(engine.asked, []);
+    assert.equal(await unit.crossAttention?.(), captured);
+    assert.deepEqual(engine.asked, [7]);
   });
 });

@@ -16,11 +16,15 @@ describe('escaperFor', () => {
     assert.equal(escaperFor({ kind: 'block-comment', close: '*/' })('a */ b */', false), 'a * / b * /');
     assert.equal(escaperFor({ kind: 'block-comment', close: '-}' })('x -} y\nz', false), 'x - } y\nz');
     assert.equal(escaperFor({ kind: 'block-comment', close: '}' })('a } b', false), 'a } b');
+    // A longer closer keeps all but its last character together: HTML's "-->" becomes "-- >".
+    assert.equal(escaperFor({ kind: 'block-comment', close: '-->' })('a --> b', false), 'a -- > b');
   });
 
   it('escapes backslashes and the quote in an ordinary string, on one line', () => {
     const escape = escaperFor({ kind: 'string', quote: '"', raw: false });
     assert.equal(escape('Sag "hi"\n\\o/ \'ok\'', false), 'Sag \\"hi\\" \\\\o/ \'ok\'');
+    // A run of line breaks, CRLF included, is one space.
+    assert.equal(escape('eins\r\nzwei\n\n\rdrei', false), 'eins zwei drei');
     assert.equal(escaperFor({ kind: 'string', quote: "'", raw: false })('it\'s "x"', true), 'it\\\'s "x"');
   });
 

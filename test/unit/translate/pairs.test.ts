@@ -1,5 +1,7 @@
 // Translation directions of a model, and their names.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
 import { describe, it } from 'node:test';
 import { languageName, pairLabel, pairsOf, supportsPair } from '../../../src/translate/pairs';
 import { fakeTranslatorInfo } from '../fakeModelInfo';
@@ -28,5 +30,19 @@ describe('translation pairs', () => {
     assert.equal(languageName('de'), 'German');
     assert.equal(languageName('not a tag!'), 'not a tag!');
     assert.equal(pairLabel({ from: 'en', to: 'de' }), 'English → German');
+  });
+
+  it('name languages in English under a German locale too', () => {
+    // The runtime's default locale comes from the environment when it starts: a child process.
+    const pairs = path.resolve(__dirname, '../../../src/translate/pairs.ts');
+    const script = `const { languageName } = require(${JSON.stringify(pairs)});
+      console.log(new Intl.DisplayNames([], { type: 'language' }).of('de') + ' ' + languageName('de'));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      env: { ...process.env, LC_ALL: 'de_DE.UTF-8', LANG: 'de_DE.UTF-8' },
+      encoding: 'utf8',
+    });
+    assert.equal(child.stderr, '');
+    // The locale's own name first: the runtime did take the German locale.
+    assert.equal(child.stdout.trim(), 'Deutsch German');
   });
 });
