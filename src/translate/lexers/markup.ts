@@ -16,14 +16,15 @@ export function lexMarkup(text: string): Literal[] {
   while (i < text.length) {
     if (text.startsWith('<!--', i)) {
       flushText(i);
-      const close = text.indexOf('-->', i + 4);
+      // From the second dash: `<!-->` and `<!--->` are whole (empty) comments in HTML.
+      const close = text.indexOf('-->', i + 2);
       const end = close < 0 ? text.length : close + 3;
       literals.push({
         kind: 'comment',
         style: 'block',
         start: i,
         end,
-        contentStart: i + 4,
+        contentStart: close < 0 ? i + 4 : Math.min(i + 4, close),
         contentEnd: close < 0 ? end : close,
         open: '<!--',
         close: '-->',
