@@ -18,15 +18,18 @@ export interface ModelLanguages {
   readonly targetTokens: ReadonlyMap<string, string>;
 }
 
-/** ISO 639-2/3 codes (terminological and bibliographic) of common languages → ISO 639-1. */
-const TWO_LETTER: Readonly<Record<string, string>> = {
-  eng: 'en', deu: 'de', ger: 'de', fra: 'fr', fre: 'fr', spa: 'es', ita: 'it', por: 'pt', nld: 'nl', dut: 'nl',
-  rus: 'ru', zho: 'zh', chi: 'zh', jpn: 'ja', kor: 'ko', ara: 'ar', pol: 'pl', tur: 'tr', swe: 'sv', dan: 'da',
-  nor: 'no', nob: 'nb', fin: 'fi', ces: 'cs', cze: 'cs', ell: 'el', gre: 'el', hun: 'hu', ron: 'ro', rum: 'ro',
-  ukr: 'uk', bul: 'bg', hrv: 'hr', srp: 'sr', slk: 'sk', slo: 'sk', slv: 'sl', est: 'et', lav: 'lv', lit: 'lt',
-  cat: 'ca', eus: 'eu', baq: 'eu', glg: 'gl', heb: 'he', hin: 'hi', ind: 'id', vie: 'vi', tha: 'th', fas: 'fa',
-  per: 'fa', isl: 'is', ice: 'is', gle: 'ga', cym: 'cy', wel: 'cy', afr: 'af', epo: 'eo', lat: 'la',
-};
+/**
+ * The ISO 639-1 code of a language code where one exists (deu and ger → de, iw → he), from the
+ * platform's locale data (CLDR's language aliases, through Intl), else undefined.
+ */
+function twoLetter(base: string): string | undefined {
+  try {
+    const canonical = Intl.getCanonicalLocales(base)[0];
+    return canonical !== undefined && /^[a-z]{2}$/.test(canonical) ? canonical : undefined;
+  } catch {
+    return undefined; // not a language tag at all
+  }
+}
 
 const TARGET_TOKEN = /^>>([A-Za-z]{2,3}(?:_[A-Za-z]+)?)<<$/;
 /** `opus-mt-en-de`, `opus-mt-tc-big-en-de`, `Helsinki-NLP/opus-mt-de-en` */
@@ -35,7 +38,7 @@ const PAIR_IN_NAME = /opus-mt-(?:tc-[a-z]+-)?([a-z]{2,3})-([a-z]{2,3})$/i;
 export function normalizeLanguage(code: string): string {
   const lower = code.toLowerCase();
   const base = lower.split(/[_-]/)[0] as string;
-  return TWO_LETTER[base] ?? (base.length === 2 ? base : lower);
+  return twoLetter(base) ?? lower;
 }
 
 /** Every token string of a tokenizer.json vocabulary (Unigram list, BPE/WordPiece map) and its added tokens. */
