@@ -149,3 +149,52 @@ describe('promptLookup', () => {
     assert.deepEqual(promptLookup([1, 2, 1], 0), { tokens: [], ngram: 0 });
   });
 });
+
+describe('DraftLength edge cases', () => {
+  it('drafts what the estimates say when they promise a gain, without waiting to explore', () => {
+    // Cheap rows and kept drafts: value is positive, and next hands it out at once.
+    const length = new DraftLength();
+    timedPasses(length, 10, 0);
+    for (let i = 0; i < 30; i++) length.update('k', 4, 4);
+    const best = length.value('k');
+    assert.ok(best > 0);
+    assert.equal(length.next('k', false), best);
+  });
+
+  it('ignores timings that cannot be real (no time, NaN, no rows)', () => {
+    const clean = new DraftLength();
+    const noisy = new DraftLength();
+    // Two counted passes (each width's first is not counted): 10 ms for one row, 2 ms a row more.
+    for (const length of [clean, noisy]) for (const [rows, ms] of [[1, 10], [2, 12], [1, 10], [2, 12]] as const) length.timed(rows, ms);
+    assert.equal(clean.rowCost, 0.2);
+    // Each width was seen already, so these would count as passes were they not refused.
+    for (let i = 0; i < 3; i++) for (const [rows, ms] of [[2, 0], [3, 0], [4, -1], [5, Number.NaN], [0, 50], [-1, 50]] as const) noisy.timed(rows, ms);
+    assert.equal(noisy.rowCost, clean.rowCost);
+  });
+
+  it('falls back to the prior row cost when the fitted one-row time is not positive', () => {
+    const length = new DraftLength();
+    // 2 rows 10 ms, 4 rows 30 ms: 10 ms a row, leaving 0 ms for a one-row pass (each width's first pass is not counted).
+    for (let i = 0; i < 3; i++) {
+      length.timed(2, 10);
+      length.timed(4, 30);
+    }
+    assert.equal(length.rowCost, 0.25);
+  });
+
+  it('a verify pass of no drafted tokens does not change what later evidence weighs', () => {
+    const a = new DraftLength();
+    const b = new DraftLength();
+    for (let i = 0; i < 50; i++) a.update('k', 0, 0);
+    a.update('k', 3, 0);
+    b.update('k', 3, 0);
+    assert.equal(a.acceptance('k'), b.acceptance('k'));
+  });
+});
+
+describe('promptLookup n-gram bounds', () => {
+  it('never matches more than maxNgram tokens', () => {
+    // The last 2 tokens (2 3) last occurred at 5, followed by 7; the longer 1 2 3 only at 0, followed by 9.
+    assert.deepEqual(promptLookup([1, 2, 3, 9, 5, 2, 3, 7, 1, 2, 3], 1, 2, 1), { tokens: [7], ngram: 2 });
+  });
+});

@@ -56,3 +56,50 @@ describe('dtype files', () => {
     }
   });
 });
+
+describe('dtype choice, exact words and the budget line', () => {
+  const MB_OVER = WASM_WEIGHT_BUDGET_BYTES + MB;
+
+  it('says what an empty folder lacks, naming the fp32 file', () => {
+    assert.throws(
+      () => selectDtypeFile([], 'fp32', 'wasm', 'M'),
+      (e: unknown) => e instanceof ModelError && e.message === 'M has no ONNX file (onnx/model.onnx or one of its dtype variants)',
+    );
+  });
+
+  it('loads a file of exactly the budget, asked for or by auto', () => {
+    // The budget is the largest size that still loads: "at most", so equal is in.
+    const atBudget = [file('fp32', WASM_WEIGHT_BUDGET_BYTES), file('q4', 400 * MB)];
+    assert.equal(selectDtypeFile(atBudget, 'fp32', 'wasm', 'M').file.dtype, 'fp32');
+    const auto = selectDtypeFile(atBudget, 'auto', 'wasm', 'M');
+    assert.equal(auto.file.dtype, 'fp32');
+    assert.equal(auto.reason, 'auto: fp32 is the fastest on wasm of the files present (fp32, q4)');
+  });
+
+  it('gives the reason for an explicit dtype and the size that does not fit', () => {
+    assert.equal(selectDtypeFile([file('fp32', 100 * MB), file('q4', 30 * MB)], 'q4', 'wasm', 'M').reason, 'q4 was asked for');
+    assert.throws(
+      () => selectDtypeFile([file('fp32', MB_OVER)], 'fp32', 'wasm', 'M'),
+      (e: unknown) =>
+        e instanceof SessionError &&
+        e.message === "onnx/model.onnx (2561 MB) does not fit in onnxruntime-web's WebAssembly memory (about 2560 MB of weights at most): choose a smaller dtype such as q4",
+    );
+  });
+
+  it('names every faster file over the budget, with the verb for one or several', () => {
+    const two = selectDtypeFile([file('fp32', MB_OVER), file('q8', MB_OVER), file('uint8', 700 * MB)], 'auto', 'wasm', 'M');
+    assert.equal(two.file.dtype, 'uint8');
+    assert.equal(two.reason, 'auto: uint8 is the fastest on wasm that fits (fp32, q8 are over 2560 MB)');
+    const one = selectDtypeFile([file('fp32', MB_OVER), file('q4', 400 * MB)], 'auto', 'wasm', 'M');
+    assert.equal(one.reason, 'auto: q4 is the fastest on wasm that fits (fp32 is over 2560 MB)');
+  });
+
+  it('names every half-precision file a GPU without shader-f16 skips, with the verb for several', () => {
+    const gpu = { name: 'google swiftshader', features: new Set(['subgroups']) };
+    const chosen = selectDtypeFile([file('fp32', MB), file('fp16', MB), file('q4f16', MB)], 'auto', 'webgpu', 'M', gpu);
+    assert.equal(chosen.file.dtype, 'fp32');
+    assert.equal(chosen.reason, 'auto: fp32 is the fastest on webgpu that runs here (q4f16, fp16 need shader-f16, which google swiftshader lacks)');
+    const one = selectDtypeFile([file('q4', MB), file('q4f16', MB)], 'auto', 'webgpu', 'M', gpu);
+    assert.equal(one.reason, 'auto: q4 is the fastest on webgpu that runs here (q4f16 needs shader-f16, which google swiftshader lacks)');
+  });
+});

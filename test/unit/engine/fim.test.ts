@@ -46,6 +46,59 @@ describe('fill-in-the-middle prompts', () => {
   });
 });
 
+describe('fill-in-the-middle formats and budgets, exactly', () => {
+  const CODELLAMA = { prefix: '<PRE>', suffix: '<SUF>', middle: '<MID>' };
+  const prefix = Array.from({ length: 60 }, (_, i) => `line_${i} = ${i}\n`).join('');
+  const suffix = Array.from({ length: 60 }, (_, i) => `tail_${i}()\n`).join('');
+
+  it('ends a middle at each family\'s own tokens, in its own order', () => {
+    // Generation stops at these strings: a missing one lets the model run on into a new file.
+    assert.deepEqual(fimFormat(STARCODER), { order: 'spm', endTokens: ['<|endoftext|>', '<file_sep>'] });
+    assert.deepEqual(fimFormat(CODELLAMA), { order: 'psm', endTokens: ['<EOT>'] });
+    assert.deepEqual(fimFormat(QWEN), { order: 'psm', endTokens: ['<|endoftext|>', '<|fim_pad|>', '<|file_sep|>', '<|repo_name|>', '<|im_end|>'] });
+  });
+
+  for (const [name, config] of [
+    ['without BOS', {}],
+    ['with a BOS the tokenizer adds', { add_bos_token: true, bos_token: '<|endoftext|>' }],
+  ] as const) {
+    it(`fills the whole budget, a third of the room to the suffix (${name})`, () => {
+      const tokenizer = tokenizerOf('hub-qwen2.5-coder', config);
+      // The FIM tokens (and BOS) cost this much; the rest is room for text.
+      const overhead = tokenizer.encode(fimPromptText(QWEN, 'psm', '', '')).length;
+      for (const budget of [60, 61, 62]) {
+        const fitted = fitFimPrompt(tokenizer, QWEN, 'psm', prefix, suffix, budget);
+        // The special tokens split the text, so nothing merges across them: every token of the
+        // budget is used, none is wasted on a BOS counted twice or on a wrong overhead.
+        assert.equal(fitted.tokens.length, budget, `budget ${budget}`);
+        assert.deepEqual(fitted.tokens.map((t) => t.id), tokenizer.encode(fitted.text));
+        const [, keptPrefix = '', keptSuffix = ''] = /^<\|fim_prefix\|>([\s\S]*)<\|fim_suffix\|>([\s\S]*)<\|fim_middle\|>$/.exec(fitted.text) ?? [];
+        assert.equal(tokenizer.encode(keptSuffix, { addSpecialTokens: false }).length, Math.floor((budget - overhead) / 3), 'the suffix gets a third of the room');
+        assert.ok(prefix.endsWith(keptPrefix) && suffix.startsWith(keptSuffix));
+      }
+    });
+  }
+
+  it('keeps the prefix alone when there is no suffix', () => {
+    const tokenizer = tokenizerOf('hub-qwen2.5-coder');
+    // 20 tokens: 3 FIM tokens and the last 17 tokens of the prefix, nothing in the suffix slot.
+    const fitted = fitFimPrompt(tokenizer, QWEN, 'psm', prefix, '', 20);
+    assert.equal(fitted.text, '<|fim_prefix|>58 = 58\nline_59 = 59\n<|fim_suffix|><|fim_middle|>');
+    assert.equal(fitted.tokens.length, 20);
+  });
+
+  it('keeps only the token at the cursor when the budget is below the FIM tokens themselves', () => {
+    const tokenizer = tokenizerOf('hub-qwen2.5-coder');
+    // Three FIM tokens cannot fit in 2: the prefix shrinks to its last token and no further,
+    // and the suffix (a third of no room) is dropped. It returns rather than loop forever.
+    for (const order of ['psm', 'spm'] as const) {
+      const fitted = fitFimPrompt(tokenizer, QWEN, order, prefix, suffix, 2);
+      assert.equal(fitted.text, fimPromptText(QWEN, order, '\n', ''));
+      assert.equal(fitted.tokens.length, 4);
+    }
+  });
+});
+
 describe('BOS as tokenizer_config.json declares it', () => {
   it('adds BOS when add_bos_token is true and the post-processor does not', () => {
     const plain = tokenizerOf('tiny-gpt2');

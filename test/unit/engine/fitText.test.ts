@@ -57,3 +57,28 @@ for (const name of ['tiny-gpt2', 'tiny-llama']) {
     });
   });
 }
+
+// Re-encoding a cut text does not always give the full encoding's last tokens: SentencePiece
+// puts its ▁ before the first kept piece, and runs of spaces, code and non-ASCII text merge
+// differently at the cut. The first guess then has a token too many, and fitText must shrink it.
+describe('fitText where the cut merges differently', () => {
+  const CODE = 'line_56 = 56\nline_57 = 57\n  hello world   foo';
+  const PROSE = 'The quick brown fox jumps over the lazy dog. Überprüfung 日本語 text';
+  for (const [name, text] of [
+    ['tiny-llama', CODE],
+    ['hub-smollm2', PROSE],
+  ] as const) {
+    it(`never goes over the budget (${name})`, async () => {
+      const tokenizer = (await readModelFolder(await NodeModelFiles.open(modelDir(name)))).tokenizer;
+      const all = tokenizer.encodeWithSpans(text);
+      for (let budget = 2; budget < all.length; budget++) {
+        const fitted = fitText(tokenizer, text, budget);
+        // What the model gets is the kept text encoded again: that is what must fit.
+        assert.ok(fitted.tokens.length <= budget, `budget ${budget}: ${fitted.tokens.length} tokens`);
+        assert.deepEqual(fitted.tokens.map((t) => t.id), tokenizer.encode(fitted.text), `budget ${budget}`);
+        assert.equal(fitted.text, text.slice(fitted.offset));
+        assert.equal(fitted.droppedTokens, all.length - fitted.tokens.length);
+      }
+    });
+  }
+});

@@ -17,6 +17,14 @@ describe('model facts', () => {
     assert.equal(formatParameters(121_536), '122k');
   });
 
+  it('switches unit and drops the decimal exactly at each power of ten', () => {
+    // A billion is 1.0B, not 1000M; ten billion has no decimal; likewise a million and 100M.
+    assert.equal(formatParameters(1e9), '1.0B');
+    assert.equal(formatParameters(1e10), '10B');
+    assert.equal(formatParameters(1e6), '1.0M');
+    assert.equal(formatParameters(1e8), '100M');
+  });
+
   it('describes a model in one line, with the file in use and where its attention comes from', () => {
     const line = describeModel(
       fakeModelInfo({ architecture: 'Qwen2ForCausalLM', parameters: 494_032_768, layers: 24, heads: 14, kvHeads: 2, maxPositions: 32768, dtype: 'q4', onnxFiles: ['onnx/model_q4.onnx'], attentionSource: 'fused-surgery' }),
@@ -24,5 +32,12 @@ describe('model facts', () => {
     assert.equal(line, 'Qwen2ForCausalLM · 494M parameters · 24 layers × 14 heads / 2 KV (GQA) · rope positions · context 32768 · q4 (onnx/model_q4.onnx) · attention recomputed beside fused ops');
     assert.match(describeModel(fakeModelInfo({ attentionSource: 'surgery' })), / · attention by graph surgery$/);
     assert.match(describeModel(fakeModelInfo({ heads: 4, kvHeads: 4 })), /2 layers × 4 heads · /);
+    // The other two attention sources, and a model in two files (an encoder-decoder's).
+    assert.match(describeModel(fakeModelInfo({ attentionSource: 'outputs' })), / · attention from the export$/);
+    assert.match(describeModel(fakeModelInfo({ attentionSource: 'none' })), / · no attention$/);
+    assert.match(
+      describeModel(fakeModelInfo({ dtype: 'q8', onnxFiles: ['onnx/encoder_model_quantized.onnx', 'onnx/decoder_model_merged_quantized.onnx'] })),
+      / · q8 \(onnx\/encoder_model_quantized\.onnx \+ onnx\/decoder_model_merged_quantized\.onnx\) · /,
+    );
   });
 });
