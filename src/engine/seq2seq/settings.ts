@@ -57,8 +57,10 @@ export function parseSeq2SeqSettings(config: JsonObject, generation: JsonObject,
   eosTokenIds.forEach((e) => checkId(e, 'eos_token_id'));
   if (eosTokenIds.length === 0) throw new ModelError('config.json declares no eos_token_id');
   const badWords = get('bad_words_ids');
+  // A phrase with one id that is no token is dropped whole: its other ids alone would ban another phrase.
+  const wellFormed = (seq: unknown): seq is unknown[] => Array.isArray(seq) && seq.every((t) => id(t) !== undefined);
   const badWordsIds = Array.isArray(badWords)
-    ? badWords.filter(Array.isArray).map((seq) => ids(seq)).filter((seq) => seq.length > 0 && seq.every((t) => t < vocabSize))
+    ? badWords.filter(wellFormed).map((seq) => ids(seq)).filter((seq) => seq.length > 0 && seq.every((t) => t < vocabSize))
     : [];
   const number = (key: string, fallback: number, min: number, max: number): number => {
     const value = get(key);
