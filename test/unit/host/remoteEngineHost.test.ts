@@ -59,6 +59,24 @@ async function loaded(transport: FakeTransport, host: RemoteEngineHost) {
   return loading;
 }
 
+/** A host that gets a new FakeTransport (kept in `transports`) for each engine, with /models/m loaded in the first. */
+async function freshTransportPerEngine() {
+  const transports: FakeTransport[] = [];
+  const host = new RemoteEngineHost({
+    connect: () => {
+      const t = new FakeTransport();
+      transports.push(t);
+      return t;
+    },
+  });
+  const loading = host.load('/models/m');
+  await settle();
+  const load = transports[0]?.requests('load')[0];
+  assert.ok(load);
+  transports[0]?.reply({ kind: 'response', id: load.id, ok: true, result: { handle: 1, info: fakeModelInfo() } });
+  return { host, transports, engine: await loading };
+}
+
 describe('RemoteEngineHost over a transport', () => {
   it('matches responses to requests in any order, streams tokens to their request, and sends aborts', async () => {
     const transport = new FakeTransport();
@@ -167,22 +185,7 @@ describe('RemoteEngineHost over a transport', () => {
 
   it('a restart whose old transport ends later: a request on its way is not posted to the old one but runs on the new one', async () => {
     // Unlike the in-memory transports of the lifecycle tests, a worker reports its exit some time after terminate().
-    const transports: FakeTransport[] = [];
-    const host = new RemoteEngineHost({
-      connect: () => {
-        const t = new FakeTransport();
-        transports.push(t);
-        return t;
-      },
-    });
-    const engine = await (async () => {
-      const loading = host.load('/models/m');
-      await settle();
-      const load = transports[0]?.requests('load')[0];
-      assert.ok(load);
-      transports[0]?.reply({ kind: 'response', id: load.id, ok: true, result: { handle: 1, info: fakeModelInfo() } });
-      return loading;
-    })();
+    const { host, transports, engine } = await freshTransportPerEngine();
     const tokenizing = engine.tokenize('x'); // waits for its model's handle when the restart comes
     await host.restart('retry');
     await settle();
@@ -200,22 +203,7 @@ describe('RemoteEngineHost over a transport', () => {
   });
 
   it('a model whose load failed in a new engine loads again on its next request there', async () => {
-    const transports: FakeTransport[] = [];
-    const host = new RemoteEngineHost({
-      connect: () => {
-        const t = new FakeTransport();
-        transports.push(t);
-        return t;
-      },
-    });
-    const engine = await (async () => {
-      const loading = host.load('/models/m');
-      await settle();
-      const load = transports[0]?.requests('load')[0];
-      assert.ok(load);
-      transports[0]?.reply({ kind: 'response', id: load.id, ok: true, result: { handle: 1, info: fakeModelInfo() } });
-      return loading;
-    })();
+    const { host, transports, engine } = await freshTransportPerEngine();
     await host.restart('retry');
     const first = engine.tokenize('x');
     await settle();
