@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { MessageChannel } from 'node:worker_threads';
-import { pickScheduler, type SchedulerGlobals } from '../../../src/engine/yield';
-import { yieldToEventLoop } from '../../../src/engine/yield';
+import { pickScheduler, type SchedulerGlobals, yieldToEventLoop } from '../../../src/engine/yield';
 
 describe('yieldToEventLoop', () => {
   it('resolves only after a macrotask queued before it has run', async () => {

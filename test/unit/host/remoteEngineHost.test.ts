@@ -77,6 +77,13 @@ async function freshTransportPerEngine() {
   return { host, transports, engine: await loading };
 }
 
+/** Answers load request `loadId` in `transport` with `handle`: the tokenize that waited for it, once sent. */
+async function tokenizeAfterLoad(transport: FakeTransport, loadId: number, handle: number) {
+  transport.reply({ kind: 'response', id: loadId, ok: true, result: { handle, info: fakeModelInfo() } });
+  await settle();
+  return transport.requests('tokenize')[0];
+}
+
 describe('RemoteEngineHost over a transport', () => {
   it('matches responses to requests in any order, streams tokens to their request, and sends aborts', async () => {
     const transport = new FakeTransport();
@@ -193,9 +200,7 @@ describe('RemoteEngineHost over a transport', () => {
     const second = transports[1];
     const reload = second?.requests('load')[0];
     assert.ok(second && reload);
-    second.reply({ kind: 'response', id: reload.id, ok: true, result: { handle: 2, info: fakeModelInfo() } });
-    await settle();
-    const tokenize = second.requests('tokenize')[0];
+    const tokenize = await tokenizeAfterLoad(second, reload.id, 2);
     assert.ok(tokenize);
     second.reply({ kind: 'response', id: tokenize.id, ok: true, result: [] });
     assert.deepEqual(await tokenizing, []);
@@ -217,9 +222,7 @@ describe('RemoteEngineHost over a transport', () => {
     await settle();
     const retried = second.requests('load')[1];
     assert.ok(retried, 'a second load in the same engine');
-    second.reply({ kind: 'response', id: retried.id, ok: true, result: { handle: 3, info: fakeModelInfo() } });
-    await settle();
-    const tokenize = second.requests('tokenize')[0];
+    const tokenize = await tokenizeAfterLoad(second, retried.id, 3);
     assert.ok(tokenize && tokenize.method === 'tokenize' && tokenize.params.handle === 3);
     second.reply({ kind: 'response', id: tokenize.id, ok: true, result: [] });
     assert.deepEqual(await next, []);
