@@ -97,6 +97,60 @@ describe('translate command', () => {
     assert.deepEqual(recorder.writes[0]?.map((r) => r.text), ['Hallo Welt.', 'Datei speichern.']);
   });
 
+  it('shows one progress over all selections under a title naming the direction, and counts the units it translated', async () => {
+    const shown: { title: string; steps: [number, string][] } = { title: '', steps: [] };
+    const text = 'Hello world.\nkeep\nSave the file. Save the file. Good morning.';
+    const before = Date.now();
+    const outcome = await runTranslateCommand(job(text, [{ start: 0, end: 12 }, { start: 18, end: text.length }]), {
+      ...ports(fakeEngine(), { writes: [], progress: [] }),
+      async withProgress(title, task) {
+        shown.title = title;
+        return task((fraction, message) => shown.steps.push([fraction, message]), new AbortController().signal);
+      },
+    });
+    const elapsed = Date.now() - before;
+    assert.equal(shown.title, 'Tealeaf: translating English → German');
+    // 12 characters in the first selection, 14 + 13 in the second (its repeated sentence counts once).
+    assert.deepEqual(shown.steps, [
+      [0, 'loading the translation model…'],
+      [12 / 39, '31 %'],
+      [26 / 39, '67 %'],
+      [1, '100 %'],
+    ]);
+    assert.equal(outcome.kind, 'translated');
+    assert.deepEqual({ ...outcome, ms: 0 }, {
+      kind: 'translated',
+      replacements: [
+        { span: { start: 0, end: 12 }, text: 'Hallo Welt.' },
+        { span: { start: 18, end: text.length }, text: 'Datei speichern. Datei speichern. Guten Morgen.' },
+      ],
+      units: 3,
+      ms: 0,
+    });
+    // The time it took: no more than the call's own.
+    assert.ok(outcome.ms >= 0 && outcome.ms <= elapsed, `${outcome.ms} ms of ${elapsed}`);
+  });
+
+  it('tells the repair port about each sentence whose placeholders had to be repaired', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const engine: TranslationEngine = {
+      info: info(),
+      async translate(request: TranslateRequest): Promise<TranslateResult> {
+        // Drops the placeholder of the whole sentence; the runs around it are then translated one by one.
+        const table: Readonly<Record<string, string>> = { 'Open {0} now.': 'Jetzt öffnen.', Open: 'Öffne', 'now.': 'jetzt.' };
+        return { source: request.text, target: table[request.text] ?? request.text, tokens: [], ms: 1 };
+      },
+    };
+    const repaired: string[] = [];
+    const outcome = await runTranslateCommand(job('Open {name} now.', [{ start: 0, end: 16 }]), {
+      ...ports(engine, recorder),
+      onRepair: (report) => repaired.push(`${report.source} → ${report.result} (${report.fallback})`),
+    });
+    assert.equal(outcome.kind, 'translated');
+    assert.deepEqual(repaired, ['Open {name} now. → Öffne {name} jetzt. (between-placeholders)']);
+    assert.deepEqual(recorder.writes, [[{ span: { start: 0, end: 16 }, text: 'Öffne {name} jetzt.' }]]);
+  });
+
   it('cancel during the translation writes nothing', async () => {
     const recorder: Recorder = { writes: [], progress: [] };
     const engine = fakeEngine();
@@ -170,7 +224,27 @@ describe('translate command', () => {
       kind: 'unsupported-pair',
       message: 'opus-mt-en-de does not translate German → English (it translates English → German).',
     });
+    assert.deepEqual(outcomeMessage(outcome), {
+      level: 'error',
+      text: 'Tealeaf: opus-mt-en-de does not translate German → English (it translates English → German).',
+    });
     assert.deepEqual(engine.requests, []);
+    assert.deepEqual(recorder.writes, []);
+  });
+
+  it('names every direction the model offers, or says it declares none', async () => {
+    const recorder: Recorder = { writes: [], progress: [] };
+    const twoWays = fakeEngine({ modelInfo: info({ name: 'opus-mt', translationPairs: [{ from: 'en', to: 'de' }, { from: 'en', to: 'fr' }] }) });
+    const german = job('Hallo Welt.', [{ start: 0, end: 11 }], { pair: { from: 'de', to: 'en' } });
+    assert.deepEqual(await runTranslateCommand(german, ports(twoWays, recorder)), {
+      kind: 'unsupported-pair',
+      message: 'opus-mt does not translate German → English (it translates English → German, English → French).',
+    });
+    const none = fakeEngine({ modelInfo: info({ name: 'opus-mt', translationPairs: [] }) });
+    assert.deepEqual(await runTranslateCommand(german, ports(none, recorder)), {
+      kind: 'unsupported-pair',
+      message: 'opus-mt does not translate German → English (it declares no languages).',
+    });
     assert.deepEqual(recorder.writes, []);
   });
 

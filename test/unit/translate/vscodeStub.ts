@@ -1,11 +1,15 @@
 // The vscode API pieces the translation adapter (src/translate/register.ts) touches, for unit tests
 // (the real `vscode` module exists only inside VS Code). install() must run before register.ts is
-// imported. Records what the adapter did: edits, messages, progress, documents opened beside.
+// imported. Records what the adapter did: edits (and their options), workspace edits, messages,
+// progress and its options, quick picks, documents opened beside.
 import { installVscodeStub, Position, Range } from '../vscodeModule';
 
 export { Position, Range };
 
 export class Selection extends Range {}
+
+/** The document behind each uri, for workspace edits. */
+const documentsByUri = new WeakMap<object, FakeDocument>();
 
 /** A TextDocument over a string (LF line breaks) whose edits bump the version. */
 export class FakeDocument {
@@ -16,7 +20,9 @@ export class FakeDocument {
   constructor(
     public text: string,
     readonly languageId = 'plaintext',
-  ) {}
+  ) {
+    documentsByUri.set(this.uri, this);
+  }
 
   getText(): string {
     return this.text;
@@ -43,16 +49,28 @@ export class FakeDocument {
   }
 }
 
+type EditOptions = { undoStopBefore: boolean; undoStopAfter: boolean };
+
 export class FakeEditor {
   /** Each call is one edit, i.e. one undo step. */
   readonly edits: { start: number; end: number; text: string }[][] = [];
+  /** The options of each edit() call, applied or not. */
+  readonly editOptions: (EditOptions | undefined)[] = [];
+  /** How edit() fails: 'refused' resolves false, 'closed' rejects (the editor went away); undefined applies. */
+  editFailure: 'refused' | 'closed' | undefined = undefined;
+  /** Runs when edit() is called, before it applies or fails (the user typing meanwhile). */
+  onEdit: (() => void) | undefined = undefined;
 
   constructor(
     readonly document: FakeDocument,
     public selections: Selection[],
   ) {}
 
-  async edit(build: (builder: { replace(range: Range, text: string): void }) => void): Promise<boolean> {
+  async edit(build: (builder: { replace(range: Range, text: string): void }) => void, options?: EditOptions): Promise<boolean> {
+    this.editOptions.push(options);
+    this.onEdit?.();
+    if (this.editFailure === 'closed') throw new Error('TextEditor#edit not possible on closed editors');
+    if (this.editFailure === 'refused') return false;
     const replacements: { start: number; end: number; text: string }[] = [];
     build({
       replace: (range, text) => replacements.push({ start: this.document.offsetAt(range.start), end: this.document.offsetAt(range.end), text }),
@@ -60,6 +78,14 @@ export class FakeEditor {
     this.edits.push(replacements);
     this.document.apply(replacements);
     return true;
+  }
+}
+
+/** vscode.WorkspaceEdit: replacements by uri, applied by workspace.applyEdit. */
+class WorkspaceEdit {
+  readonly replacements: { uri: object; range: Range; text: string }[] = [];
+  replace(uri: object, range: Range, text: string): void {
+    this.replacements.push({ uri, range, text });
   }
 }
 
@@ -71,9 +97,17 @@ export const recorded = {
   executed: [] as { id: string; args: unknown[] }[],
   messages: [] as { level: string; text: string }[],
   progress: [] as { increment?: number; message?: string }[],
+  progressOptions: [] as { location: number; title?: string; cancellable?: boolean }[],
+  /** Cancellation listeners still subscribed (disposing one removes it). */
+  cancelListeners: 0,
+  /** Each applied workspace edit: the replacements it made at once (one undo step). */
+  workspaceEdits: [] as { start: number; end: number; text: string }[][],
   opened: [] as { content: string; language: string }[],
   shownBeside: 0,
+  shownOptions: [] as unknown[],
   quickPickLabels: [] as string[],
+  quickPickDescriptions: [] as (string | undefined)[],
+  quickPickOptions: [] as unknown[],
   /** What the next quick pick returns: the index of an item, or undefined for Escape. */
   quickPickChoice: 0 as number | undefined,
   /** Press Cancel on the progress notification after this many reports. */
@@ -85,9 +119,15 @@ export function reset(): void {
   recorded.executed.length = 0;
   recorded.messages.length = 0;
   recorded.progress.length = 0;
+  recorded.progressOptions.length = 0;
+  recorded.cancelListeners = 0;
+  recorded.workspaceEdits.length = 0;
   recorded.opened.length = 0;
   recorded.shownBeside = 0;
+  recorded.shownOptions.length = 0;
   recorded.quickPickLabels.length = 0;
+  recorded.quickPickDescriptions.length = 0;
+  recorded.quickPickOptions.length = 0;
   recorded.quickPickChoice = 0;
   recorded.cancelAfterReports = undefined;
   for (const key of Object.keys(recorded.configuration)) delete recorded.configuration[key];
@@ -104,7 +144,7 @@ export const stub = {
   Selection,
   ProgressLocation: { Notification: 15, Window: 10 },
   ViewColumn: { Beside: -2 },
-  WorkspaceEdit: class {},
+  WorkspaceEdit,
   commands: {
     registerTextEditorCommand(id: string, callback: EditorCommand) {
       recorded.commands.set(id, callback);
@@ -127,31 +167,48 @@ export const stub = {
       recorded.opened.push(options);
       return options;
     },
-    applyEdit: async () => false,
+    async applyEdit(edit: WorkspaceEdit): Promise<boolean> {
+      const document = documentsByUri.get(edit.replacements[0]?.uri ?? {});
+      if (document === undefined) return false;
+      const replacements = edit.replacements.map((r) => ({ start: document.offsetAt(r.range.start), end: document.offsetAt(r.range.end), text: r.text }));
+      recorded.workspaceEdits.push(replacements);
+      document.apply(replacements);
+      return true;
+    },
   },
   window: {
     showErrorMessage: message('error'),
     showWarningMessage: message('warning'),
     showInformationMessage: message('info'),
-    async showQuickPick<T extends { label: string }>(items: T[]): Promise<T | undefined> {
+    async showQuickPick<T extends { label: string; description?: string }>(items: T[], options?: unknown): Promise<T | undefined> {
       recorded.quickPickLabels.push(...items.map((i) => i.label));
+      recorded.quickPickDescriptions.push(...items.map((i) => i.description));
+      recorded.quickPickOptions.push(options);
       return recorded.quickPickChoice === undefined ? undefined : items[recorded.quickPickChoice];
     },
     async showTextDocument(_document: unknown, options: { viewColumn: number }) {
+      recorded.shownOptions.push(options);
       if (options.viewColumn === -2) recorded.shownBeside += 1;
     },
     async withProgress<T>(
-      _options: unknown,
+      options: { location: number; title?: string; cancellable?: boolean },
       task: (
         progress: { report(value: { increment?: number; message?: string }): void },
         token: { onCancellationRequested(listener: () => void): { dispose(): void } },
       ) => Promise<T>,
     ): Promise<T> {
+      recorded.progressOptions.push(options);
       const listeners: (() => void)[] = [];
       const token = {
         onCancellationRequested(listener: () => void) {
           listeners.push(listener);
-          return { dispose: () => listeners.splice(listeners.indexOf(listener), 1) };
+          recorded.cancelListeners += 1;
+          return {
+            dispose: () => {
+              listeners.splice(listeners.indexOf(listener), 1);
+              recorded.cancelListeners -= 1;
+            },
+          };
         },
       };
       return task(
