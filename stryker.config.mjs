@@ -36,11 +36,24 @@ const TOO_SLOW_PER_MUTANT = [
   'test/unit/hub-fixtures-transformersjs.test.ts',
 ];
 
+/** `src/translate/lexers/markup.ts` → `markup`. */
+const stem = (file) => file.slice(file.lastIndexOf('/') + 1).replace(/(\.test)?\.ts$/, '');
+const mutatedStems = new Set(
+  mutate
+    .filter((glob) => !glob.startsWith('!'))
+    .flatMap((glob) => (glob.endsWith('/**/*.ts') ? filesEnding('.', glob.slice(0, -'/**/*.ts'.length), '.ts') : [glob]))
+    .map(stem),
+);
+
 const wanted = process.env.TESTS ? process.env.TESTS.split(',').filter((t) => t !== '') : ['test/unit/'];
+// A mutant runs the test files that reach it in this order and stops at the first that fails: the
+// tests named after a mutated file (its own unit tests, quick) go first, so that a mutant they
+// kill never waits for the integration tests that also reach it (engines, workers, models).
+const ownTestsFirst = (a, b) => Number(!mutatedStems.has(stem(a))) - Number(!mutatedStems.has(stem(b))) || a.localeCompare(b);
 const testFiles = filesEnding('.', 'test/unit', '.test.ts')
   .filter((file) => wanted.some((w) => (w.endsWith('/') ? file.startsWith(w) : file === w)))
   .filter((file) => !TOO_SLOW_PER_MUTANT.some((slow) => (slow.endsWith('/') ? file.startsWith(slow) : file === slow)))
-  .sort();
+  .sort(ownTestsFirst);
 
 /** @type {import('@stryker-mutator/api/core').PartialStrykerOptions} */
 export default {
