@@ -241,10 +241,18 @@ export class RemoteEngineHost implements ManagedEngineHost {
     const pending = this.pending.get(message.id);
     if (!pending) return;
     this.pending.delete(message.id);
-    // Asking what the engine holds (the status bar menu) is not a use that keeps it running.
-    if (pending.method !== 'memory' && this.pending.size === 0) this.armIdleStop();
+    if (pending.method !== 'memory' && !this.inUse()) this.armIdleStop();
     if (message.ok) pending.resolve(message.result);
     else pending.reject(revive(message.error));
+  }
+
+  /**
+   * Whether a request other than `memory` is in flight. Asking what the engine holds (the status
+   * bar menu) is not a use that keeps it running: counted as one, a `memory` request in flight when
+   * the last real answer came, or when the idle clock ran out, would leave the engine up for good.
+   */
+  private inUse(): boolean {
+    return [...this.pending.values()].some((p) => p.method !== 'memory');
   }
 
   /** From now, idleStopMs without a request stops the running instance. */
@@ -255,7 +263,7 @@ export class RemoteEngineHost implements ManagedEngineHost {
     const instance = this.instance;
     this.idleTimer = setTimeout(() => {
       // A request sent since runs on; its answer starts the clock again.
-      if (this.instance !== instance || this.pending.size > 0) return;
+      if (this.instance !== instance || this.inUse()) return;
       void this.stop(`${instance?.transport.label ?? 'the engine'} was stopped after ${Math.round(idleMs / 1000)} s without a request`);
     }, idleMs);
     // An idle timer alone must not keep a process (the CLI, a test) alive.

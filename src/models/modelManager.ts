@@ -4,6 +4,7 @@
 // the host has stopped restarting a crashing worker, every role reports the reason as its error,
 // and an explicit use (a command, Retry) or a settings change starts it again.
 import * as path from 'node:path';
+import * as os from 'node:os';
 import * as vscode from 'vscode';
 import { type DtypeChoice, parseDtype } from '../engine/dtype';
 import { ModelError } from '../engine/errors';
@@ -68,7 +69,7 @@ export function resolveModelDir(
   const chosen = trusted ? workspace || values.globalValue : values.globalValue;
   const ignoredUntrusted = !trusted && workspace ? workspace : undefined;
   if (!chosen) return { dir: bundled, ignoredUntrusted };
-  const expanded = chosen.startsWith('~/') ? path.join(process.env.HOME ?? '', chosen.slice(2)) : chosen;
+  const expanded = chosen.startsWith('~/') ? path.join(os.homedir(), chosen.slice(2)) : chosen;
   const dir = path.isAbsolute(expanded) ? expanded : path.resolve(workspaceRoot ?? process.cwd(), expanded);
   return { dir, ignoredUntrusted };
 }

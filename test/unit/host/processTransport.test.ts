@@ -2,8 +2,10 @@
 // start data and environment the process is given, messages both ways, how its end is told (its
 // code or signal, with the last line it wrote to stderr), how it is ended (asked, or killed), and a
 // process that sends a piece of a large array with no message before it, which is out of step and
-// is ended as a crash with that reason rather than trusted with another answer.
+// is ended as a crash with that reason rather than trusted with another answer (nothing more goes
+// either way, even while the kill has yet to take effect).
 import assert from 'node:assert/strict';
+import type { ChildProcess } from 'node:child_process';
 import type { EventEmitter } from 'node:events';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
@@ -153,5 +155,38 @@ describe('the engine process channel', { timeout: 20_000 }, () => {
     await transport.terminate(1); // already gone: resolves at once
     // The kill that followed is the same end, not told again.
     assert.deepEqual(exits, [exit]);
+  });
+  it('after messages out of step, hands on nothing more the process sends and sends it nothing more, even before the kill takes effect', async () => {
+    const script = path.join(mkdtempSync(path.join(os.tmpdir(), 'tealeaf-transport-')), 'outOfStepLater.mjs');
+    // A stray piece; it echoes what it receives, and sends what would be an answer a moment later.
+    writeFileSync(
+      script,
+      "process.send({ kind: 'bulkPiece', bytes: new Uint8Array(4) });\n" +
+        'process.on(\'message\', (message) => process.send({ echo: message }));\n' +
+        "setTimeout(() => process.send({ kind: 'response', id: 1, ok: true, result: 'wrong' }), 300);\n" +
+        'setInterval(() => undefined, 1000);\n',
+    );
+    const transport = new ProcessTransport(script, {});
+    const child = (transport as unknown as { child: ChildProcess }).child;
+    // The kill is recorded and held back, so that the process lives on to send more.
+    const kill = mock.method(child, 'kill', () => true);
+    const sent: { kind?: string; echo?: unknown }[] = [];
+    const answered = new Promise<void>((resolve) =>
+      child.on('message', (message: { kind?: string; echo?: unknown }) => {
+        sent.push(message);
+        if (message.kind === 'response') resolve();
+      }),
+    );
+    const received: unknown[] = [];
+    transport.onMessage((message) => received.push(message));
+    const exit = await exitOf(transport);
+    assert.equal(exit.reason, 'it sent a message out of order (a bulk piece arrived with no array to fill)');
+    transport.post({ kind: 'request', id: 2, method: 'memory', params: {} }); // not for a process that has ended
+    await answered;
+    assert.deepEqual(received, []);
+    assert.deepEqual(kill.mock.calls.map((call) => call.arguments), [['SIGKILL']]);
+    assert.deepEqual(sent.map((message) => message.kind ?? `echo of ${JSON.stringify(message.echo)}`), ['bulkPiece', 'response'], 'nothing was sent to it');
+    kill.mock.restore();
+    await transport.terminate(1);
   });
 });

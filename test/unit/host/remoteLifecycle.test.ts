@@ -3,7 +3,7 @@
 // that cannot fails once saying so; three crashes stop the restarts until Retry; thread and
 // backend changes restart on purpose; unload, idle stop, notices said once, and dispose.
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it, mock } from 'node:test';
 import { AbortError, ModelError } from '../../../src/engine/errors';
 import type { TokenSpan } from '../../../src/engine/types';
 import { EngineStoppedError, type EngineLifecycleEvent, WorkerExitedError } from '../../../src/host/lifecycle';
@@ -14,11 +14,13 @@ import { fakeModelInfo } from '../fakeModelInfo';
 
 /**
  * An engine instance that answers by itself: load gives handle 10 + loads so far; tokenize
- * answers with one span naming the instance; generate is held until released or the instance ends.
+ * answers with one span naming the instance; generate is held until released or the instance ends,
+ * and so is any method in `held` (answered by `release`).
  */
 class AutoTransport implements EngineTransport {
   readonly label = 'the auto engine';
   readonly requests: EngineRequest[] = [];
+  readonly held = new Set<string>();
   readonly terminated: number[] = [];
   private listener: (message: unknown) => void = () => undefined;
   private exitListener: (exit: TransportExit) => void = () => undefined;
@@ -33,6 +35,7 @@ class AutoTransport implements EngineTransport {
   post(message: ClientMessage): void {
     if (message.kind !== 'request') return;
     this.requests.push(message);
+    if (this.held.has(message.method)) return;
     const answer = (result: unknown) => setImmediate(() => !this.exited && this.listener({ kind: 'response', id: message.id, ok: true, result } satisfies HostMessage));
     if (message.method === 'load') answer({ handle: 10 + this.loads++, info: fakeModelInfo({ id: message.params.modelDir }) });
     else if (message.method === 'tokenize') answer([{ id: message.params.handle, text: `instance ${this.index}`, start: 0, end: 1 }] satisfies TokenSpan[]);
@@ -57,6 +60,12 @@ class AutoTransport implements EngineTransport {
   }
   methods(): string[] {
     return this.requests.map((r) => r.method);
+  }
+  /** Answers the latest request of a held method. */
+  release(method: string, result: unknown): void {
+    const request = this.requests.findLast((r) => r.method === method);
+    assert.ok(request, `no ${method} request to release`);
+    this.send({ kind: 'response', id: request.id, ok: true, result });
   }
 }
 
@@ -88,8 +97,13 @@ describe('RemoteEngineHost lifecycle', { timeout: 10_000 }, () => {
     assert.equal(firstText(await engine.tokenize('a')), 'instance 1');
     const replayed = engine.tokenize('b');
     await tick();
+    const crashedAt = performance.now();
     transports[0]?.crash('it exited with code 9');
     assert.equal(firstText(await replayed), 'instance 2');
+    // The reload's time is what the load in the new engine took: within the time since the crash.
+    const reloaded = events.find((e) => e.kind === 'modelReloaded');
+    const reloadMs = reloaded?.kind === 'modelReloaded' ? reloaded.ms : -1;
+    assert.ok(reloadMs >= 0 && reloadMs <= performance.now() - crashedAt, `reloaded in ${reloadMs} ms`);
     assert.deepEqual(transports[1]?.methods(), ['load', 'tokenize']);
     assert.deepEqual(transports[1]?.requests[0]?.params, { modelDir: '/models/m', options: { threads: 1 } });
     assert.deepEqual(kinds(), ['started first-use', 'crashed', 'started crash', 'modelReloaded']);
@@ -437,5 +451,133 @@ describe('RemoteEngineHost lifecycle', { timeout: 10_000 }, () => {
     // One load in the third engine, not one per request.
     assert.deepEqual(transports[2]?.methods(), ['load', 'memory', 'tokenize', 'tokenize']);
     await host.dispose();
+  });
+  it('a crash that stops the restarts says that the replayable request it cut off is not run again', async () => {
+    const { host, transports, events } = harness({ crashLimit: 1 });
+    const engine = await host.load('/models/m');
+    const request = engine.tokenize('a');
+    await tick();
+    transports[0]?.crash('it exited with code 9');
+    await assert.rejects(request, EngineStoppedError);
+    const crashed = events.find((e) => e.kind === 'crashed');
+    assert.deepEqual(crashed?.kind === 'crashed' && [crashed.restarting, crashed.interrupted], [false, [{ method: 'tokenize', replayed: false }]]);
+    await host.dispose();
+  });
+
+  it('a restart for a new backend: what was running fails saying so', async () => {
+    const { host } = harness();
+    const engine = await host.load('/models/m');
+    const running = engine.generate({ prompt: 'p' });
+    await tick();
+    await host.setBackend('native');
+    await assert.rejects(running, { name: 'WorkerExitedError', message: 'the engine restarted to apply tealeaf.engine.backend during generate; try again' });
+    await host.dispose();
+  });
+
+  it('a load cut off by a crash runs again on the new engine', async () => {
+    const { host, transports, events } = harness();
+    const loading = host.load('/models/m');
+    transports[0]?.crash('it exited with code 9');
+    const engine = await loading;
+    assert.equal(engine.info.id, '/models/m');
+    assert.deepEqual(transports[1]?.methods(), ['load']);
+    const crashed = events.find((e) => e.kind === 'crashed');
+    assert.deepEqual(crashed?.kind === 'crashed' && crashed.interrupted, [{ method: 'load', replayed: true }]);
+    assert.equal(firstText(await engine.tokenize('a')), 'instance 2');
+    await host.dispose();
+  });
+
+  it('asking what the engine holds is not run again after a crash: it fails, and the crash says so', async () => {
+    const { host, transports, events } = harness();
+    await host.load('/models/m');
+    const memory = host.memory();
+    transports[0]?.crash('it exited with code 9');
+    await assert.rejects(memory, WorkerExitedError);
+    const crashed = events.find((e) => e.kind === 'crashed');
+    assert.deepEqual(crashed?.kind === 'crashed' && crashed.interrupted, [{ method: 'memory', replayed: false }]);
+    assert.deepEqual(transports[1]?.methods(), []);
+    await host.dispose();
+  });
+
+  it('an attention capture asked for fails with the engine’s own error when the engine refuses it', async () => {
+    const { host, transports } = harness();
+    const engine = await host.load('/models/m');
+    const generated = engine.generate({ prompt: 'a', maxNewTokens: 1 });
+    await tick();
+    const first = transports[0];
+    const generate = first?.requests.at(-1);
+    assert.ok(generate?.method === 'generate');
+    first?.send({ kind: 'response', id: generate.id, ok: true, result: { text: 'x', tokens: [1], attentionId: 1 } });
+    const suggestion = await generated;
+    const why = engine.generationAttention(suggestion.attentionId as number);
+    await tick();
+    const ask = first?.requests.at(-1);
+    assert.ok(ask?.method === 'generationAttention');
+    first?.send({ kind: 'response', id: ask.id, ok: false, error: { name: 'ModelError', message: 'the capture is too large' } });
+    await assert.rejects(why, { name: 'ModelError', message: 'the capture is too large' });
+    await host.dispose();
+  });
+
+  it('a memory question in flight when the last request answers does not keep the engine up for good', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const { host, transports } = harness({ idleStopMs: 1_000 });
+      const engine = await host.load('/models/m'); // its answer starts the idle clock
+      const transport = transports[0];
+      transport?.held.add('tokenize').add('memory');
+      const tokens = engine.tokenize('a');
+      await new Promise((resolve) => setImmediate(resolve));
+      mock.timers.tick(1_000); // the clock runs out while tokenize runs: the engine is in use
+      const memory = host.memory();
+      await new Promise((resolve) => setImmediate(resolve));
+      assert.deepEqual(transport?.methods(), ['load', 'tokenize', 'memory']);
+      // The last real request answers while the memory question is still out: the clock starts.
+      transport?.release('tokenize', [{ id: 1, text: 'a', start: 0, end: 1 }] satisfies TokenSpan[]);
+      transport?.release('memory', { rssBytes: 1, wasmHeapBytes: 0, arrayBufferBytes: 0 });
+      await tokens;
+      await memory;
+      mock.timers.tick(999);
+      assert.deepEqual(transport?.terminated, []);
+      mock.timers.tick(1);
+      assert.deepEqual(transport?.terminated, [0]);
+      await host.dispose();
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('an engine whose only request in flight is a memory question stops when its idle clock runs out', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const { host, transports } = harness({ idleStopMs: 1_000 });
+      await host.load('/models/m');
+      transports[0]?.held.add('memory');
+      const memory = host.memory();
+      await new Promise((resolve) => setImmediate(resolve));
+      mock.timers.tick(1_000);
+      assert.deepEqual(transports[0]?.terminated, [0]);
+      // The question ends with the engine (the status bar menu then says none runs).
+      await assert.rejects(memory, AbortError);
+      assert.equal(host.isRunning, false);
+      await host.dispose();
+    } finally {
+      mock.timers.reset();
+    }
+  });
+
+  it('the idle clock of an engine that a restart replaced does not stop the new engine', async () => {
+    mock.timers.enable({ apis: ['setTimeout'] });
+    try {
+      const { host, transports } = harness({ idleStopMs: 1_000 });
+      await host.load('/models/m'); // its answer starts the first engine's idle clock
+      mock.timers.tick(500);
+      await host.restart('retry');
+      mock.timers.tick(600); // the first engine's clock runs out
+      assert.deepEqual(transports[1]?.terminated, []);
+      assert.equal(host.isRunning, true);
+      await host.dispose();
+    } finally {
+      mock.timers.reset();
+    }
   });
 });

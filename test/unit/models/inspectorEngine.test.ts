@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { AttentionSource } from '../../../src/engine/attentionSurgery';
-import type { Engine, LoadOptions } from '../../../src/engine/types';
+import type { Engine, LoadOptions, ModelKind } from '../../../src/engine/types';
 import { EventEmitter, installVscodeStub } from '../vscodeModule';
 
 const settings = new Map<string, unknown>();
@@ -29,11 +29,11 @@ interface Load {
   readonly options: LoadOptions;
 }
 
-function fakeEngine(dir: string, attentionSource: AttentionSource): Engine {
-  return { info: { name: dir, attentionSource, kind: 'decoder', onnxFiles: ['onnx/model.onnx'], dtype: 'fp32', dtypeReason: '' } } as unknown as Engine;
+function fakeEngine(dir: string, attentionSource: AttentionSource, kind: ModelKind): Engine {
+  return { info: { name: dir, attentionSource, kind, onnxFiles: ['onnx/model.onnx'], dtype: 'fp32', dtypeReason: '' } } as unknown as Engine;
 }
 
-function hosts(source: AttentionSource, currentBackend: 'wasm' | 'wasm-webview' = 'wasm') {
+function hosts(source: AttentionSource, currentBackend: 'wasm' | 'wasm-webview' = 'wasm', kind: ModelKind = 'decoder') {
   const mainLoads: Load[] = [];
   const inspectorLoads: Load[] = [];
   let stops = 0;
@@ -45,13 +45,13 @@ function hosts(source: AttentionSource, currentBackend: 'wasm' | 'wasm-webview' 
     setBackend: async () => undefined,
     restart: async () => undefined,
     dispose: async () => undefined,
-    load: async (dir: string, options: LoadOptions = {}) => (mainLoads.push({ dir, options }), fakeEngine(dir, source)),
+    load: async (dir: string, options: LoadOptions = {}) => (mainLoads.push({ dir, options }), fakeEngine(dir, source, kind)),
   };
   const inspector = {
     setThreads: async () => undefined,
     dispose: async () => undefined,
     stop: async () => void stops++,
-    load: async (dir: string, options: LoadOptions = {}) => (inspectorLoads.push({ dir, options }), fakeEngine(dir, source)),
+    load: async (dir: string, options: LoadOptions = {}) => (inspectorLoads.push({ dir, options }), fakeEngine(dir, source, kind)),
   };
   return { main, inspector, mainLoads, inspectorLoads, stops: () => stops };
 }
@@ -62,6 +62,7 @@ describe('the inspector engine', () => {
     const h = hosts('outputs');
     const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
     const completion = await models.engineFor('completion');
+    assert.equal(models.readyEngine('inspector'), undefined, 'not the completion engine while its own has not loaded');
     const inspector = await models.engineFor('inspector');
     assert.notEqual(inspector, completion);
     assert.equal(h.mainLoads.length, 1);
@@ -124,5 +125,28 @@ describe('the inspector engine', () => {
     assert.deepEqual(h.mainLoads.map((l) => l.options.purpose), [undefined, 'inspector']);
     assert.deepEqual(h.inspectorLoads, []);
     assert.equal(models.readyEngine('inspector'), inspector);
+  });
+  it('in the panel, shares the completion engine of an encoder-decoder model, whatever its attention source', async () => {
+    settings.clear();
+    const h = hosts('surgery', 'wasm-webview', 'encoder-decoder');
+    const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
+    const completion = await models.engineFor('completion');
+    assert.equal(await models.engineFor('inspector'), completion);
+    assert.equal(h.mainLoads.length, 1);
+    assert.deepEqual(h.inspectorLoads, []);
+  });
+
+  it('opens again in the panel once the backend becomes a webview one, not reusing the engine of its own worker', async () => {
+    settings.clear();
+    const h = hosts('surgery');
+    const models = new ModelManager(h.main, '/ext', undefined, h.inspector);
+    const inWorker = await models.engineFor('inspector');
+    assert.equal(h.inspectorLoads.length, 1);
+    h.main.currentBackend = 'wasm-webview';
+    const inPanel = await models.engineFor('inspector');
+    assert.notEqual(inPanel, inWorker);
+    assert.deepEqual(h.mainLoads.map((l) => l.options.purpose), [undefined, 'inspector'], 'the completion engine, then its own');
+    assert.equal(h.inspectorLoads.length, 1);
+    assert.equal(models.readyEngine('inspector'), inPanel);
   });
 });

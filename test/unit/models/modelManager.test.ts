@@ -265,6 +265,17 @@ describe('ModelManager: loads and states', () => {
     assert.deepEqual(log.lines.map((l) => l.text), ['translation: loaded onnx/model.onnx of /ext/models/tealeaf-translate (fp32) — auto: fp32 is the fastest']);
   });
 
+  it('logs every ONNX file of an encoder-decoder load', async () => {
+    const h = fakeHost();
+    h.state.extra = { onnxFiles: ['onnx/encoder_model.onnx', 'onnx/decoder_model_merged.onnx'] };
+    const log = fakeLog<vscode.LogOutputChannel>();
+    const models = new ModelManager(h.host, '/ext', log.log);
+    await models.engineFor('translation');
+    assert.deepEqual(log.lines.map((l) => l.text), [
+      'translation: loaded onnx/encoder_model.onnx + onnx/decoder_model_merged.onnx of /ext/models/tealeaf-translate (fp32) — auto: fp32 is the fastest',
+    ]);
+  });
+
   it('another draft model is another engine for the completion folder', async () => {
     settings.set('tealeaf.completion.speculation', { globalValue: 'draft-model' });
     const h = fakeHost();
@@ -369,6 +380,7 @@ describe('ModelManager: loads and states', () => {
     const state = models.state('completion');
     assert.equal(state.status === 'ready' ? state.info.backend : undefined, 'native');
     assert.deepEqual(models.state('translation'), { status: 'idle' });
+    assert.deepEqual(models.state('inspector'), { status: 'idle' }, 'not used yet, though it would share the reloaded engine');
   });
 });
 

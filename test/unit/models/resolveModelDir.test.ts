@@ -48,7 +48,18 @@ describe('resolveModelDir', () => {
 
   it('resolves a relative workspace value against the workspace root and expands ~/', () => {
     assert.equal(resolveModelDir({ workspaceValue: 'models/local' }, true, BUNDLED, ROOT).dir, path.join(ROOT, 'models', 'local'));
-    const home = process.env.HOME ?? os.homedir();
-    assert.equal(resolveModelDir({ globalValue: '~/models/x' }, false, BUNDLED, ROOT).dir, path.join(home, 'models', 'x'));
+    assert.equal(resolveModelDir({ globalValue: '~/models/x' }, false, BUNDLED, ROOT).dir, path.join(os.homedir(), 'models', 'x'));
+  });
+
+  it('expands ~/ to the home folder where HOME is not set (Windows), not to a folder of the workspace', () => {
+    const home = process.env.HOME;
+    delete process.env.HOME;
+    try {
+      const dir = resolveModelDir({ globalValue: '~/models/x' }, false, BUNDLED, ROOT).dir;
+      assert.equal(dir, path.join(os.homedir(), 'models', 'x'));
+      assert.ok(!dir.startsWith(ROOT), dir);
+    } finally {
+      process.env.HOME = home;
+    }
   });
 });
