@@ -63,7 +63,7 @@ class AutoTransport implements EngineTransport {
   }
   /** Answers the latest request of a held method. */
   release(method: string, result: unknown): void {
-    const request = this.requests.findLast((r) => r.method === method);
+    const request = [...this.requests].reverse().find((r) => r.method === method);
     assert.ok(request, `no ${method} request to release`);
     this.send({ kind: 'response', id: request.id, ok: true, result });
   }
