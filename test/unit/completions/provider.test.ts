@@ -8,8 +8,8 @@ import type * as vscode from 'vscode';
 import type { ModelProvider } from '../../../src/models/types';
 import { CompletionService } from '../../../src/completions/service';
 import { DEFAULT_SETTINGS } from '../../../src/completions/settings';
-import { OracleEngine } from './fakeEngine';
-import { configuration, FakeDocument, FakeToken, install, Range } from './vscodeStub';
+import { fakeTokenize, OracleEngine } from './fakeEngine';
+import { configuration, FakeDocument, FakeToken, install, Range, stub } from './vscodeStub';
 
 install();
 // Imported after install(): provider.ts imports 'vscode' at load time.
@@ -22,6 +22,7 @@ const automatic = { triggerKind: 1, selectedCompletionInfo: undefined } as unkno
 function setup(document: string, ready = true) {
   const engine = new OracleEngine(document);
   let loads = 0;
+  const logged: string[] = [];
   const models = {
     readyEngine: () => (ready ? engine : undefined),
     engineFor: async () => engine,
@@ -29,8 +30,8 @@ function setup(document: string, ready = true) {
     onDidChangeState: () => ({ dispose: () => undefined }),
   } as unknown as ModelProvider;
   const service = new CompletionService({ engine: () => models.readyEngine('completion'), settings: () => DEFAULT_SETTINGS });
-  const provider = new TealeafInlineCompletionProvider({ models, service, ensureModel: () => loads++, log: () => undefined });
-  return { engine, provider, loads: () => loads };
+  const provider = new TealeafInlineCompletionProvider({ models, service, ensureModel: () => loads++, log: (message) => logged.push(message) });
+  return { engine, provider, loads: () => loads, logged };
 }
 
 async function provide(
@@ -52,6 +53,7 @@ async function provide(
 beforeEach(() => {
   for (const key of Object.keys(configuration)) delete configuration[key];
   configuration.debounceMs = 0;
+  stub.window.visibleTextEditors = [];
 });
 
 test('deep in a long document: the window starts at a line start and the suggestion is right', async () => {
@@ -114,4 +116,100 @@ test('with the suggest widget open, the item extends the selected entry over its
   const items = await provide(provider, doc, cursor, context);
   assert.equal(items[0]?.insertText, 'reduce((a, b) => a + b, 0);');
   assert.equal(items[0]?.range, range);
+});
+
+test('the window is the budget’s worth of text before the cursor: the prompt gets it all, and no more is tokenized', async () => {
+  const long = Array.from({ length: 40 }, () => SOURCE).join('\n// next copy\n') + '\nconst unique = computeTheUniqueValue(42);\n';
+  const { engine, provider } = setup(long);
+  const tokenized: number[] = [];
+  const tokenize = engine.tokenize.bind(engine);
+  engine.tokenize = (text) => {
+    tokenized.push(text.length);
+    return tokenize(text);
+  };
+  const offset = long.indexOf('computeTheUniqueValue');
+  await provide(provider, new FakeDocument(long.slice(0, offset)), offset);
+  // contextTokens 1024 (the default): 6 characters a token, 6,144 characters at most.
+  assert.ok(Math.max(...tokenized) <= 6144, `tokenized ${Math.max(...tokenized)} characters of a ${long.length}-character document`);
+  const promptTokens = fakeTokenize(engine.requests[0]!.prompt).length;
+  assert.ok(promptTokens > 700 && promptTokens <= 1024, `${promptTokens} prompt tokens for a budget of 1024`);
+});
+
+test('the window starts at the first line start inside it, or mid-line when the cursor’s line is longer than the window', async () => {
+  // contextTokens 100: a window of 600 characters. Lines of 50 characters in few tokens (no cut).
+  configuration.contextTokens = 100;
+  const line = (i: number) => `${String.fromCharCode(97 + (i % 26)).repeat(20)} ${'q'.repeat(20)}${String(i).padStart(6, '0')}\n`;
+  const text = Array.from({ length: 30 }, (_, i) => line(i)).join('') + 'tail';
+  assert.equal(line(0).length, 48);
+  const promptAt = async (doc: string, offset: number) => {
+    const { engine, provider } = setup(doc);
+    await provide(provider, new FakeDocument(doc), offset);
+    return engine.requests[0]!.prompt;
+  };
+  // 600 characters before the end of "tail" fall mid-line: the window starts at the next line.
+  const end = text.length;
+  const firstLine = text.indexOf('\n', end - 600) + 1;
+  assert.equal(await promptAt(text, end), text.slice(firstLine, end));
+  // 600 characters before the cursor fall on a line start: that line is the first one.
+  const cursor = 48 * 17 + 600; // 600 characters after the start of line 17
+  assert.equal(text[cursor - 601], '\n');
+  assert.equal(await promptAt(text, cursor), text.slice(cursor - 600, cursor));
+  // One line of 1,000 characters: the window is its last 600.
+  const oneLine = 'w'.repeat(19) + (' ' + 'w'.repeat(19)).repeat(49) + 'z';
+  assert.equal(await promptAt(oneLine, oneLine.length), oneLine.slice(-600));
+});
+
+test('text after the cursor is not suggested again', async () => {
+  const final = 'const total = sum(values) + 1;\nnext();\n';
+  const { provider } = setup(final);
+  // The user typed "sum(" and the editor closed the parenthesis: ") + 1;" already follows the cursor.
+  const current = 'const total = sum() + 1;\nnext();\n';
+  const items = await provide(provider, new FakeDocument(current), current.indexOf(')'));
+  assert.equal(items[0]?.insertText, 'values');
+});
+
+test('the editor’s tab width, from the editor showing the document, decides where a block closes', async () => {
+  configuration.multiline = true;
+  // A tab is two columns in that editor: "  }" closes the block that "\tif" opened.
+  const text = 'function f() {\n\tif (x) {\n\t\tgo();\n  }\n}\n';
+  const cursor = text.indexOf('if (x)');
+  const suggest = async (tabSizes: (number | string)[]) => {
+    const { provider } = setup(text);
+    const doc = new FakeDocument(text.slice(0, cursor));
+    // Other editors (other documents) come first; the last one shows this document.
+    stub.window.visibleTextEditors = tabSizes.map((tabSize, i) => ({
+      document: i === tabSizes.length - 1 ? doc : new FakeDocument('other'),
+      options: { tabSize },
+    }));
+    return (await provide(provider, doc, cursor))[0]?.insertText;
+  };
+  assert.equal(await suggest([8, 2]), 'if (x) {\n\t\tgo();\n  }');
+  // Unknown ("auto" before the editor settled): 4 columns, and "  }" is a dedent.
+  assert.equal(await suggest([2, 'auto']), 'if (x) {\n\t\tgo();');
+});
+
+test('a failure inside the provider gives [] and logs its stack', async () => {
+  const { provider, logged } = setup('let a = 1;\n');
+  const doc = new FakeDocument('let a = 1;\n');
+  const error = new Error('document closed');
+  doc.getText = () => {
+    throw error;
+  };
+  assert.deepEqual(await provide(provider, doc, 4), []);
+  assert.deepEqual(logged, [`inline completion failed: ${error.stack}`]);
+});
+
+test('the provider lets go of the cancellation token when it returns', async () => {
+  const text = 'let a = 1;\nlet b = 2;\n';
+  const { provider } = setup(text);
+  const token = new FakeToken();
+  let listening = 0;
+  const subscribe = token.onCancellationRequested;
+  token.onCancellationRequested = (listener) => {
+    listening++;
+    subscribe(listener);
+    return { dispose: () => void listening-- };
+  };
+  await provide(provider, new FakeDocument(text), 15, automatic, token);
+  assert.equal(listening, 0);
 });

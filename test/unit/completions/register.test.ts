@@ -18,6 +18,8 @@ const seen = {
   executed: [] as string[],
   providers: [] as { selector: unknown; provider: vscode.InlineCompletionItemProvider }[],
   errors: [] as string[],
+  errorButtons: [] as string[][],
+  channels: [] as string[],
   warnings: [] as string[],
   statusMessages: [] as string[],
   logged: [] as string[],
@@ -57,7 +59,10 @@ Object.assign(stub, {
   },
 });
 Object.assign(stub.window, {
-  createOutputChannel: () => ({ error: (line: string) => void seen.logged.push(line), dispose: () => undefined }),
+  createOutputChannel: (name: string) => {
+    seen.channels.push(name);
+    return { error: (line: string) => void seen.logged.push(line), dispose: () => undefined };
+  },
   createStatusBarItem: () => {
     const item = {
       text: '',
@@ -66,8 +71,9 @@ Object.assign(stub.window, {
     };
     return item;
   },
-  showErrorMessage: async (text: string) => {
+  showErrorMessage: async (text: string, ...buttons: string[]) => {
     seen.errors.push(text);
+    seen.errorButtons.push(buttons);
     return errorChoice;
   },
   showWarningMessage: async (text: string) => void seen.warnings.push(text),
@@ -80,7 +86,7 @@ Object.assign(stub.workspace, {
   getConfiguration: () => ({
     get: (name: string) => configuration[name],
     update: async (name: string, value: unknown, target: unknown) => void seen.updates.push([name, value, target]),
-    inspect: () => enabledAt,
+    inspect: (name: string) => (name === 'enabled' ? enabledAt : undefined),
   }),
   onDidChangeConfiguration: (listener: (typeof seen.configListeners)[number]) => {
     seen.configListeners.push(listener);
@@ -117,14 +123,13 @@ class FakeModels {
 
 const automatic = { triggerKind: 1, selectedCompletionInfo: undefined } as unknown as vscode.InlineCompletionContext;
 
-function setup() {
-  const models = new FakeModels();
+function setup(log?: vscode.LogOutputChannel, models = new FakeModels()) {
   const context = { subscriptions: [] as { dispose(): unknown }[], extensionPath: '/nowhere' };
-  const api = registerCompletions(context as unknown as vscode.ExtensionContext, { models: models as unknown as ModelProvider });
+  const deps = { models: models as unknown as ModelProvider, ...(log ? { log } : {}) };
+  const api = registerCompletions(context as unknown as vscode.ExtensionContext, deps);
   const provider = seen.providers.at(-1)!.provider;
   /** Asks for a suggestion at the end of `text`, as the editor does while someone types. */
-  const ask = async (text: string) => {
-    const doc = new FakeDocument(text);
+  const ask = async (text: string, doc = new FakeDocument(text)) => {
     const items = await provider.provideInlineCompletionItems(
       doc as unknown as vscode.TextDocument,
       doc.positionAt(text.length) as unknown as vscode.Position,
@@ -141,7 +146,7 @@ const settle = () => new Promise((resolve) => setImmediate(resolve));
 
 describe('registerCompletions', () => {
   beforeEach(() => {
-    for (const list of [seen.executed, seen.providers, seen.errors, seen.warnings, seen.statusMessages, seen.logged, seen.updates, seen.statusTexts, seen.configListeners]) list.length = 0;
+    for (const list of [seen.executed, seen.providers, seen.errors, seen.errorButtons, seen.channels, seen.warnings, seen.statusMessages, seen.logged, seen.updates, seen.statusTexts, seen.configListeners]) list.length = 0;
     seen.commands.clear();
     enabledAt = {};
     errorChoice = undefined;
@@ -259,9 +264,12 @@ describe('registerCompletions', () => {
 
   it('a completion that fails is logged, warned about, and shown in the status bar until the next one', async () => {
     const { models, ask } = setup();
-    const engine = new OracleEngine('abc');
-    engine.generate = async () => {
-      throw new Error('the session broke');
+    const engine = new OracleEngine('let x = 1;\n');
+    const generate = engine.generate.bind(engine);
+    let broken = true;
+    engine.generate = async (request, options) => {
+      if (broken) throw new Error('the session broke');
+      return generate(request, options);
     };
     models.engine = engine;
     models.change({ status: 'ready', info: engine.info });
@@ -270,5 +278,131 @@ describe('registerCompletions', () => {
     assert.deepEqual(seen.warnings, ['Tealeaf: inline completion failed: the session broke']);
     assert.ok(seen.logged.includes('completion failed: the session broke'));
     assert.equal(seen.statusTexts.at(-1), '$(error) Tealeaf · wasm');
+    broken = false;
+    assert.equal((await ask('let x = '))[0]?.insertText, '1;');
+    assert.match(seen.statusTexts.at(-1) ?? '', /^\$\(sparkle\) Tealeaf · wasm · \d+ ms/);
+  });
+
+  it('logs to its own "Tealeaf" channel; a log the caller gives is used instead and left to the caller', async () => {
+    setup();
+    assert.deepEqual(seen.channels, ['Tealeaf']);
+    seen.channels.length = 0;
+    const given: string[] = [];
+    const log = { error: (line: string) => void given.push(line), dispose: () => undefined } as unknown as vscode.LogOutputChannel;
+    const models = new FakeModels();
+    models.engine = new OracleEngine('let a = 1;\n');
+    const { context, ask } = setup(log, models);
+    assert.deepEqual(seen.channels, []);
+    assert.equal(context.subscriptions.length, 12);
+    assert.ok(!context.subscriptions.includes(log));
+    // A failure inside the provider goes to that log.
+    const doc = new FakeDocument('let a = ');
+    doc.getText = () => {
+      throw new Error('document closed');
+    };
+    assert.deepEqual(await ask('let a = ', doc), []);
+    assert.equal(given.length, 1);
+    assert.match(given[0] ?? '', /^inline completion failed: Error: document closed/);
+  });
+
+  it('the load error offers the menu; dismissing it opens nothing', async () => {
+    const { models, ask } = setup();
+    models.load = () => Promise.reject(new Error('no onnx/model.onnx'));
+    await ask('const a = ');
+    await settle();
+    await settle();
+    assert.deepEqual(seen.errorButtons, [['Open Menu']]);
+    assert.deepEqual(seen.executed, []);
+  });
+
+  it('a load error is said again after a change of the model setting only', async () => {
+    const { models, ask } = setup();
+    models.load = () => Promise.reject(new Error('no onnx/model.onnx'));
+    const change = (setting: string) => {
+      for (const listener of seen.configListeners) listener({ affectsConfiguration: (s) => s === 'tealeaf.completion' || s === `tealeaf.completion.${setting}` });
+    };
+    await ask('const a = ');
+    await settle();
+    change('debounceMs');
+    await ask('const b = ');
+    await settle();
+    assert.equal(seen.errors.length, 1);
+    change('model');
+    await ask('const c = ');
+    await settle();
+    assert.equal(seen.errors.length, 2);
+  });
+
+  it('the status bar spins while a suggestion is generated, and settles on its latency', async () => {
+    const { models, ask } = setup();
+    const engine = new OracleEngine('let x = 1;\n');
+    models.engine = engine;
+    models.change({ status: 'ready', info: engine.info });
+    const before = seen.statusTexts.length;
+    await ask('let x = ');
+    const during = seen.statusTexts.slice(before);
+    assert.equal(during[0], '$(sync~spin) Tealeaf · wasm');
+    assert.match(during.at(-1) ?? '', /^\$\(sparkle\) Tealeaf · wasm · \d+ ms/);
+  });
+
+  it('each suggestion shown is announced, and the text its generation was given is kept', async () => {
+    const { models, api, ask } = setup();
+    const engine = new OracleEngine('let x = 1;\n');
+    models.engine = engine;
+    models.change({ status: 'ready', info: engine.info });
+    const shown: string[] = [];
+    api.onDidShowCompletion((completion) => shown.push(completion.shownText));
+    await ask('let x = ');
+    assert.deepEqual(shown, ['1;']);
+    assert.deepEqual(api.lastGenerationInput(), { prompt: 'let x =' });
+  });
+
+  describe('which model changes forget the suggestions shown', () => {
+    /** A suggestion shown by a ready model, then `change`: is it still the last one shown? */
+    const keptAfter = async (change: (models: FakeModels, engine: OracleEngine) => void, readyBefore = true) => {
+      const models = new FakeModels();
+      const engine = new OracleEngine('let x = 1;\n');
+      models.engine = engine;
+      const { api, ask } = setup(undefined, models);
+      if (readyBefore) models.change({ status: 'ready', info: engine.info });
+      await ask('let x = ');
+      assert.ok(api.lastShownCompletion(), 'a suggestion was shown');
+      change(models, engine);
+      return api.lastShownCompletion() !== undefined;
+    };
+
+    it('the same model ready again (reloaded on another backend): kept', async () => {
+      assert.equal(await keptAfter((models, engine) => models.change({ status: 'ready', info: { ...engine.info, backend: 'native' } })), true);
+    });
+    it('another model ready: forgotten', async () => {
+      assert.equal(await keptAfter((models, engine) => models.change({ status: 'ready', info: { ...engine.info, id: '/other/model' } })), false);
+    });
+    it('the model loading again, even one ready before the feature started: forgotten', async () => {
+      assert.equal(await keptAfter((models) => models.change({ status: 'loading', modelDir: '/m' })), false);
+      assert.equal(await keptAfter((models) => models.change({ status: 'loading', modelDir: '/m' }), false), false);
+    });
+    it('the translation model changing: kept', async () => {
+      assert.equal(await keptAfter((models) => models.changes.fire({ role: 'translation', state: { status: 'loading', modelDir: '/mt' } })), true);
+    });
+  });
+
+  it('turning completions off cancels the request waiting for its debounce; another setting change does not', async () => {
+    const { models, ask } = setup();
+    const engine = new OracleEngine('let x = 1;\nlet y = 2;\n');
+    models.engine = engine;
+    models.change({ status: 'ready', info: engine.info });
+    configuration.debounceMs = 20;
+    const change = (setting: string) => {
+      for (const listener of seen.configListeners) listener({ affectsConfiguration: (s) => s === 'tealeaf.completion' || s === `tealeaf.completion.${setting}` });
+    };
+    // Each change comes while the request waits (synchronously after it was made).
+    const kept = ask('let x = ');
+    change('multiline');
+    assert.equal((await kept)[0]?.insertText, '1;');
+    const dropped = ask('let x = 1;\nlet y = ');
+    configuration.enabled = false;
+    change('enabled');
+    assert.deepEqual(await dropped, []);
+    assert.equal(engine.requests.length, 1);
   });
 });

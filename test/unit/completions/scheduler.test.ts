@@ -191,3 +191,30 @@ test('a run lets go of its caller’s signal when it settles', async () => {
   await scheduler.run(async () => 'x', { signal: caller.signal });
   assert.equal(caller.listeners(), 0);
 });
+
+test('a task that ends with an AbortError nobody asked for is cancelled, not failed', async () => {
+  const scheduler = new LatestWinsScheduler();
+  const outcome = await scheduler.run(async () => {
+    throw new AbortError(); // e.g. the engine was disposed under it
+  });
+  assert.deepEqual(outcome, { kind: 'cancelled' });
+});
+
+test('supersedeAll still reaches the newest request after an older one finished', async () => {
+  const waits: AbortSignal[] = [];
+  // A debounce that only an abort ends.
+  const scheduler = new LatestWinsScheduler((_ms, signal) => {
+    if (signal) waits.push(signal);
+    return new Promise((resolve) => signal?.addEventListener('abort', () => resolve(false), { once: true }));
+  });
+  let release: (value: string) => void = () => undefined;
+  const older = scheduler.run(() => new Promise<string>((resolve) => (release = resolve)));
+  await new Promise((resolve) => setImmediate(resolve));
+  const newest = scheduler.run(async () => 'never', { debounceMs: 50 });
+  release('late');
+  assert.deepEqual(await older, { kind: 'superseded' });
+  scheduler.supersedeAll();
+  assert.equal(waits.length, 1);
+  assert.equal(waits[0]!.aborted, true, 'its debounce ends at once');
+  assert.deepEqual(await newest, { kind: 'superseded' });
+});

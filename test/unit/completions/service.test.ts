@@ -2,8 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { InferenceError } from '../../../src/engine/errors';
-import type { Engine } from '../../../src/engine/types';
+import { AbortError, InferenceError } from '../../../src/engine/errors';
+import type { Engine, GenerateResult } from '../../../src/engine/types';
+import type { Sleep } from '../../../src/completions/scheduler';
 import { CompletionService, type CompletionRequest, type Suggestion } from '../../../src/completions/service';
 import { DEFAULT_SETTINGS, type CompletionSettings } from '../../../src/completions/settings';
 import { fakeInfo, fakeTokenize, HashChainEngine, OracleEngine, type FakeTiming } from './fakeEngine';
@@ -14,6 +15,34 @@ const SOURCE = readFileSync(path.join(__dirname, '../../fixtures/text/scheduler.
 
 function settings(overrides: Partial<CompletionSettings> = {}): CompletionSettings {
   return { ...DEFAULT_SETTINGS, debounceMs: 0, contextTokens: 256, maxTokens: 64, ...overrides };
+}
+
+/** A debounce clock the test moves: waits end when it says so (or when their request is aborted). */
+class ManualClock {
+  time = 1000;
+  readonly waits: number[] = [];
+  private readonly pending: { ms: number; resolve: (elapsed: boolean) => void }[] = [];
+  readonly now = (): number => this.time;
+  readonly sleep: Sleep = (ms, signal) =>
+    new Promise((resolve) => {
+      this.waits.push(ms);
+      this.pending.push({ ms, resolve });
+      signal?.addEventListener('abort', () => resolve(false), { once: true });
+    });
+  /** Ends every wait begun so far, the clock moving on by the longest. */
+  async elapse(): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    const due = this.pending.splice(0);
+    this.time += Math.max(0, ...due.map((w) => w.ms));
+    for (const w of due) w.resolve(true);
+  }
+}
+
+/** An engine over `oracle` whose generate the test rewraps (results, token stream, failures). */
+function wrapped(oracle: Engine, generate: Engine['generate']): Engine {
+  const engine: Engine = Object.create(oracle) as Engine;
+  engine.generate = generate;
+  return engine;
 }
 
 /** Deterministic PRNG (mulberry32). */
@@ -315,4 +344,204 @@ test('speculation: each generation asks for tealeaf.completion.speculation', asy
   current = settings({ speculation: 'off' });
   await service.complete(requestAt(SOURCE, cursor + 2, cursor + 2));
   assert.equal(engine.requests.at(-1)?.speculation, 'off');
+});
+
+test('the debounce waits through the given sleep; latency counts it, and a cache hit costs only its lookup', async () => {
+  const clock = new ManualClock();
+  const final = 'const total = sum(values);\n';
+  const engine = new OracleEngine(final);
+  const service = new CompletionService({ engine: () => engine, settings: () => settings({ debounceMs: 40 }), now: clock.now, sleep: clock.sleep });
+  const cursor = final.indexOf('sum');
+  const pending = service.complete(requestAt(final, cursor, final.length - 1));
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.deepEqual(clock.waits, [40]);
+  assert.equal(engine.requests.length, 0, 'nothing runs before the debounce ends');
+  await clock.elapse();
+  const generated = await pending;
+  assert.equal(generated?.text, 'sum(values);');
+  assert.equal(generated.latencyMs, 40);
+  assert.equal(service.lastGeneration?.latencyMs, 40);
+  clock.time += 500;
+  const hit = await service.complete(requestAt(final, cursor + 1, final.length - 1));
+  assert.equal(hit?.source, 'cache');
+  assert.equal(hit.latencyMs, 0);
+});
+
+test('cancel() ends the pending request with nothing, before it generates', async () => {
+  const clock = new ManualClock();
+  const engine = new OracleEngine('let a = 1;\nlet b = 2;\n');
+  const service = new CompletionService({ engine: () => engine, settings: () => settings({ debounceMs: 40 }), sleep: clock.sleep });
+  const pending = service.complete(requestAt('let a = 1;\nlet b = 2;\n', 15, 22));
+  service.cancel();
+  await clock.elapse();
+  assert.equal(await pending, undefined);
+  assert.equal(engine.requests.length, 0);
+});
+
+test('dispose() ends the pending request with nothing, and listeners hear no more', async () => {
+  const clock = new ManualClock();
+  const doc = 'let a = 1;\nlet b = 2;\n';
+  const engine = new OracleEngine(doc);
+  const service = new CompletionService({ engine: () => engine, settings: () => settings({ debounceMs: 40 }), sleep: clock.sleep });
+  const heard: string[] = [];
+  service.onDidChangeActivity(() => heard.push('activity'));
+  service.onDidGenerate(() => heard.push('generate'));
+  service.onDidShow(() => heard.push('show'));
+  const pending = service.complete(requestAt(doc, 15, 22));
+  service.dispose();
+  await clock.elapse();
+  assert.equal(await pending, undefined);
+  assert.equal(engine.requests.length, 0);
+  const after = service.complete(requestAt(doc, 16, 22));
+  await clock.elapse();
+  await after;
+  assert.deepEqual(heard, []);
+});
+
+test('token budgets: the prompt and the FIM suffix fit the model’s positions with the suggestion', async () => {
+  // 17 short lines (136 tokens) before the cursor and as many after it.
+  const lines = Array.from({ length: 17 }, (_, i) => `x${i} = f(${i});`).join('\n') + '\n';
+  const count = (text: string | undefined) => fakeTokenize(text ?? '').length;
+  assert.ok(count(lines) > 128 && count(lines) < 144, `${count(lines)} tokens before the cursor`);
+  const fim = { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' };
+  const current = settings({ contextTokens: 256, maxTokens: 64 });
+  const sent = async (engine: OracleEngine) => {
+    const service = new CompletionService({ engine: () => engine, settings: () => current, useCache: false });
+    await service.complete({ documentKey: 'k', windowStart: 0, before: lines, after: lines });
+    return engine.requests[0]!;
+  };
+  // 200 positions − 64 generated − 8 special tokens: 128 tokens of prompt at most.
+  const plain = await sent(new OracleEngine(lines, {}, fakeInfo({ maxPositions: 200 })));
+  assert.ok(count(plain.prompt) <= 128 && count(plain.prompt) > 64, `${count(plain.prompt)} prompt tokens`);
+  // With FIM, a quarter of contextTokens (64) goes to the suffix: 200 − 64 − 64 − 8 = 64 for the prompt.
+  const withFim = await sent(new OracleEngine(lines, {}, fakeInfo({ maxPositions: 200, fim })));
+  assert.ok(count(withFim.suffix) <= 64 && count(withFim.suffix) > 32, `${count(withFim.suffix)} suffix tokens`);
+  assert.ok(count(withFim.prompt) <= 64 && count(withFim.prompt) > 32, `${count(withFim.prompt)} prompt tokens`);
+});
+
+test('a request the editor cancels mid-generation shows nothing and leaves nothing in the cache', async () => {
+  const final = 'function area(r) {\n  return Math.PI * r * r;\n}\n';
+  const oracle = new OracleEngine(final, { onAbort: 'resolve' });
+  let cancelOnToken: AbortController | undefined;
+  const engine = wrapped(oracle, (request, options) =>
+    oracle.generate(request, {
+      ...options,
+      onToken: (token) => {
+        options?.onToken?.(token);
+        cancelOnToken?.abort();
+      },
+    }),
+  );
+  const service = new CompletionService({ engine: () => engine, settings: () => settings() });
+  const generated: string[] = [];
+  service.onDidGenerate((stats) => generated.push(stats.finishReason));
+  const cursor = final.indexOf('return');
+  cancelOnToken = new AbortController();
+  assert.equal(await service.complete(requestAt(final, cursor, final.indexOf('\n}'), cancelOnToken.signal)), undefined);
+  assert.equal(oracle.results.at(-1)?.finishReason, 'aborted', 'the engine resolved with a partial text');
+  assert.deepEqual(generated, []);
+  cancelOnToken = undefined;
+  const again = await service.complete(requestAt(final, cursor, final.indexOf('\n}')));
+  assert.equal(again?.source, 'generation');
+  assert.equal(again.text, 'return Math.PI * r * r;');
+});
+
+test('a generation that does not continue the spaces typed before the cursor suggests nothing', async () => {
+  // The model writes "launch" where the user has already typed four spaces of indentation.
+  const engine = new OracleEngine('if (ok) {\nlaunch();\n}\n');
+  const service = new CompletionService({ engine: () => engine, settings: () => settings() });
+  assert.equal(await service.complete({ documentKey: 'k', windowStart: 0, before: 'if (ok) {\n    ', after: '\n}\n' }), undefined);
+  assert.equal(engine.requests.length, 1);
+  // The model ends after two of the four spaces: nothing is left to suggest either.
+  const short = new OracleEngine('if (ok) {\n  ');
+  const shortService = new CompletionService({ engine: () => short, settings: () => settings() });
+  assert.equal(await shortService.complete({ documentKey: 'k', windowStart: 0, before: 'if (ok) {\n    ', after: '' }), undefined);
+  assert.equal(short.results.at(-1)?.finishReason, 'eos');
+});
+
+test('tokens per second: only from a positive decode time over more than one generated token', async () => {
+  const doc = 'alpha beta gamma delta\n';
+  const oracle = new OracleEngine(doc);
+  let shape: (result: GenerateResult) => GenerateResult = (result) => result;
+  const engine = wrapped(oracle, async (request, options) => shape(await oracle.generate(request, options)));
+  const service = new CompletionService({ engine: () => engine, settings: () => settings(), useCache: false });
+  const speed = async (tokens: number, decodeMsPerToken: number) => {
+    shape = (result) => ({ ...result, tokens: result.tokens.slice(0, tokens), decodeMsPerToken });
+    await service.complete(requestAt(doc, 6, 6));
+    return service.lastGeneration?.tokensPerSecond;
+  };
+  assert.equal(await speed(3, 4), 250);
+  assert.equal(await speed(3, 0), undefined, 'no decode time measured');
+  assert.equal(await speed(1, 4), undefined, 'one token: no decode step ran');
+});
+
+test('captureAttention: false keeps no attention, so the suggestion cannot be explained', async () => {
+  const final = 'function area(r) {\n  return Math.PI * r * r;\n}\n';
+  const engine = new OracleEngine(final);
+  const service = new CompletionService({ engine: () => engine, settings: () => settings(), captureAttention: false });
+  const suggestion = await service.complete(requestAt(final, final.indexOf('return'), final.indexOf('\n}')));
+  assert.equal(suggestion?.text, 'return Math.PI * r * r;');
+  assert.equal(engine.requests[0]?.captureAttention, false);
+  assert.equal(suggestion.completion.attentionId, undefined);
+});
+
+test('multi-line stopped by the rules on an engine that throws on abort: counted tokens and reason "rule"', async () => {
+  const final = 'function f(x) {\n  if (x) {\n    go(x);\n  }\n  return x;\n}\n' + 'const pad = 1;\n'.repeat(50);
+  const engine = new OracleEngine(final, { onAbort: 'throw' });
+  const service = new CompletionService({ engine: () => engine, settings: () => settings({ multiline: true, maxTokens: 200 }) });
+  const cursor = final.indexOf('if (x)');
+  const suggestion = await service.complete({ documentKey: 'k', windowStart: 0, before: final.slice(0, cursor), after: '' });
+  assert.equal(suggestion?.text, 'if (x) {\n    go(x);\n  }');
+  assert.equal(engine.results.length, 0, 'the engine threw instead of resolving');
+  assert.equal(service.lastGeneration?.finishReason, 'rule');
+  assert.equal(service.lastGeneration?.generatedTokens, engine.tokensEmitted);
+  assert.ok(engine.tokensEmitted > 5);
+});
+
+test('an engine that aborts on its own (no one asked) shows nothing of what it streamed, and is no failure', async () => {
+  const final = 'function area(r) {\n  return Math.PI * r * r;\n}\n';
+  const oracle = new OracleEngine(final);
+  const engine = wrapped(oracle, async (_request, options) => {
+    // The text fits the cursor (it starts with the two spaces healed): no rule stopped it.
+    options?.onToken?.({ id: 1, textSoFar: '  return' });
+    options?.onToken?.({ id: 2, textSoFar: '  return Math' });
+    throw new AbortError();
+  });
+  const service = new CompletionService({ engine: () => engine, settings: () => settings() });
+  const failures: string[] = [];
+  service.onDidFail((message) => failures.push(message));
+  assert.equal(await service.complete(requestAt(final, final.indexOf('return'), final.indexOf('\n}'))), undefined);
+  assert.deepEqual(failures, []);
+});
+
+test('a block closes where the editor’s tab width puts its closer', async () => {
+  // A tab is two columns in this editor: "  }" closes the block that "\tif" opened.
+  const final = 'function f() {\n\tif (x) {\n\t\tgo();\n  }\n}\n';
+  const cursor = final.indexOf('if (x)');
+  const suggest = async (tabSize: number | undefined) => {
+    const engine = new OracleEngine(final);
+    const service = new CompletionService({ engine: () => engine, settings: () => settings({ multiline: true }) });
+    const request = { documentKey: 'k', windowStart: 0, before: final.slice(0, cursor), after: '' };
+    return (await service.complete(tabSize === undefined ? request : { ...request, tabSize }))?.text;
+  };
+  assert.equal(await suggest(2), 'if (x) {\n\t\tgo();\n  }');
+  // At the default width of 4, "  }" is a dedent: the suggestion stops before it.
+  assert.equal(await suggest(undefined), 'if (x) {\n\t\tgo();');
+});
+
+test('a suggestion is reused only under the settings it was made with', async () => {
+  const final = 'const total = sum(values);\n';
+  const engine = new OracleEngine(final);
+  let current = settings({ maxTokens: 4, contextTokens: 8102 });
+  const service = new CompletionService({ engine: () => engine, settings: () => current });
+  const cursor = final.indexOf('sum');
+  const ask = () => service.complete(requestAt(final, cursor, final.length - 1));
+  assert.equal((await ask())?.source, 'generation');
+  assert.equal((await ask())?.source, 'cache');
+  current = settings({ maxTokens: 4, contextTokens: 8102, multiline: true });
+  assert.equal((await ask())?.source, 'generation', 'multi-line on');
+  // 48 and 102 after 4 and 8102: the same digits in a row, still other settings.
+  current = settings({ maxTokens: 48, contextTokens: 102, multiline: true });
+  assert.equal((await ask())?.source, 'generation', 'other token limits');
+  assert.equal(engine.requests.length, 3);
 });

@@ -82,7 +82,9 @@ describe('sleep', () => {
 
   it('resolves true at once for no time or less, and without a signal after the time', async () => {
     const s = countedSignal();
-    assert.equal(await sleep(0, s.signal), true);
+    const none = sleep(0, s.signal);
+    assert.equal(s.listeners(), 0, 'no timer set, no listener added');
+    assert.equal(await none, true);
     assert.equal(await sleep(-5), true);
     assert.equal(s.listeners(), 0, 'no time, no listener');
     assert.equal(await sleep(5), true);
