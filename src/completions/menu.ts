@@ -8,6 +8,8 @@ import type { EngineMemory } from '../protocol/engine';
 import { SETTINGS_SECTION } from './settings';
 import { errorText } from '../util/unknown';
 import { BUNDLED_CODE_MODEL, BUNDLED_MODELS_FOLDER } from '../bundledModels';
+import { DTYPES, dtypeFileName } from '../engine/dtype';
+import { ONNX_BASES } from '../engine/modelFolder';
 import { COMMANDS } from '../commands';
 
 export interface MenuDeps {
@@ -109,7 +111,7 @@ async function chooseModel(extensionPath: string): Promise<void> {
       .filter((dir) => path.basename(dir) !== defaultName)
       .map((dir) => ({ label: path.basename(dir), description: 'bundled', value: dir })),
     ...(current && !bundled.includes(current) ? [{ label: path.basename(current), description: current, value: current }] : []),
-    { label: '$(folder-opened) Browse for a model folder…', detail: 'A folder in the transformers.js layout with onnx/model.onnx', value: undefined },
+    { label: '$(folder-opened) Browse for a model folder…', detail: 'A folder in the transformers.js layout: onnx/model.onnx or one of its dtype variants', value: undefined },
   ].map((item) => (item.value === current ? { ...item, label: `$(check) ${item.label}` } : item));
   const picked = await vscode.window.showQuickPick(items, { title: 'Tealeaf: completion model' });
   if (!picked) return;
@@ -118,8 +120,10 @@ async function chooseModel(extensionPath: string): Promise<void> {
     const folder = await vscode.window.showOpenDialog({ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' });
     const dir = folder?.[0]?.fsPath;
     if (!dir) return;
-    if (!fs.existsSync(path.join(dir, 'onnx', 'model.onnx'))) {
-      void vscode.window.showErrorMessage(`Tealeaf: ${dir} has no onnx/model.onnx (a decoder-only model in the transformers.js layout).`);
+    if (!hasDecoderGraph(dir)) {
+      void vscode.window.showErrorMessage(
+        `Tealeaf: ${dir} has no onnx/model.onnx nor one of its dtype variants (a decoder-only model in the transformers.js layout).`,
+      );
       return;
     }
     value = dir;
@@ -131,12 +135,22 @@ async function chooseModel(extensionPath: string): Promise<void> {
   }
 }
 
+/**
+ * Every name a decoder-only graph may have (onnx/model.onnx, onnx/model_q4.onnx,
+ * onnx/decoder_model_merged_fp16.onnx, …): a folder downloaded in one weight type has only that one.
+ */
+const DECODER_GRAPHS = ONNX_BASES.decoder.flatMap((base) => DTYPES.map((dtype) => dtypeFileName(base, dtype)));
+
+function hasDecoderGraph(dir: string): boolean {
+  return DECODER_GRAPHS.some((file) => fs.existsSync(path.join(dir, file)));
+}
+
 function bundledDecoders(extensionPath: string): string[] {
   const root = path.join(extensionPath, BUNDLED_MODELS_FOLDER);
   try {
     return fs
       .readdirSync(root, { withFileTypes: true })
-      .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(root, entry.name, 'onnx', 'model.onnx')))
+      .filter((entry) => entry.isDirectory() && hasDecoderGraph(path.join(root, entry.name)))
       .map((entry) => path.join(root, entry.name));
   } catch {
     return [];

@@ -63,3 +63,48 @@ test('keeps at most its capacity, dropping the least recently used', () => {
   assert.equal(cache.lookup(at(2, { before: 'ab' }))?.rest, undefined);
   assert.equal(cache.lookup(at(1, { before: 'a' }))?.rest, 'one');
 });
+
+test('an empty suggestion is not kept, so it evicts nothing', () => {
+  const cache = new CompletionCache<{ text: string }>(1);
+  cache.put(at(1, { before: 'a' }), { text: 'one' });
+  cache.put(at(2, { before: 'ab' }), { text: '' });
+  assert.equal(cache.size, 1);
+  assert.equal(cache.lookup(at(1, { before: 'a' }))?.rest, 'one');
+});
+
+test('a suggestion typed to its end misses, even beside longer suggestions', () => {
+  const cache = new CompletionCache<{ text: string }>();
+  cache.put(at(5, { documentKey: 'file:///long.ts', before: 'x'.repeat(5) }), { text: 'a much longer suggestion' });
+  const before = 'let y = ';
+  cache.put(at(before.length, { before }), { text: 'f(1);' });
+  assert.equal(cache.lookup(at(before.length + 4, { before: before + 'f(1)' }))?.rest, ';');
+  assert.equal(cache.lookup(at(before.length + 5, { before: before + 'f(1);' })), undefined);
+});
+
+test('a suggestion made before the start of the text sent is not matched', () => {
+  const cache = new CompletionCache<{ text: string }>();
+  // Made at offset 97 of a document; the lookup at 100 sends only the last character before the
+  // cursor, so the three characters typed since cannot be checked.
+  cache.put(at(97, { before: '' }), { text: 'bcdef' });
+  assert.equal(cache.lookup(at(100, { before: 'b' })), undefined);
+});
+
+test('only the last 8192 characters before the cursor are compared', () => {
+  const cache = new CompletionCache<{ text: string }>();
+  const near = 'x'.repeat(8192 - 9) + '\nlet z = '; // 8192 characters
+  cache.put(at(10_000 + near.length, { before: 'a'.repeat(10_000) + near }), { text: 'zero();' });
+  // An edit more than 8192 characters before where the suggestion was made is outside the kept context.
+  const hit = cache.lookup(at(10_000 + near.length + 1, { before: 'b'.repeat(10_000) + near + 'z' }));
+  assert.equal(hit?.rest, 'ero();');
+  assert.equal(cache.lookup(at(10_000 + near.length + 1, { before: 'a'.repeat(10_000) + 'y' + near.slice(1) + 'z' })), undefined);
+});
+
+test('clear forgets every suggestion', () => {
+  const cache = new CompletionCache<{ text: string }>();
+  const before = 'const x = ';
+  cache.put(at(before.length, { before }), { text: 'foo(1);' });
+  cache.clear();
+  assert.equal(cache.size, 0);
+  assert.equal(cache.lookup(at(before.length + 1, { before: before + 'f' })), undefined);
+  assert.equal(cache.lookup(at(before.length, { before })), undefined);
+});

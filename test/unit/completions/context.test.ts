@@ -184,3 +184,126 @@ test('the FIM suffix: whole when it fits, else cut at the last line break before
   assert.equal((await fim('\nabcdefghi', 5)).suffix, '\nabcd', 'a break only at the very start does not count');
   assert.equal((await fim(after, 0)).suffix, undefined, 'a budget of 0 is no FIM');
 });
+
+test('the whole context at a cursor inside a line: prompt, heal, the rest of the line, the next lines, indent, stops', async () => {
+  const built = await new ContextBuilder().build(
+    { documentKey: 'k', windowStart: 0, before: 'function f(a) {\n  if (a) ', after: 'return a;\n\n  return 0;\n}\n' },
+    { contextTokens: 64, multiline: true },
+    tokenize,
+  );
+  assert.deepStrictEqual(built, {
+    prompt: 'function f(a) {\n  if (a)',
+    promptStart: 0,
+    promptTokens: fakeTokenize('function f(a) {\n  if (a) ').length,
+    heal: ' ',
+    lineSuffix: 'return a;',
+    followingLines: ['', '  return 0;', '}', ''],
+    baseIndent: 2,
+    tabSize: 4,
+    stop: ['\n\n', '\n\r\n', 'return a;', '\n  return 0;'],
+  }, 'no FIM: no suffix key at all');
+});
+
+test('with a FIM suffix the model sees what follows, so only line breaks stop it', async () => {
+  const built = await new ContextBuilder().build(
+    { documentKey: 'k', windowStart: 0, before: 'const x = ', after: 'compute(1);\nconst y = 2;\n' },
+    { contextTokens: 64, suffixTokens: 16, multiline: false },
+    tokenize,
+  );
+  assert.equal(built.suffix, 'compute(1);\nconst y = 2;\n');
+  assert.deepEqual(built.stop, ['\n']);
+  const multi = await new ContextBuilder().build(
+    { documentKey: 'k', windowStart: 0, before: 'const x = ', after: 'compute(1);\nconst y = 2;\n' },
+    { contextTokens: 64, suffixTokens: 16, multiline: true },
+    tokenize,
+  );
+  assert.deepEqual(multi.stop, ['\n\n', '\n\r\n']);
+});
+
+test('a negative suffix budget is no FIM', async () => {
+  const built = await new ContextBuilder().build({ documentKey: 'k', windowStart: 0, before: 'x = ', after: 'y;\n' }, { contextTokens: 64, suffixTokens: -4, multiline: false }, tokenize);
+  assert.equal(built.suffix, undefined);
+  assert.equal('suffix' in built, false);
+});
+
+test('a FIM suffix of exactly its budget is kept whole', async () => {
+  const built = await new ContextBuilder().build({ documentKey: 'k', windowStart: 0, before: 'x', after: 'abc' }, { contextTokens: 100, suffixTokens: 3, multiline: false }, perChar);
+  assert.equal(built.suffix, 'abc');
+});
+
+test('the FIM suffix is at most 16 characters a token of its budget, even where tokens are long', async () => {
+  // The fake tokenizer makes a run of spaces one token: 5000 spaces are still cut to the window.
+  const after = 'x' + ' '.repeat(5000) + 'y';
+  const built = await new ContextBuilder().build({ documentKey: 'k', windowStart: 0, before: 'a = ', after }, { contextTokens: 64, suffixTokens: 4, multiline: false }, tokenize);
+  assert.ok(built.suffix !== undefined);
+  assert.ok(built.suffix.length <= 4 * 16, `${built.suffix.length} characters`);
+  assert.ok(after.startsWith(built.suffix));
+});
+
+test('lines of a CRLF document come without their carriage returns', async () => {
+  const built = await new ContextBuilder().build(
+    { documentKey: 'k', windowStart: 0, before: 'if (a) {\r\n  ', after: 'go();\r\n  stop();\r\n}' },
+    { contextTokens: 64, multiline: true },
+    tokenize,
+  );
+  assert.equal(built.lineSuffix, 'go();');
+  assert.deepEqual(built.followingLines, ['  stop();', '}']);
+  assert.deepEqual(built.stop, ['\n\n', '\n\r\n', 'go();', '\n  stop();']);
+});
+
+test('the next eight lines after the cursor’s line are given, no more', async () => {
+  const after = 'tail\n' + Array.from({ length: 12 }, (_, i) => `line${i}`).join('\n');
+  const built = await new ContextBuilder().build({ documentKey: 'k', windowStart: 0, before: 'x', after }, { contextTokens: 64, multiline: false }, tokenize);
+  assert.deepEqual(built.followingLines, ['line0', 'line1', 'line2', 'line3', 'line4', 'line5', 'line6', 'line7']);
+});
+
+test('spaces after the cursor on the first line of a document are healed whole', async () => {
+  const built = await new ContextBuilder().build({ documentKey: 'k', windowStart: 0, before: '    ', after: '' }, { contextTokens: 64, multiline: false }, tokenize);
+  assert.deepEqual([built.prompt, built.heal, built.baseIndent], ['', '    ', 4]);
+  const words = await new ContextBuilder().build({ documentKey: 'k', windowStart: 0, before: 'let x =  \t', after: '' }, { contextTokens: 64, multiline: false }, tokenize);
+  assert.deepEqual([words.prompt, words.heal], ['let x =', '  \t']);
+});
+
+test('a prompt well within the budget is tokenized once per keystroke', async () => {
+  const builder = new ContextBuilder();
+  const texts: string[] = [];
+  const counting = async (text: string) => {
+    texts.push(text);
+    return fakeTokenize(text);
+  };
+  await builder.build({ documentKey: 'k', windowStart: 0, before: 'let a', after: '' }, { contextTokens: 64, multiline: false }, counting);
+  await builder.build({ documentKey: 'k', windowStart: 0, before: 'let ab', after: '' }, { contextTokens: 64, multiline: false }, counting);
+  assert.deepEqual(texts, ['let a', 'let ab']);
+});
+
+test('reset forgets the sticky start: the next prompt is cut afresh', async () => {
+  const builder = new ContextBuilder();
+  await builder.build(at(303), budget100, perChar);
+  assert.equal((await builder.build(at(311), budget100, perChar)).promptStart, 230, 'kept while typing');
+  builder.reset();
+  // From 311, 75 tokens are kept: 236, on to the line start at 240.
+  assert.equal((await builder.build(at(311), budget100, perChar)).promptStart, 240);
+});
+
+test('a cut that falls on a line start is taken as it is', async () => {
+  // 305 tokens, 75 kept: the token at 230 starts a line.
+  const built = await new ContextBuilder().build(at(305), budget100, perChar);
+  assert.deepEqual([built.promptStart, built.promptTokens], [230, 75]);
+  const text = 'aa bb\ncc dd\nee';
+  assert.equal(cutPoint(text, fakeTokenize(text), 4), 6, 'the kept tokens start with "cc"');
+});
+
+test('cutPoint cuts nothing when there are no more tokens than those to keep', () => {
+  const text = 'aa bb\ncc';
+  const spans = fakeTokenize(text);
+  assert.equal(cutPoint(text, spans, spans.length + 3), 0);
+  assert.equal(cutPoint('', [], 0), 0);
+});
+
+test('stop strings compare the trimmed rest of the line and the next line that is not blank', () => {
+  assert.deepEqual(stopStrings(false, false, '  )', []), ['\n'], 'spaces do not make a short remainder long');
+  assert.deepEqual(stopStrings(false, false, ') {  ', []), ['\n', ') {']);
+  assert.deepEqual(stopStrings(true, false, '', ['   ', '\t', '  return x;']), ['\n\n', '\n\r\n', '\n  return x;']);
+  assert.deepEqual(stopStrings(true, false, '', []), ['\n\n', '\n\r\n'], 'nothing follows');
+  assert.deepEqual(stopStrings(true, false, '', ['', '  ']), ['\n\n', '\n\r\n'], 'only blank lines follow');
+});

@@ -23,24 +23,32 @@ const executedWith: unknown[][] = [];
 const errors: string[] = [];
 const infos: string[] = [];
 /** tealeaf.completion settings: what `get` reads, what `update` wrote and where. */
-const settings: { model: string; workspaceValue: string | undefined; updates: [string, unknown, unknown][] } = { model: '', workspaceValue: undefined, updates: [] };
+const settings: { model: string | undefined; workspaceValue: string | undefined; updates: [string, unknown, unknown][] } = { model: '', workspaceValue: undefined, updates: [] };
 let openDialog: () => { fsPath: string }[] | undefined = () => undefined;
+/** The options of each quick pick and open dialog shown, in order. */
+const pickOptions: unknown[] = [];
+const dialogOptions: unknown[] = [];
 let failCommand: string | undefined;
 let pick: (items: readonly PickItem[]) => PickItem | undefined = () => undefined;
 let shown: readonly PickItem[] = [];
 
 describe('status bar menu', () => {
   let showCompletionMenu: typeof import('../../../src/completions/menu').showCompletionMenu;
+  let memoryDescription: typeof import('../../../src/completions/menu').memoryDescription;
   before(async () => {
     install();
     Object.assign(stub.window, {
-      showQuickPick: async (items: readonly PickItem[]) => {
+      showQuickPick: async (items: readonly PickItem[], options: unknown) => {
         shown = items;
+        pickOptions.push(options);
         return pick(items);
       },
       showErrorMessage: async (text: string) => void errors.push(text),
       showInformationMessage: async (text: string) => void infos.push(text),
-      showOpenDialog: async () => openDialog(),
+      showOpenDialog: async (options: unknown) => {
+        dialogOptions.push(options);
+        return openDialog();
+      },
     });
     Object.assign(stub, {
       ConfigurationTarget: { Global: 'global' },
@@ -55,12 +63,12 @@ describe('status bar menu', () => {
     Object.assign(stub.workspace, {
       isTrusted: true,
       getConfiguration: (section: string) => ({
-        get: (name: string, fallback: unknown) => (section === 'tealeaf.completion' && name === 'model' ? settings.model : fallback),
+        get: (name: string, fallback: unknown) => (section === 'tealeaf.completion' && name === 'model' ? (settings.model ?? fallback) : fallback),
         update: async (name: string, value: unknown, target: unknown) => void settings.updates.push([name, value, target]),
-        inspect: () => ({ workspaceValue: settings.workspaceValue }),
+        inspect: (name: string) => (section === 'tealeaf.completion' && name === 'model' ? { workspaceValue: settings.workspaceValue } : undefined),
       }),
     });
-    ({ showCompletionMenu } = await import('../../../src/completions/menu'));
+    ({ showCompletionMenu, memoryDescription } = await import('../../../src/completions/menu'));
   });
 
   const deps = {
@@ -116,6 +124,8 @@ describe('status bar menu', () => {
     settings.model = '';
     settings.workspaceValue = undefined;
     settings.updates = [];
+    pickOptions.length = 0;
+    dialogOptions.length = 0;
     failCommand = undefined;
     openDialog = () => undefined;
     pick = () => undefined;
@@ -193,17 +203,36 @@ describe('status bar menu', () => {
     assert.deepEqual(errors, [`Tealeaf: ${COMMANDS.manageModels} failed`]);
   });
 
+  it('is titled Tealeaf, for inline completions, and says what Manage models and Why this suggestion? are about', async () => {
+    await showCompletionMenu({ ...deps, explainTarget: () => ({}) });
+    assert.deepEqual(pickOptions, [{ title: 'Tealeaf', placeHolder: 'Inline completions' }]);
+    assert.equal(itemEnding('Manage models')?.description, 'bundled and in the Hugging Face cache');
+    assert.equal(itemEnding('Why this suggestion?')?.description, 'attention of the last suggestion');
+  });
+
+  it('says the extension host’s memory in whole megabytes', () => {
+    const mb = 1024 * 1024;
+    assert.equal(memoryDescription(150.4 * mb, {}), 'extension host 150 MB');
+    assert.equal(
+      memoryDescription(99.6 * mb, { main: { rssBytes: 340 * mb, wasmHeapBytes: 101 * mb, arrayBufferBytes: 0 } }),
+      'extension host 100 MB · engine 340 MB (WebAssembly 101 MB)',
+    );
+  });
+
   describe('Choose completion model…', () => {
     /** An extension folder whose models/ holds tealeaf-code, another decoder, and a folder that is none. */
     function extensionWithModels(): string {
       const root = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-menu-'));
-      for (const name of ['tealeaf-code', 'other-coder']) {
-        mkdirSync(path.join(root, 'models', name, 'onnx'), { recursive: true });
-        writeFileSync(path.join(root, 'models', name, 'onnx', 'model.onnx'), '');
-      }
+      for (const name of ['tealeaf-code', 'other-coder']) onnxFile(path.join(root, 'models', name), 'model.onnx');
       mkdirSync(path.join(root, 'models', 'tealeaf-translate', 'onnx'), { recursive: true });
       writeFileSync(path.join(root, 'models', 'notes.txt'), '');
       return root;
+    }
+    /** Writes `dir`/onnx/`file` (empty: only its name counts here). */
+    function onnxFile(dir: string, file: string): string {
+      mkdirSync(path.join(dir, 'onnx'), { recursive: true });
+      writeFileSync(path.join(dir, 'onnx', file), '');
+      return dir;
     }
     const chooseItem = (items: readonly PickItem[]) => items.find((item) => item.label.endsWith('Choose completion model…'));
     let models: readonly PickItem[] = [];
@@ -231,6 +260,36 @@ describe('status bar menu', () => {
         ],
       );
       assert.deepEqual(settings.updates, [], 'dismissed: nothing written');
+    });
+
+    it('is a picker titled for the completion model, whose Browse item says what folder it takes', async () => {
+      await choose(extensionWithModels(), () => undefined);
+      assert.deepEqual(pickOptions[1], { title: 'Tealeaf: completion model' });
+      assert.equal(models.find((m) => m.label.includes('Browse'))?.detail, 'A folder in the transformers.js layout: onnx/model.onnx or one of its dtype variants');
+    });
+
+    it('checks the bundled default when no model is set at all', async () => {
+      settings.model = undefined;
+      await choose(extensionWithModels(), () => undefined);
+      assert.deepEqual(
+        models.map((m) => m.label),
+        ['$(check) Bundled default', 'other-coder', '$(folder-opened) Browse for a model folder…'],
+      );
+    });
+
+    it('browses with a folder picker labelled "Use this model"; an empty choice or a folder without onnx/model.onnx changes nothing', async () => {
+      const ext = extensionWithModels();
+      const browse = (items: readonly PickItem[]) => items.find((m) => m.label.includes('Browse'));
+      openDialog = () => [];
+      await choose(ext, browse);
+      assert.deepEqual(dialogOptions, [{ canSelectFolders: true, canSelectFiles: false, openLabel: 'Use this model' }]);
+      assert.deepEqual([settings.updates, errors], [[], []]);
+      // onnx/ is there, but without the model file.
+      const noModel = path.join(ext, 'models', 'tealeaf-translate');
+      openDialog = () => [{ fsPath: noModel }];
+      await choose(ext, browse);
+      assert.deepEqual(settings.updates, []);
+      assert.deepEqual(errors, [`Tealeaf: ${noModel} has no onnx/model.onnx nor one of its dtype variants (a decoder-only model in the transformers.js layout).`]);
     });
 
     it('lists a model folder of the user’s own, checked when it is the setting', async () => {
@@ -270,11 +329,24 @@ describe('status bar menu', () => {
       openDialog = () => [{ fsPath: empty }];
       await choose(ext, browse);
       assert.deepEqual(settings.updates, []);
-      assert.deepEqual(errors, [`Tealeaf: ${empty} has no onnx/model.onnx (a decoder-only model in the transformers.js layout).`]);
+      assert.deepEqual(errors, [`Tealeaf: ${empty} has no onnx/model.onnx nor one of its dtype variants (a decoder-only model in the transformers.js layout).`]);
       const good = path.join(ext, 'models', 'other-coder');
       openDialog = () => [{ fsPath: good }];
       await choose(ext, browse);
       assert.deepEqual(settings.updates, [['model', good, 'global']]);
+    });
+
+    it('takes a folder that has only one weight type, or an older merged decoder, and lists such bundled models', async () => {
+      const ext = extensionWithModels();
+      onnxFile(path.join(ext, 'models', 'q4-coder'), 'model_q4.onnx');
+      const merged = onnxFile(mkdtempSync(path.join(os.tmpdir(), 'tealeaf-menu-merged-')), 'decoder_model_merged_fp16.onnx');
+      openDialog = () => [{ fsPath: merged }];
+      await choose(ext, (items) => items.find((m) => m.label.includes('Browse')));
+      assert.deepEqual([settings.updates, errors], [[['model', merged, 'global']], []]);
+      assert.deepEqual(
+        models.map((m) => m.label),
+        ['$(check) Bundled default', 'other-coder', 'q4-coder', '$(folder-opened) Browse for a model folder…'],
+      );
     });
 
     it('says so when the trusted workspace sets the model itself, which wins over the user setting', async () => {

@@ -65,3 +65,19 @@ test('package.json declares every setting with the same defaults and ranges', ()
   assert.ok(manifest.capabilities.untrustedWorkspaces.restrictedConfigurations.includes(`${SETTINGS_SECTION}.draftModel`));
   assert.deepEqual(properties[`${SETTINGS_SECTION}.speculation`]?.enum, ['off', 'prompt-lookup', 'draft-model']);
 });
+
+test('fill-in-the-middle is turned off only by "off"; anything else is auto', () => {
+  const read = (fim: unknown) => readCompletionSettings((name) => (name === 'fim' ? fim : undefined)).fim;
+  assert.equal(read('off'), 'off');
+  assert.equal(read('auto'), 'auto');
+  assert.equal(read(''), 'auto');
+  assert.equal(read(false), 'auto');
+});
+
+test('language entries that are not true or false are dropped, so such a language follows "*"', () => {
+  const read = readCompletionSettings((name) => (name === 'languages' ? { '*': true, typescript: false, python: 'no', rust: 0 } : undefined));
+  assert.deepEqual(read.languages, { '*': true, typescript: false });
+  assert.equal(isLanguageEnabled(read.languages, 'python'), true);
+  assert.equal(isLanguageEnabled(read.languages, 'typescript'), false);
+  assert.deepEqual(readCompletionSettings(() => ['typescript']).languages, DEFAULT_SETTINGS.languages, 'an array is not a map');
+});

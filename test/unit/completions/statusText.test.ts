@@ -101,3 +101,13 @@ test('every Markdown character of a path or message is shown literally', () => {
   const tooltip = statusView({ enabled: true, model: { status: 'error', message: text }, generating: false }).tooltip;
   assert.ok(tooltip.includes(`Model error: ${[...text].map((c) => `\\${c}`).join('')}\n`), tooltip);
 });
+
+test('the tooltip of a ready model without fill-in-the-middle or a backend reason says neither', () => {
+  const view = statusView({ enabled: true, model: ready, generating: false });
+  assert.deepEqual(view.tooltip.split('\n\n'), [
+    '**Tealeaf inline completions**: on',
+    'Model: tealeaf\\-code (llama, 2 layers, wasm)',
+    'File: onnx/model\\.onnx (fp32): auto: fp32 is the fastest on wasm of the files present \\(fp32\\)',
+    'Click for the menu',
+  ]);
+});
