@@ -122,7 +122,7 @@ async function chooseModel(extensionPath: string): Promise<void> {
     if (!dir) return;
     if (!hasDecoderGraph(dir)) {
       void vscode.window.showErrorMessage(
-        `Tealeaf: ${dir} has no onnx/model.onnx nor one of its dtype variants (a decoder-only model in the transformers.js layout).`,
+        `Tealeaf: ${dir} has neither onnx/model.onnx nor any of its dtype variants (a decoder-only model in the transformers.js layout).`,
       );
       return;
     }

@@ -289,7 +289,7 @@ describe('status bar menu', () => {
       openDialog = () => [{ fsPath: noModel }];
       await choose(ext, browse);
       assert.deepEqual(settings.updates, []);
-      assert.deepEqual(errors, [`Tealeaf: ${noModel} has no onnx/model.onnx nor one of its dtype variants (a decoder-only model in the transformers.js layout).`]);
+      assert.deepEqual(errors, [`Tealeaf: ${noModel} has neither onnx/model.onnx nor any of its dtype variants (a decoder-only model in the transformers.js layout).`]);
     });
 
     it('lists a model folder of the user’s own, checked when it is the setting', async () => {
@@ -329,7 +329,7 @@ describe('status bar menu', () => {
       openDialog = () => [{ fsPath: empty }];
       await choose(ext, browse);
       assert.deepEqual(settings.updates, []);
-      assert.deepEqual(errors, [`Tealeaf: ${empty} has no onnx/model.onnx nor one of its dtype variants (a decoder-only model in the transformers.js layout).`]);
+      assert.deepEqual(errors, [`Tealeaf: ${empty} has neither onnx/model.onnx nor any of its dtype variants (a decoder-only model in the transformers.js layout).`]);
       const good = path.join(ext, 'models', 'other-coder');
       openDialog = () => [{ fsPath: good }];
       await choose(ext, browse);
