@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { extractRegions } from '../../../src/translate/extract';
+import { codeTokenSpans, extractRegions, looksLikeProse } from '../../../src/translate/extract';
 import { translateRegions, type UnitTranslator } from '../../../src/translate/pipeline';
 
 /** Marks every translated unit visibly: «UPPER CASE». */
@@ -209,5 +209,136 @@ describe('code-aware extraction', () => {
       }),
       { numRuns: 2000 },
     );
+  });
+});
+
+/** Each region of the selection as its text, the texts of its protected spans, and its context. */
+function regionsOf(text: string, languageId: string, start = 0, end = text.length): { text: string; protected: string[]; context: unknown }[] {
+  const selected = text.slice(start, end);
+  return extractRegions(text, { start, end }, languageId, { codeAware: true }).map((r) => ({
+    text: selected.slice(r.start, r.end),
+    protected: r.protected.map((s) => selected.slice(s.start, s.end)),
+    context: r.context,
+  }));
+}
+
+function codeTokens(text: string): string[] {
+  return codeTokenSpans(text).map((s) => text.slice(s.start, s.end));
+}
+
+describe('extracted regions in detail', () => {
+  it('without code-awareness, Markdown with a code block is one prose region of the selection', () => {
+    const text = 'Run `npm test` first:\n\n```sh\nnpm test\n```\n';
+    assert.deepEqual(extractRegions(text, { start: 4, end: text.length }, 'markdown', { codeAware: false }), [
+      { start: 0, end: text.length - 4, protected: [], context: { kind: 'prose' } },
+    ]);
+  });
+
+  it('a selection starting mid-document gets region and protected offsets relative to its start', () => {
+    const text = 'const a = 1; // Call getValue() twice.\n';
+    const start = text.indexOf('a =');
+    assert.deepEqual(extractRegions(text, { start, end: text.length }, 'typescript', { codeAware: true }), [
+      { start: 9, end: 32, protected: [{ start: 15, end: 25 }], context: { kind: 'line-comment' } },
+    ]);
+  });
+
+  it('block comments: star prefixes and a /*! licence mark are markers, other stars and indentation are text', () => {
+    const doc = '/**\n * Line one.\n   Line two.\n   !x means not x.\n */\n/* *Note:* see below. */\n/*! Keep this licence. */\n';
+    assert.deepEqual(
+      regionsOf(doc, 'typescript').map((r) => r.text),
+      [' Line one.', '   Line two.', '   !x means not x.', ' *Note:* see below. ', ' Keep this licence. '],
+    );
+    // An HTML comment has no star prefixes: a bulleted list inside it keeps its bullets.
+    assert.deepEqual(regionsOf('<!--\n  * first item\n  * second item\n-->', 'html'), [
+      { text: '  * first item', protected: [], context: { kind: 'block-comment', close: '-->' } },
+      { text: '  * second item', protected: [], context: { kind: 'block-comment', close: '-->' } },
+    ]);
+  });
+
+  it('comment markers inside the text are protected only when longer than one character', () => {
+    assert.deepEqual(regionsOf('# Issue #42 is fixed.\nx = 1\n', 'python'), [
+      { text: ' Issue #42 is fixed.', protected: [], context: { kind: 'line-comment' } },
+    ]);
+    assert.deepEqual(regionsOf('/* Read and/or write; a /* here is text. */', 'rust'), [
+      { text: ' Read and/or write; a /* here is text. ', protected: ['/*'], context: { kind: 'block-comment', close: '*/' } },
+    ]);
+  });
+
+  it('string contexts and syntax: raw quotes, f-string braces, doubled quotes, interpolation', () => {
+    assert.deepEqual(regionsOf('p = r"Say \\"hi\\" now"\ns = f"Use {{ and }} for {name}."\n', 'python'), [
+      { text: 'Say \\"hi\\" now', protected: ['\\"', '\\"'], context: { kind: 'string', quote: '"', raw: true } },
+      { text: 'Use {{ and }} for {name}.', protected: ['{{', '}}', '{name}'], context: { kind: 'string', quote: '"', raw: false, interpolation: 'python-f' } },
+    ]);
+    assert.deepEqual(regionsOf("SELECT 'It''s here'", 'sql'), [
+      { text: "It''s here", protected: ["''"], context: { kind: 'string', quote: "'", raw: true } },
+    ]);
+    assert.deepEqual(regionsOf('const t = `Hello ${name}, welcome.`; const s = "Type {{ to open.";', 'typescript'), [
+      { text: 'Hello ${name}, welcome.', protected: ['${name}'], context: { kind: 'string', quote: '`', raw: false, interpolation: 'js-template' } },
+      { text: 'Type {{ to open.', protected: [], context: { kind: 'string', quote: '"', raw: false } },
+    ]);
+  });
+
+  it('escape sequences are protected whole', () => {
+    assert.deepEqual(
+      regionsOf('s = "Tab\\x41 \\u{1F600} \\u00e9 \\U0001f600 \\N{EM DASH} \\101 end \\\n more."\n', 'python')[0]?.protected,
+      ['\\x41', '\\u{1F600}', '\\u00e9', '\\U0001f600', '\\N{EM DASH}', '\\101', '\\\n'],
+    );
+  });
+
+  it('a selection that only starts or only ends inside a literal does not make an identifier translatable', () => {
+    const text = "const x = 1; const mode = 'strict'; const y = 2;";
+    const at = text.indexOf('strict');
+    assert.deepEqual(regionsOf(text, 'typescript', at, text.length), []);
+    assert.deepEqual(regionsOf(text, 'typescript', 0, at + 3), []);
+    assert.deepEqual(regionsOf(text, 'typescript', at, at + 3), [{ text: 'str', protected: [], context: { kind: 'string', quote: "'", raw: false } }]);
+  });
+
+  it('code tokens: dotted names, snake_case, camelCase, PascalCase humps and calls, whole', () => {
+    assert.deepEqual(codeTokens('Use os.path.join or config.json, not foo_bar; call init() then getValue.'), [
+      'os.path.join',
+      'config.json',
+      'foo_bar',
+      'init()',
+      'getValue',
+    ]);
+    assert.deepEqual(codeTokens('max_retries and getValue and XmlHttpRequest and H2oModel'), ['max_retries', 'getValue', 'XmlHttpRequest', 'H2oModel']);
+    assert.deepEqual(codeTokens('Plain words, an e-mail, Upper case and a (parenthesis) stay.'), []);
+  });
+
+  it('code tokens: JSDoc tags with their types, names and defaults', () => {
+    assert.deepEqual(codeTokens('@param   {number}   count how many'), ['@param   {number}   count']);
+    assert.deepEqual(codeTokens('@param {string} name the name'), ['@param {string} name']);
+    assert.deepEqual(codeTokens('@param [name=guest] who to greet'), ['@param [name=guest]']);
+    assert.deepEqual(codeTokens('@returns  {string} the label; see @deprecated, or mail user@example.com'), ['@returns  {string}', '@deprecated', 'example.com']);
+  });
+
+  it('code tokens: Sphinx fields and doctest lines only at the start of a line', () => {
+    assert.deepEqual(codeTokens(':param items: the items\n:returns: the total\n  :param int  count: how many\nUse :ref: here'), [
+      ':param items:',
+      ':returns:',
+      ':param int  count:',
+    ]);
+    assert.deepEqual(codeTokens('>>> total([], None)\n...\n...and so on.\nWait... then go.'), ['>>> total([], None)', '...']);
+  });
+
+  it('looksLikeProse: words outside placeholders and syntax, class lists, single words', () => {
+    const cases: [string, boolean][] = [
+      ['{user} {name}', false],
+      ['%(count)d %(unit)s', false],
+      [' Cancel ', true],
+      ['Hello {name}', true],
+      ['btn  btn-primary', false],
+      ['read-only mode.', true],
+      ['A.', false],
+      ['OK!', true],
+      ['Cancel', true],
+      ['cancel', false],
+    ];
+    assert.deepEqual(
+      cases.map(([text]) => [text, looksLikeProse(text, [])]),
+      cases,
+    );
+    assert.equal(looksLikeProse('Hello \\n', [{ start: 6, end: 8 }]), true);
+    assert.equal(looksLikeProse('\\n\\t', [{ start: 0, end: 2 }, { start: 2, end: 4 }]), false);
   });
 });
