@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import fc from 'fast-check';
-import { mask, placeholderSpans, unmask } from '../../../src/translate/placeholders';
+import { joinParts, mask, placeholderSpans, unmask, unmaskParts } from '../../../src/translate/placeholders';
 import { translateRegions, type UnitTranslator } from '../../../src/translate/pipeline';
 import type { TranslatableRegion } from '../../../src/translate/regions';
 
@@ -77,6 +77,33 @@ describe('placeholder spans', () => {
     const found = placeholderSpans(text).map((s) => text.slice(s.start, s.end));
     assert.deepEqual(found, ['https://en.wikipedia.org/wiki/Foo_(bar)', 'https://example.com/x']);
   });
+
+  it('finds the long and rare forms of each family exactly', () => {
+    const cases: [string, string[]][] = [
+      ['Run ``a `b` c`` now', ['``a `b` c``']],
+      ['Visit www.example.com/docs today', ['www.example.com/docs']],
+      ['Write to dev@mail.example.org.', ['dev@mail.example.org']],
+      ['Dots &#x2026; here', ['&#x2026;']],
+      ['Call ${f({ab})} now', ['${f({ab})}']],
+      ['Ratio %(value).25f and %(n).2f', ['%(value).25f', '%(n).2f']],
+      ['Item %12$s is %10d wide, %.10f', ['%12$s', '%10d', '%.10f']],
+      ['Copy %1 to %12 now', ['%1', '%12']],
+    ];
+    for (const [text, expected] of cases) {
+      assert.deepEqual(placeholderSpans(text).map((s) => text.slice(s.start, s.end)), expected, text);
+    }
+  });
+
+  it('gives back all the punctuation that ends a URL, and a parenthesis only to a URL that opened one', () => {
+    const cases: [string, string[]][] = [
+      ['See https://example.com/x!?', ['https://example.com/x']],
+      ['See (https://example.com/x).', ['https://example.com/x']],
+      ['See https://example.com/Foo_(bar.', ['https://example.com/Foo_(bar']],
+    ];
+    for (const [text, expected] of cases) {
+      assert.deepEqual(placeholderSpans(text).map((s) => text.slice(s.start, s.end)), expected, text);
+    }
+  });
 });
 
 describe('mask / unmask', () => {
@@ -95,6 +122,50 @@ describe('mask / unmask', () => {
     assert.equal(unmask('Hallo {0} und {0}.', masked), undefined);
     assert.equal(unmask('Hallo {0} und {2}.', masked), undefined);
     assert.equal(unmask('Hallo {1} und {0}.', masked), 'Hallo %d und %s.');
+  });
+
+  it('marks a placeholder glued only to text, not to the start or end of the text', () => {
+    const masked = mask('%s and x%s');
+    assert.deepEqual([masked.gluedBefore, masked.gluedAfter], [[false, true], [false, false]]);
+  });
+
+  it('puts back placeholders numbered with more than one digit', () => {
+    const masked = mask(Array.from({ length: 11 }, (_, i) => `%${i + 1}`).join(' '));
+    const translation = Array.from({ length: 11 }, (_, i) => `{${10 - i}}`).join(' ');
+    assert.equal(unmask(translation, masked), Array.from({ length: 11 }, (_, i) => `%${11 - i}`).join(' '));
+  });
+
+  it('glues a longer tag to the word it wraps, in the translation too', () => {
+    const masked = mask('Click <span class="k">here</span> now'); // "Click {0}here{1} now"
+    assert.equal(unmask('Klicken Sie {0} hier {1} jetzt', masked), 'Klicken Sie <span class="k">hier</span> jetzt');
+  });
+
+  it('takes out only the spaces between a glued placeholder and the bracket before it or the punctuation after it', () => {
+    const inBrackets = mask('Size (%s)');
+    assert.equal(unmask('Größe ( {0})', inBrackets), 'Größe (%s)');
+    assert.equal(unmask('Größe (  {0})', inBrackets), 'Größe (%s)');
+    assert.equal(unmask('Größe ( ca. {0})', inBrackets), 'Größe ( ca. %s)');
+    const exclaimed = mask('Open %s!');
+    assert.equal(unmask('Öffne {0}  !', exclaimed), 'Öffne %s!');
+    assert.equal(unmask('Öffne {0} jetzt !', exclaimed), 'Öffne %s jetzt !');
+  });
+
+  it('keeps the space the translation puts next to a placeholder the source did not glue, or glued to a word', () => {
+    assert.equal(unmask('Größe ( {0} )', mask('Size ( %s )')), 'Größe ( %s )');
+    assert.equal(unmask('Summe: {0}', mask('Total:%s')), 'Summe: %s');
+  });
+
+  it('returns the parts without empty model text, and joins them escaping the last one as the end of the region', () => {
+    const parts = unmaskParts('{0} und {1}', mask('%s and %d'));
+    assert.deepEqual(parts, [
+      { kind: 'verbatim', text: '%s' },
+      { kind: 'translated', text: ' und ' },
+      { kind: 'verbatim', text: '%d' },
+    ]);
+    const ends = unmaskParts('Hallo {0} und Tschüss', mask('Hello %s and bye'));
+    const mark = (text: string, atEnd: boolean) => (atEnd ? `${text}|` : text.toUpperCase());
+    assert.equal(joinParts(ends, mark, true), 'HALLO %s und Tschüss|');
+    assert.equal(joinParts(ends, mark), 'HALLO %s UND TSCHÜSS');
   });
 
   it('escapes only the model text, never the placeholders', () => {
