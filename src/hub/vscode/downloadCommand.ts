@@ -70,7 +70,12 @@ async function pickRepository(env: HubEnvironment): Promise<{ ref: RepoRef; entr
     }),
   ).finally(() => (pick.busy = false));
   const chosen = await new Promise<RepoItem | undefined>((resolve) => {
-    pick.onDidAccept(() => resolve(pick.selectedItems[0]));
+    // Enter can land while the Hub's sizes replace the items: the selection is then empty for a
+    // moment, so the active row counts; an Enter on no row at all leaves the pick open.
+    pick.onDidAccept(() => {
+      const item = pick.selectedItems[0] ?? pick.activeItems[0];
+      if (item) resolve(item);
+    });
     pick.onDidHide(() => resolve(undefined));
     pick.show();
   });
