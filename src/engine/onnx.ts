@@ -5,6 +5,7 @@ import type * as OrtNamespace from 'onnxruntime-web';
 import { InferenceError, SessionError } from './errors';
 import { halfToFloat32 } from './float16';
 import { cpuPrecisionNodes } from './onnxGpuPrecision';
+import { splitWideProducts } from './onnxSplitProducts';
 import { ortMessage } from './ortMessage';
 import type { Backend } from './types';
 import type { GpuAdapterFacts, GpuDeviceLike, WebGpu } from './webgpuDevice';
@@ -120,7 +121,9 @@ export async function createSession(runtime: Runtime, source: SessionSource, pla
   try {
     const device = runtime.backend === 'webgpu' ? await runtime.gpu?.device() : undefined;
     const options = sessionOptions(runtime, source, device, placement);
-    return await (runtime.openSession ? runtime.openSession(source.bytes, options) : runtime.ort.InferenceSession.create(source.bytes, options));
+    // WebAssembly's MatMulNBits dequantizes its whole weight before each product: wide ones are cut.
+    const bytes = runtime.backend === 'wasm' ? (splitWideProducts(source.bytes)?.bytes ?? source.bytes) : source.bytes;
+    return await (runtime.openSession ? runtime.openSession(bytes, options) : runtime.ort.InferenceSession.create(bytes, options));
   } catch (error) {
     throw new SessionError(`${source.path} could not be loaded by ${runtimeName(runtime.backend)}: ${ortMessage(error)}`);
   }
