@@ -35,8 +35,12 @@ import {
 import { type AttributeValue, nodeAttributes, nodeDomain, nodeProto, tensorProto } from './onnxBuild';
 import { concat, lengthField, varintField } from './protoWrite';
 
-/** The largest float32 temporary one product may dequantize into. */
-export const MAX_PRODUCT_TEMP_BYTES = 64 * 1024 * 1024;
+/**
+ * The largest float32 temporary one product may dequantize into. 16 MiB cuts Qwen2.5-0.5B's LM
+ * head into 33 products and its MLP matrices in two, and took its q4 file's peak RSS from 1,380
+ * MB (64 MiB) to 1,318 MB, the time per token unchanged.
+ */
+export const MAX_PRODUCT_TEMP_BYTES = 16 * 1024 * 1024;
 
 /** MatMulNBits inputs by position (com.microsoft's schema). */
 const INPUT = { A: 0, B: 1, SCALES: 2, ZERO_POINTS: 3, G_IDX: 4, BIAS: 5 } as const;

@@ -5,7 +5,9 @@ import { readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
+import { EXTERNAL_TENSOR_MIN_BYTES, readOnnxFile } from '../../../src/engine/modelFolder';
 import { externalizeInitializers } from '../../../src/engine/onnxExternalize';
+import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
 import { summarizeOnnx } from '../../../src/engine/onnxProto';
 import { LazyFileBytes } from '../../../src/host/lazyFileBytes';
 import { FIXTURES } from './helpers';
@@ -40,6 +42,21 @@ describe('externalizeInitializers', () => {
     lazy.close();
     const ids = [5, 17, 300, 42, 8];
     assert.deepEqual(await logitsOf(rewritten, ids), await logitsOf(reference, ids));
+  });
+
+  it('is how a large file is read: only tensors under 4 KiB stay in the graph, and the session computes the same logits', async () => {
+    const files = await NodeModelFiles.open(path.join(FIXTURES, 'hub-qwen2.5-coder'));
+    const onnx = await readOnnxFile(files, 'onnx/model_q4.onnx', 0);
+    const original = new Uint8Array(readFileSync(path.join(FIXTURES, 'hub-qwen2.5-coder', 'onnx', 'model_q4.onnx')));
+    assert.equal(EXTERNAL_TENSOR_MIN_BYTES, 4096);
+    const smallest = Math.min(...onnx.summary.externalExtents.map((e) => e.length));
+    assert.ok(smallest >= 4096 && smallest < 1 << 20, `the smallest tensor moved out has ${smallest} bytes`);
+    assert.ok(onnx.bytes.length < original.length / 3, `${onnx.bytes.length} bytes of graph left of ${original.length}`);
+    const data = onnx.externalData[0]?.data as LazyFileBytes;
+    const rewritten = await ort.InferenceSession.create(onnx.bytes, { externalData: [{ path: 'model_q4.onnx', data }] });
+    data.close();
+    const ids = [9, 99, 499];
+    assert.deepEqual(await logitsOf(rewritten, ids), await logitsOf(await ort.InferenceSession.create(original), ids));
   });
 
   it('returns nothing when no initializer is large enough', async () => {

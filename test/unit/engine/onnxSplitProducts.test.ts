@@ -123,10 +123,10 @@ describe('splitWideProducts on a q4 export', () => {
   });
 });
 
-// Hand-built graphs: one MatMulNBits of K 4096 × N 8192 (128 MiB dequantized), B and scales as
+// Hand-built graphs: one MatMulNBits of K 2048 × N 4096 (32 MiB dequantized), B and scales as
 // external data (never read here: the session opener below only records the bytes it is given).
-const K = 4096;
-const N = 8192;
+const K = 2048;
+const N = 4096;
 const BLOCKS = K / 32;
 
 function externalTensor(name: string, dims: number[], dataType: number, offset: number, length: number): number[] {
@@ -143,8 +143,8 @@ const weights = [externalTensor('B', [N, BLOCKS, 16], 2, 0, N * BLOCKS * 16), ex
 const graph = (...parts: number[][]) => message(varintField(1, 8), bytesField(7, message(...parts, bytesField(11, message(bytesField(1, 'x'))), bytesField(12, message(bytesField(1, 'y'))))));
 
 describe('splitWideProducts: what stays whole', () => {
-  it('cuts a 128 MiB product in two at the default limit, columns 0–4095 and 4096–8191 of each weight', () => {
-    assert.equal(MAX_PRODUCT_TEMP_BYTES, 64 * 1024 * 1024);
+  it('cuts a 32 MiB product in two at the default limit, columns 0–2047 and 2048–4095 of each weight', () => {
+    assert.equal(MAX_PRODUCT_TEMP_BYTES, 16 * 1024 * 1024);
     const split = splitWideProducts(graph(...weights, product(['x', 'B', 'scales'], 'y')));
     assert.ok(split);
     assert.deepEqual(split.split, [{ output: 'y', blocks: 2 }]);

@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { readOnnxFile } from '../../../src/engine/modelFolder';
+import { collectGarbage } from '../../../src/host/collectGarbage';
 import { LazyFileBytes } from '../../../src/host/lazyFileBytes';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
 import { FIXTURES } from '../engine/helpers';
@@ -41,6 +42,40 @@ describe('LazyFileBytes', () => {
     } finally {
       lazy.close();
     }
+  });
+
+  it('has V8 collect a large read before the next read and at close, and not after small ones', (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-lazy-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'data.bin');
+    writeFileSync(file, new Uint8Array(1000));
+    let collections = 0;
+    const lazy = new LazyFileBytes(file, { collectAfterBytes: 100, collect: () => collections++ });
+    lazy.subarray(0, 99);
+    lazy.subarray(0, 99);
+    assert.equal(collections, 0, 'small reads');
+    lazy.subarray(0, 100);
+    assert.equal(collections, 0, 'not while onnxruntime may still be copying it');
+    lazy.subarray(0, 10);
+    assert.equal(collections, 1, 'before the next read');
+    lazy.subarray(0, 10);
+    assert.equal(collections, 1, 'once');
+    lazy.subarray(500, 1000);
+    lazy.close();
+    assert.equal(collections, 2, 'at close');
+  });
+
+  it('collects through V8 by default, in a process started without --expose-gc', async () => {
+    assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
+    collectGarbage();
+    assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined', 'the flag does not leak into this context');
+    // A collection frees what nothing holds: a weak reference to a dropped object is cleared.
+    let dropped: object | undefined = {};
+    const ref = new WeakRef(dropped);
+    dropped = undefined;
+    await new Promise((resolve) => setImmediate(resolve)); // a WeakRef keeps its target to the end of the job that made it
+    collectGarbage();
+    assert.equal(ref.deref(), undefined);
   });
 
   it('is what the engine hands onnxruntime for external data in Node', async () => {
