@@ -163,7 +163,8 @@ function planSplit(node: Field, initializers: ReadonlyMap<string, Initializer>, 
     const blockInputs = [...named];
     perColumnInputs.forEach((position, t) => {
       const tensor = tensors[t] as Initializer;
-      const name = `${tensor.name}${suffix}`;
+      // Per product as well: two products may read one weight.
+      const name = `${tensor.name}${suffix}/${output}`;
       blockInputs[position] = name;
       replacement.push(lengthField(GRAPH_INITIALIZER, columnBlock(tensor, n, from, to, name)));
     });

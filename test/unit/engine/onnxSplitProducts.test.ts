@@ -163,6 +163,11 @@ describe('splitWideProducts: what stays whole', () => {
     const shared = splitWideProducts(graph(...weights, product(['x', 'B', 'scales'], 'y'), bytesField(1, message(bytesField(1, 'B'), bytesField(2, 'copy'), bytesField(4, 'Identity')))));
     assert.ok(shared);
     assert.equal(summarizeOnnx(shared.bytes).externalExtents.length, 1 + 4, 'B kept beside the four blocks; the scales only in blocks');
+    // Two products of one weight: each gets blocks of its own, under names of its own.
+    const twice = splitWideProducts(graph(...weights, product(['x', 'B', 'scales'], 'y'), product(['x', 'B', 'scales'], 'z')));
+    assert.ok(twice);
+    assert.equal(summarizeOnnx(twice.bytes).externalExtents.length, 8);
+    assert.equal(new Set([...new TextDecoder().decode(twice.bytes).matchAll(/B\/tealeaf_columns_\d\/[yz]/g)].map((m) => m[0])).size, 4);
     assert.equal(splitWideProducts(graph(...weights, product(['x', 'B', 'scales', '', 'g_idx'], 'y'))), undefined, 'g_idx');
     assert.equal(splitWideProducts(graph(weights[1] as number[], product(['x', 'computed_B', 'scales'], 'y'))), undefined, 'B is not an initializer');
   });
