@@ -60,3 +60,19 @@ export function maxAbsDiff(actual: ArrayLike<number>, expected: ArrayLike<number
   for (let i = 0; i < actual.length; i++) max = Math.max(max, Math.abs((actual[i] as number) - (expected[i] as number)));
   return max;
 }
+
+/**
+ * Logits [1, ids.length, vocab] of one pass over `ids` with an empty cache, through a bare session
+ * of a decoder-only export (input_ids, attention_mask, position_ids, past_key_values.*).
+ */
+export async function bareSessionLogits(session: ort.InferenceSession, ids: readonly number[]): Promise<Float32Array> {
+  const feeds: Record<string, ort.Tensor> = {
+    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
+    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, ids.length]),
+  };
+  for (const input of session.inputMetadata) {
+    if (input.name.startsWith('past_key_values') && input.isTensor) feeds[input.name] = new ort.Tensor(input.type as 'float32', new Float32Array(0), [1, input.shape[1] as number, 0, input.shape[3] as number]);
+  }
+  return (await session.run(feeds, ['logits'])).logits!.data as Float32Array;
+}

@@ -10,19 +10,7 @@ import { externalizeInitializers } from '../../../src/engine/onnxExternalize';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
 import { summarizeOnnx } from '../../../src/engine/onnxProto';
 import { LazyFileBytes } from '../../../src/host/lazyFileBytes';
-import { FIXTURES } from './helpers';
-
-async function logitsOf(session: ort.InferenceSession, ids: readonly number[]): Promise<Float32Array> {
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, ids.length]),
-  };
-  for (const input of session.inputMetadata) {
-    if (input.name.startsWith('past_key_values') && input.isTensor) feeds[input.name] = new ort.Tensor(input.type as 'float32', new Float32Array(0), [1, input.shape[1] as number, 0, input.shape[3] as number]);
-  }
-  return (await session.run(feeds, ['logits'])).logits!.data as Float32Array;
-}
+import { bareSessionLogits, FIXTURES } from './helpers';
 
 describe('externalizeInitializers', () => {
   it('leaves the weights in the file and computes the same logits', async () => {
@@ -41,7 +29,7 @@ describe('externalizeInitializers', () => {
     const rewritten = await ort.InferenceSession.create(externalized.bytes, { externalData: [{ path: 'model_q4.onnx', data: lazy }] });
     lazy.close();
     const ids = [5, 17, 300, 42, 8];
-    assert.deepEqual(await logitsOf(rewritten, ids), await logitsOf(reference, ids));
+    assert.deepEqual(await bareSessionLogits(rewritten, ids), await bareSessionLogits(reference, ids));
   });
 
   it('is how a large file is read: only tensors under 4 KiB stay in the graph, and the session computes the same logits', async () => {
@@ -56,7 +44,7 @@ describe('externalizeInitializers', () => {
     const rewritten = await ort.InferenceSession.create(onnx.bytes, { externalData: [{ path: 'model_q4.onnx', data }] });
     data.close();
     const ids = [9, 99, 499];
-    assert.deepEqual(await logitsOf(rewritten, ids), await logitsOf(await ort.InferenceSession.create(original), ids));
+    assert.deepEqual(await bareSessionLogits(rewritten, ids), await bareSessionLogits(await ort.InferenceSession.create(original), ids));
   });
 
   it('returns nothing when no initializer is large enough', async () => {

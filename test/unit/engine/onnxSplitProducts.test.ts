@@ -11,22 +11,10 @@ import { externalizeInitializers } from '../../../src/engine/onnxExternalize';
 import { summarizeOnnx } from '../../../src/engine/onnxProto';
 import { MAX_PRODUCT_TEMP_BYTES, splitWideProducts } from '../../../src/engine/onnxSplitProducts';
 import { LazyFileBytes } from '../../../src/host/lazyFileBytes';
-import { FIXTURES } from './helpers';
+import { bareSessionLogits, FIXTURES } from './helpers';
 import { bytesField, message, varintField } from './protobufWriter';
 
 const Q4 = path.join(FIXTURES, 'hub-qwen2.5-coder', 'onnx', 'model_q4.onnx');
-
-async function logitsOf(session: ort.InferenceSession, ids: readonly number[]): Promise<Float32Array> {
-  const feeds: Record<string, ort.Tensor> = {
-    input_ids: new ort.Tensor('int64', BigInt64Array.from(ids, BigInt), [1, ids.length]),
-    attention_mask: new ort.Tensor('int64', new BigInt64Array(ids.length).fill(1n), [1, ids.length]),
-    position_ids: new ort.Tensor('int64', BigInt64Array.from(ids, (_, i) => BigInt(i)), [1, ids.length]),
-  };
-  for (const input of session.inputMetadata) {
-    if (input.name.startsWith('past_key_values') && input.isTensor) feeds[input.name] = new ort.Tensor(input.type as 'float32', new Float32Array(0), [1, input.shape[1] as number, 0, input.shape[3] as number]);
-  }
-  return (await session.run(feeds, ['logits'])).logits!.data as Float32Array;
-}
 
 /** The N attribute of each MatMulNBits in the main graph, in order. */
 function productWidths(model: Uint8Array): number[] {
@@ -94,7 +82,7 @@ describe('splitWideProducts on a q4 export', () => {
     const ids = [5, 17, 300, 42, 8];
     const whole = await ort.InferenceSession.create(original);
     const blocks = await ort.InferenceSession.create(split.bytes);
-    assert.deepEqual(await logitsOf(blocks, ids), await logitsOf(whole, ids));
+    assert.deepEqual(await bareSessionLogits(blocks, ids), await bareSessionLogits(whole, ids));
   });
 
   it('cuts external data into ranges of the same file, and computes the same logits from it', async () => {
@@ -113,7 +101,7 @@ describe('splitWideProducts on a q4 export', () => {
     lazy.close();
     const whole = await ort.InferenceSession.create(original);
     const ids = [1, 2, 3, 500];
-    assert.deepEqual(await logitsOf(blocks, ids), await logitsOf(whole, ids));
+    assert.deepEqual(await bareSessionLogits(blocks, ids), await bareSessionLogits(whole, ids));
   });
 
   it('leaves a graph alone when no product is over the limit', () => {
