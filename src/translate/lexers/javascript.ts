@@ -65,7 +65,8 @@ class JsScanner {
         let j = i + 1;
         while (j < text.length && IDENTIFIER_CHAR.test(text[j] as string)) j += 1;
         const word = text.slice(i, j);
-        regexAllowed = /^\d/.test(word) ? false : REGEX_AFTER_KEYWORD.has(word);
+        // A keyword after `.` is a property name (`obj.return / 2`), not the keyword.
+        regexAllowed = /^\d/.test(word) || afterDot(text, i) ? false : REGEX_AFTER_KEYWORD.has(word);
         i = j;
       } else {
         regexAllowed = c !== ')' && c !== ']';
@@ -88,11 +89,11 @@ class JsScanner {
     });
   }
 
-  /** A '…' or "…" string; an unescaped line break ends an unterminated one. */
+  /** A '…' or "…" string; an unescaped line break (LF, or CR of a CRLF) ends an unterminated one. */
   private quoted(start: number, quote: string, report: boolean): number {
     const text = this.text;
     let i = start + 1;
-    while (i < text.length && text[i] !== quote && text[i] !== '\n') i += text[i] === '\\' ? 2 : 1;
+    while (i < text.length && text[i] !== quote && text[i] !== '\n' && text[i] !== '\r') i += text[i] === '\\' ? 2 : 1;
     const closed = text[i] === quote;
     const end = closed ? i + 1 : Math.min(i, text.length);
     if (report) {
@@ -142,6 +143,13 @@ class JsScanner {
     }
     return end;
   }
+}
+
+/** Whether the code before `at`, spaces aside, ends in a single `.` (a property access; `...` spreads). */
+function afterDot(text: string, at: number): boolean {
+  let k = at - 1;
+  while (k >= 0 && /\s/.test(text[k] as string)) k -= 1;
+  return text[k] === '.' && text[k - 1] !== '.';
 }
 
 function lineEnd(text: string, from: number): number {
