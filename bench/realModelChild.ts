@@ -146,16 +146,23 @@ async function runOrtNode(job: ChildJob): Promise<ChildResult> {
   }
 }
 
-/** Loads a MatMul model whose fp32 weights (external data, one file per chunk) total job.bytes. */
+/**
+ * Loads a MatMul model whose fp32 weights (external data, one file per chunk) total job.bytes, as
+ * the engine opens a model: its session options (large sessions unpacked) and lazy reads.
+ */
 async function runWasmLimit(job: WasmLimitJob): Promise<WasmLimitResult> {
   const ort = await import('onnxruntime-web');
+  const { createSession } = await import('../src/engine/onnx');
+  const { LazyFileBytes } = await import('../src/host/lazyFileBytes');
   ort.env.wasm.numThreads = job.threads;
   ort.env.logLevel = 'error';
-  const model = readFileSync(path.join(job.dir, 'model.onnx'));
-  const externalData = job.chunks.map((name) => ({ path: name, data: new Uint8Array(readFileSync(path.join(job.dir, name))) }));
+  const model = new Uint8Array(readFileSync(path.join(job.dir, 'model.onnx')));
+  const externalData = job.chunks.map((name) => ({ path: name, data: new LazyFileBytes(path.join(job.dir, name)) }));
   const started = performance.now();
   try {
-    const session = await ort.InferenceSession.create(model, { executionProviders: ['wasm'], graphOptimizationLevel: 'all', externalData });
+    const runtime = { ort: ort as unknown as import('../src/engine/onnx').Ort, backend: 'wasm' as const };
+    const session = await createSession(runtime, { path: 'model.onnx', bytes: model, externalData });
+    for (const d of externalData) d.data.close();
     const loadMs = performance.now() - started;
     const x = new ort.Tensor('float32', new Float32Array(job.inner).fill(1), [1, job.inner]);
     const out = await session.run({ x });

@@ -41,7 +41,7 @@ describe('dtype files', () => {
     const big = [file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1), file('q4', 400 * MB)];
     const chosen = selectDtypeFile(big, 'auto', 'wasm', 'M');
     assert.equal(chosen.file.dtype, 'q4');
-    assert.match(chosen.reason, /fp32 is over 2560 MB/);
+    assert.match(chosen.reason, /fp32 is over 3072 MB/);
     assert.throws(() => selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1)], 'auto', 'wasm', 'M'), /even its smallest file/);
   });
 
@@ -82,16 +82,16 @@ describe('dtype choice, exact words and the budget line', () => {
       () => selectDtypeFile([file('fp32', MB_OVER)], 'fp32', 'wasm', 'M'),
       (e: unknown) =>
         e instanceof SessionError &&
-        e.message === "onnx/model.onnx (2561 MB) does not fit in onnxruntime-web's WebAssembly memory (about 2560 MB of weights at most): choose a smaller dtype such as q4",
+        e.message === "onnx/model.onnx (3073 MB) does not fit in onnxruntime-web's WebAssembly memory (about 3072 MB of weights at most): choose a smaller dtype such as q4",
     );
   });
 
   it('names every faster file over the budget, with the verb for one or several', () => {
     const two = selectDtypeFile([file('fp32', MB_OVER), file('q8', MB_OVER), file('uint8', 700 * MB)], 'auto', 'wasm', 'M');
     assert.equal(two.file.dtype, 'uint8');
-    assert.equal(two.reason, 'auto: uint8 is the fastest on wasm that fits (fp32, q8 are over 2560 MB)');
+    assert.equal(two.reason, 'auto: uint8 is the fastest on wasm that fits (fp32, q8 are over 3072 MB)');
     const one = selectDtypeFile([file('fp32', MB_OVER), file('q4', 400 * MB)], 'auto', 'wasm', 'M');
-    assert.equal(one.reason, 'auto: q4 is the fastest on wasm that fits (fp32 is over 2560 MB)');
+    assert.equal(one.reason, 'auto: q4 is the fastest on wasm that fits (fp32 is over 3072 MB)');
   });
 
   it('names every half-precision file a GPU without shader-f16 skips, with the verb for several', () => {

@@ -171,7 +171,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     name: 'onnx-10-GB-sparse',
     base: 'tiny-gpt2',
     damage: (dir) => truncateSync(path.join(dir, MODEL), TEN_GB),
-    error: new RegExp(`^${FOLDER}: even its smallest file \\(onnx/model\\.onnx, 10240 MB\\) is over the 2560 MB that wasm can hold$`),
+    error: new RegExp(`^${FOLDER}: even its smallest file \\(onnx/model\\.onnx, 10240 MB\\) is over the 3072 MB that wasm can hold$`),
   },
   // External data.
   {
@@ -220,7 +220,7 @@ export const HOSTILE_CASES: readonly HostileCase[] = [
     name: 'external-data-10-GB-sparse',
     base: 'qwen-external',
     damage: (dir) => truncateSync(path.join(dir, DATA), TEN_GB),
-    error: new RegExp(`^${FOLDER}: even its smallest file \\(onnx/model\\.onnx, 10240 MB\\) is over the 2560 MB that wasm can hold$`),
+    error: new RegExp(`^${FOLDER}: even its smallest file \\(onnx/model\\.onnx, 10240 MB\\) is over the 3072 MB that wasm can hold$`),
   },
   {
     name: 'onnx-folder-symlink-outside',
