@@ -1,8 +1,9 @@
 // Markdown: prose is translated line by line; fenced and indented code blocks, front matter, HTML
-// comments, link reference definitions and table separator rows stay; each line's block prefix
-// (indentation, `>`, list marker, task box, `#` heading marker) stays; inline code, link targets,
-// link/emphasis punctuation and backslash escapes are protected; table cells are translated one by
-// one. Offsets are into the given text. Pure.
+// comments, link reference definitions, table separator rows and setext underlines stay; each
+// line's block prefix (indentation, `>`, list marker, task box, `#` heading marker and closing
+// hashes) stays; inline code, inline HTML tags and comments, link targets, link/emphasis
+// punctuation and backslash escapes are protected; table cells (also inside quotes) are translated
+// one by one. Offsets are into the given text. Pure.
 import type { TranslatableRegion } from '../regions';
 import { normalizeSpans, type Span } from '../spans';
 
@@ -12,6 +13,12 @@ const LIST_ITEM = /^[ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)/;
 const LINK_DEFINITION = /^ {0,3}\[[^\]]+\]:\s*\S/;
 const TABLE_SEPARATOR = /^[ \t]*(?:>[ \t]?)*[ \t]*\|?[ \t]*:?-+:?[ \t]*(?:\|[ \t]*:?-+:?[ \t]*)*\|?[ \t]*$/;
 const CLOSING_HASHES = /[ \t]+#+[ \t]*$/;
+const HEADING = /^[ \t]*(?:>[ \t]?)*[ \t]*#{1,6}(?:[ \t]|$)/;
+const QUOTE_PREFIX = /^[ \t]*(?:>[ \t]?)*/;
+/** A line that is one HTML comment and nothing else. */
+const COMMENT_LINE = /^[ \t]*<!--[\s\S]*?-->[ \t]*$/;
+/** A setext heading's `===` underline (the `---` one is matched as a table separator). */
+const SETEXT_UNDERLINE = /^ {0,3}=+[ \t]*$/;
 
 /** Inline syntax that must stay: code spans, autolinks, link punctuation and targets, emphasis, escapes. */
 const INLINE_PROTECTED: readonly RegExp[] = [
@@ -19,7 +26,9 @@ const INLINE_PROTECTED: readonly RegExp[] = [
   /<(?:[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>/g, // autolink
   /\[\^[^\]\n]+\]/g, // footnote reference
   /!?\[(?=[^\]\n]*\](?:\(|\[))/g, // opening bracket of a link or image
-  /\](?:\([^)\n]*(?:\([^)\n]*\)[^)\n]*)*\)|\[[^\]\n]*\])/g, // `](target "title")` or `][ref]`
+  /\](?:\((?:[^()\n]|\([^()\n]*\))*\)|\[[^\]\n]*\])/g, // `](target "title")` (one level of brackets inside) or `][ref]`
+  /<!--[\s\S]*?-->/g, // an HTML comment inside a line
+  /<\/?[a-zA-Z][a-zA-Z0-9-]*(?:\s[^<>\n]*)?\/?>/g, // an inline HTML tag
   /(?<![\p{L}\p{N}\\*_~])[*_~]{1,3}(?=[^\s*_~])|(?<=[^\s*_~])[*_~]{1,3}(?![\p{L}\p{N}*_~])/gu, // emphasis
   /\\[!-/:-@[-`{-~]/g, // backslash escape
   /\\$/g, // hard line break
@@ -63,6 +72,7 @@ export function extractMarkdown(text: string): TranslatableRegion[] {
       previousBlank = false;
       continue;
     }
+    if (COMMENT_LINE.test(line.text)) continue;
     if (/^[ \t]*<!--/.test(line.text) && !line.text.includes('-->')) {
       while (i + 1 < lines.length && !(lines[i] as Line).text.includes('-->')) i += 1;
       continue;
@@ -74,6 +84,7 @@ export function extractMarkdown(text: string): TranslatableRegion[] {
     }
     const indented = /^(?: {4}|\t)/.test(line.text);
     if (indented && previousBlank && !inList) continue; // indented code block (its lines stay indented)
+    if (SETEXT_UNDERLINE.test(line.text) && !previousBlank) continue;
     if (!indented && !LIST_ITEM.test(line.text) && previousBlank) inList = false;
     if (LIST_ITEM.test(line.text)) inList = true;
     previousBlank = false;
@@ -88,8 +99,11 @@ export function extractMarkdown(text: string): TranslatableRegion[] {
     }
     const prefix = BLOCK_PREFIX.exec(line.text)?.[0] ?? '';
     let contentEnd = line.text.length;
-    const closing = /^[ \t]*(?:>[ \t]?)*[ \t]*#{1,6}[ \t]/.test(line.text) ? CLOSING_HASHES.exec(line.text) : null;
+    const heading = HEADING.test(line.text);
+    const closing = heading ? CLOSING_HASHES.exec(line.text) : null;
     if (closing !== null && closing.index >= prefix.length) contentEnd = closing.index;
+    // `### ###`: an empty heading whose closing hashes the prefix already reached.
+    if (heading && /^#+[ \t]*$/.test(line.text.slice(prefix.length))) contentEnd = prefix.length;
     pushRegion(regions, line, prefix.length, contentEnd);
   }
   return regions;
@@ -108,8 +122,10 @@ function fenceEnd(lines: readonly Line[], open: number, marker: string): number 
 function tableCells(line: Line): TranslatableRegion[] {
   const regions: TranslatableRegion[] = [];
   const code = inlineSpans(line.text).filter((s) => line.text[s.start] === '`');
-  let cellStart = 0;
-  for (let k = 0; k <= line.text.length; k++) {
+  // A table in a block quote: its `>` markers stay.
+  const quote = QUOTE_PREFIX.exec(line.text)?.[0].length ?? 0;
+  let cellStart = quote;
+  for (let k = quote; k <= line.text.length; k++) {
     const atPipe = line.text[k] === '|' && line.text[k - 1] !== '\\' && !code.some((s) => s.start <= k && k < s.end);
     if (atPipe || k === line.text.length) {
       if (k > cellStart) pushRegion(regions, line, cellStart, k);

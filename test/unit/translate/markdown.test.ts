@@ -284,10 +284,39 @@ describe('extractMarkdown: HTML comments', () => {
     assert.deepEqual(lex('Text\n<!-- note\nstill hidden'), [[0, 'Text']]);
   });
 
+  it('keeps a one-line HTML comment out of the prose, markers and all', () => {
+    assert.deepEqual(lex('Before\n<!-- TODO: rewrite -->\n  <!-- x --> \nAfter'), [
+      [0, 'Before'],
+      [44, 'After'],
+    ]);
+  });
+
   it('does not start a comment at a <!-- in the middle of a line', () => {
     assert.deepEqual(lex('Write `<!--` to start a comment.\nNext line.'), [
       [0, 'Write ⟦`<!--`⟧ to start a comment.'],
       [33, 'Next line.'],
+    ]);
+  });
+});
+
+describe('extractMarkdown: headings without text, setext underlines, tables in quotes', () => {
+  it('gives nothing for a heading that is only its markers', () => {
+    assert.deepEqual(lex('### ###\n# #\n## Real ##'), [[15, 'Real']]);
+  });
+
+  it('keeps a setext === underline, but not a line of = after a blank line', () => {
+    assert.deepEqual(lex('Title\n=====\n\n==='), [
+      [0, 'Title'],
+      [13, '==='],
+    ]);
+  });
+
+  it('keeps the > markers of a table in a block quote out of its cells', () => {
+    assert.deepEqual(lex('> | a | b |\n> |---|---|\n> | c | d |'), [
+      [4, 'a'],
+      [8, 'b'],
+      [28, 'c'],
+      [32, 'd'],
     ]);
   });
 });
@@ -504,11 +533,23 @@ describe('extractMarkdown: protected inline syntax', () => {
     assert.deepEqual(lex('A lone ` backtick here.'), [[0, 'A lone ` backtick here.']]);
   });
 
-  it('protects URL and e-mail autolinks but not other angle brackets', () => {
+  it('protects URL and e-mail autolinks and HTML tags, but not other angle brackets', () => {
     assert.deepEqual(lex('Visit <https://example.com/a?b=c> or mail <first.last+tag@mail.example.org>.'), [
       [0, 'Visit ⟦<https://example.com/a?b=c>⟧ or mail ⟦<first.last+tag@mail.example.org>⟧.'],
     ]);
-    assert.deepEqual(lex('Write <x@y> or <1http:no> or <a b> or <http://a b>.'), [[0, 'Write <x@y> or <1http:no> or <a b> or <http://a b>.']]);
+    assert.deepEqual(lex('Write <x@y> or <1http:no> or <a b> or <http://a b>.'), [[0, 'Write <x@y> or <1http:no> or ⟦<a b>⟧ or <http://a b>.']]);
+    assert.deepEqual(lex('if a <b and c> d'), [[0, 'if a ⟦<b and c>⟧ d']], 'a tag name and attributes, as CommonMark reads it');
+    assert.deepEqual(lex('1 < 2 and 3 > 2'), [[0, '1 < 2 and 3 > 2']]);
+  });
+
+  it('protects inline HTML tags and comments inside a line', () => {
+    assert.deepEqual(lex('Line one<br>line two <span class="k">key</span> <!-- note --> end.'), [
+      [0, 'Line one⟦<br>⟧line two ⟦<span class="k">⟧key⟦</span>⟧ ⟦<!-- note -->⟧ end.'],
+    ]);
+  });
+
+  it('protects a link target with brackets inside it whole', () => {
+    assert.deepEqual(lex('See [Foo](https://en.wikipedia.org/wiki/Foo_(bar)) now.'), [[0, 'See ⟦[⟧Foo⟦](https://en.wikipedia.org/wiki/Foo_(bar))⟧ now.']]);
   });
 
   it('protects footnote references', () => {
