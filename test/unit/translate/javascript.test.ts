@@ -365,6 +365,16 @@ describe('lexJavaScript: regex literals and division', () => {
     assert.deepEqual(lexJavaScript(spread), []);
   });
 
+  it('looks past spaces and line breaks for the dot before a keyword', () => {
+    const text = 'x = obj. return / 2; // half\ny = obj.\n  in / "3";';
+    assert.deepEqual(lexJavaScript(text), [lineComment(text, '// half'), quoted(text, '"3"')]);
+  });
+
+  it('starts a block comment only at a slash before the star, not at a product', () => {
+    const text = 'const n = a*b; // product';
+    assert.deepEqual(lexJavaScript(text), [lineComment(text, '// product')]);
+  });
+
   it('treats a slash after an identifier that merely contains a keyword as division', () => {
     const text = 'const r = returned / "2" / doThat / "3";';
     assert.deepEqual(lexJavaScript(text), [quoted(text, '"2"'), quoted(text, '"3"')]);

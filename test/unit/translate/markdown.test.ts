@@ -284,6 +284,13 @@ describe('extractMarkdown: HTML comments', () => {
     assert.deepEqual(lex('Text\n<!-- note\nstill hidden'), [[0, 'Text']]);
   });
 
+  it('keeps a line that only starts or only ends with an HTML comment as prose, the comment protected', () => {
+    assert.deepEqual(lex('<!-- a --> Text after.\nKeep this <!-- note -->'), [
+      [0, '⟦<!-- a -->⟧ Text after.'],
+      [23, 'Keep this ⟦<!-- note -->⟧'],
+    ]);
+  });
+
   it('keeps a one-line HTML comment out of the prose, markers and all', () => {
     assert.deepEqual(lex('Before\n<!-- TODO: rewrite -->\n  <!-- x --> \nAfter'), [
       [0, 'Before'],
@@ -302,12 +309,32 @@ describe('extractMarkdown: HTML comments', () => {
 describe('extractMarkdown: headings without text, setext underlines, tables in quotes', () => {
   it('gives nothing for a heading that is only its markers', () => {
     assert.deepEqual(lex('### ###\n# #\n## Real ##'), [[15, 'Real']]);
+    assert.deepEqual(lex('### ### '), [], 'closing hashes with a trailing space');
+    assert.deepEqual(lex('# #hashtag'), [[2, '#hashtag']], 'a word that starts with # is text');
   });
 
   it('keeps a setext === underline, but not a line of = after a blank line', () => {
     assert.deepEqual(lex('Title\n=====\n\n==='), [
       [0, 'Title'],
       [13, '==='],
+    ]);
+    assert.deepEqual(lex('Title\n===  '), [[0, 'Title']], 'an underline with trailing spaces');
+    assert.deepEqual(lex('One\nTwo ==\nThree\n=== not an underline'), [
+      [0, 'One'],
+      [4, 'Two =='],
+      [11, 'Three'],
+      [17, '=== not an underline'],
+    ]);
+  });
+
+  it('keeps the markers of a nested or unspaced quote out of the cells of its table', () => {
+    assert.deepEqual(lex('> > | a | b |\n> > |---|---|'), [
+      [6, 'a'],
+      [10, 'b'],
+    ]);
+    assert.deepEqual(lex('>| a | b |\n>|---|---|'), [
+      [3, 'a'],
+      [7, 'b'],
     ]);
   });
 
