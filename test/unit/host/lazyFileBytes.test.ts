@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync, truncateSync, writeFileSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { runInNewContext } from 'node:vm';
 import { readOnnxFile } from '../../../src/engine/modelFolder';
 import { collectGarbage } from '../../../src/host/collectGarbage';
 import { LazyFileBytes } from '../../../src/host/lazyFileBytes';
@@ -65,10 +66,28 @@ describe('LazyFileBytes', () => {
     assert.equal(collections, 2, 'at close');
   });
 
+  it('collects after reads of 64 MiB or more by default', (t) => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'tealeaf-lazy-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = path.join(dir, 'sparse.bin');
+    writeFileSync(file, new Uint8Array(0));
+    truncateSync(file, 64 * 1024 * 1024); // sparse: no disk written
+    let collections = 0;
+    const lazy = new LazyFileBytes(file, { collect: () => collections++ });
+    lazy.subarray(0, 64 * 1024 * 1024 - 1);
+    lazy.subarray(0, 1);
+    assert.equal(collections, 0);
+    lazy.subarray(0, 64 * 1024 * 1024);
+    lazy.subarray(0, 1);
+    assert.equal(collections, 1);
+    lazy.close();
+  });
+
   it('collects through V8 by default, in a process started without --expose-gc', async () => {
     assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined');
     collectGarbage();
     assert.equal(typeof (globalThis as { gc?: unknown }).gc, 'undefined', 'the flag does not leak into this context');
+    assert.equal(runInNewContext('typeof gc'), 'undefined', 'nor into contexts made later');
     // A collection frees what nothing holds: a weak reference to a dropped object is cleared.
     let dropped: object | undefined = {};
     const ref = new WeakRef(dropped);
