@@ -20,7 +20,7 @@ const COMMENT_LINE = /^[ \t]*<!--[\s\S]*?-->[ \t]*$/;
 /** A setext heading's `===` underline (the `---` one is matched as a table separator). */
 const SETEXT_UNDERLINE = /^ {0,3}=+[ \t]*$/;
 
-/** Inline syntax that must stay: code spans, autolinks, link punctuation and targets, emphasis, escapes. */
+/** Inline syntax that must stay: code spans, autolinks, link punctuation and targets, HTML tags and comments, emphasis, escapes. */
 const INLINE_PROTECTED: readonly RegExp[] = [
   /(`+)[^`\n](?:[^\n]*?[^`\n])??\1(?!`)/g, // code span
   /<(?:[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>/g, // autolink
