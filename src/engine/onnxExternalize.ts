@@ -106,7 +106,8 @@ async function* headers(file: WindowedFile, start: number, end: number): AsyncGe
   }
 }
 
-function externalEntry(key: string, value: string): Uint8Array {
+/** One key/value entry of a TensorProto's external_data. */
+export function externalEntry(key: string, value: string): Uint8Array {
   return lengthField(TENSOR_EXTERNAL_DATA, concat([lengthField(ENTRY_KEY, key), lengthField(ENTRY_VALUE, value)]));
 }
 

@@ -335,6 +335,44 @@ function hex(bytes: Uint8Array): string {
   return Array.from(bytes, (b) => b.toString(16).padStart(2, '0')).join('');
 }
 
+/** A TensorProto's own fields, as the summary and graph edits read them. */
+export interface TensorFields {
+  readonly name: string;
+  readonly dataType: number;
+  readonly dims: readonly number[];
+  /** Inline bytes (raw_data), where the tensor has them. */
+  readonly raw?: Uint8Array;
+  /** Where its bytes lie when it names an external-data location; a missing length is NaN ("to the end of the file"). */
+  readonly external?: ExternalExtent;
+}
+
+export function tensorFields(tensor: Uint8Array): TensorFields {
+  let name = '';
+  let dataType = 0;
+  const dims: number[] = [];
+  let raw: Uint8Array | undefined;
+  const entries = new Map<string, string>();
+  for (const field of fields(tensor)) {
+    if (field.number === TENSOR_NAME) name = text(field);
+    else if (field.number === TENSOR_RAW_DATA) raw = field.bytes;
+    else if (field.number === TENSOR_DATA_TYPE) dataType = field.value ?? 0;
+    else if (field.number === TENSOR_DIMS) dims.push(...packedVarints(field));
+    else if (field.number === TENSOR_EXTERNAL_DATA && field.bytes) {
+      let key = '';
+      let value = '';
+      for (const entry of fields(field.bytes)) {
+        if (entry.number === ENTRY_KEY) key = text(entry);
+        if (entry.number === ENTRY_VALUE) value = text(entry);
+      }
+      entries.set(key, value);
+    }
+  }
+  const location = entries.get('location');
+  // Offset and length must be whole numbers (checkExternalExtents refuses the rest).
+  const external = location === undefined ? undefined : { location, offset: Number(entries.get('offset') ?? 0), length: Number(entries.get('length') ?? Number.NaN) };
+  return { name, dataType, dims, ...(raw ? { raw } : {}), ...(external ? { external } : {}) };
+}
+
 export function summarizeOnnx(model: Uint8Array): OnnxSummary {
   const opTypes = new Map<string, number>();
   const softmaxOutputs: string[] = [];
@@ -349,42 +387,12 @@ export function summarizeOnnx(model: Uint8Array): OnnxSummary {
   let depth = 0;
 
   const visitTensor = (tensor: Uint8Array): void => {
-    let name = '';
-    let dataType = 0;
-    let elements = 1;
-    const dims: number[] = [];
-    let raw: Uint8Array | undefined;
-    const external = new Map<string, string>();
-    for (const field of fields(tensor)) {
-      if (field.number === TENSOR_NAME) name = text(field);
-      else if (field.number === TENSOR_RAW_DATA) raw = field.bytes;
-      else if (field.number === TENSOR_DATA_TYPE) dataType = field.value ?? 0;
-      else if (field.number === TENSOR_DIMS) {
-        for (const dim of packedVarints(field)) {
-          dims.push(dim);
-          elements *= dim;
-        }
-      }
-      else if (field.number === TENSOR_EXTERNAL_DATA && field.bytes) {
-        let key = '';
-        let value = '';
-        for (const entry of fields(field.bytes)) {
-          if (entry.number === ENTRY_KEY) key = text(entry);
-          if (entry.number === ENTRY_VALUE) value = text(entry);
-        }
-        external.set(key, value);
-      }
-    }
+    const { name, dataType, dims, raw, external } = tensorFields(tensor);
+    const elements = dims.reduce((product, dim) => product * dim, 1);
     const fingerprint =
       raw && raw.length >= 256 ? `${dataType}:${dims.join('x')}:${hex(raw.subarray(0, 64))}:${hex(raw.subarray(raw.length - 64))}` : undefined;
     initializers.push({ name, dataType, dims, elements, ...(fingerprint ? { fingerprint } : {}) });
-    const location = external.get('location');
-    if (location !== undefined) {
-      // A missing length means "to the end of the file"; offset and length must be whole numbers.
-      const offset = Number(external.get('offset') ?? 0);
-      const length = Number(external.get('length') ?? Number.NaN);
-      externalExtents.push({ location, offset, length });
-    }
+    if (external) externalExtents.push(external);
   };
 
   const visitGraph = (graph: Uint8Array): void => {

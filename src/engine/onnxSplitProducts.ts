@@ -12,8 +12,7 @@
 // file (no bytes are copied), inline data a slice.
 import {
   DATA_LOCATION_EXTERNAL,
-  ENTRY_KEY,
-  ENTRY_VALUE,
+  type ExternalExtent,
   type Field,
   fields,
   GRAPH_INITIALIZER,
@@ -26,12 +25,12 @@ import {
   TENSOR_DATA_LOCATION,
   TENSOR_DATA_TYPE,
   TENSOR_DIMS,
-  TENSOR_EXTERNAL_DATA,
   TENSOR_NAME,
-  TENSOR_RAW_DATA,
+  type TensorFields,
+  tensorFields,
   text,
-  WIRE_VARINT,
 } from './onnxProto';
+import { externalEntry } from './onnxExternalize';
 import { type AttributeValue, nodeAttributes, nodeDomain, nodeProto, tensorProto } from './onnxBuild';
 import { concat, lengthField, varintField } from './protoWrite';
 
@@ -51,47 +50,14 @@ export interface SplitProducts {
   readonly split: readonly { readonly output: string; readonly blocks: number }[];
 }
 
-/** An initializer as the split needs it: its dims, type, and where its bytes are. */
-interface Initializer {
-  readonly name: string;
-  readonly dims: readonly number[];
-  readonly dataType: number;
-  readonly raw?: Uint8Array;
-  readonly external?: { readonly location: string; readonly offset: number; readonly length: number };
-}
+/** An initializer the split can cut: inline bytes or a known external extent. */
+type Initializer = TensorFields & ({ readonly raw: Uint8Array } | { readonly external: ExternalExtent });
 
 function readInitializer(tensor: Uint8Array): Initializer | undefined {
-  let name = '';
-  let dataType = 0;
-  const dims: number[] = [];
-  let raw: Uint8Array | undefined;
-  const entries = new Map<string, string>();
-  let external = false;
-  for (const f of fields(tensor)) {
-    if (f.number === TENSOR_NAME) name = text(f);
-    else if (f.number === TENSOR_DIMS && f.wire === WIRE_VARINT) dims.push(f.value ?? 0);
-    else if (f.number === TENSOR_DATA_TYPE && f.wire === WIRE_VARINT) dataType = f.value ?? 0;
-    else if (f.number === TENSOR_RAW_DATA) raw = f.bytes;
-    else if (f.number === TENSOR_DATA_LOCATION && f.wire === WIRE_VARINT) external = f.value === DATA_LOCATION_EXTERNAL;
-    else if (f.number === TENSOR_EXTERNAL_DATA && f.bytes) {
-      let key = '';
-      let value = '';
-      for (const part of fields(f.bytes)) {
-        if (part.number === ENTRY_KEY) key = text(part);
-        else if (part.number === ENTRY_VALUE) value = text(part);
-      }
-      entries.set(key, value);
-    }
-  }
-  if (external) {
-    const location = entries.get('location');
-    const offset = Number(entries.get('offset') ?? 0);
-    const length = Number(entries.get('length'));
-    // Without an explicit length the extent is unknown here: leave such a tensor alone.
-    if (location === undefined || !Number.isSafeInteger(offset) || !Number.isSafeInteger(length)) return undefined;
-    return { name, dims, dataType, external: { location, offset, length } };
-  }
-  return raw ? { name, dims, dataType, raw } : undefined;
+  const read = tensorFields(tensor);
+  // Without an explicit length the extent is unknown here: leave such a tensor alone.
+  if (read.external) return Number.isSafeInteger(read.external.offset) && Number.isSafeInteger(read.external.length) ? (read as Initializer) : undefined;
+  return read.raw ? (read as Initializer) : undefined;
 }
 
 function byteLength(tensor: Initializer): number {
@@ -106,15 +72,14 @@ function columnBlock(tensor: Initializer, n: number, from: number, to: number, n
   const start = from * rowBytes;
   const end = to * rowBytes;
   if (tensor.raw) return tensorProto({ name, dataType: tensor.dataType, dims, raw: tensor.raw.subarray(start, end) });
-  const external = tensor.external as NonNullable<Initializer['external']>;
-  const entry = (key: string, value: string) => lengthField(TENSOR_EXTERNAL_DATA, concat([lengthField(ENTRY_KEY, key), lengthField(ENTRY_VALUE, value)]));
+  const external = tensor.external as ExternalExtent;
   return concat([
     ...dims.map((d) => varintField(TENSOR_DIMS, d)),
     varintField(TENSOR_DATA_TYPE, tensor.dataType),
     lengthField(TENSOR_NAME, name),
-    entry('location', external.location),
-    entry('offset', String(external.offset + start)),
-    entry('length', String(end - start)),
+    externalEntry('location', external.location),
+    externalEntry('offset', String(external.offset + start)),
+    externalEntry('length', String(end - start)),
     varintField(TENSOR_DATA_LOCATION, DATA_LOCATION_EXTERNAL),
   ]);
 }
@@ -127,6 +92,7 @@ function perColumn(tensor: Initializer | undefined, n: number): tensor is Initia
 
 interface Plan {
   readonly node: Field;
+  readonly output: string;
   readonly blocks: number;
   readonly replacement: Uint8Array[];
   readonly retired: readonly string[];
@@ -175,7 +141,7 @@ function planSplit(node: Field, initializers: ReadonlyMap<string, Initializer>, 
     replacement.push(lengthField(GRAPH_NODE, nodeProto({ op: 'MatMulNBits', domain: 'com.microsoft', name: `${base}${suffix}`, inputs: blockInputs, outputs: [part], attributes: blockAttributes })));
   }
   replacement.push(lengthField(GRAPH_NODE, nodeProto({ op: 'Concat', name: `${base}/tealeaf_concat`, inputs: parts, outputs: [output], attributes: { axis: { int: -1 } } })));
-  return { node, blocks: parts.length, replacement, retired: tensors.map((t) => (t as Initializer).name) };
+  return { node, output, blocks: parts.length, replacement, retired: tensors.map((t) => (t as Initializer).name) };
 }
 
 /**
@@ -215,6 +181,6 @@ export function splitWideProducts(model: Uint8Array, maxTempBytes = MAX_PRODUCT_
   const newGraph = lengthField(MODEL_GRAPH, concat(parts));
   return {
     bytes: concat(modelFields.map((f) => (f === graphField ? newGraph : model.subarray(f.start, f.end)))),
-    split: [...plans.values()].map((p) => ({ output: graphNode(p.node).outputs[0] as string, blocks: p.blocks })),
+    split: [...plans.values()].map((p) => ({ output: p.output, blocks: p.blocks })),
   };
 }
