@@ -6,6 +6,7 @@ import { InferenceError, SessionError } from './errors';
 import { halfToFloat32 } from './float16';
 import { cpuPrecisionNodes } from './onnxGpuPrecision';
 import { splitWideProducts } from './onnxSplitProducts';
+import { unsignedIntegerWeights } from './onnxUnsignedWeights';
 import { ortMessage } from './ortMessage';
 import type { Backend } from './types';
 import type { GpuAdapterFacts, GpuDeviceLike, WebGpu } from './webgpuDevice';
@@ -65,6 +66,15 @@ export interface SessionSource {
  */
 const EXTERNAL_DATA_FOLDER_OPTION = 'session.model_external_initializers_file_folder_path';
 
+/**
+ * The session option (kOrtSessionOptionsAvx2PrecisionMode) that has onnxruntime store int8
+ * weights as uint8 on x86 CPUs whose uint8 × int8 kernel sums pairs of products in saturating
+ * 16 bits (AVX2 and AVX-512 without VNNI): there a q8 graph's logits moved up to twice as far
+ * from the fp32 file's as WebAssembly's exact kernel puts them (1.08 against 0.45 on the
+ * Qwen-layout fixture, on an AVX2 EPYC). Elsewhere onnxruntime ignores it.
+ */
+const EXACT_INT8_PRODUCTS_OPTION = 'session.x64quantprecision';
+
 /** Where a session's outputs go: by default all to the CPU; on WebGPU, these names stay on the GPU. */
 export interface OutputPlacement {
   /** Outputs the next run feeds back (present.*): kept as GPU buffers, never read by JavaScript. */
@@ -109,13 +119,9 @@ function sessionOptions(runtime: Runtime, source: SessionSource, device: GpuDevi
       ...(unpacked ? { extra: { session: { disable_prepacking: '1' } } } : {}),
     };
   }
-  const external =
-    source.externalData.length === 0
-      ? {}
-      : source.externalDataFolder !== undefined
-        ? { extra: { [EXTERNAL_DATA_FOLDER_OPTION]: source.externalDataFolder } }
-        : // The addon reads a typed array's own bytes: lazily read data is read whole here.
-          { externalData: source.externalData.map((d) => ({ path: d.path, data: d.data.subarray(0, d.data.byteLength) })) };
+  const fromFolder = source.externalData.length > 0 && source.externalDataFolder !== undefined;
+  // Without a folder the addon reads a typed array's own bytes: lazily read data is read whole here.
+  const inMemory = source.externalData.length > 0 && !fromFolder;
   return {
     executionProviders: ['cpu'],
     graphOptimizationLevel: 'all',
@@ -123,7 +129,8 @@ function sessionOptions(runtime: Runtime, source: SessionSource, device: GpuDevi
     // logger would otherwise print to the process's stderr as well.
     logSeverityLevel: 4,
     ...(runtime.threads !== undefined ? { intraOpNumThreads: runtime.threads } : {}),
-    ...external,
+    ...(inMemory ? { externalData: source.externalData.map((d) => ({ path: d.path, data: d.data.subarray(0, d.data.byteLength) })) } : {}),
+    extra: { [EXACT_INT8_PRODUCTS_OPTION]: '1', ...(fromFolder ? { [EXTERNAL_DATA_FOLDER_OPTION]: source.externalDataFolder } : {}) },
   };
 }
 
@@ -138,6 +145,9 @@ export async function createSession(runtime: Runtime, source: SessionSource, pla
     const options = sessionOptions(runtime, source, device, placement);
     // WebAssembly's MatMulNBits dequantizes its whole weight before each product: wide ones are cut.
     const bytes = runtime.backend === 'wasm' ? (splitWideProducts(source.bytes)?.bytes ?? source.bytes) : source.bytes;
+    // onnxruntime-node's uint8 × int8 kernel saturates on x86 without VNNI; uint8 weights are exact
+    // everywhere, and the edit (in place, exact) also holds for any later session of these bytes.
+    if (runtime.backend === 'native') unsignedIntegerWeights(source.bytes);
     return await (runtime.openSession ? runtime.openSession(bytes, options) : runtime.ort.InferenceSession.create(bytes, options));
   } catch (error) {
     throw new SessionError(`${source.path} could not be loaded by ${runtimeName(runtime.backend)}: ${ortMessage(error)}`);
