@@ -35,18 +35,22 @@ export function parseDtype(value: string): DtypeChoice {
 
 /**
  * Speed order of the weight types per backend, fastest first: `auto` takes the first one present
- * that fits in memory. On WebAssembly, fp32 MatMul runs MLAS's SIMD kernels while fp16 is
- * computed through inserted Casts and the quantized kernels (MatMulInteger, MatMulNBits) are
- * several times slower per token; on WebGPU the quantized and half-precision files move less
- * memory, which is what bounds decoding there. `npm run bench` (section real-0p5b) measures it.
+ * that fits in memory. On WebAssembly (`npm run bench`, section real-0p5b, a model of
+ * Qwen2.5-0.5B's shape on a quiet 2-core machine), q8's MatMulInteger decoded a little faster
+ * than fp32's SIMD MatMul (137 against 157 ms/token) and prefilled 1,024 tokens twice as fast
+ * (9.0 against 18.3 s) from a quarter of the bytes; int8 and uint8 are the same kernels. fp16 is
+ * computed through inserted Casts, and q4's MatMulNBits dequantizes each weight before each
+ * product (880 ms/token). On WebGPU the quantized and half-precision files move less memory,
+ * which is what bounds decoding there.
  */
 export const AUTO_ORDER: Readonly<Record<Backend, readonly Dtype[]>> = {
-  wasm: ['fp32', 'q8', 'uint8', 'int8', 'fp16', 'q4', 'bnb4', 'q4f16'],
+  wasm: ['q8', 'uint8', 'int8', 'fp32', 'fp16', 'q4', 'bnb4', 'q4f16'],
   webgpu: ['q4f16', 'fp16', 'q4', 'fp32', 'q8', 'uint8', 'int8', 'bnb4'],
-  // WASM's order, not native's own speed order (q8 decoded fastest natively in real-0p5b's first
-  // run): both CPU backends then open the same file and give the same tokens, which is what the
-  // backend's `auto` compares. Native has no 4 GiB heap, so no budget applies to it.
-  native: ['fp32', 'q8', 'uint8', 'int8', 'fp16', 'q4', 'bnb4', 'q4f16'],
+  // WebAssembly's order, not native's own (q8 75, q4 83, fp32 127 ms/token in real-0p5b): both
+  // CPU backends then open the same file and give the same tokens, which is what the backend's
+  // `auto` compares, and native's fastest still comes first. Native has no 4 GiB heap, so no
+  // budget applies to it.
+  native: ['q8', 'uint8', 'int8', 'fp32', 'fp16', 'q4', 'bnb4', 'q4f16'],
 };
 
 /**

@@ -46,8 +46,8 @@ describe('tealeaf generate --speculate', () => {
 
   it('draft: a 4-bit copy drafts for the fp32 model; the tokens are the fp32 model’s', () => {
     const model = path.join(FIXTURES, 'hub-qwen2.5-coder');
-    const plain = generate('--model', model, '--max-new-tokens', '24', 'def f(x):');
-    const draft = generate('--model', model, '--max-new-tokens', '24', '--speculate', 'draft', '--draft-model', model, '--draft-dtype', 'q4', 'def f(x):');
+    const plain = generate('--model', model, '--dtype', 'fp32', '--max-new-tokens', '24', 'def f(x):');
+    const draft = generate('--model', model, '--dtype', 'fp32', '--max-new-tokens', '24', '--speculate', 'draft', '--draft-model', model, '--draft-dtype', 'q4', 'def f(x):');
     assert.equal(draft.status, 0, draft.stderr);
     assert.deepEqual(draft.json?.tokens, plain.json?.tokens);
     assert.equal(draft.json?.speculation, 'draft-model');

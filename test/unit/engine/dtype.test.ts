@@ -32,9 +32,10 @@ describe('dtype files', () => {
     const present = [file('q4', 30 * MB), file('fp16', 50 * MB), file('q8', 28 * MB), file('fp32', 100 * MB)];
     const wasm = selectDtypeFile(present, 'auto', 'wasm', 'M');
     assert.equal(wasm.file.dtype, AUTO_ORDER.wasm[0]);
-    assert.match(wasm.reason, /^auto: fp32 is the fastest on wasm/);
+    assert.equal(wasm.reason, 'auto: q8 is the fastest on wasm of the files present (q4, fp16, q8, fp32)');
     assert.equal(selectDtypeFile(present, 'auto', 'webgpu', 'M').file.dtype, 'fp16');
-    assert.equal(selectDtypeFile([file('q4', 1), file('q8', 1)], 'auto', 'wasm', 'M').file.dtype, 'q8');
+    assert.equal(selectDtypeFile([file('q4', 1), file('fp32', 1)], 'auto', 'wasm', 'M').file.dtype, 'fp32');
+    assert.equal(selectDtypeFile([file('q4', 1), file('fp16', 1)], 'auto', 'wasm', 'M').file.dtype, 'fp16');
   });
 
   it('auto skips files over the WebAssembly budget and names them', () => {
@@ -47,9 +48,9 @@ describe('dtype files', () => {
 
   it('native keeps WebAssembly\'s order, so both open the same file, and has no memory budget', () => {
     assert.deepEqual(AUTO_ORDER.native, AUTO_ORDER.wasm);
-    const chosen = selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1), file('q8', 600 * MB)], 'auto', 'native', 'M');
+    const chosen = selectDtypeFile([file('q4', 400 * MB), file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1)], 'auto', 'native', 'M');
     assert.equal(chosen.file.dtype, 'fp32');
-    assert.match(chosen.reason, /^auto: fp32 comes first of the files present \(fp32, q8\) in WebAssembly's order, which native keeps so that both backends open the same file$/);
+    assert.match(chosen.reason, /^auto: fp32 comes first of the files present \(q4, fp32\) in WebAssembly's order, which native keeps so that both backends open the same file$/);
     // Over WebAssembly's memory is the runtime's limit (a SessionError), which auto hands to native.
     for (const requested of ['auto', 'fp32'] as const) {
       assert.throws(() => selectDtypeFile([file('fp32', WASM_WEIGHT_BUDGET_BYTES + 1)], requested, 'wasm', 'M'), (e: unknown) => e instanceof SessionError);
@@ -87,9 +88,9 @@ describe('dtype choice, exact words and the budget line', () => {
   });
 
   it('names every faster file over the budget, with the verb for one or several', () => {
-    const two = selectDtypeFile([file('fp32', MB_OVER), file('q8', MB_OVER), file('uint8', 700 * MB)], 'auto', 'wasm', 'M');
-    assert.equal(two.file.dtype, 'uint8');
-    assert.equal(two.reason, 'auto: uint8 is the fastest on wasm that fits (fp32, q8 are over 3072 MB)');
+    const two = selectDtypeFile([file('fp32', MB_OVER), file('q8', MB_OVER), file('int8', MB_OVER), file('fp16', 700 * MB)], 'auto', 'wasm', 'M');
+    assert.equal(two.file.dtype, 'fp16');
+    assert.equal(two.reason, 'auto: fp16 is the fastest on wasm that fits (q8, int8, fp32 are over 3072 MB)');
     const one = selectDtypeFile([file('fp32', MB_OVER), file('q4', 400 * MB)], 'auto', 'wasm', 'M');
     assert.equal(one.reason, 'auto: q4 is the fastest on wasm that fits (fp32 is over 3072 MB)');
   });

@@ -47,10 +47,11 @@ export interface LoadedDecoder {
   readonly generator: DecoderGenerator;
 }
 
+/** Opens the fixture's fp32 file unless told otherwise: the goldens are PyTorch's fp32 numbers. */
 export async function loadDecoder(name: string, options: OpenDecoderOptions = {}): Promise<LoadedDecoder> {
   const files = await NodeModelFiles.open(modelDir(name));
   const folder = await readModelFolder(files);
-  const model = await openDecoderModel(folder, { ort, backend: 'wasm' }, options);
+  const model = await openDecoderModel(folder, { ort, backend: 'wasm' }, { dtype: 'fp32', ...options });
   return { folder, model, generator: new DecoderGenerator(model, folder.tokenizer) };
 }
 

@@ -46,7 +46,7 @@ interface Loaded {
   readonly knownIds: number;
 }
 
-async function load(dir: string, dtype: Dtype | 'auto' = 'auto'): Promise<Loaded> {
+async function load(dir: string, dtype: Dtype = 'fp32'): Promise<Loaded> {
   const folder = await readModelFolder(await NodeModelFiles.open(dir));
   const model = await openDecoderModel(folder, { ort, backend: 'wasm' }, { dtype });
   let knownIds = 0;
