@@ -9,11 +9,19 @@ export function attentionKind(heads: number, kvHeads: number): AttentionKind {
   return kvHeads === 1 ? 'MQA' : 'GQA';
 }
 
-/** Parameters as people write them: 494M, 1.5B, 121k. */
+/**
+ * Parameters as people write them: 494M, 1.5B, 121k. Each unit is tried from the smallest, on the
+ * rounded figure, so a count just under a boundary reads as what it rounds to: 999,999 is 1.0M
+ * (not 1000k), 99,960,000 is 100M (not 100.0M).
+ */
 export function formatParameters(count: number): string {
-  if (count >= 1e9) return `${(count / 1e9).toFixed(count >= 1e10 ? 0 : 1)}B`;
-  if (count >= 1e6) return `${(count / 1e6).toFixed(count >= 1e8 ? 0 : 1)}M`;
-  return `${Math.round(count / 1e3)}k`;
+  const thousands = Math.round(count / 1e3);
+  if (thousands < 1000) return `${thousands}k`;
+  const millions = count / 1e6;
+  if (Math.round(millions * 10) < 1000) return `${millions.toFixed(1)}M`;
+  if (Math.round(millions) < 1000) return `${Math.round(millions)}M`;
+  const billions = count / 1e9;
+  return Math.round(billions * 10) < 100 ? `${billions.toFixed(1)}B` : `${Math.round(billions)}B`;
 }
 
 /** How the inspector reads attention, in a few words. */

@@ -25,6 +25,16 @@ describe('model facts', () => {
     assert.equal(formatParameters(1e8), '100M');
   });
 
+  it('writes a count just under a boundary as what it rounds to', () => {
+    assert.equal(formatParameters(999_999), '1.0M');
+    assert.equal(formatParameters(999_499), '999k');
+    assert.equal(formatParameters(99_960_000), '100M');
+    assert.equal(formatParameters(99_940_000), '99.9M');
+    assert.equal(formatParameters(999_600_000), '1.0B');
+    assert.equal(formatParameters(9_960_000_000), '10B');
+    assert.equal(formatParameters(9_940_000_000), '9.9B');
+  });
+
   it('describes a model in one line, with the file in use and where its attention comes from', () => {
     const line = describeModel(
       fakeModelInfo({ architecture: 'Qwen2ForCausalLM', parameters: 494_032_768, layers: 24, heads: 14, kvHeads: 2, maxPositions: 32768, dtype: 'q4', onnxFiles: ['onnx/model_q4.onnx'], attentionSource: 'fused-surgery' }),
