@@ -114,3 +114,10 @@ test('meanPool matches a cell-by-cell mean on random data, at an offset, for bin
     got.forEach((v, i) => assert.ok(Math.abs(v - expected[i]!) < 1e-6, `size ${size}, cell ${i}: ${v} vs ${expected[i]}`));
   }
 });
+
+test('quantizeRows: a negative value (rounding below zero) is stored as 0, and a wrong length is refused', () => {
+  // [1 matrix, 1 row, 3 keys]: a byte has no sign, so -0.01 must not wrap to 255 - 4.
+  const q = quantizeRows(Float32Array.from([-0.01, 0.5, 1]), 1, 1, 3);
+  assert.deepEqual(Array.from(q.data), [0, 128, 255]);
+  assert.throws(() => quantizeRows(new Float32Array(5), 1, 2, 3), (e: unknown) => e instanceof RangeError && e.message === 'quantizeRows: 5 values, expected 1 × 2 × 3');
+});
