@@ -18,6 +18,8 @@ import {
   GRAPH_INITIALIZER,
   GRAPH_INPUT,
   GRAPH_NODE,
+  GRAPH_OUTPUT,
+  GRAPH_VALUE_INFO,
   MODEL_GRAPH,
   NODE_ATTRIBUTE,
   NODE_INPUT,
@@ -51,7 +53,8 @@ interface GraphFacts {
   readonly uses: Map<string, string[]>;
   /** The op that writes each value. */
   readonly producers: Map<string, string>;
-  readonly graphInputs: Set<string>;
+  /** Names a graph declares with their type (inputs, outputs, value_info): their type must stay. */
+  readonly declared: Set<string>;
   readonly products: Product[];
 }
 
@@ -60,7 +63,9 @@ function collect(graph: Uint8Array, facts: GraphFacts): void {
     if (field.number === GRAPH_INITIALIZER && field.bytes) {
       const name = nameOf(field.bytes, TENSOR_NAME);
       facts.tensors.set(name, [...(facts.tensors.get(name) ?? []), field.bytes]);
-    } else if (field.number === GRAPH_INPUT && field.bytes) facts.graphInputs.add(nameOf(field.bytes, VALUE_INFO_NAME));
+    } else if ((field.number === GRAPH_INPUT || field.number === GRAPH_OUTPUT || field.number === GRAPH_VALUE_INFO) && field.bytes) {
+      facts.declared.add(nameOf(field.bytes, VALUE_INFO_NAME));
+    }
     else if (field.number === GRAPH_NODE && field.bytes) collectNode(field.bytes, facts);
   }
 }
@@ -119,18 +124,19 @@ function inPlaceUnsigned(tensor: Uint8Array): (() => void) | undefined {
 /**
  * Rewrites, in `model` itself, every int8 weight (and its zero point) that only MatMulInteger
  * products of uint8 activations read, as uint8. Left alone: weights another op also reads, weights
- * a caller may feed (graph inputs), weights with external or typed (non-raw) data, and names
- * defined twice across subgraphs. Returns the names rewritten.
+ * a caller may feed (graph inputs) or whose type the graph declares (outputs, value_info), weights
+ * with external data or values that would change length, and names defined twice across
+ * subgraphs. Returns the names rewritten.
  */
 export function unsignedIntegerWeights(model: Uint8Array): string[] {
-  const facts: GraphFacts = { tensors: new Map(), uses: new Map(), producers: new Map(), graphInputs: new Set(), products: [] };
+  const facts: GraphFacts = { tensors: new Map(), uses: new Map(), producers: new Map(), declared: new Set(), products: [] };
   for (const field of fields(model)) if (field.number === MODEL_GRAPH && field.bytes) collect(field.bytes, facts);
 
   const convertible = (name: string, position: number): boolean => {
     const tensors = facts.tensors.get(name);
     return (
       tensors?.length === 1 &&
-      !facts.graphInputs.has(name) &&
+      !facts.declared.has(name) &&
       inPlaceUnsigned(tensors[0] as Uint8Array) !== undefined &&
       (facts.uses.get(name) ?? []).every((use) => use === `MatMulInteger:${position}`)
     );

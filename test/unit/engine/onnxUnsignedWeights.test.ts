@@ -73,12 +73,14 @@ describe('unsignedIntegerWeights', () => {
     }
   });
 
-  it('leaves alone a weight another op reads, one a caller may feed, products of other activations and a negative zero point in int32_data', () => {
+  it('leaves alone a weight another op reads, one a caller may feed or whose type the graph declares, products of other activations and a negative zero point in int32_data', () => {
     const product = node('MatMulInteger', ['xq', 'W', 'xz', 'Wz'], ['y']);
     const weights = [int8Tensor('W', [4, 3], W, 'raw'), int8Tensor('Wz', [], [0], 'int32')];
     const cases = {
       'also gathered': model(floatInput('x'), QUANTIZE, product, node('Gather', ['W', 'i'], ['g']), ...weights),
       'a graph input': model(floatInput('x'), floatInput('W'), QUANTIZE, product, ...weights),
+      'typed in value_info': model(floatInput('x'), QUANTIZE, product, ...weights, bytesField(13, message(bytesField(1, 'Wz')))),
+      'a graph output': model(floatInput('x'), QUANTIZE, product, ...weights, bytesField(12, message(bytesField(1, 'W')))),
       'activation not from DynamicQuantizeLinear': model(floatInput('x'), node('Identity', ['x'], ['xq']), product, ...weights),
       'negative zero point as int32_data': model(floatInput('x'), QUANTIZE, product, int8Tensor('W', [4, 3], W, 'raw'), int8Tensor('Wz', [], [-1], 'int32')),
       'without a weight zero point': model(floatInput('x'), QUANTIZE, node('MatMulInteger', ['xq', 'W', 'xz'], ['y']), ...weights),
