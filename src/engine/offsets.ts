@@ -84,9 +84,8 @@ function utf8View(text: string): Utf8View {
   for (let i = 0; i < text.length; ) {
     const codePoint = text.codePointAt(i) as number;
     const units = codePoint > 0xffff ? 2 : 1;
-    // Lone surrogates encode as U+FFFD (3 bytes), like TextEncoder does.
-    const isLoneSurrogate = codePoint >= 0xd800 && codePoint <= 0xdfff;
-    const width = isLoneSurrogate ? 3 : codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
+    // A lone surrogate (U+D800–DFFF) falls in the 3-byte range, as the U+FFFD TextEncoder writes for it does.
+    const width = codePoint < 0x80 ? 1 : codePoint < 0x800 ? 2 : codePoint < 0x10000 ? 3 : 4;
     for (let k = 0; k < width; k++) {
       codePointStart[byte + k] = i;
       codePointEnd[byte + k] = i + units;

@@ -121,3 +121,85 @@ describe('spans under a normalizer', () => {
     );
   });
 });
+
+describe('alignTokens: exact spans', () => {
+  const slices = (text: string, spans: readonly { start: number; end: number }[]) => spans.map((s) => text.slice(s.start, s.end));
+  const never = () => false;
+
+  it('special tokens are their own text, and an added token outside the byte table is plain UTF-8', () => {
+    assert.deepEqual([...surfaceBytes('Ġx', { kind: 'byte-level' }, true)], [0xc4, 0xa0, 0x78], 'a special token is not decoded through the byte table');
+    assert.deepEqual([...surfaceBytes('中x', { kind: 'byte-level' }, false)], [0xe4, 0xb8, 0xad, 0x78]);
+    assert.deepEqual([...surfaceBytes('_a_b', { kind: 'metaspace', replacement: '_' }, false)], [0x20, 0x61, 0x20, 0x62]);
+    assert.deepEqual([...surfaceBytes('<0xzz>', { kind: 'metaspace', replacement: '▁' }, false)], [...Buffer.from('<0xzz>')]);
+    assert.deepEqual([...surfaceBytes('a##', { kind: 'wordpiece', continuingPrefix: '##' }, false)], [0x61, 0x23, 0x23]);
+    assert.deepEqual([...surfaceBytes('▁Ġ', { kind: 'plain' }, false)], [...Buffer.from('▁Ġ')]);
+  });
+
+  it('a Metaspace prefix space the text lacks is not part of the span, and a lone ▁ gets an empty one', () => {
+    const scheme = { kind: 'metaspace', replacement: '▁' } as const;
+    const text = 'def f';
+    const spans = alignTokens(text, ['▁', 'def', '▁f'], scheme, never);
+    assert.deepEqual(spans, [{ start: 0, end: 0 }, { start: 0, end: 3 }, { start: 3, end: 5 }]);
+    assert.deepEqual(alignTokens('def', ['▁def'], scheme, never), [{ start: 0, end: 3 }]);
+  });
+
+  it('skips whitespace the tokenizer dropped (WordPiece), up to 16 bytes of it', () => {
+    const scheme = { kind: 'wordpiece', continuingPrefix: '##' } as const;
+    const text = 'go \t\n away';
+    assert.deepEqual(slices(text, alignTokens(text, ['go', 'aw', '##ay'], scheme, never)), ['go', 'aw', 'ay']);
+    assert.deepEqual(alignTokens(text, ['go', 'aw', '##ay'], scheme, never)[1], { start: 6, end: 8 });
+    const sixteen = `a${' '.repeat(16)}b`;
+    assert.deepEqual(alignTokens(sixteen, ['a', 'b'], scheme, never)[1], { start: 17, end: 18 });
+    const seventeen = `a${' '.repeat(17)}b`;
+    assert.deepEqual(alignTokens(seventeen, ['a', 'b'], scheme, never)[1], { start: 1, end: 2 }, 'past the window the token takes its length in place');
+    assert.deepEqual(alignTokens('a-b', ['a', 'b'], scheme, never)[1], { start: 1, end: 2 }, 'only whitespace is skipped');
+  });
+
+  it('a special token absent from the text gets an empty span where it stands; one present spans its text', () => {
+    const scheme = { kind: 'byte-level' } as const;
+    const isSpecial = (i: number) => i === 0 || i === 3;
+    const text = 'ab<s>';
+    assert.deepEqual(alignTokens(text, ['<bos>', 'a', 'b', '<s>'], scheme, isSpecial), [
+      { start: 0, end: 0 },
+      { start: 0, end: 1 },
+      { start: 1, end: 2 },
+      { start: 2, end: 5 },
+    ]);
+    assert.deepEqual(alignTokens('ab', ['a', 'b', '</s>'], scheme, (i) => i === 2)[2], { start: 2, end: 2 });
+  });
+
+  it('an unalignable token takes its byte length, never past the end of the text', () => {
+    const spans = alignTokens('xyz', ['q', 'yzzz'], { kind: 'plain' }, never);
+    assert.deepEqual(spans, [{ start: 0, end: 1 }, { start: 1, end: 3 }]);
+  });
+
+  it('byte tokens of one multi-byte character share its span; a lone surrogate counts as three bytes', () => {
+    const table = [...byteLevelDecoder().entries()];
+    const char = (byte: number) => (table.find(([, b]) => b === byte) as [string, number])[0];
+    const text = 'é😀';
+    const tokens = [char(0xc3) + char(0xa9), char(0xf0) + char(0x9f), char(0x98) + char(0x80)];
+    assert.deepEqual(alignTokens(text, tokens, { kind: 'byte-level' }, never), [
+      { start: 0, end: 1 },
+      { start: 1, end: 3 },
+      { start: 1, end: 3 },
+    ]);
+    const lone = 'a\ud800b';
+    assert.deepEqual(alignTokens(lone, ['a', '\ufffd', 'b'], { kind: 'plain' }, never), [
+      { start: 0, end: 1 },
+      { start: 1, end: 2 },
+      { start: 2, end: 3 },
+    ]);
+    const twoBytes = 'ßx';
+    assert.deepEqual(alignTokens(twoBytes, ['ß', 'x'], { kind: 'plain' }, never), [{ start: 0, end: 1 }, { start: 1, end: 2 }]);
+  });
+
+  it('with a normalizer that changes nothing, spans are the plain ones; spans after a changed run map past it', () => {
+    const nfc = (s: string) => s.normalize('NFC');
+    assert.deepEqual(alignTokens('abc', ['ab', 'c'], { kind: 'plain' }, never, nfc), [{ start: 0, end: 2 }, { start: 2, end: 3 }]);
+    const text = 'a\u0065\u0301\u0065\u0301 bcdefgh';
+    const tokens = ['a', 'éé', ' ', 'bcd', 'efgh', '</s>'];
+    const spans = alignTokens(text, tokens, { kind: 'plain' }, (i) => i === 5, nfc);
+    assert.deepEqual(slices(text, spans), ['a', 'e\u0301e\u0301', ' ', 'bcd', 'efgh', '']);
+    assert.deepEqual(spans[5], { start: text.length, end: text.length });
+  });
+});
