@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { reduceHeads, rollout, withResidual, isLowerTriangular } from '../../src/engine/aggregate';
+import { reduceHeads, rollout, rolloutSteps, withResidual, isLowerTriangular } from '../../src/engine/aggregate';
 import { flatBlock } from '../blocks';
 
 const closeAll = (actual: Float32Array, expected: number[], tol = 1e-6): void => {
@@ -80,4 +80,42 @@ test('rollout matches a dense reference, causal and not, and rows stay distribut
 
 test('rollout rejects a tensor of the wrong size', () => {
   assert.throws(() => rollout(new Float32Array(5), 1, 2), RangeError);
+});
+
+test('rollout says what size it expected', () => {
+  assert.throws(() => rollout(new Float32Array(5), 1, 2), { name: 'RangeError', message: 'per-layer attention has 5 values, expected 4' });
+});
+
+test('rolloutSteps yields once per output row of every layer after the first, and returns the rollout', () => {
+  const a = randomAttention(3, 4, true, 5);
+  const steps = rolloutSteps(a, 3, 4);
+  let yields = 0;
+  let next = steps.next();
+  while (!next.done) {
+    yields++;
+    next = steps.next();
+  }
+  assert.equal(yields, 2 * 4);
+  closeAll(next.value, Array.from(rollout(a, 3, 4)));
+});
+
+test('isLowerTriangular looks at every layer and at the first diagonal above the main one', () => {
+  const causal = randomAttention(2, 3, true, 3);
+  assert.equal(isLowerTriangular(causal, 2, 3), true);
+  const lastLayer = causal.slice();
+  lastLayer[9 + 1 * 3 + 2] = 0.1; // layer 1, row 1, key 2
+  assert.equal(isLowerTriangular(lastLayer, 2, 3), false);
+  const superDiagonal = causal.slice();
+  superDiagonal[0 * 3 + 1] = 0.1; // layer 0, row 0, key 1
+  assert.equal(isLowerTriangular(superDiagonal, 2, 3), false);
+  const corner = causal.slice();
+  corner[2] = 0.1; // layer 0, row 0, key 2
+  assert.equal(isLowerTriangular(corner, 2, 3), false);
+});
+
+test('max over three heads keeps the largest of each cell, mean divides by the head count', () => {
+  // data: [1 layer, 3 heads, 1 row, 3 keys]
+  const block = flatBlock({ layers: [0], heads: [0, 1, 2], rows: [2], keys: 3, data: Float32Array.from([0.1, 0.5, 0.4, 0.3, 0.3, 0.4, 0.2, 0.2, 0.6]) });
+  closeAll(reduceHeads(block, 'max'), [0.3, 0.5, 0.6]);
+  closeAll(reduceHeads(block, 'mean'), [0.2, 1 / 3, 1.4 / 3]);
 });
