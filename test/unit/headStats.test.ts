@@ -187,3 +187,60 @@ test('attentionResult: encoder statistics are non-causal, decoder self-attention
   assert.equal(encoder.stats[0]!.label, 'long-range');
   assert.equal(self.stats[0]!.label, 'local');
 });
+
+test('rows past the keys (cross-attention: more target than source positions) count only where their keys exist', () => {
+  // one head, rows q = 3 and q = 5 over 3 keys, non-causal
+  const s = computeHeadStats(block([[0.2, 0.3, 0.5], [1, 0, 0]], [3, 5]), { causal: false })[0]!;
+  close(s.selfToken, 0, 0); // neither row's own position is a key
+  close(s.previousToken, 0.5); // only q = 3 has its previous position (2) among the keys
+  close(s.firstToken, 0.2);
+  close(s.meanDistance, (0.2 * 3 + 0.3 * 2 + 0.5 * 1 + 5) / 2);
+  close(s.entropy, -(0.2 * Math.log(0.2) + 0.3 * Math.log(0.3) + 0.5 * Math.log(0.5)) / 2, 1e-6);
+});
+
+test('no rows measure zero; a baseline of no rows or no keys is zero', () => {
+  const none = computeHeadStats(flatBlock({ layers: [0], heads: [0], rows: [], keys: 2, data: new Float32Array(0) }))[0]!;
+  assert.deepEqual([none.entropy, none.meanDistance, none.selfToken, none.previousToken, none.firstToken], [0, 0, 0, 0, 0]);
+  assert.deepEqual(uniformBaseline([], 4), { entropy: 0, meanDistance: 0 });
+  assert.deepEqual(uniformBaseline([2], 0), { entropy: 0, meanDistance: 0 });
+  // row 0 only: no previous or first token to measure
+  const first = computeHeadStats(block([[1, 0]], [0]))[0]!;
+  assert.deepEqual([first.previousToken, first.firstToken, first.selfToken], [0, 0, 1]);
+});
+
+test('uniform baselines of rows past the last key', () => {
+  // causal q = 5 over 3 keys: sees keys 0..2, mean distance (5 + 4 + 3) / 3
+  const causal = uniformBaseline([5], 3, true);
+  close(causal.entropy, Math.log(3));
+  close(causal.meanDistance, 4);
+  const nonCausal = uniformBaseline([5, 0, 3], 4, false);
+  // q=5: (5+4+3+2)/4 = 3.5; q=0: (0+1+2+3)/4 = 1.5; q=3: (3+2+1+0)/4 = 1.5
+  close(nonCausal.meanDistance, (3.5 + 1.5 + 1.5) / 3);
+  close(nonCausal.entropy, Math.log(4));
+  const middle = uniformBaseline([1], 4, false);
+  close(middle.meanDistance, (1 + 0 + 1 + 2) / 4);
+});
+
+test('without a baseline entropy no head is broad; the local bound is the tighter of its two', () => {
+  const m = { entropy: 1, meanDistance: 10, previousToken: 0, firstToken: 0, selfToken: 0 };
+  assert.equal(labelHead(m, { entropy: 0, meanDistance: 40 }), 'long-range');
+  assert.equal(labelHead({ ...m, entropy: 0.74 }, { entropy: 1, meanDistance: 40 }), 'long-range');
+  assert.equal(labelHead({ ...m, entropy: 0.75 }, { entropy: 1, meanDistance: 40 }), 'broad');
+  assert.equal(labelHead({ ...m, meanDistance: 4.01 }, { entropy: 100, meanDistance: 40 }), 'long-range', 'over 4 tokens is not local on a long text');
+  assert.equal(labelHead({ ...m, meanDistance: 3 }, { entropy: 100, meanDistance: 6 }), 'local', 'half of the uniform distance');
+  assert.equal(labelHead({ ...m, meanDistance: 3.01 }, { entropy: 100, meanDistance: 6 }), 'long-range');
+  assert.equal(labelHead({ ...m, previousToken: 0.49, firstToken: 0.49, meanDistance: 3.01 }, { entropy: 100, meanDistance: 6 }), 'long-range');
+});
+
+test('headStatsSteps yields once per head', () => {
+  const head = [1, 0, 1, 0];
+  const steps = headStatsSteps(flatBlock({ layers: [0, 1], heads: [0, 1, 2], rows: [0, 1], keys: 2, data: Float32Array.from(Array.from({ length: 6 }, () => head).flat()) }));
+  let yields = 0;
+  let next = steps.next();
+  while (!next.done) {
+    yields++;
+    next = steps.next();
+  }
+  assert.equal(yields, 6);
+  assert.equal(next.value.length, 6);
+});
