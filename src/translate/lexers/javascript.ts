@@ -1,7 +1,8 @@
 // A lexer for JavaScript and TypeScript, enough to find comments and string literals: line and
 // block comments, '…' and "…" strings, template literals with nested `${…}` expressions, and regex
 // literals (told apart from division by the previous significant token, so that a quote or `//`
-// inside a regex is not taken for a string or a comment). JSX text is not recognised. Pure.
+// inside a regex is not taken for a string or a comment; after `)` by what opened the parenthesis:
+// `if (x) /re/` starts a regex, `(a + b) / 2` divides). JSX text is not recognised. Pure.
 import type { Span } from '../spans';
 import type { Literal } from './types';
 
@@ -10,6 +11,9 @@ const REGEX_AFTER_KEYWORD = new Set([
   'return', 'typeof', 'instanceof', 'in', 'of', 'new', 'delete', 'void', 'throw', 'case', 'do', 'else',
   'yield', 'await', 'extends',
 ]);
+
+/** Keywords whose parenthesised head is followed by a statement, which may start with a regex. */
+const STATEMENT_HEAD_KEYWORD = new Set(['if', 'while', 'for', 'with']);
 
 const IDENTIFIER_CHAR = /[\p{L}\p{N}_$\u200c\u200d]/u;
 
@@ -27,21 +31,32 @@ class JsScanner {
     let i = from;
     let depth = 0;
     let regexAllowed = true;
+    /** The keyword just scanned, when the last significant token was one that heads a statement. */
+    let statementHead = false;
+    /** Per open parenthesis: does it hold the head of an if / while / for / with? */
+    const parens: boolean[] = [];
     while (i < text.length) {
       const c = text[i] as string;
       const next = text[i + 1];
+      // Whitespace and comments are not tokens: they change nothing of what came before.
       if (/\s/.test(c)) {
         i += 1;
-      } else if (c === '/' && next === '/') {
+        continue;
+      }
+      if (c === '/' && next === '/') {
         const end = lineEnd(text, i);
         if (report) this.comment('line', i, end, '//', '');
         i = end;
-      } else if (c === '/' && next === '*') {
+        continue;
+      }
+      if (c === '/' && next === '*') {
         const close = text.indexOf('*/', i + 2);
         const end = close < 0 ? text.length : close + 2;
         if (report) this.comment('block', i, end, '/*', close < 0 ? '' : '*/');
         i = end;
-      } else if (c === '"' || c === "'") {
+        continue;
+      }
+      if (c === '"' || c === "'") {
         i = this.quoted(i, c, report);
         regexAllowed = false;
       } else if (c === '`') {
@@ -66,12 +81,24 @@ class JsScanner {
         while (j < text.length && IDENTIFIER_CHAR.test(text[j] as string)) j += 1;
         const word = text.slice(i, j);
         // A keyword after `.` is a property name (`obj.return / 2`), not the keyword.
-        regexAllowed = /^\d/.test(word) || afterDot(text, i) ? false : REGEX_AFTER_KEYWORD.has(word);
+        const property = /^\d/.test(word) || afterDot(text, i);
+        regexAllowed = property ? false : REGEX_AFTER_KEYWORD.has(word);
+        statementHead = !property && STATEMENT_HEAD_KEYWORD.has(word);
         i = j;
+        continue;
+      } else if (c === '(') {
+        parens.push(statementHead);
+        regexAllowed = true;
+        i += 1;
+      } else if (c === ')') {
+        // A statement follows the head of an if / while / for / with, and it may start with a regex.
+        regexAllowed = parens.pop() ?? false;
+        i += 1;
       } else {
-        regexAllowed = c !== ')' && c !== ']';
+        regexAllowed = c !== ']';
         i += 1;
       }
+      statementHead = false;
     }
     return text.length;
   }

@@ -392,3 +392,29 @@ describe('lexJavaScript: braces', () => {
     assert.deepEqual(lexJavaScript(text), [lineComment(text, '// still found'), quoted(text, '"too"')]);
   });
 });
+
+describe('lexJavaScript: a slash after a closing parenthesis', () => {
+  for (const keyword of ['if', 'while', 'for', 'with']) {
+    it(`starts a regex after the head of \`${keyword} (…)\``, () => {
+      const text = `${keyword} (ok(x)) /"/.test(s); const t = 'x';`;
+      assert.deepEqual(lexJavaScript(text), [quoted(text, "'x'")]);
+    });
+  }
+
+  it('looks past comments and line breaks between the keyword and its parenthesis', () => {
+    const text = `if /* why */\n(a) /"/.test(s);`;
+    assert.deepEqual(lexJavaScript(text), [blockComment(text, '/* why */')]);
+    const line = `while // until done\n(a) /"/.test(s);`;
+    assert.deepEqual(lexJavaScript(line), [lineComment(line, '// until done')]);
+  });
+
+  it('divides after a call, a group, or a parenthesis of a keyword used as a property name', () => {
+    const text = 'x = f(a) / "2"; y = (if_) / "3"; z = obj.if(a) / "4"; w = g(if (1)) / "5";';
+    assert.deepEqual(lexJavaScript(text), [quoted(text, '"2"'), quoted(text, '"3"'), quoted(text, '"4"'), quoted(text, '"5"')]);
+  });
+
+  it('divides after a stray closing parenthesis', () => {
+    const text = 'a) / "2" / b;';
+    assert.deepEqual(lexJavaScript(text), [quoted(text, '"2"')]);
+  });
+});
