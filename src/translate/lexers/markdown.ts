@@ -22,7 +22,9 @@ const SETEXT_UNDERLINE = /^ {0,3}=+[ \t]*$/;
 
 /** Inline syntax that must stay: code spans, autolinks, link punctuation and targets, HTML tags and comments, emphasis, escapes. */
 const INLINE_PROTECTED: readonly RegExp[] = [
-  /(`+)[^`\n](?:[^\n]*?[^`\n])??\1(?!`)/g, // code span
+  // A code span opens at a whole run of backticks (not inside a longer unmatched run, nor at an
+  // escaped backtick) and closes at a run of the same length.
+  /(?<![`\\])(`+)[^`\n](?:[^\n]*?[^`\n])??\1(?!`)/g, // code span
   /<(?:[a-zA-Z][a-zA-Z0-9+.-]*:[^\s<>]*|[\w.+-]+@[\w-]+(?:\.[\w-]+)+)>/g, // autolink
   /\[\^[^\]\n]+\]/g, // footnote reference
   /!?\[(?=[^\]\n]*\](?:\(|\[))/g, // opening bracket of a link or image

@@ -560,6 +560,12 @@ describe('extractMarkdown: protected inline syntax', () => {
     assert.deepEqual(lex('A lone ` backtick here.'), [[0, 'A lone ` backtick here.']]);
   });
 
+  it('does not open a code span inside an unmatched run of backticks, nor at an escaped one', () => {
+    assert.deepEqual(lex('Use `` then `code` here'), [[0, 'Use `` then ⟦`code`⟧ here']]);
+    assert.deepEqual(lex('a ``` b `c` d'), [[0, 'a ``` b ⟦`c`⟧ d']]);
+    assert.deepEqual(lex('Escaped \\` tick and `code`.'), [[0, 'Escaped ⟦\\`⟧ tick and ⟦`code`⟧.']]);
+  });
+
   it('protects URL and e-mail autolinks and HTML tags, but not other angle brackets', () => {
     assert.deepEqual(lex('Visit <https://example.com/a?b=c> or mail <first.last+tag@mail.example.org>.'), [
       [0, 'Visit ⟦<https://example.com/a?b=c>⟧ or mail ⟦<first.last+tag@mail.example.org>⟧.'],
