@@ -63,6 +63,8 @@ export function extractMarkdown(text: string): TranslatableRegion[] {
     if (close > 0) i = close + 1;
   }
   let previousBlank = true;
+  /** No paragraph is open (start, after a blank line, a fenced block or a heading): an indented line here is code. */
+  let codeMayStart = true;
   let inList = false;
   let inTable = false;
   for (; i < lines.length; i++) {
@@ -72,6 +74,7 @@ export function extractMarkdown(text: string): TranslatableRegion[] {
     if (fence !== null && !(fence[2]?.startsWith('`') === true && fence[3]?.includes('`') === true)) {
       i = fenceEnd(lines, i, fence[2] as string);
       previousBlank = false;
+      codeMayStart = true;
       continue;
     }
     if (COMMENT_LINE.test(line.text)) continue;
@@ -81,15 +84,18 @@ export function extractMarkdown(text: string): TranslatableRegion[] {
     }
     if (blank) {
       previousBlank = true;
+      codeMayStart = true;
       inTable = false;
       continue;
     }
     const indented = /^(?: {4}|\t)/.test(line.text);
-    if (indented && previousBlank && !inList) continue; // indented code block (its lines stay indented)
+    if (indented && codeMayStart && !inList) continue; // indented code block (its lines stay indented)
     if (SETEXT_UNDERLINE.test(line.text) && !previousBlank) continue;
     if (!indented && !LIST_ITEM.test(line.text) && previousBlank) inList = false;
     if (LIST_ITEM.test(line.text)) inList = true;
     previousBlank = false;
+    // A heading is a block of one line: no paragraph continues it.
+    codeMayStart = HEADING.test(line.text);
     if (LINK_DEFINITION.test(line.text) || TABLE_SEPARATOR.test(line.text) && line.text.includes('-')) {
       if (TABLE_SEPARATOR.test(line.text) && line.text.includes('|')) inTable = true;
       continue;

@@ -212,6 +212,18 @@ describe('extractMarkdown: indented code blocks and lists', () => {
     assert.deepEqual(lex('    code()\nText'), [[11, 'Text']]);
   });
 
+  it('keeps an indented code block right after a fenced block or a heading out of the prose, but continues a paragraph', () => {
+    assert.deepEqual(lex('Para\n```\ncode\n```\n    indented()\nprose'), [
+      [0, 'Para'],
+      [33, 'prose'],
+    ]);
+    assert.deepEqual(lex('# Head\n    code()\n    more()'), [[2, 'Head']]);
+    assert.deepEqual(lex('Para\n    goes on'), [
+      [0, 'Para'],
+      [9, 'goes on'],
+    ]);
+  });
+
   it('keeps an indented paragraph inside a list item as prose', () => {
     assert.deepEqual(lex('- item\n\n    continuation of the item'), [
       [2, 'item'],
