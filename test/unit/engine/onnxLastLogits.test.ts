@@ -2,7 +2,7 @@
 // (goldens.test.ts: the edited graph's one row equals the last row of the full logits).
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { sliceLogitsToLastPosition } from '../../../src/engine/onnxLastLogits';
+import { LOGIT_ROWS_INPUT, sliceLogitsToLastPosition } from '../../../src/engine/onnxLastLogits';
 import { summarizeOnnx } from '../../../src/engine/onnxProto';
 import { bytesField, message, varintField } from './protobufWriter';
 
@@ -58,5 +58,94 @@ describe('sliceLogitsToLastPosition', () => {
       ),
     );
     assert.equal(oneBranch, undefined, 'an If with one branch the edit cannot reach');
+  });
+});
+
+describe('sliceLogitsToLastPosition on a graph onnxruntime runs', () => {
+  const floatBytes = (values: number[]) => new Uint8Array(Float32Array.from(values).buffer);
+  const tensor = (name: string, dims: number[], values: number[]) =>
+    bytesField(5, message(...dims.map((d) => varintField(1, d)), varintField(2, 1), bytesField(8, name), bytesField(9, floatBytes(values))));
+  /** A float tensor value info with dims given as numbers or symbolic names. */
+  const valueInfo = (field: number, name: string, dims: (number | string)[]) => {
+    const shape = message(...dims.map((d) => bytesField(1, message(typeof d === 'number' ? varintField(1, d) : bytesField(2, d)))));
+    return bytesField(field, message(bytesField(1, name), bytesField(2, message(bytesField(1, message(varintField(1, 1), bytesField(2, shape)))))));
+  };
+  const attribute = (name: string, int: number) => bytesField(5, message(bytesField(1, name), varintField(3, int), varintField(20, 2)));
+  const W = [0.1, -0.2, 0.3, 0.4, 0.5, -0.6, 0.7, 0.8, -0.9, 1.0, 1.1, 1.2]; // [4, 3]
+  const HIDDEN = Array.from({ length: 3 * 4 }, (_, i) => (i % 5) / 4 - 0.5); // [1, 3, 4]
+  /** hidden [1, S, 4] → Relu → MatMul(W) → Add(bias) → Cast → Tanh → Mul(scale) → logits [1, S, 3]; a second output before the head. */
+  const headModel = () =>
+    message(
+      varintField(1, 8),
+      bytesField(8, message(bytesField(1, ''), varintField(2, 17))),
+      bytesField(
+        7,
+        message(
+          node('Relu', ['hidden'], 'act'),
+          node('MatMul', ['act', 'W'], 'scores'),
+          node('Add', ['scores', 'bias'], 'biased'),
+          node('Cast', ['biased'], 'cast', attribute('to', 1)),
+          node('Tanh', ['cast'], 'squashed'),
+          node('Mul', ['squashed', 'scale'], 'logits'),
+          tensor('W', [4, 3], W),
+          tensor('bias', [3], [0.5, -0.5, 0.25]),
+          tensor('scale', [], [30]),
+          valueInfo(11, 'hidden', [1, 'sequence', 4]),
+          valueInfo(12, 'act', [1, 'sequence', 4]),
+          valueInfo(12, 'logits', [1, 'sequence', 3]),
+        ),
+      ),
+    );
+
+  it('declares an int64 [logit_rows] input, and each row it names equals that row of the full logits', async () => {
+    const ort = await import('onnxruntime-web');
+    const original = headModel();
+    const edit = sliceLogitsToLastPosition(original);
+    assert.ok(edit);
+    assert.deepEqual(edit.sliced, ['act']);
+    const full = await ort.InferenceSession.create(original);
+    const sliced = await ort.InferenceSession.create(edit.bytes);
+    try {
+      assert.deepEqual([...sliced.inputNames].sort(), ['hidden', LOGIT_ROWS_INPUT].sort());
+      const rowsInput = sliced.inputMetadata.find((m) => m.name === LOGIT_ROWS_INPUT);
+      assert.deepEqual(rowsInput?.isTensor && [rowsInput.type, rowsInput.shape], ['int64', ['logit_rows']]);
+      const hidden = new ort.Tensor('float32', Float32Array.from(HIDDEN), [1, 3, 4]);
+      const fullLogits = (await full.run({ hidden })).logits as import('onnxruntime-web').Tensor; // [1, 3, 3]
+      const rowsOf = async (rows: number[]) => {
+        const out = await sliced.run({ hidden, [LOGIT_ROWS_INPUT]: new ort.Tensor('int64', BigInt64Array.from(rows, BigInt), [rows.length]) });
+        const logits = out.logits as import('onnxruntime-web').Tensor;
+        assert.deepEqual(logits.dims, [1, rows.length, 3]);
+        assert.deepEqual([...(out.act as import('onnxruntime-web').Tensor).data], [...HIDDEN.map((v) => Math.max(0, v))], 'the activation keeps every position');
+        return [...(logits.data as Float32Array)];
+      };
+      const all = [...(fullLogits.data as Float32Array)];
+      assert.deepEqual(await rowsOf([-1]), all.slice(6, 9));
+      assert.deepEqual(await rowsOf([-2, -1]), all.slice(3, 9));
+      assert.deepEqual(await rowsOf([0]), all.slice(0, 3));
+    } finally {
+      await full.release();
+      await sliced.release();
+    }
+  });
+
+  it('finds the head by the output name it is given, behind any of the products it knows', () => {
+    for (const op of ['MatMulNBits', 'MatMulInteger', 'FusedMatMul', 'DynamicQuantizeMatMul', 'MatMulBnb4']) {
+      const edit = sliceLogitsToLastPosition(model(initializer('W'), node('Div', ['x', 'two'], 'h'), node(op, ['h', 'W'], 'out'), node('Sub', ['out', 'W'], 'scores'), output('scores')), 'scores');
+      assert.equal(edit?.headOp, op, op);
+      assert.deepEqual(edit?.sliced, ['h']);
+    }
+    assert.equal(sliceLogitsToLastPosition(model(initializer('W'), node('MatMul', ['h', 'W'], 'scores'), output('scores'))), undefined, 'no `logits` in the graph');
+    assert.equal(sliceLogitsToLastPosition(message(varintField(1, 8))), undefined, 'no graph');
+    assert.equal(sliceLogitsToLastPosition(model(initializer('W'), node('Gemm', ['h', 'W'], 'logits'), output('logits'))), undefined, 'Gemm is not a head product');
+  });
+
+  it('edits the If branch output that is logits, wherever it stands among the outputs', () => {
+    const branch = (prefix: string) => message(...headNodes(prefix, `${prefix}logits`), output(`${prefix}present`), output(`${prefix}logits`));
+    const ifNode = bytesField(1, message(bytesField(1, 'use_cache_branch'), bytesField(2, 'present'), bytesField(2, 'logits'), bytesField(4, 'If'), graphAttribute('then_branch', branch('a/')), graphAttribute('else_branch', branch('b/'))));
+    const edit = sliceLogitsToLastPosition(model(initializer('embed'), initializer('bias'), ifNode, output('present'), output('logits')));
+    assert.ok(edit);
+    assert.deepEqual(edit.sliced, ['a/hidden', 'b/hidden']);
+    const noLogitsOutput = bytesField(1, message(bytesField(1, 'c'), bytesField(2, 'logits'), bytesField(4, 'If'), graphAttribute('then_branch', message(output('x'))), graphAttribute('else_branch', message(output('y')))));
+    assert.equal(sliceLogitsToLastPosition(model(noLogitsOutput, output('logits'))), undefined);
   });
 });
