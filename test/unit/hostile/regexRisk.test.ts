@@ -32,6 +32,53 @@ describe('hasNestedRepetition', () => {
     }
   });
 
+  it('reads every quantifier form: exact and open counts, lazy ones, and braces that are not a quantifier', () => {
+    const cases: [string, boolean][] = [
+      ['(a+){2}', true],
+      ['(a+){1,}', true],
+      ['(a+){0,1}', false],
+      ['(a+){1,1}', false],
+      ['(a+){,3}', false], // `{,3}` is not a quantifier: literal braces
+      ['(a+?)+?', true],
+      ['(a{2})+', true],
+      ['(a{1})+', false],
+      ['(a?)+', false],
+      ['(a??)*', false],
+      ['(ab){3}c+', false],
+    ];
+    for (const [pattern, refused] of cases) assert.equal(hasNestedRepetition(pattern), refused, pattern);
+  });
+
+  it('reads escapes and classes as single atoms', () => {
+    const cases: [string, boolean][] = [
+      ['(\\p{L}+)+', true],
+      ['(\\u{1F600}+)+', true],
+      ['(\\d+)+', true],
+      ['(\\++)', false],
+      ['(\\+)+', false],
+      ['(\\p{L})+', false],
+      ['(\\u{1F600})+', false],
+      ['\\p{L', false], // an escape that never closes ends the pattern
+      ['([\\]+]x)+', false], // `\]` inside a class does not end it: `+]x` is class content
+      ['([a]+x)+', true],
+      ['(x[+*])+', false],
+    ];
+    for (const [pattern, refused] of cases) assert.equal(hasNestedRepetition(pattern), refused, pattern);
+  });
+
+  it('carries repetition out through every enclosing group, and not past a group that closes unrepeated', () => {
+    const cases: [string, boolean][] = [
+      ['(((a+)))+', true],
+      ['(((a+))b)+', true],
+      ['((a+))(b)+', false],
+      ['(a+)(b)+', false],
+      ['(a)+(b)+', false],
+      ['a)+(b+)', false], // a stray `)` closes nothing that repeats
+      ['(a|b+)+', true],
+    ];
+    for (const [pattern, refused] of cases) assert.equal(hasNestedRepetition(pattern), refused, pattern);
+  });
+
   it('allows the patterns of published tokenizers', () => {
     for (const [name, pattern] of Object.entries(REAL_PATTERNS)) assert.equal(hasNestedRepetition(pattern), false, name);
   });
