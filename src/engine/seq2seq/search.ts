@@ -126,7 +126,6 @@ export async function beamSearch<S>(model: StepModel<S>, initial: S, options: Se
   // gives all but the first a score of -1e9, so only the first one's continuations can win.
   let running: Hypothesis[] = [{ sequence: [settings.decoderStartTokenId], score: 0, cross: [] }];
   let finished: Hypothesis[] = [];
-  let improvable = true;
   let state = initial;
   let curLength = 1;
   let steps = 0;
@@ -161,28 +160,27 @@ export async function beamSearch<S>(model: StepModel<S>, initial: S, options: Se
       };
     });
     // 3. Hypotheses that just finished, among the first `numBeams` candidates, join the finished
-    // set with their length-penalised score, unless that set can no longer change.
-    const full = finished.length === numBeams;
-    const closed = (full && earlyStopping === true) || !improvable;
-    if (!closed) {
-      const denominator = f32((curLength + 1 - decoderPromptLength) ** lengthPenalty);
-      const fresh = candidates
-        .slice(0, numBeams)
-        .filter((c) => c.hitsStop)
-        .map((c) => ({ sequence: c.sequence, score: f32(c.score / denominator), cross: c.cross }));
-      finished = mergeBest(finished, fresh, numBeams);
-    }
+    // set with their length-penalised score. (transformers also bars them once the set is full
+    // under early stopping, or once the heuristic says it cannot improve: both end the loop below
+    // before another step runs.)
+    const denominator = f32((curLength + 1 - decoderPromptLength) ** lengthPenalty);
+    const fresh = candidates
+      .slice(0, numBeams)
+      .filter((c) => c.hitsStop)
+      .map((c) => ({ sequence: c.sequence, score: f32(c.score / denominator), cross: c.cross }));
+    finished = mergeBest(finished, fresh, numBeams);
     // 4. The best `numBeams` unfinished candidates run on.
     const next = candidates.filter((c) => !c.hitsStop).slice(0, numBeams);
     const allStopped = next.length === 0;
     curLength += 1;
+    let improvable = true;
     if (!allStopped) {
       // 5. transformers' early-stop heuristic: can the best running beam still beat the worst finished one?
       const bestLength =
         earlyStopping === 'never' && lengthPenalty > 0 ? maxLength - decoderPromptLength : curLength - decoderPromptLength;
       const bestPossible = f32((next[0] as Candidate).score / f32(bestLength ** lengthPenalty));
       const worstFinished = finished.length === numBeams ? Math.min(...finished.map((h) => h.score)) : NEG;
-      improvable = improvable && bestPossible > worstFinished;
+      improvable = bestPossible > worstFinished;
     }
     const done = allStopped || !improvable || (finished.length === numBeams && earlyStopping === true);
     if (done) break;
