@@ -36,7 +36,7 @@ export function extractRegions(
       regions = extractMarkdown(document);
       break;
     case 'javascript':
-      regions = literalRegions(document, lexJavaScript(document), selection);
+      regions = literalRegions(document, lexJavaScript(document, { jsx: reader.jsx }), selection);
       break;
     case 'python':
       regions = literalRegions(document, lexPython(document), selection);

@@ -5,7 +5,7 @@
 import type { CommentSyntax, StringSyntax } from './lexers/generic';
 
 export type LanguageReader =
-  | { readonly kind: 'javascript' }
+  | { readonly kind: 'javascript'; readonly jsx: boolean }
   | { readonly kind: 'python' }
   | { readonly kind: 'markdown' }
   | { readonly kind: 'markup' }
@@ -97,9 +97,11 @@ export function readerFor(languageId: string): LanguageReader {
   switch (languageId) {
     case 'javascript':
     case 'javascriptreact':
-    case 'typescript':
     case 'typescriptreact':
-      return { kind: 'javascript' };
+      return { kind: 'javascript', jsx: true };
+    case 'typescript':
+      // `<T>value` is a type assertion in TypeScript: no JSX.
+      return { kind: 'javascript', jsx: false };
     case 'python':
       return { kind: 'python' };
     case 'markdown':

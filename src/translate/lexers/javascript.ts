@@ -2,8 +2,12 @@
 // block comments, '…' and "…" strings, template literals with nested `${…}` expressions, and regex
 // literals (told apart from division by the previous significant token, so that a quote or `//`
 // inside a regex is not taken for a string or a comment; after `)` by what opened the parenthesis:
-// `if (x) /re/` starts a regex, `(a + b) / 2` divides). JSX text is not recognised. Pure.
+// `if (x) /re/` starts a regex, `(a + b) / 2` divides). With JSX (JavaScript, JSX and TSX, not
+// TypeScript, where `<T>x` is a type assertion), an element is read where an expression may start:
+// its text is reported as text, the attributes people read (title, alt, …) as strings, and its
+// `{…}` expressions as code. Pure.
 import type { Span } from '../spans';
+import { READABLE_ATTRIBUTES } from './markup';
 import type { Literal } from './types';
 
 /** Keywords after which a `/` starts a regex literal rather than a division. */
@@ -17,9 +21,24 @@ const STATEMENT_HEAD_KEYWORD = new Set(['if', 'while', 'for', 'with']);
 
 const IDENTIFIER_CHAR = /[\p{L}\p{N}_$\u200c\u200d]/u;
 
+/** A JSX tag's name: `div`, `Foo.Bar`, `svg:path`, `my-element`; empty for a fragment. */
+const JSX_TAG_NAME = /^[\p{L}\p{N}_$.:-]*/u;
+/** A name, `=` and an opening quote: a string-valued JSX attribute. */
+const JSX_STRING_ATTRIBUTE = /^([\p{L}\p{N}_$:-]+)\s*=\s*(["'])/u;
+/** `<T,>` and `<T extends U>` open type parameters of a generic arrow function in TSX, not an element. */
+const TYPE_PARAMETERS = /^<[\p{L}_$][\p{L}\p{N}_$]*\s*(?:,|extends\b)/u;
+
+export interface JavaScriptOptions {
+  /** Read JSX elements (JavaScript, JSX, TSX); false for TypeScript, where `<T>x` is a type assertion. */
+  readonly jsx?: boolean;
+}
+
 class JsScanner {
   readonly literals: Literal[] = [];
-  constructor(private readonly text: string) {}
+  constructor(
+    private readonly text: string,
+    private readonly jsx: boolean,
+  ) {}
 
   /**
    * Scans code from `from`. With `untilBrace`, stops after the `}` that closes a template hole and
@@ -65,6 +84,10 @@ class JsScanner {
       } else if (c === '/' && regexAllowed) {
         i = skipRegex(text, i);
         regexAllowed = false;
+      } else if (c === '<' && this.jsx && regexAllowed && /^<[\p{L}_$>]/u.test(text.slice(i, i + 2)) && !TYPE_PARAMETERS.test(text.slice(i, i + 256))) {
+        // Where an expression may start, `<` opens an element: a comparison has an operand before it.
+        i = this.jsxElement(i, report);
+        regexAllowed = false;
       } else if (c === '{') {
         depth += 1;
         i += 1;
@@ -100,6 +123,64 @@ class JsScanner {
       }
       statementHead = false;
     }
+    return text.length;
+  }
+
+  /**
+   * A JSX element or fragment from its `<` to the end of its closing tag (or of a self-closing
+   * one). Reports its text (trimmed, whitespace-only runs left out) and readable attribute values;
+   * `{…}` attribute values, spreads and children are code, scanned with their own literals.
+   */
+  private jsxElement(start: number, report: boolean): number {
+    const text = this.text;
+    let i = start + 1 + (JSX_TAG_NAME.exec(text.slice(start + 1, start + 257))?.[0].length ?? 0);
+    for (;;) {
+      if (i >= text.length) return text.length;
+      if (text.startsWith('/>', i)) return i + 2;
+      if (text[i] === '>') break;
+      if (text[i] === '{') {
+        i = this.code(i + 1, true, report);
+        continue;
+      }
+      const attribute = JSX_STRING_ATTRIBUTE.exec(text.slice(i, i + 256));
+      if (attribute === null) {
+        i += 1;
+        continue;
+      }
+      // JSX attribute strings have no escapes: the first matching quote ends them.
+      const quote = attribute[2] as string;
+      const contentStart = i + attribute[0].length;
+      const close = text.indexOf(quote, contentStart);
+      const contentEnd = close < 0 ? text.length : close;
+      if (report && READABLE_ATTRIBUTES.has((attribute[1] as string).toLowerCase())) {
+        this.literals.push({ kind: 'string', start: contentStart - 1, end: Math.min(contentEnd + 1, text.length), contentStart, contentEnd, quote, raw: true, holes: [] });
+      }
+      i = close < 0 ? text.length : close + 1;
+    }
+    i += 1; // past the `>` of the opening tag
+    let textStart = i;
+    const flushText = (end: number): void => {
+      const body = text.slice(textStart, end);
+      const contentStart = textStart + (body.length - body.trimStart().length);
+      const contentEnd = end - (body.length - body.trimEnd().length);
+      if (report && contentEnd > contentStart) this.literals.push({ kind: 'text', start: contentStart, end: contentEnd, contentStart, contentEnd });
+    };
+    while (i < text.length) {
+      if (text[i] === '{') {
+        flushText(i);
+        i = textStart = this.code(i + 1, true, report);
+      } else if (text.startsWith('</', i)) {
+        flushText(i);
+        const close = text.indexOf('>', i);
+        return close < 0 ? text.length : close + 1;
+      } else if (text[i] === '<') {
+        flushText(i);
+        i = textStart = this.jsxElement(i, report);
+      } else {
+        i += 1;
+      }
+    }
+    flushText(text.length);
     return text.length;
   }
 
@@ -201,8 +282,8 @@ function skipRegex(text: string, start: number): number {
   return i;
 }
 
-export function lexJavaScript(text: string): Literal[] {
-  const scanner = new JsScanner(text);
+export function lexJavaScript(text: string, options: JavaScriptOptions = {}): Literal[] {
+  const scanner = new JsScanner(text, options.jsx === true);
   scanner.code(0, false, true);
   return scanner.literals;
 }

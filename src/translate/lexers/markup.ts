@@ -3,7 +3,8 @@
 // instructions and other attributes are code. Pure.
 import type { Literal } from './types';
 
-const READABLE_ATTRIBUTES = new Set(['title', 'alt', 'placeholder', 'aria-label', 'aria-description', 'label', 'summary']);
+/** Attributes whose values people read (also those of JSX elements). */
+export const READABLE_ATTRIBUTES: ReadonlySet<string> = new Set(['title', 'alt', 'placeholder', 'aria-label', 'aria-description', 'label', 'summary']);
 const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'textarea', 'pre', 'code']);
 
 export function lexMarkup(text: string): Literal[] {

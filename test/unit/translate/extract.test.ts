@@ -188,12 +188,27 @@ describe('code-aware extraction', () => {
     );
   });
 
+  it('JSX and TSX: element text, readable attributes and strings in {…}; class names, tags and code stay', async () => {
+    const component = `export const Dialog = () => (
+  <div className="dialog" title="Unsaved work">
+    Don't close the window. {count > 1 && <b>{t("Save all changes")}</b>}
+  </div>
+);`;
+    const expected = `export const Dialog = () => (
+  <div className="dialog" title="«UNSAVED WORK»">
+    «DON'T CLOSE THE WINDOW.» {count > 1 && <b>{t("«SAVE ALL CHANGES»")}</b>}
+  </div>
+);`;
+    for (const language of ['typescriptreact', 'javascriptreact', 'javascript']) assert.equal(await translateAll(component, language), expected, language);
+    assert.notEqual(await translateAll(component, 'typescript'), expected, 'TypeScript has no JSX');
+  });
+
   it('any text, language and selection: regions stay inside the selection, and an identity model changes nothing', async () => {
     const syntaxy = fc.string({
       unit: fc.constantFrom('a', 'b', 'Z', ' ', ' ', '.', '\n', '\r\n', '\t', '"', "'", '`', '/', '*', '#', '-', '\\', '{', '}', '$', '<', '>', '!', '[', ']', '(', ')', '|', '=', ';', '%', 's', 'f', 'r', 'ü'),
       maxLength: 160,
     });
-    const language = fc.constantFrom('typescript', 'javascript', 'python', 'markdown', 'html', 'rust', 'shellscript', 'sql', 'lua', 'haskell', 'plaintext', 'vb');
+    const language = fc.constantFrom('typescript', 'javascript', 'typescriptreact', 'python', 'markdown', 'html', 'rust', 'shellscript', 'sql', 'lua', 'haskell', 'plaintext', 'vb');
     await fc.assert(
       fc.asyncProperty(syntaxy, language, fc.nat(), fc.nat(), async (text, languageId, a, b) => {
         const start = Math.min(a, b) % (text.length + 1);

@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { lexJavaScript } from '../../../src/translate/lexers/javascript';
-import type { CommentLiteral, StringLiteral } from '../../../src/translate/lexers/types';
+import type { CommentLiteral, StringLiteral, TextLiteral } from '../../../src/translate/lexers/types';
 import type { Span } from '../../../src/translate/spans';
 
 /** Offset of the one occurrence of `snippet` in `text` (the `nth` one, from 0, if it repeats). */
@@ -416,5 +416,59 @@ describe('lexJavaScript: a slash after a closing parenthesis', () => {
   it('divides after a stray closing parenthesis', () => {
     const text = 'a) / "2" / b;';
     assert.deepEqual(lexJavaScript(text), [quoted(text, '"2"')]);
+  });
+});
+
+describe('lexJavaScript: JSX', () => {
+  const jsx = (text: string) => lexJavaScript(text, { jsx: true });
+  /** JSX text whose (trimmed) source is `snippet`. */
+  const jsxText = (text: string, snippet: string, nth = 0): TextLiteral => {
+    const start = at(text, snippet, nth);
+    return { kind: 'text', start, end: start + snippet.length, contentStart: start, contentEnd: start + snippet.length };
+  };
+  const rawString = (text: string, literal: string): StringLiteral => ({ ...quoted(text, literal), raw: true });
+
+  it('reports the text of an element, trimmed, and an apostrophe in it opens no string', () => {
+    const text = "const a = <p className=\"note\">\n  Don't close the window.\n</p>; // after\nconst s = 'x';";
+    assert.deepEqual(jsx(text), [jsxText(text, "Don't close the window."), lineComment(text, '// after'), quoted(text, "'x'")]);
+  });
+
+  it('reads nested elements, fragments and self-closing tags, with text between them', () => {
+    const text = 'return (<>\n  <h1>Title</h1>\n  <Icon name="x" />Save <b>all</b> files\n</>);';
+    assert.deepEqual(jsx(text), [jsxText(text, 'Title'), jsxText(text, 'Save'), jsxText(text, 'all'), jsxText(text, 'files')]);
+  });
+
+  it('reports readable attribute values as raw strings, not the others', () => {
+    const text = `x = <img alt='A "red" cat' src="cat.png" title="Close it" data-x="y" aria-label="Menu" />;`;
+    assert.deepEqual(jsx(text), [rawString(text, `'A "red" cat'`), rawString(text, '"Close it"'), rawString(text, '"Menu"')]);
+  });
+
+  it('scans {…} in attributes and children as code, with its comments and strings', () => {
+    const text = "x = <Button onClick={() => go('home')} {...rest}>{/* why */}{t(\"Save\")} now</Button>;";
+    assert.deepEqual(jsx(text), [quoted(text, "'home'"), blockComment(text, '/* why */'), quoted(text, '"Save"'), jsxText(text, 'now')]);
+  });
+
+  it('takes `<` after an operand for a comparison, and TSX type parameters for no element', () => {
+    const text = "if (a < b && c <d) { s = 'it\\'s'; }";
+    assert.deepEqual(jsx(text), [quoted(text, "'it\\'s'")]);
+    const generic = "const f = <T,>(x: T) => x; const g = <T extends object>(y: T) => 'y';";
+    assert.deepEqual(jsx(generic), [quoted(generic, "'y'")]);
+  });
+
+  it('without jsx (TypeScript), <T>x is a type assertion and the text after it is code', () => {
+    const text = "const n = <number>value; const s = 'x';";
+    assert.deepEqual(lexJavaScript(text), [quoted(text, "'x'")]);
+    assert.deepEqual(jsx('x = <p>Hi</p>;'), [jsxText('x = <p>Hi</p>;', 'Hi')]);
+  });
+
+  it('runs an unclosed element or tag to the end of the input', () => {
+    assert.deepEqual(jsx('x = <p>Hello'), [jsxText('x = <p>Hello', 'Hello')]);
+    assert.deepEqual(jsx('x = <p title="a'), [{ kind: 'string', start: 13, end: 15, contentStart: 14, contentEnd: 15, quote: '"', raw: true, holes: [] }]);
+    assert.deepEqual(jsx('x = <input disabled'), []);
+  });
+
+  it('reports nothing of an element inside a template hole', () => {
+    const text = 'const s = `a ${<b>bold</b>} c`;';
+    assert.deepEqual(jsx(text), [template(text, '`a ${<b>bold</b>} c`', ['${<b>bold</b>}'])]);
   });
 });

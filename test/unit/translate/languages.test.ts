@@ -5,7 +5,8 @@ import { readerFor } from '../../../src/translate/languages';
 
 describe('readerFor', () => {
   it('gives the dedicated lexers their languages', () => {
-    for (const id of ['javascript', 'javascriptreact', 'typescript', 'typescriptreact']) assert.deepEqual(readerFor(id), { kind: 'javascript' }, id);
+    for (const id of ['javascript', 'javascriptreact', 'typescriptreact']) assert.deepEqual(readerFor(id), { kind: 'javascript', jsx: true }, id);
+    assert.deepEqual(readerFor('typescript'), { kind: 'javascript', jsx: false }, 'a type assertion <T>x is not an element');
     assert.deepEqual(readerFor('python'), { kind: 'python' });
     for (const id of ['markdown', 'mdx']) assert.deepEqual(readerFor(id), { kind: 'markdown' }, id);
     for (const id of ['html', 'xml', 'xsl', 'svg', 'vue-html', 'vue', 'svelte', 'razor']) assert.deepEqual(readerFor(id), { kind: 'markup' }, id);
