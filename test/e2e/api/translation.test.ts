@@ -12,8 +12,8 @@ import { contributedCommands, extension, hasModel, openFile, resetEditors, selec
 const REPO_ROOT = path.resolve(__dirname, '..', '..', '..');
 
 /** `tealeaf translate` outside VS Code: the target text it prints for `text`. */
-function translateOutside(modelDir: string, text: string, beams: number): Promise<string> {
-  const args = [path.join(REPO_ROOT, 'bin', 'tealeaf.mjs'), 'translate', '--model', modelDir, '--from', 'en', '--to', 'de', '--beams', String(beams), '--language', 'markdown', '--json', text];
+function translateOutside(modelDir: string, text: string, beams: number, language = 'markdown'): Promise<string> {
+  const args = [path.join(REPO_ROOT, 'bin', 'tealeaf.mjs'), 'translate', '--model', modelDir, '--from', 'en', '--to', 'de', '--beams', String(beams), '--language', language, '--json', text];
   return new Promise((resolve, reject) => {
     execFile(process.execPath, args, { encoding: 'utf8', timeout: 120_000 }, (error, stdout, stderr) => {
       if (error) reject(new Error(`tealeaf translate failed: ${stderr || error.message}`));
@@ -59,6 +59,34 @@ export function registerTranslationTests(): void {
       // The key word of any German translation of SOURCE: "window" is "Fenster".
       assert.match(replacement, /\bFenster\b/, `not German for "window": ${replacement}`);
 
+      await vscode.commands.executeCommand('undo');
+      assert.equal(editor.document.getText(), original, 'one undo did not restore the original');
+    });
+
+    it('in a TSX file, translates element text and readable attributes and leaves the code', async function () {
+      this.timeout(240_000);
+      if (!hasModel('translation')) this.skip();
+      const editor = await openFile('src/SaveDialog.tsx');
+      assert.equal(editor.document.languageId, 'typescriptreact');
+      const original = editor.document.getText();
+      const element = original.slice(original.indexOf('<div'), original.indexOf('</div>') + '</div>'.length);
+      const selection = selectText(editor, element);
+      const start = editor.document.offsetAt(selection.start);
+      const after = original.slice(editor.document.offsetAt(selection.end));
+
+      await vscode.commands.executeCommand('tealeaf.translateToGerman');
+      const translated = await waitFor(() => (editor.document.getText() !== original ? editor.document.getText() : undefined), 180_000, 'the translated document');
+      const replacement = translated.slice(start, translated.length - after.length);
+      const api = (await extension().activate()) as TealeafApi;
+      const state = api.models.state('translation');
+      assert.ok(state.status === 'ready', `the translation model is ${state.status}`);
+      const beams = vscode.workspace.getConfiguration('tealeaf.translate').get<number>('beams', 4);
+      assert.equal(replacement, await translateOutside(state.info.id, element, beams, 'typescriptreact'), 'not what the model gives outside VS Code');
+      for (const code of ['<div className="dialog" title="', '<p>', '</p>', '<button onClick={onClose}>', '</button>', '</div>']) {
+        assert.ok(replacement.includes(code), `the code ${code} changed: ${replacement}`);
+      }
+      assert.match(replacement, /<p>[^<]*\bFenster\b[^<]*<\/p>/, `the paragraph is not German for "window": ${replacement}`);
+      assert.doesNotMatch(replacement, /title="Unsaved changes"/, 'the title attribute was not translated');
       await vscode.commands.executeCommand('undo');
       assert.equal(editor.document.getText(), original, 'one undo did not restore the original');
     });
