@@ -22,6 +22,21 @@ export interface CommentSyntax {
   readonly nestedBlocks?: boolean;
   /** A line marker starts a comment only at a word boundary (shell's `$#`, `${#x}`). */
   readonly lineMarkerNeedsBoundary?: boolean;
+  /**
+   * Dashes that are part of an operator are not a comment (Haskell: `-->` and `|--` are
+   * operators, `--` and `---` start comments).
+   */
+  readonly operatorDashes?: boolean;
+}
+
+/** Haskell's operator symbols: dashes next to one of them form an operator. */
+const OPERATOR_SYMBOL = /[!#$%&*+./<=>?@\\^|~:]/;
+
+/** Whether the `--` at `at` belongs to an operator (`-->`, `|--`) rather than starting a comment. */
+function partOfOperator(text: string, at: number, marker: string): boolean {
+  let end = at + marker.length;
+  while (text[end] === '-') end += 1;
+  return OPERATOR_SYMBOL.test(text[end] ?? '') || OPERATOR_SYMBOL.test(text[at - 1] ?? '');
 }
 
 export function lexGeneric(text: string, syntax: CommentSyntax): Literal[] {
@@ -50,7 +65,11 @@ export function lexGeneric(text: string, syntax: CommentSyntax): Literal[] {
       }
     }
     for (const marker of lines) {
-      if (text.startsWith(marker, i) && (!syntax.lineMarkerNeedsBoundary || i === 0 || /[\s;(|&]/.test(text[i - 1] as string))) {
+      if (
+        text.startsWith(marker, i) &&
+        (!syntax.lineMarkerNeedsBoundary || i === 0 || /[\s;(|&]/.test(text[i - 1] as string)) &&
+        !(syntax.operatorDashes === true && partOfOperator(text, i, marker))
+      ) {
         const end = lineEnd(text, i);
         literals.push({ kind: 'comment', style: 'line', start: i, end, contentStart: i + marker.length, contentEnd: end, open: marker, close: '' });
         i = end;

@@ -1100,18 +1100,20 @@ end
   },
   {
     languageId: 'haskell',
-    about: '{- -} nests; -- inside a string',
+    about: '{- -} nests; -- inside a string; --->, --> and |-- are operators, --- a comment',
     source: code(String.raw`
 -- | Greets the user.
 {- Haskell block comments {- nest -} like this -}
 module Main where
 main :: IO ()
 main = putStrLn "Hello, \"Haskell\" world! -- not a comment"
+x ---> y = x --> y |-- y --- Arrows, not comments.
 `),
     expected: [
       ['line', ' | Greets the user.'],
       ['block', ' Haskell block comments {- nest -} like this '],
       ['string', String.raw`Hello, \"Haskell\" world! -- not a comment`],
+      ['line', ' Arrows, not comments.'],
     ],
   },
   {
