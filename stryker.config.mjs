@@ -86,7 +86,8 @@ export default {
   clearTextReporter: { allowColor: false, logTests: false, reportMutants: false, reportScoreTable: true },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  // Two cores, shared: one test process at a time unless CONCURRENCY says otherwise.
+  // Two cores, shared: one test process at a time unless CONCURRENCY says otherwise. Stryker gives
+  // half of these processes (rounded up) to the TypeScript checker: 4 makes two test processes.
   concurrency: Number(process.env.CONCURRENCY ?? 1),
   // A mutant's tests may take twice their time in the initial run plus this before it counts as
   // a timeout (killed): their own time already allows for the tests that load models, and each
