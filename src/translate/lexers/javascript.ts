@@ -7,7 +7,7 @@
 // its text is reported as text, the attributes people read (title, alt, …) as strings, and its
 // `{…}` expressions as code. Pure.
 import type { Span } from '../spans';
-import { READABLE_ATTRIBUTES } from './markup';
+import { quotedAttribute } from './markup';
 import type { Literal } from './types';
 
 /** Keywords after which a `/` starts a regex literal rather than a division. */
@@ -147,15 +147,8 @@ class JsScanner {
         i += 1;
         continue;
       }
-      // JSX attribute strings have no escapes: the first matching quote ends them.
-      const quote = attribute[2] as string;
-      const contentStart = i + attribute[0].length;
-      const close = text.indexOf(quote, contentStart);
-      const contentEnd = close < 0 ? text.length : close;
-      if (report && READABLE_ATTRIBUTES.has((attribute[1] as string).toLowerCase())) {
-        this.literals.push({ kind: 'string', start: contentStart - 1, end: Math.min(contentEnd + 1, text.length), contentStart, contentEnd, quote, raw: true, holes: [] });
-      }
-      i = close < 0 ? text.length : close + 1;
+      // JSX attribute strings have no escapes, as in HTML.
+      i = quotedAttribute(text, attribute[1] as string, attribute[2] as string, i + attribute[0].length, report ? this.literals : []);
     }
     i += 1; // past the `>` of the opening tag
     let textStart = i;

@@ -4,7 +4,7 @@
 import type { Literal } from './types';
 
 /** Attributes whose values people read (also those of JSX elements). */
-export const READABLE_ATTRIBUTES: ReadonlySet<string> = new Set(['title', 'alt', 'placeholder', 'aria-label', 'aria-description', 'label', 'summary']);
+const READABLE_ATTRIBUTES: ReadonlySet<string> = new Set(['title', 'alt', 'placeholder', 'aria-label', 'aria-description', 'label', 'summary']);
 const RAW_TEXT_ELEMENTS = new Set(['script', 'style', 'textarea', 'pre', 'code']);
 
 export function lexMarkup(text: string): Literal[] {
@@ -64,18 +64,25 @@ function scanTag(text: string, start: number, literals: Literal[]): { end: numbe
   while (i < text.length && text[i] !== '>') {
     const attr = /^\s*([^\s=>/]+)\s*=\s*(["'])/.exec(text.slice(i, i + 512));
     if (attr !== null) {
-      const quote = attr[2] as string;
-      const contentStart = i + attr[0].length;
-      const close = text.indexOf(quote, contentStart);
-      const contentEnd = close < 0 ? text.length : close;
-      if (READABLE_ATTRIBUTES.has((attr[1] as string).toLowerCase())) {
-        literals.push({ kind: 'string', start: contentStart - 1, end: contentEnd + 1, contentStart, contentEnd, quote, raw: true, holes: [] });
-      }
-      i = close < 0 ? text.length : close + 1;
+      i = quotedAttribute(text, attr[1] as string, attr[2] as string, i + attr[0].length, literals);
     } else {
       i += 1;
     }
   }
   const selfClosing = text[i - 1] === '/';
   return { end: Math.min(i + 1, text.length), name, selfClosing };
+}
+
+/**
+ * The quoted value of attribute `name` that starts at `contentStart` (after its opening quote): no
+ * escapes, the first matching quote ends it (an unclosed one runs to the end). Reported as a raw
+ * string when people read it. Returns the index after the value.
+ */
+export function quotedAttribute(text: string, name: string, quote: string, contentStart: number, literals: Literal[]): number {
+  const close = text.indexOf(quote, contentStart);
+  const contentEnd = close < 0 ? text.length : close;
+  if (READABLE_ATTRIBUTES.has(name.toLowerCase())) {
+    literals.push({ kind: 'string', start: contentStart - 1, end: Math.min(contentEnd + 1, text.length), contentStart, contentEnd, quote, raw: true, holes: [] });
+  }
+  return close < 0 ? text.length : close + 1;
 }
