@@ -518,13 +518,13 @@ function contribAttention(node: FusedNode, e: Emitter, facts: ReadonlyMap<string
   const projected = e.node('MatMul', [input, weights]); // [batch, seq, q_hidden + k_hidden + v_hidden]
   const qkv = bias ? e.node('Add', [projected, bias]) : projected;
   const sizes = node.attributes.get('qkv_hidden_sizes')?.ints;
+  // K is as wide as Q (their dot products need one head size); only V's width may differ.
   const qHidden = sizes ? e.ints([sizes[0] ?? 0]) : e.node('Div', [e.dim(weights, 1), e.ints([3])]); // [1]
-  const kHidden = sizes ? e.ints([sizes[1] ?? 0]) : qHidden; // [1]
   const q = splitHeads(e, e.slice(qkv, 2, e.ints([0]), qHidden), heads); // [batch, heads, seq, head_size]
   if (node.inputs[4] && !node.outputs[1]) throw new Unsupported(`${describe(node)} with past but no present output cannot be reproduced exactly`);
   const k = node.outputs[1]
     ? e.toFloat(e.node('Gather', [node.outputs[1], e.scalarInt(0)], { axis: { int: 0 } }))
-    : splitHeads(e, e.slice(qkv, 2, qHidden, e.node('Add', [qHidden, kHidden])), heads); // [batch, heads, total, head_size]
+    : splitHeads(e, e.slice(qkv, 2, qHidden, e.node('Mul', [qHidden, e.ints([2])])), heads); // [batch, heads, total, head_size]
   const keyMask = keyMaskOf(node, 3, 'mask_index', facts);
   return probabilities(e, {
     q,
