@@ -7,10 +7,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
-import { addToGraph, DataType, float32Tensor, int64Tensor, type NodeSpec, nodeProto, type TensorSpec, tensorProto } from '../../../src/engine/onnxBuild';
+import { addToGraph, DataType, float32Tensor, int64Tensor, type NodeSpec, type TensorSpec, tensorProto } from '../../../src/engine/onnxBuild';
 import { exposeFusedAttention } from '../../../src/engine/onnxFusedAttention';
-import { GRAPH_INITIALIZER, GRAPH_INPUT, GRAPH_NODE, GRAPH_VALUE_INFO, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME, MODEL_GRAPH, TENSOR_TYPE_ELEM, TENSOR_TYPE_SHAPE, TYPE_TENSOR, VALUE_INFO_NAME, VALUE_INFO_TYPE } from '../../../src/engine/onnxProto';
+import { GRAPH_INITIALIZER, GRAPH_VALUE_INFO, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME } from '../../../src/engine/onnxProto';
 import { concat, lengthField, varintField } from '../../../src/engine/protoWrite';
+import { declaredValue, graphModel } from './graphModels';
 
 const HEADS = 4;
 const KV_HEADS = 2;
@@ -38,29 +39,6 @@ function int32Tensor(name: string, data: readonly number[], dims: readonly numbe
 
 function boolTensor(name: string, data: readonly boolean[], dims: readonly number[]): TensorSpec {
   return { name, dataType: DataType.BOOL, dims, raw: Uint8Array.from(data, (b) => (b ? 1 : 0)) };
-}
-
-/**
- * A graph input declaration (name, element type, rank): what a mask fed at run time looks like to
- * the surgery; `field` GRAPH_VALUE_INFO declares an intermediate value instead.
- */
-function declaredInput(name: string, elemType: number, rank: number, field = GRAPH_INPUT): Uint8Array {
-  // Each dimension symbolic (dim_param), as an exporter writes batch and sequence axes.
-  const shape = concat(Array.from({ length: rank }, (_, i) => lengthField(1, lengthField(2, `${name}_${i}`))));
-  const tensorType = concat([varintField(TENSOR_TYPE_ELEM, elemType), lengthField(TENSOR_TYPE_SHAPE, shape)]);
-  return lengthField(field, concat([lengthField(VALUE_INFO_NAME, name), lengthField(VALUE_INFO_TYPE, lengthField(TYPE_TENSOR, tensorType))]));
-}
-
-/** A model of `nodes` over constant inputs, in standard opset `opset` and com.microsoft 1. */
-function model(nodes: readonly NodeSpec[], initializers: readonly TensorSpec[], opset: number, inputs: readonly Uint8Array[] = []): Uint8Array {
-  const graph = concat([
-    ...nodes.map((n) => lengthField(GRAPH_NODE, nodeProto(n))),
-    lengthField(2, 'variant'),
-    ...initializers.map((t) => lengthField(GRAPH_INITIALIZER, tensorProto(t))),
-    ...inputs,
-  ]);
-  const opsets = [lengthField(8, concat([lengthField(1, ''), varintField(2, opset)])), lengthField(8, concat([lengthField(1, 'com.microsoft'), varintField(2, 1)]))];
-  return concat([varintField(1, 8), lengthField(MODEL_GRAPH, graph), ...opsets]);
 }
 
 /** [rows, cols] · [cols, n] */
@@ -180,7 +158,7 @@ const VARIANTS: readonly Variant[] = [
         float32Tensor('bias', bias, [3 * HIDDEN]),
         float32Tensor('attn_bias', values(25, HEADS * S * S), [1, HEADS, S, S]),
       ],
-      inputs: [declaredInput('padding', DataType.INT32, 2)],
+      inputs: [declaredValue('padding', DataType.INT32, 2)],
       feeds: { padding: new ort.Tensor('int32', Int32Array.from([1, 0, 1, 1]), [1, S]) },
       heads: HEADS, group: 1, v: () => splitHeads(v, S, HEADS, HEAD_DIM), layout: '3d',
       hidden: [[0, 1], [3, 1]],
@@ -276,7 +254,7 @@ const VARIANTS: readonly Variant[] = [
 
 /** Runs the variant's node and the exposed probabilities: [P as [heads][queries][keys], the node's output as [heads][queries][dim], V]. */
 async function runVariant(variant: Variant): Promise<{ p: number[][][]; out: number[][][]; v: number[][][] }> {
-  const bytes = model([variant.node], variant.initializers, variant.opset, variant.inputs);
+  const bytes = graphModel([variant.node], variant.initializers, variant.opset, variant.inputs);
   const exposure = exposeFusedAttention(bytes);
   assert.equal(exposure.layers.length, 1);
   const [layer] = exposure.layers;
@@ -340,7 +318,7 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
 
   /** The one layer's refusal (undefined when it is exposed). */
   function why(node: NodeSpec, opset = 17, inputs: readonly Uint8Array[] = [], extraNodes: readonly NodeSpec[] = []): string | undefined {
-    const exposure = exposeFusedAttention(model([...extraNodes, node], [], opset, inputs));
+    const exposure = exposeFusedAttention(graphModel([...extraNodes, node], [], opset, inputs));
     assert.equal(exposure.layers.length, 1);
     const [layer] = exposure.layers;
     assert.equal(layer?.anchor, node.outputs[0]);
@@ -367,10 +345,10 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
     ['packed QKV with a bias', () => why(mha(['qkv', '', '', 'bias'])), /MultiHeadAttention with packed QKV and a bias cannot/],
     ['a past key and no present', () => why(mha(['q', 'k', 'v', '', '', '', 'pk_in', 'pv_in'], ['out'])), /MultiHeadAttention with past_key but no present_key output cannot/],
     ['a key of unknown rank and no present', () => why(mha(['q', 'k', 'v'], ['out'])), /MultiHeadAttention without a present_key output and with a key of rank other than 3 cannot/],
-    ['a 4-D key and no present', () => why(mha(['q', 'k', 'v'], ['out']), 17, [declaredInput('k', DataType.FLOAT, 4)]), /key of rank other than 3/],
+    ['a 4-D key and no present', () => why(mha(['q', 'k', 'v'], ['out']), 17, [declaredValue('k', DataType.FLOAT, 4)]), /key of rank other than 3/],
     ['a key padding mask of unknown rank', () => why(mha(['q', 'k', 'v', '', 'lengths'])), /MultiHeadAttention with a mask of unknown rank as key_padding_mask cannot/],
-    ['a 1-D key padding mask (lengths)', () => why(mha(['q', 'k', 'v', '', 'lengths']), 17, [declaredInput('lengths', DataType.INT32, 1)]), /with a 1-D mask as key_padding_mask cannot/],
-    ['a 3-D mask_index', () => why(contrib(['x', 'w', '', 'mask']), 17, [declaredInput('mask', DataType.INT32, 3)]), /com\.microsoft Attention with a 3-D mask as mask_index cannot/],
+    ['a 1-D key padding mask (lengths)', () => why(mha(['q', 'k', 'v', '', 'lengths']), 17, [declaredValue('lengths', DataType.INT32, 1)]), /with a 1-D mask as key_padding_mask cannot/],
+    ['a 3-D mask_index', () => why(contrib(['x', 'w', '', 'mask']), 17, [declaredValue('mask', DataType.INT32, 3)]), /com\.microsoft Attention with a 3-D mask as mask_index cannot/],
     ['a 1-D mask_index constant', () => why(contrib(['x', 'w', '', 'mask']), 17, [lengthField(GRAPH_INITIALIZER, tensorProto(int32Tensor('mask', [4])))]), /with a 1-D mask as mask_index/],
     ['a past and no present', () => why(contrib(['x', 'w', '', '', 'past'], ['out'])), /com\.microsoft Attention with past but no present output cannot/],
     ['ONNX: a past key and no present', () => why(standard(['q', 'k', 'v', '', 'pk_in', 'pv_in'], ['out']), 23), /^ONNX Attention with past_key but no present_key output cannot/],
@@ -384,10 +362,10 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
     ['smooth_softmax 0 and -1, quant types NONE', () => why(gqa(gqaInputs, { smooth_softmax: { int: 0 }, k_quant_type: { string: 'NONE' }, v_quant_type: { string: 'NONE' } }))],
     ['smooth_softmax -1', () => why(gqa(gqaInputs, { smooth_softmax: { int: -1 } }))],
     ['a mask that a Cast made from a 2-D input (rank from the input)', () =>
-      why(mha(['q', 'k', 'v', '', 'mask32']), 17, [declaredInput('mask', DataType.INT64, 2)], [{ op: 'Cast', inputs: ['mask'], outputs: ['mask32'], attributes: { to: { int: DataType.INT32 } } }])],
+      why(mha(['q', 'k', 'v', '', 'mask32']), 17, [declaredValue('mask', DataType.INT64, 2)], [{ op: 'Cast', inputs: ['mask'], outputs: ['mask32'], attributes: { to: { int: DataType.INT32 } } }])],
     ['an attn_mask whose type a Cast gives', () =>
       why(standard(['q', 'k', 'v', 'allowed']), 23, [], [{ op: 'Cast', inputs: ['raw'], outputs: ['allowed'], attributes: { to: { int: DataType.BOOL } } }])],
-    ['a 2-D mask_index declared as a graph value', () => why(contrib(['x', 'w', '', 'mask']), 17, [declaredInput('mask', DataType.INT32, 2, GRAPH_VALUE_INFO)])],
+    ['a 2-D mask_index declared as a graph value', () => why(contrib(['x', 'w', '', 'mask']), 17, [declaredValue('mask', DataType.INT32, 2, GRAPH_VALUE_INFO)])],
     ['a 2-D mask_index constant whose dims are packed', () => {
       // TensorProto.dims written packed (one length-delimited field), as some writers do: rank 2.
       const packed = concat([lengthField(TENSOR_DIMS, Uint8Array.from([1, 4])), varintField(TENSOR_DATA_TYPE, DataType.INT32), lengthField(TENSOR_NAME, 'mask')]);
@@ -401,7 +379,7 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
   it('passes over attention nodes of other domains and other ops', () => {
     const other: NodeSpec = { op: 'Attention', domain: 'ai.custom', inputs: ['q'], outputs: ['a'] };
     const softmax: NodeSpec = { op: 'Softmax', inputs: ['q'], outputs: ['b'] };
-    const exposure = exposeFusedAttention(model([other, softmax, mha(['qkv'], ['c', 'pk'])], [], 17));
+    const exposure = exposeFusedAttention(graphModel([other, softmax, mha(['qkv'], ['c', 'pk'])], [], 17));
     assert.deepEqual(exposure.layers.map((l) => l.anchor), ['c']);
   });
 });
