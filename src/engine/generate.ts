@@ -229,7 +229,6 @@ export class DecoderGenerator {
       cache = own(succeed(cache, await cache.truncated(past + firstQuery + kept + 1)));
       if (verdict !== 'continue') {
         finishReason = verdict;
-        if (verdict === 'eos') captured.pop();
         break;
       }
       pending = [next];
@@ -326,7 +325,6 @@ export class DecoderGenerator {
       const verdict = chosen.take(sampler.next(step.lastLogits, () => [...promptIds, ...tokens]));
       if (verdict !== 'continue') {
         finishReason = verdict;
-        if (verdict === 'eos') captured.pop();
         break;
       }
       if (signal) await yieldToEventLoop(); // lets an abort request arrive
