@@ -215,7 +215,7 @@ export async function readOnnxFile(files: ModelFiles, path: string, externalizeA
   // Before any recursive reader walks it: a damaged or hostile file is refused in one sentence.
   vetOnnxBytes(path, bytes);
   const summary = summarizeOnnx(bytes);
-  const directory = path.includes('/') ? path.slice(0, path.lastIndexOf('/') + 1) : '';
+  const directory = path.slice(0, path.lastIndexOf('/') + 1); // '' for a file at the top (lastIndexOf is -1)
   const externalData = [];
   for (const location of checkExternalData(summary, path)) {
     const size = await files.size(directory + location);
