@@ -73,9 +73,10 @@ const GENERIC: Readonly<Record<string, CommentSyntax>> = {
   nix: { line: ['#'], block: [['/*', '*/']], strings: [DQ] },
   sql: { line: ['--'], block: [['/*', '*/']], strings: [{ quote: "'", escapes: false, doubled: true }, DQ] },
   lua: { line: ['--'], block: [['--[[', ']]']], strings: [DQ, SQ] },
-  haskell: { line: ['--'], block: [['{-', '-}']], strings: [DQ], nestedBlocks: true, operatorDashes: true },
-  elm: { line: ['--'], block: [['{-', '-}']], strings: [TRIPLE_DQ, DQ], nestedBlocks: true, operatorDashes: true },
-  purescript: { line: ['--'], block: [['{-', '-}']], strings: [TRIPLE_DQ, DQ], nestedBlocks: true, operatorDashes: true },
+  haskell: { line: ['--'], block: [['{-', '-}']], strings: [DQ], nestedBlocks: true, operatorDashes: 'around' },
+  // Elm reads `--` as a comment wherever it skips blanks, before any operator (and has no user operators).
+  elm: { line: ['--'], block: [['{-', '-}']], strings: [TRIPLE_DQ, DQ], nestedBlocks: true },
+  purescript: { line: ['--'], block: [['{-', '-}']], strings: [TRIPLE_DQ, DQ], nestedBlocks: true, operatorDashes: 'after' },
   ada: { line: ['--'], block: [], strings: [{ quote: '"', escapes: false, doubled: true }] },
   vhdl: { line: ['--'], block: [['/*', '*/']], strings: [{ quote: '"', escapes: false, doubled: true }] },
   latex: { line: ['%'], block: [], strings: [] },

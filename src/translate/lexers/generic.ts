@@ -23,20 +23,24 @@ export interface CommentSyntax {
   /** A line marker starts a comment only at a word boundary (shell's `$#`, `${#x}`). */
   readonly lineMarkerNeedsBoundary?: boolean;
   /**
-   * Dashes that are part of an operator are not a comment (Haskell: `-->` and `|--` are
-   * operators, `--` and `---` start comments).
+   * Dashes that are part of an operator are not a comment. `around` (Haskell): dashes followed or
+   * preceded by an operator symbol (`-->`, `|--`), while `--` and `---` start comments. `after`
+   * (PureScript): only dashes an operator symbol precedes (`|--`); its lexer reads comments
+   * between tokens, so `-->` starts one.
    */
-  readonly operatorDashes?: boolean;
+  readonly operatorDashes?: 'around' | 'after';
 }
 
 /** Haskell's operator symbols: dashes next to one of them form an operator. */
 const OPERATOR_SYMBOL = /[!#$%&*+./<=>?@\\^|~:]/;
 
-/** Whether the `--` at `at` belongs to an operator (`-->`, `|--`) rather than starting a comment. */
-function partOfOperator(text: string, at: number, marker: string): boolean {
+/** Whether the `--` at `at` belongs to an operator (`|--`; with `around` also `-->`) rather than starting a comment. */
+function partOfOperator(text: string, at: number, marker: string, dashes: 'around' | 'after'): boolean {
+  if (OPERATOR_SYMBOL.test(text[at - 1] ?? '')) return true;
+  if (dashes === 'after') return false;
   let end = at + marker.length;
   while (text[end] === '-') end += 1;
-  return OPERATOR_SYMBOL.test(text[end] ?? '') || OPERATOR_SYMBOL.test(text[at - 1] ?? '');
+  return OPERATOR_SYMBOL.test(text[end] ?? '');
 }
 
 export function lexGeneric(text: string, syntax: CommentSyntax): Literal[] {
@@ -68,7 +72,7 @@ export function lexGeneric(text: string, syntax: CommentSyntax): Literal[] {
       if (
         text.startsWith(marker, i) &&
         (!syntax.lineMarkerNeedsBoundary || i === 0 || /[\s;(|&]/.test(text[i - 1] as string)) &&
-        !(syntax.operatorDashes === true && partOfOperator(text, i, marker))
+        !(syntax.operatorDashes !== undefined && partOfOperator(text, i, marker, syntax.operatorDashes))
       ) {
         const end = lineEnd(text, i);
         literals.push({ kind: 'comment', style: 'line', start: i, end, contentStart: i + marker.length, contentEnd: end, open: marker, close: '' });

@@ -7,7 +7,8 @@
 import type { TranslatableRegion } from '../regions';
 import { normalizeSpans, type Span } from '../spans';
 
-const FENCE_OPEN = /^((?:[ \t]*>)*[ \t]*)(`{3,}|~{3,}|\${2})(.*)$/;
+// `s`: an info string may hold any character, U+2028 and U+2029 included (`.` alone stops there).
+const FENCE_OPEN = /^((?:[ \t]*>)*[ \t]*)(`{3,}|~{3,}|\${2})(.*)$/s;
 const BLOCK_PREFIX = /^[ \t]*(?:>[ \t]?)*[ \t]*(?:(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)(?:\[[ xX]\][ \t]+)?)?(?:#{1,6}(?:[ \t]+|$))?/;
 const LIST_ITEM = /^[ \t]*(?:>[ \t]?)*[ \t]*(?:[-*+]|\d{1,9}[.)])(?:[ \t]+|$)/;
 const LINK_DEFINITION = /^ {0,3}\[[^\]]+\]:\s*\S/;

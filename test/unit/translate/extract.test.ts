@@ -270,6 +270,10 @@ describe('extracted regions in detail', () => {
     ]);
   });
 
+  it('a block opener that does not end in a star keeps the characters after it: a third dash after <!-- is text', () => {
+    assert.deepEqual(regionsOf('<!--- Draft --->', 'html'), [{ text: '- Draft -', protected: [], context: { kind: 'block-comment', close: '-->' } }]);
+  });
+
   it('comment markers inside the text are protected only when longer than one character', () => {
     assert.deepEqual(regionsOf('# Issue #42 is fixed.\nx = 1\n', 'python'), [
       { text: ' Issue #42 is fixed.', protected: [], context: { kind: 'line-comment' } },
@@ -325,6 +329,8 @@ describe('extracted regions in detail', () => {
     assert.deepEqual(codeTokens('@param {string} name the name'), ['@param {string} name']);
     assert.deepEqual(codeTokens('@param [name=guest] who to greet'), ['@param [name=guest]']);
     assert.deepEqual(codeTokens('@returns  {string} the label; see @deprecated, or mail user@example.com'), ['@returns  {string}', '@deprecated', 'example.com']);
+    // A type with no name after it ends the tag, even when the type holds a tag with a default.
+    assert.deepEqual(codeTokens('@param {@arg a=1}, more'), ['@param {@arg a=1}']);
   });
 
   it('code tokens: Sphinx fields and doctest lines only at the start of a line', () => {

@@ -333,6 +333,11 @@ describe('lexJavaScript: regex literals and division', () => {
     assert.deepEqual(lexJavaScript(text), [quoted(text, '"2"')]);
   });
 
+  it('takes every letter after the closing slash for a flag, even letters that spell a keyword', () => {
+    const text = 'const r = /a/in / "2" / 3;';
+    assert.deepEqual(lexJavaScript(text), [quoted(text, '"2"')]);
+  });
+
   it('accepts a regex literal after an operator or punctuation', () => {
     const text = 'const a = /"/, b = [/\'/], c = x || /"/;';
     assert.deepEqual(lexJavaScript(text), []);
@@ -417,6 +422,11 @@ describe('lexJavaScript: a slash after a closing parenthesis', () => {
     const text = 'a) / "2" / b;';
     assert.deepEqual(lexJavaScript(text), [quoted(text, '"2"')]);
   });
+
+  it('divides after a parenthesis that opens the input', () => {
+    const text = '(a + b) / "2" / c;';
+    assert.deepEqual(lexJavaScript(text), [quoted(text, '"2"')]);
+  });
 });
 
 describe('lexJavaScript: JSX', () => {
@@ -465,6 +475,45 @@ describe('lexJavaScript: JSX', () => {
     assert.deepEqual(jsx('x = <p>Hello'), [jsxText('x = <p>Hello', 'Hello')]);
     assert.deepEqual(jsx('x = <p title="a'), [{ kind: 'string', start: 13, end: 15, contentStart: 14, contentEnd: 15, quote: '"', raw: true, holes: [] }]);
     assert.deepEqual(jsx('x = <input disabled'), []);
+  });
+
+  it('runs a closing tag left open to the end of the input', () => {
+    assert.deepEqual(jsx('x = <p>Hello</p'), [jsxText('x = <p>Hello</p', 'Hello')]);
+  });
+
+  it('reads an element or a fragment whatever comes right before its `<`', () => {
+    const arrow = "const f = () => <span>Hello</span>; const s = 'x';";
+    assert.deepEqual(jsx(arrow), [jsxText(arrow, 'Hello'), quoted(arrow, "'x'")]);
+    const tight = "const f = () =><>Hello</>; const s = 'x';";
+    assert.deepEqual(jsx(tight), [jsxText(tight, 'Hello'), quoted(tight, "'x'")]);
+    const child = "x = <p>Hi<>there</></p>; const s = 'x';";
+    assert.deepEqual(jsx(child), [jsxText(child, 'Hi'), jsxText(child, 'there'), quoted(child, "'x'")]);
+  });
+
+  it('takes a tag name followed by `=` whole, not its end for an attribute', () => {
+    const glued = 'x = <palt="Photo">Hi</palt>;';
+    assert.deepEqual(jsx(glued), [jsxText(glued, 'Hi')]);
+    const named = 'x = <title="Photo">Hi</title>;';
+    assert.deepEqual(jsx(named), [jsxText(named, 'Hi')]);
+  });
+
+  it('finds a readable attribute with spaces around its `=`', () => {
+    const text = 'x = <img alt = "A cat" />;';
+    assert.deepEqual(jsx(text), [rawString(text, '"A cat"')]);
+  });
+
+  it('treats a slash after an element as division', () => {
+    const text = 'x = <br /> / "2" / 3;';
+    assert.deepEqual(jsx(text), [quoted(text, '"2"')]);
+  });
+
+  it('reads type parameters only right at the `<`, with names of any length', () => {
+    const later = "const a = <p>Apples</p>; const f = <T,>(x: T) => x;";
+    assert.deepEqual(jsx(later), [jsxText(later, 'Apples')]);
+    const long = "const f = <Item,>(x: Item) => x; const g = <Key1 extends string>(k: Key1) => 'y';";
+    assert.deepEqual(jsx(long), [quoted(long, "'y'")]);
+    const comma = 'x = <p>Yes, please</p>;';
+    assert.deepEqual(jsx(comma), [jsxText(comma, 'Yes, please')]);
   });
 
   it('reports nothing of an element inside a template hole', () => {

@@ -10,6 +10,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { extractRegions } from '../../../src/translate/extract';
+import { type CommentSyntax, lexGeneric } from '../../../src/translate/lexers/generic';
 
 type Kind = 'line' | 'block' | 'string';
 type Found = readonly [kind: Kind, text: string];
@@ -1118,7 +1119,7 @@ x ---> y = x --> y |-- y --- Arrows, not comments.
   },
   {
     languageId: 'elm',
-    about: '{- -} nests; """ over lines',
+    about: '{- -} nests; """ over lines; --> starts a comment (Elm reads comments before operators)',
     source: code(String.raw`
 -- Main module.
 {- Elm comments {- nest -} too -}
@@ -1126,29 +1127,36 @@ greeting = "Hello, \"Elm\" users!"
 help = """
 Press "start" to play.
 """
+answer = 42 --> the answer
 `),
     expected: [
       ['line', ' Main module.'],
       ['block', ' Elm comments {- nest -} too '],
       ['string', String.raw`Hello, \"Elm\" users!`],
       ['string', '\nPress "start" to play.\n'],
+      ['line', '> the answer'],
     ],
   },
   {
     languageId: 'purescript',
-    about: '{- -} nests; """ over lines',
+    about: '{- -} nests; """ over lines; dashes after an operator symbol (|--) are part of the operator, --> starts a comment',
     source: code(String.raw`
 -- | Entry point.
 {- PureScript {- nested -} comment -}
 main = log "Hello, \"sailor\"!"
 banner = """Multi-line
 "banner" text"""
+infixr 5 append as |--
+both = xs |-- ys -- Joins the lists.
+next = step --> the next step
 `),
     expected: [
       ['line', ' | Entry point.'],
       ['block', ' PureScript {- nested -} comment '],
       ['string', String.raw`Hello, \"sailor\"!`],
       ['string', 'Multi-line\n"banner" text'],
+      ['line', ' Joins the lists.'],
+      ['line', '> the next step'],
     ],
   },
   {
@@ -1481,7 +1489,7 @@ echo "Hello, Nim world!"
 // MATLAB's '…' char arrays are missing; "…" spans lines in Rust and shell, and docstrings do in
 // Clojure and Lisp; Groovy and CoffeeScript lack their triple-quoted strings; LaTeX `\%` is a
 // percent sign; in .properties `#` starts a comment only at the start of a line; PHP 8 `#[…]` is an
-// attribute, Perl `$#array` an index, Haskell `-->` an operator; D's `/+ +/`, CMake's `#[[ ]]` and
+// attribute, Perl `$#array` an index; D's `/+ +/`, CMake's `#[[ ]]` and
 // Scala's `'"'` are not in the table. Each becomes a row above when the table is fixed.
 
 describe('comment and string syntax of each table-driven language', () => {
@@ -1495,4 +1503,67 @@ describe('comment and string syntax of each table-driven language', () => {
       assert.deepEqual(found(row.languageId, row.source), row.expected);
     });
   }
+});
+
+// The table-driven lexer itself (lexGeneric), on syntaxes written here rather than taken from the
+// table: exact literals, for what a region list cannot show (empty comments, ends of literals).
+describe('lexGeneric', () => {
+  const C_LIKE: CommentSyntax = { line: ['//'], block: [['/*', '*/']], strings: [{ quote: '"' }] };
+
+  it('reports a line comment with its marker, an empty closer, and content to the end of the line', () => {
+    assert.deepEqual(lexGeneric('x(); // done\ny();', C_LIKE), [
+      { kind: 'comment', style: 'line', start: 5, end: 12, contentStart: 7, contentEnd: 12, open: '//', close: '' },
+    ]);
+  });
+
+  it('starts an empty comment at dashes that end the text, with operator dashes on', () => {
+    const haskell: CommentSyntax = { line: ['--'], block: [['{-', '-}']], strings: [{ quote: '"' }], nestedBlocks: true, operatorDashes: 'around' };
+    assert.deepEqual(lexGeneric('x = 1 --', haskell), [
+      { kind: 'comment', style: 'line', start: 6, end: 8, contentStart: 8, contentEnd: 8, open: '--', close: '' },
+    ]);
+  });
+
+  it('tries longer markers and quotes first, whatever order the syntax lists them in', () => {
+    const shortFirst: CommentSyntax = {
+      line: ['#', '##'],
+      block: [['{', '}'], ['{-', '-}']],
+      strings: [{ quote: '"' }, { quote: '"""', multiline: true }],
+    };
+    assert.deepEqual(lexGeneric('{- a -} ## b\n"""c"""', shortFirst), [
+      { kind: 'comment', style: 'block', start: 0, end: 7, contentStart: 2, contentEnd: 5, open: '{-', close: '-}' },
+      { kind: 'comment', style: 'line', start: 8, end: 12, contentStart: 10, contentEnd: 12, open: '##', close: '' },
+      { kind: 'string', start: 13, end: 20, contentStart: 16, contentEnd: 17, quote: '"""', raw: false, holes: [] },
+    ]);
+  });
+
+  it('gives an empty block comment no content, and runs an unclosed one to the end even when it ends like a closer', () => {
+    assert.deepEqual(lexGeneric('/**/ x', C_LIKE), [
+      { kind: 'comment', style: 'block', start: 0, end: 4, contentStart: 2, contentEnd: 2, open: '/*', close: '*/' },
+    ]);
+    assert.deepEqual(lexGeneric('x /* never closed', C_LIKE), [
+      { kind: 'comment', style: 'block', start: 2, end: 17, contentStart: 4, contentEnd: 17, open: '/*', close: '*/' },
+    ]);
+    // The `*/` of `/*/` overlaps the opener: it closes nothing.
+    assert.deepEqual(lexGeneric('x /*/', C_LIKE), [
+      { kind: 'comment', style: 'block', start: 2, end: 5, contentStart: 4, contentEnd: 5, open: '/*', close: '*/' },
+    ]);
+  });
+
+  it('ends an unclosed string at the end of the text or before the CR of a CRLF, without a closing quote', () => {
+    assert.deepEqual(lexGeneric('s = "abc', C_LIKE), [{ kind: 'string', start: 4, end: 8, contentStart: 5, contentEnd: 8, quote: '"', raw: false, holes: [] }]);
+    assert.deepEqual(lexGeneric('s = "abc\r\nt = 1', C_LIKE), [
+      { kind: 'string', start: 4, end: 8, contentStart: 5, contentEnd: 8, quote: '"', raw: false, holes: [] },
+    ]);
+  });
+
+  it('reads a doubled quote as two strings where the syntax does not double quotes, and marks raw ones', () => {
+    assert.deepEqual(lexGeneric('"One""Two"', C_LIKE), [
+      { kind: 'string', start: 0, end: 5, contentStart: 1, contentEnd: 4, quote: '"', raw: false, holes: [] },
+      { kind: 'string', start: 5, end: 10, contentStart: 6, contentEnd: 9, quote: '"', raw: false, holes: [] },
+    ]);
+    const shell: CommentSyntax = { line: ['#'], block: [], strings: [{ quote: "'", escapes: false }] };
+    assert.deepEqual(lexGeneric("echo 'C:\\temp'", shell), [
+      { kind: 'string', start: 5, end: 14, contentStart: 6, contentEnd: 13, quote: "'", raw: true, holes: [] },
+    ]);
+  });
 });

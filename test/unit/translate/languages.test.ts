@@ -23,4 +23,12 @@ describe('readerFor', () => {
     assert.deepEqual(readerFor('plaintext'), { kind: 'prose' });
     assert.deepEqual(readerFor('toString'), { kind: 'prose' });
   });
+
+  it('gives JSON, CSS and OCaml no line comment marker', () => {
+    for (const id of ['json', 'css', 'ocaml']) {
+      const reader = readerFor(id);
+      assert.ok(reader.kind === 'generic', id);
+      assert.deepEqual(reader.syntax.line, [], id);
+    }
+  });
 });

@@ -168,6 +168,15 @@ describe('extractMarkdown: fenced code blocks', () => {
     assert.deepEqual(lex('```text\nA line that ends with ```\n```\nafter'), [[38, 'after']]);
   });
 
+  it('opens a fence whose info string holds a line or paragraph separator (U+2028, U+2029)', () => {
+    assert.deepEqual(lex('```js\u2028\nconst x = 1;\n```\n\nAfter the code.'), [[25, 'After the code.']]);
+    // A backtick after the separator still makes the line no fence: prose, and the next ``` opens one.
+    assert.deepEqual(lex('```js\u2029x `y`\ncode\n```\nafter'), [
+      [0, '```js\u2029x ⟦`y`⟧'],
+      [12, 'code'],
+    ]);
+  });
+
   it('accepts a closing fence followed by spaces', () => {
     assert.deepEqual(lex('```\ncode\n```   \nafter'), [[16, 'after']]);
   });
@@ -218,9 +227,17 @@ describe('extractMarkdown: indented code blocks and lists', () => {
       [33, 'prose'],
     ]);
     assert.deepEqual(lex('# Head\n    code()\n    more()'), [[2, 'Head']]);
+    assert.deepEqual(lex('#\n    code()'), [], 'an empty heading');
     assert.deepEqual(lex('Para\n    goes on'), [
       [0, 'Para'],
       [9, 'goes on'],
+    ]);
+  });
+
+  it('keeps an indented paragraph as prose in a list item whose marker stands alone on its line', () => {
+    assert.deepEqual(lex('-\n  Item\n\n    more item text'), [
+      [4, 'Item'],
+      [14, 'more item text'],
     ]);
   });
 
@@ -323,6 +340,7 @@ describe('extractMarkdown: headings without text, setext underlines, tables in q
     assert.deepEqual(lex('### ###\n# #\n## Real ##'), [[15, 'Real']]);
     assert.deepEqual(lex('### ### '), [], 'closing hashes with a trailing space');
     assert.deepEqual(lex('# #hashtag'), [[2, '#hashtag']], 'a word that starts with # is text');
+    assert.deepEqual(lex('#  #\n##\t\t##'), [], 'several blanks between the opening and closing hashes');
   });
 
   it('keeps a setext === underline, but not a line of = after a blank line', () => {
@@ -331,6 +349,10 @@ describe('extractMarkdown: headings without text, setext underlines, tables in q
       [13, '==='],
     ]);
     assert.deepEqual(lex('Title\n===  '), [[0, 'Title']], 'an underline with trailing spaces');
+    assert.deepEqual(lex('===\nx'), [
+      [0, '==='],
+      [4, 'x'],
+    ], 'no paragraph above the first line to underline');
     assert.deepEqual(lex('One\nTwo ==\nThree\n=== not an underline'), [
       [0, 'One'],
       [4, 'Two =='],
@@ -378,6 +400,13 @@ describe('extractMarkdown: block prefixes', () => {
     assert.deepEqual(lex('-  [ ] two spaces before the box'), [[7, 'two spaces before the box']]);
   });
 
+  it('keeps a heading marker after a task box out of the prose, after one space or several', () => {
+    assert.deepEqual(lex('- [ ] # One\n- [ ]  # Two'), [
+      [8, 'One'],
+      [21, 'Two'],
+    ]);
+  });
+
   it('handles multi-digit ordered list markers', () => {
     assert.deepEqual(lex('10. tenth item\n123) another'), [
       [4, 'tenth item'],
@@ -390,6 +419,7 @@ describe('extractMarkdown: block prefixes', () => {
       [3, 'first'],
       [22, 'third'],
     ]);
+    assert.deepEqual(lex('- #\n1. ##'), [], 'a list item holding an empty heading');
   });
 
   it('keeps heading markers of every level out of the prose', () => {
@@ -509,6 +539,16 @@ describe('extractMarkdown: tables', () => {
     assert.deepEqual(lex('| a \\| b | `x|y` |\n|---|---|'), [
       [2, 'a ⟦\\|⟧ b'],
       [11, '⟦`x|y`⟧'],
+    ]);
+  });
+
+  it('hides a pipe from the split only inside a code span, not inside a link target', () => {
+    assert.deepEqual(lex('| Link | Note |\n|---|---|\n| [Home](/a|b) | Start |'), [
+      [2, 'Link'],
+      [9, 'Note'],
+      [28, '⟦[⟧Home](/a'],
+      [38, 'b)'],
+      [43, 'Start'],
     ]);
   });
 

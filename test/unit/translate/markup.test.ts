@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { extractRegions } from '../../../src/translate/extract';
+import { lexMarkup } from '../../../src/translate/lexers/markup';
 import { translateRegions, type UnitTranslator } from '../../../src/translate/pipeline';
 
 /** The texts offered in `text` (or in the selection [start, end)), each with its offset in the selection. */
@@ -130,5 +131,18 @@ describe('markup reader', () => {
 
   it('writes a translated quote into an attribute as a typographic one: HTML has no backslash escapes', async () => {
     assert.equal(await translated('<p title="Say hi">', async () => 'Sag "hallo"'), '<p title="Sag ”hallo”">');
+  });
+});
+
+// The lexer itself (lexMarkup): exact literals, for what a region list cannot show.
+describe('lexMarkup', () => {
+  it('reports no empty text between adjacent tags, nor at the ends of the document', () => {
+    assert.deepEqual(lexMarkup('<p></p>'), []);
+    assert.deepEqual(lexMarkup('<p><b>Hi</b></p>'), [{ kind: 'text', start: 6, end: 8, contentStart: 6, contentEnd: 8 }]);
+  });
+
+  it('gives the whole empty comments <!--> and <!---> their content at the closer', () => {
+    assert.deepEqual(lexMarkup('<!-->'), [{ kind: 'comment', style: 'block', start: 0, end: 5, contentStart: 2, contentEnd: 2, open: '<!--', close: '-->' }]);
+    assert.deepEqual(lexMarkup('<!--->'), [{ kind: 'comment', style: 'block', start: 0, end: 6, contentStart: 3, contentEnd: 3, open: '<!--', close: '-->' }]);
   });
 });
