@@ -119,3 +119,26 @@ test('max over three heads keeps the largest of each cell, mean divides by the h
   closeAll(reduceHeads(block, 'max'), [0.3, 0.5, 0.6]);
   closeAll(reduceHeads(block, 'mean'), [0.2, 1 / 3, 1.4 / 3]);
 });
+
+test('max over heads is the largest value even when every head is negative', () => {
+  // data: [1 layer, 2 heads, 1 row, 2 keys]
+  const block = flatBlock({ layers: [0], heads: [0, 1], rows: [0], keys: 2, data: Float32Array.from([-1, -3, -2, -0.5]) });
+  assert.deepEqual(Array.from(reduceHeads(block, 'max')), [-1, -0.5]);
+});
+
+test('the mean over a block without heads is zero, not 0 / 0', () => {
+  const block = flatBlock({ layers: [0, 1], heads: [], rows: [0], keys: 2, data: new Float32Array(0) });
+  assert.deepEqual(Array.from(reduceHeads(block, 'mean')), [0, 0, 0, 0]);
+});
+
+test('a row with no mass after mixing stays zero, not 0 / 0', () => {
+  const out = new Float32Array(4);
+  withResidual(Float32Array.from([-1, 0, 0, 1]), 2, out);
+  assert.deepEqual(Array.from(out), [0, 0, 0, 1]);
+});
+
+test('rollout: a NaN in one token\'s attention does not reach a row that gives that token no weight', () => {
+  // Layer 0: token 0's row is NaN; token 1 attends to itself. Layer 1: token 1 again to itself only.
+  const r = rollout(Float32Array.from([Number.NaN, Number.NaN, 0, 1, 1, 0, 0, 1]), 2, 2);
+  assert.deepEqual(Array.from(r.subarray(6, 8)), [0, 1]);
+});

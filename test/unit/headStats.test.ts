@@ -3,8 +3,12 @@ import assert from 'node:assert/strict';
 import { type AttentionChunk, wholeChunk } from '../../src/engine/attentionStream';
 import { attentionResult } from '../../src/engine/attentionResult';
 import {
+  addHeadRows,
   computeHeadStats,
+  emptyHeadSums,
   headStatsSteps,
+  measureHead,
+  measuresOf,
   labelHead,
   uniformBaseline,
   PREVIOUS_TOKEN_THRESHOLD,
@@ -243,4 +247,35 @@ test('headStatsSteps yields once per head', () => {
   }
   assert.equal(yields, 6);
   assert.equal(next.value.length, 6);
+});
+
+test('addHeadRows and measureHead read every key unless told the attention is causal', () => {
+  const data = Float32Array.from([0.5, 0.5]);
+  const all = measureHead(data, 0, [0], 2);
+  close(all.entropy, Math.log(2));
+  close(all.meanDistance, 0.5);
+  const sums = addHeadRows(emptyHeadSums(), data, 0, [0], 2);
+  close(sums.entropy, Math.log(2));
+  close(sums.distance, 0.5);
+  close(measureHead(data, 0, [0], 2, true).meanDistance, 0);
+});
+
+test('addHeadRows reads only its own rows of a buffer that holds more heads', () => {
+  // [2 heads, 1 row, 2 keys], non-causal, as a chunked pass feeds whole layers
+  const layer = Float32Array.from([0.25, 0.75, 1, 0]);
+  const sums = addHeadRows(emptyHeadSums(), layer, 0, [0], 2);
+  assert.deepEqual([sums.rows, sums.distance, sums.self, sums.laterRows], [1, 0.75, 0.25, 0]);
+});
+
+test('a row two or more past the last key has no previous token among the keys', () => {
+  // q = 4 over 3 keys (cross-attention): its previous position 3 is no key
+  const m = measuresOf(addHeadRows(emptyHeadSums(), Float32Array.from([0.2, 0.3, 0.5]), 0, [4], 3));
+  assert.deepEqual([m.previousToken, m.firstToken], [0, 0]);
+});
+
+test('uniform baselines at the last key and before the first', () => {
+  // causal q = 3 over 3 keys: keys 0..2 at distances 3, 2, 1
+  assert.equal(uniformBaseline([3], 3, true).meanDistance, 2);
+  // non-causal q = −2 over 3 keys: distances 2, 3, 4
+  assert.equal(uniformBaseline([-2], 3, false).meanDistance, 3);
 });

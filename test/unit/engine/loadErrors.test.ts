@@ -52,6 +52,12 @@ describe('tokenizer errors', () => {
     assert.throws(() => tokenizer.encode(over), (e: unknown) => e instanceof ModelError && e.message === message);
     assert.throws(() => tokenizer.encodeWithSpans(over), (e: unknown) => e instanceof ModelError && e.message === message);
   });
+
+  it('text of exactly the tokenizer’s cap is encoded', () => {
+    const tokenizer = new ModelTokenizer(json('tokenizer.json'), json('tokenizer_config.json'));
+    // Each newline is one token of the test vocabulary.
+    assert.equal(tokenizer.encode('\n'.repeat(MAX_TOKENIZER_INPUT_CHARS)).length, MAX_TOKENIZER_INPUT_CHARS);
+  });
 });
 
 describe('model folder errors', () => {

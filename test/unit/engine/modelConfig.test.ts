@@ -109,6 +109,12 @@ describe('parseModelConfig: every name a published config uses', () => {
     assert.equal(parseModelConfig({ ...base, is_encoder_decoder: false }, undefined).kind, 'decoder');
   });
 
+  it('knows every encoder-decoder family by its model_type alone', () => {
+    for (const modelType of ['marian', 'bart', 'mbart', 't5', 'mt5', 'pegasus', 'm2m_100', 'nllb', 'fsmt']) {
+      assert.equal(parseModelConfig({ ...base, model_type: modelType }, undefined).kind, 'encoder-decoder', modelType);
+    }
+  });
+
   it('reads the context length under each of its names, and 2,048 when none is declared', () => {
     assert.equal(parseModelConfig({ ...base, n_ctx: 1024 }, undefined).maxPositions, 1024);
     assert.equal(parseModelConfig({ ...base, seq_length: 8192 }, undefined).maxPositions, 8192);
@@ -197,5 +203,15 @@ describe('findFimTokens: conventions', () => {
     const llama = new Set(['<PRE>', '<SUF>', '<MID>', '<fim_prefix>', '<fim_suffix>']);
     assert.deepEqual(findFimTokens({}, (t) => llama.has(t)), { prefix: '<PRE>', suffix: '<SUF>', middle: '<MID>' }, 'a convention counts only with all three tokens');
     assert.equal(findFimTokens({ fim_prefix_token: 3 }, () => true)?.prefix, '<fim_prefix>');
+  });
+
+  it('takes declared tokens only when all three are in the vocabulary, and a convention only with its prefix and suffix too', () => {
+    const qwen = new Set(['<|fim_prefix|>', '<|fim_suffix|>', '<|fim_middle|>']);
+    const partly = { fim_prefix_token: '<|fim_prefix|>', fim_suffix_token: '<SUF>', fim_middle_token: '<MID>' };
+    assert.deepEqual(findFimTokens(partly, (t) => qwen.has(t)), { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' });
+    const noPrefix = new Set(['<fim_suffix>', '<fim_middle>']);
+    assert.equal(findFimTokens({}, (t) => noPrefix.has(t)), undefined);
+    const noSuffix = new Set(['<fim_prefix>', '<fim_middle>']);
+    assert.equal(findFimTokens({}, (t) => noSuffix.has(t)), undefined);
   });
 });

@@ -203,3 +203,62 @@ describe('alignTokens: exact spans', () => {
     assert.deepEqual(spans[5], { start: text.length, end: text.length });
   });
 });
+
+describe('alignTokens and surfaceBytes: boundaries', () => {
+  const never = () => false;
+  const plain = { kind: 'plain' } as const;
+  const metaspace = { kind: 'metaspace', replacement: '▁' } as const;
+
+  it("GPT-2's byte table keeps ÿ (0xFF) as itself and gives the 68 unprintable bytes U+0100 to U+0143", () => {
+    const table = byteLevelDecoder();
+    assert.equal(table.get('ÿ'), 0xff);
+    assert.deepEqual([...surfaceBytes('ÿ', { kind: 'byte-level' }, false)], [0xff]);
+    assert.equal(table.get('\u0143'), 0xad);
+    assert.equal(table.get('\u0144'), undefined);
+  });
+
+  it('a byte-fallback piece is the whole token <0xNN>, nothing before or after it', () => {
+    assert.deepEqual([...surfaceBytes('<0x41>', metaspace, false)], [0x41]);
+    assert.deepEqual([...surfaceBytes('a<0x41>', metaspace, false)], [...Buffer.from('a<0x41>')]);
+    assert.deepEqual([...surfaceBytes('<0x41>b', metaspace, false)], [...Buffer.from('<0x41>b')]);
+  });
+
+  it('UTF-8 widths and UTF-16 lengths at their boundaries: U+007F/U+0080, U+07FF/U+0800, U+FFFF/U+10000', () => {
+    for (const [text, expected] of [
+      ['\u007fx', [[0, 1], [1, 2]]],
+      ['\u0080x', [[0, 1], [1, 2]]],
+      ['\u07ffx', [[0, 1], [1, 2]]],
+      ['\u0800x', [[0, 1], [1, 2]]],
+      ['\uffffx', [[0, 1], [1, 2]]],
+      ['\u{10000}x', [[0, 2], [2, 3]]],
+    ] as const) {
+      const spans = alignTokens(text, [...text], plain, never);
+      assert.deepEqual(spans.map((s) => [s.start, s.end]), expected, JSON.stringify(text));
+    }
+  });
+
+  it('a Metaspace prefix space is dropped from a token that ends at the end of the text', () => {
+    assert.deepEqual(alignTokens('def', ['▁de', 'f'], metaspace, never), [{ start: 0, end: 2 }, { start: 2, end: 3 }]);
+  });
+
+  it('skips a carriage return the tokenizer dropped, like other whitespace', () => {
+    const scheme = { kind: 'wordpiece', continuingPrefix: '##' } as const;
+    assert.deepEqual(alignTokens('go\r\naway', ['go', 'away'], scheme, never)[1], { start: 4, end: 8 });
+    assert.deepEqual(alignTokens('go\raway', ['go', 'away'], scheme, never)[1], { start: 3, end: 7 });
+  });
+
+  it('a special token is not looked for after whitespace; nor is an empty piece (a bare ##)', () => {
+    assert.deepEqual(alignTokens(' <s>', ['<s>', ' ', '<s>'], plain, (i) => i !== 1), [{ start: 0, end: 0 }, { start: 0, end: 1 }, { start: 1, end: 4 }]);
+    const wordpiece = { kind: 'wordpiece', continuingPrefix: '##' } as const;
+    assert.deepEqual(alignTokens('a b', ['a', '##', 'b'], wordpiece, never), [{ start: 0, end: 1 }, { start: 1, end: 1 }, { start: 2, end: 3 }]);
+  });
+
+  it('under a normalizer, U+FFFF is one unit of its own run, and an empty span stays empty (a BOS at the start, a special token inside a changed run)', () => {
+    const nfc = (s: string) => s.normalize('NFC');
+    assert.deepEqual(alignTokens('\uffffe\u0301', ['\uffff', 'é'], plain, never, nfc), [{ start: 0, end: 1 }, { start: 1, end: 3 }]);
+    assert.deepEqual(alignTokens('cafe\u0301', ['<s>', 'café'], plain, (i) => i === 0, nfc), [{ start: 0, end: 0 }, { start: 0, end: 5 }]);
+    // NFKC writes the ligature ﬁ as "fi": a special token between its f and i is empty at the ligature's start.
+    const nfkc = (s: string) => s.normalize('NFKC');
+    assert.deepEqual(alignTokens('\ufb01x', ['f', '<s>', 'i', 'x'], plain, (i) => i === 1, nfkc), [{ start: 0, end: 1 }, { start: 0, end: 0 }, { start: 0, end: 1 }, { start: 1, end: 2 }]);
+  });
+});

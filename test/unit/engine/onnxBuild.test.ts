@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import { addToGraph, DataType, float32Tensor, int64Tensor, modelOpsets, nodeAttributes, nodeDomain, nodeProto } from '../../../src/engine/onnxBuild';
-import { fields, GRAPH_NODE, graphNode, MODEL_GRAPH, summarizeOnnx } from '../../../src/engine/onnxProto';
+import { fields, GRAPH_NODE, graphInput, graphNode, MODEL_GRAPH, summarizeOnnx } from '../../../src/engine/onnxProto';
 import { ModelError } from '../../../src/engine/errors';
 import { FIXTURES } from './helpers';
 import { bytesField, message, varint, varintField } from './protobufWriter';
@@ -174,5 +174,47 @@ describe('onnxBuild: addToGraph on small graphs', () => {
 
   it('refuses a model without a graph', () => {
     assert.throws(() => addToGraph(message(varintField(1, 8)), {}), (e: unknown) => e instanceof ModelError && /no graph/.test(e.message));
+  });
+});
+
+describe('onnxBuild: edge cases of the writers and readers', () => {
+  const graphOf = (model: Uint8Array) => [...fields(model)].find((f) => f.number === MODEL_GRAPH)?.bytes as Uint8Array;
+  const layout = (model: Uint8Array) => [...fields(graphOf(model))].map((f) => (f.number === GRAPH_NODE ? graphNode(f).opType : String(f.number)));
+
+  it('refuses an int past 2^53 naming it', () => {
+    assert.throws(() => nodeProto({ op: 'X', inputs: [], outputs: [], attributes: { n: { int: 2 ** 60 } } }), (e: unknown) => e instanceof RangeError && e.message === `${2 ** 60} is not a safe integer`);
+  });
+
+  it('a new output declares its element type; outputs go right after the last output, before later fields', () => {
+    const model = message(bytesField(7, message(bytesField(1, message(bytesField(4, 'A'))), bytesField(12, message(bytesField(1, 'out'))), bytesField(13, message(bytesField(1, 'hidden'))))));
+    const edited = addToGraph(model, { outputs: [{ name: 'extra', elemType: DataType.INT64 }, { name: 'untyped' }] });
+    assert.deepEqual(layout(edited), ['A', '12', '12', '12', '13']);
+    const outputs = [...fields(graphOf(edited))].filter((f) => f.number === 12).map((f) => graphInput(f.bytes as Uint8Array));
+    assert.deepEqual(outputs, [{ name: 'out', type: 'unknown', shape: [] }, { name: 'extra', type: 'int64', shape: [] }, { name: 'untyped', type: 'unknown', shape: [] }]);
+  });
+
+  it('appends once after a node or an output that is the graph\'s first field', () => {
+    const nodeFirst = message(bytesField(7, message(bytesField(1, message(bytesField(4, 'A'))), bytesField(2, 'g'))));
+    assert.deepEqual(layout(addToGraph(nodeFirst, { nodes: [{ op: 'B', inputs: [], outputs: [] }] })), ['A', 'B', '2']);
+    const outputFirst = message(bytesField(7, message(bytesField(12, message(bytesField(1, 'out'))), bytesField(2, 'g'))));
+    assert.deepEqual(layout(addToGraph(outputFirst, { outputs: [{ name: 'extra' }] })), ['12', '12', '2']);
+  });
+
+  it('modelOpsets: an opset without a domain field is the standard one, and fields other than a varint version are ignored', () => {
+    const opset = (...parts: number[][]) => bytesField(8, message(...parts));
+    const model = message(opset(varintField(2, 13)), opset(bytesField(1, 'com.microsoft'), varintField(2, 1), varintField(3, 9), bytesField(2, Uint8Array.from([5]))));
+    assert.deepEqual([...modelOpsets(model)], [['', 13], ['com.microsoft', 1]]);
+  });
+
+  it('nodeAttributes: an unnamed attribute is listed under \'\', a key written in two bytes still reads, fields of the wrong wire type or not of a list are no values', () => {
+    // AttributeProto i = 3 as a non-minimal two-byte key (0x98 0x00), a valid varint.
+    const longKey = message(bytesField(1, 'axis'), [0x98, 0x00, ...int64Varint(-2)]);
+    // i = 3 written as 32-bit, f = 2 written as a varint: no int, no float.
+    const wrongWire = message(bytesField(1, 'odd'), [3 * 8 + 5, 1, 2, 3, 4], varintField(2, 7));
+    // An If branch (g = 6) and a doc_string (13): no floats read from their bytes.
+    const graph = message(bytesField(1, 'then_branch'), bytesField(6, message(bytesField(2, 'branch'))), bytesField(13, 'docs'), varintField(20, 5));
+    const node = message(bytesField(4, 'If'), bytesField(5, message(varintField(3, 4))), bytesField(5, longKey), bytesField(5, wrongWire), bytesField(5, graph));
+    const attributes = nodeAttributes(node);
+    assert.deepEqual([...attributes], [['', { int: 4 }], ['axis', { int: -2 }], ['odd', {}], ['then_branch', {}]]);
   });
 });

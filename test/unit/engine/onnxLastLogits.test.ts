@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LOGIT_ROWS_INPUT, sliceLogitsToLastPosition } from '../../../src/engine/onnxLastLogits';
-import { summarizeOnnx } from '../../../src/engine/onnxProto';
+import { fields, GRAPH_NODE, graphNode, type GraphNode, MODEL_GRAPH, summarizeOnnx, text } from '../../../src/engine/onnxProto';
 import { bytesField, message, varintField } from './protobufWriter';
 
 function node(opType: string, inputs: string[], output: string, ...attributes: number[][]): number[] {
@@ -147,5 +147,68 @@ describe('sliceLogitsToLastPosition on a graph onnxruntime runs', () => {
     assert.deepEqual(edit.sliced, ['a/hidden', 'b/hidden']);
     const noLogitsOutput = bytesField(1, message(bytesField(1, 'c'), bytesField(2, 'logits'), bytesField(4, 'If'), graphAttribute('then_branch', message(output('x'))), graphAttribute('else_branch', message(output('y')))));
     assert.equal(sliceLogitsToLastPosition(model(noLogitsOutput, output('logits'))), undefined);
+  });
+});
+
+describe('sliceLogitsToLastPosition: what counts as the head and as a constant', () => {
+  /** The graph nodes of a model, and each node's name (NodeProto field 3). */
+  const nodesOf = (bytes: Uint8Array): { node: GraphNode; name: string }[] => {
+    const graph = [...fields(bytes)].find((f) => f.number === MODEL_GRAPH)?.bytes as Uint8Array;
+    return [...fields(graph)]
+      .filter((f) => f.number === GRAPH_NODE)
+      .map((f) => ({ node: graphNode(f), name: [...fields(f.bytes as Uint8Array)].filter((p) => p.number === 3).map(text).join('') }));
+  };
+  /** `count` Identity ops from `from` to `to`: v1 … v(count-1) between. */
+  const chain = (from: string, to: string, count: number): number[][] =>
+    Array.from({ length: count }, (_, i) => node('Identity', [i === 0 ? from : `v${i}`], i === count - 1 ? to : `v${i + 1}`));
+
+  it('a weight computed from constants (a transposed embedding) read first is no activation', () => {
+    assert.equal(sliceLogitsToLastPosition(model(initializer('embed'), node('Transpose', ['embed'], 'w_t'), node('MatMul', ['w_t', 'hidden'], 'logits'), output('logits'))), undefined);
+  });
+
+  it('a value computed from a constant through 16 ops is constant; through 17 it is taken for an activation', () => {
+    const through = (count: number) => sliceLogitsToLastPosition(model(initializer('embed'), initializer('W'), ...chain('embed', 'deep', count), node('MatMul', ['deep', 'W'], 'logits'), output('logits')));
+    assert.equal(through(16), undefined);
+    assert.deepEqual(through(17)?.sliced, ['deep']);
+  });
+
+  it('a product of constants added to the scores is not the head', () => {
+    const edit = sliceLogitsToLastPosition(
+      model(initializer('a'), initializer('b'), initializer('W'), node('MatMul', ['a', 'b'], 'bias'), node('MatMul', ['hidden', 'W'], 'scores'), node('Add', ['bias', 'scores'], 'logits'), output('logits')),
+    );
+    assert.deepEqual(edit?.sliced, ['hidden']);
+  });
+
+  it('the head is the product nearest to logits, the first one the search reaches', () => {
+    const edit = sliceLogitsToLastPosition(
+      model(initializer('W'), initializer('V'), node('MatMul', ['h', 'W'], 's1'), node('MatMul', ['g', 'V'], 's2'), node('Add', ['s1', 's2'], 'logits'), output('logits')),
+    );
+    assert.deepEqual(edit?.sliced, ['h']);
+  });
+
+  it('looks through 31 elementwise ops for the head, not 32', () => {
+    const behind = (count: number) => sliceLogitsToLastPosition(model(initializer('W'), node('MatMul', ['hidden', 'W'], 'scores'), ...chain('scores', 'logits', count), output('logits')));
+    assert.deepEqual(behind(31)?.sliced, ['hidden']);
+    assert.equal(behind(32), undefined);
+  });
+
+  it('names the Gather node, and replaces the head\'s first input wherever the node lists its fields', () => {
+    // The head node writes its name before its inputs.
+    const head = bytesField(1, message(bytesField(3, 'lm_head'), bytesField(1, 'hidden'), bytesField(1, 'W'), bytesField(2, 'logits'), bytesField(4, 'MatMul')));
+    const edit = sliceLogitsToLastPosition(model(initializer('W'), head, output('logits')));
+    assert.ok(edit);
+    assert.deepEqual(
+      nodesOf(edit.bytes).map(({ node: n, name }) => [name, n.opType, n.inputs, n.outputs]),
+      [
+        ['tealeaf/last_position', 'Gather', ['hidden', LOGIT_ROWS_INPUT], ['hidden/tealeaf_last_position']],
+        ['lm_head', 'MatMul', ['hidden/tealeaf_last_position', 'W'], ['logits']],
+      ],
+    );
+  });
+
+  it('an If with one branch only is left alone', () => {
+    const branch = message(...headNodes('a/', 'a/logits'), output('a/logits'));
+    const edit = sliceLogitsToLastPosition(model(initializer('embed'), initializer('bias'), node('If', ['c'], 'logits', graphAttribute('then_branch', branch)), output('logits')));
+    assert.equal(edit, undefined);
   });
 });

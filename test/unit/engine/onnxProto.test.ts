@@ -307,3 +307,101 @@ describe('external data: extents and locations', () => {
     assert.deepEqual(checkExternalData(summarizeOnnx(model(bytesField(5, externalTensor('..data')))), 'f.onnx'), ['..data'], 'two dots inside a name are not a parent folder');
   });
 });
+
+describe('the readers skip what they do not count', () => {
+  it('a node counts what its subgraph\'s nodes read, not the subgraph\'s own name, inputs or initializers', () => {
+    const body = message(
+      bytesField(2, 'body'),
+      bytesField(11, message(bytesField(1, 'iteration'))),
+      bytesField(5, message(varintField(1, 4), varintField(2, 1), bytesField(8, 'local_weight'))),
+      bytesField(1, message(bytesField(1, 'outer_value'), bytesField(2, 'y'), bytesField(4, 'Identity'))),
+    );
+    const bytes = message(bytesField(1, 'cond'), bytesField(2, 'out'), bytesField(4, 'Loop'), bytesField(5, message(bytesField(1, 'body'), bytesField(6, body))));
+    const node = graphNode({ number: GRAPH_NODE, wire: 2, bytes, start: 0, end: bytes.length });
+    assert.deepEqual(node.inputs, ['cond', 'outer_value']);
+  });
+
+  it('a node without an op type has the op type \'\'', () => {
+    const bytes = message(bytesField(1, 'x'), bytesField(2, 'y'));
+    assert.equal(graphNode({ number: GRAPH_NODE, wire: 2, bytes, start: 0, end: bytes.length }).opType, '');
+  });
+
+  it('graphInput: no name is \'\', a map type is unknown without shape, a dim with only a denotation is unnamed, and fields ONNX does not define are skipped', () => {
+    const tensorType = (...parts: number[][]) => bytesField(2, message(bytesField(1, message(...parts))));
+    const dim = (...parts: number[][]) => bytesField(1, message(...parts));
+    assert.deepEqual(graphInput(message(tensorType(varintField(1, 1), bytesField(2, message(dim(varintField(1, 4))))))), { name: '', type: 'float32', shape: [4] });
+    // map<int64, tensor(float)>: key_type 7, value_type a tensor type
+    const mapType = bytesField(5, message(varintField(1, 7), bytesField(2, message(bytesField(1, message(varintField(1, 1), bytesField(2, message(dim(varintField(1, 3))))))))));
+    assert.deepEqual(graphInput(message(bytesField(1, 'scores'), bytesField(2, message(mapType)))), { name: 'scores', type: 'unknown', shape: [] });
+    assert.deepEqual(graphInput(message(bytesField(1, 'x'), tensorType(varintField(1, 1), bytesField(2, message(dim(bytesField(3, 'DATA_BATCH'))))))), { name: 'x', type: 'float32', shape: [''] });
+    // An unknown field 3 of the tensor type and 2 of the shape, each shaped like a shape and a dim.
+    const unknownInType = bytesField(3, message(dim(varintField(1, 5))));
+    const unknownInShape = bytesField(2, message(varintField(1, 9)));
+    assert.deepEqual(graphInput(message(bytesField(1, 'x'), tensorType(varintField(1, 1), unknownInType, bytesField(2, message(dim(varintField(1, 2)), unknownInShape))))), { name: 'x', type: 'float32', shape: [2] });
+  });
+
+  it('summarizeOnnx counts a node without an op type under \'\', and a fused attention op without a domain as the default domain\'s', () => {
+    const summary = summarizeOnnx(model(bytesField(1, message(bytesField(2, 'o'))), bytesField(1, message(bytesField(2, 'a'), bytesField(4, 'Attention')))));
+    assert.deepEqual([...summary.opTypes], [['', 1], ['Attention', 1]]);
+    assert.deepEqual(summary.fusedAttentionOps, ['Attention']);
+  });
+
+  it('summarizeOnnx reads the subgraphs of a graphs attribute, and no other attribute as a graph', () => {
+    const inner = message(bytesField(1, node('Softmax', 'inner_probs')));
+    const pad = message(bytesField(1, 'x'), bytesField(2, 'padded'), bytesField(4, 'Pad'), bytesField(5, message(bytesField(1, 'mode'), bytesField(4, 'constant'), varintField(20, 3))));
+    const custom = message(bytesField(2, 'c'), bytesField(4, 'Custom'), bytesField(5, message(bytesField(1, 'branches'), bytesField(11, inner), varintField(20, 10))));
+    const summary = summarizeOnnx(model(bytesField(1, pad), bytesField(1, custom)));
+    assert.deepEqual(summary.softmaxOutputs, ['inner_probs']);
+    assert.deepEqual([...summary.opTypes], [['Pad', 1], ['Softmax', 1], ['Custom', 1]]);
+  });
+
+  it('a sparse initializer: its packed dims are no tensor, and its indices\' external data is listed', () => {
+    const values = message(varintField(1, 3), varintField(2, 1), bytesField(8, 'sv'));
+    const indices = message(varintField(1, 3), varintField(2, 7), bytesField(8, 'si'), ...located('sparse.bin', 0, 24));
+    const sparse = bytesField(15, message(bytesField(1, values), bytesField(2, indices), bytesField(3, Uint8Array.from([2, 3]))));
+    const summary = summarizeOnnx(model(sparse));
+    assert.equal(summary.parameters, 3);
+    assert.deepEqual(summary.externalDataLocations, ['sparse.bin']);
+  });
+
+  it('counts a weight of two elements, a name with _scale inside it, and an unnamed weight though a quantized op leaves an optional input empty', () => {
+    const bytes = model(
+      tensor('pair', 1, [2]),
+      tensor('layer_scale.weight', 1, [8]),
+      bytesField(5, message(varintField(1, 4), varintField(2, 1))), // no name
+      tensor('q_scale', 1, [4]),
+      opNode('DequantizeLinear', ['q', 'q_scale', ''], 'd'),
+    );
+    const summary = summarizeOnnx(bytes);
+    assert.deepEqual(summary.weightSizes, [2, 8, 4]);
+    assert.equal(summary.parameters, 14);
+  });
+
+  it('a weight\'s fingerprint is type:dims:first 64 bytes:last 64 bytes in two-digit hex', () => {
+    const data = Uint8Array.from({ length: 256 }, (_, i) => i);
+    const summary = summarizeOnnx(model(tensor('w', 1, [8, 8], [bytesField(9, data)])));
+    const hexOf = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => (from + i).toString(16).padStart(2, '0')).join('');
+    assert.deepEqual([...summary.weightFingerprints], [[`1:8x8:${hexOf(0, 64)}:${hexOf(192, 256)}`, 64]]);
+  });
+
+  it('sharedParameters counts only the weights both summaries hold', () => {
+    const weight = (name: string, dims: number[], seed: number) => tensor(name, 1, dims, [bytesField(9, Uint8Array.from({ length: dims[0]! * dims[1]! * 4 }, (_, i) => (i * seed + 1) % 251))]);
+    const encoder = summarizeOnnx(model(weight('embed', [8, 16], 7), weight('encoder_only', [8, 32], 11)));
+    const decoder = summarizeOnnx(model(weight('lm_head', [8, 16], 7), weight('decoder_only', [4, 16], 13)));
+    assert.equal(sharedParameters(encoder, decoder), 128);
+    assert.equal(sharedParameters(decoder, encoder), 128);
+  });
+
+  it('tensorFields: no name is \'\', a location entry without a value is \'\', and an entry\'s value may come before its key', () => {
+    assert.equal(tensorFields(message(varintField(1, 4), varintField(2, 1))).name, '');
+    const valueless = tensorFields(message(bytesField(8, 'w'), bytesField(13, message(bytesField(1, 'location')))));
+    assert.equal(valueless.external?.location, '');
+    const reversed = tensorFields(message(bytesField(8, 'w'), bytesField(13, message(bytesField(2, 'data.bin'), bytesField(1, 'location')))));
+    assert.equal(reversed.external?.location, 'data.bin');
+  });
+
+  it('checkExternalExtents accepts a tensor of length 0 at the end of the file; checkExternalData a colon inside a relative path', () => {
+    checkExternalExtents(summarizeOnnx(model(tensor('empty', 1, [0], located('d.bin', 4, 0)))), 'd.bin', 4);
+    assert.deepEqual(checkExternalData(summarizeOnnx(model(bytesField(5, externalTensor('part:1.bin')))), 'f.onnx'), ['part:1.bin']);
+  });
+});

@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
-import { search, type StepModel } from '../../../src/engine/seq2seq/search';
+import { AbortError } from '../../../src/engine/errors';
+import { search, type SearchOptions, type StepModel } from '../../../src/engine/seq2seq/search';
 import type { EarlyStopping, Seq2SeqSettings } from '../../../src/engine/seq2seq/settings';
 import { ROOT } from './helpers';
 
@@ -98,4 +99,123 @@ describe('search: the tokens transformers chooses', () => {
       assert.deepEqual(wrong, []);
     });
   }
+});
+
+/** Settings without processors: `eos` ends a hypothesis, 7 starts the decoder. */
+function plainSettings(eos: number[]): Seq2SeqSettings {
+  return { decoderStartTokenId: 7, eosTokenIds: eos, padTokenId: 6, badWordsIds: [], forcedEosTokenId: undefined, noRepeatNgramSize: 0, repetitionPenalty: 1, minLength: 0, maxLength: undefined, maxNewTokens: undefined, numBeams: 1, lengthPenalty: 1, earlyStopping: true };
+}
+
+function options(settings: Seq2SeqSettings, rest: Partial<SearchOptions>): SearchOptions {
+  return { settings, maxNewTokens: 4, numBeams: 1, lengthPenalty: 1, earlyStopping: true, captureCross: false, ...rest };
+}
+
+/**
+ * A model over a vocabulary of 8 whose next-token probabilities are given per generated prefix
+ * ('' for the first step, '1,3' after tokens 1 and 3); other prefixes get `fallback`. The logits
+ * are the probabilities' logarithms, so log-softmax gives them back.
+ */
+function scriptedModel(table: Record<string, number[]>, fallback: number[]): StepModel<number[][]> {
+  return {
+    async step(state, tokens) {
+      const sequences = state.map((sequence, row) => [...sequence, tokens[row] as number]);
+      const logits = sequences.flatMap((sequence) => (table[sequence.slice(1).join(',')] ?? fallback).map(Math.log));
+      return { logits: Float32Array.from(logits), vocab: 8, state: sequences };
+    },
+    reorder: (state, rows) => rows.map((row) => state[row] as number[]),
+  };
+}
+
+/** Probabilities of 8 tokens: those given, the rest shared equally. */
+function probabilities(given: Record<number, number>): number[] {
+  const sum = Object.values(given).reduce((a, b) => a + b, 0);
+  const others = 8 - Object.keys(given).length;
+  return Array.from({ length: 8 }, (_, t) => given[t] ?? (1 - sum) / others);
+}
+
+describe('search: steps, aborts, cross-attention and edge cases', () => {
+  it('refuses to run under an aborted signal, greedy or beam', async () => {
+    let steps = 0;
+    const model = tableModel(1);
+    const counting: StepModel<number[][]> = { step: (state, tokens, o) => ((steps += 1), model.step(state, tokens, o)), reorder: model.reorder };
+    for (const numBeams of [1, 2]) {
+      await assert.rejects(search(counting, [[]], options(plainSettings([2]), { numBeams, signal: AbortSignal.abort() })), AbortError);
+    }
+    assert.equal(steps, 0);
+  });
+
+  it('asks for cross-attention when capturing it, counts its steps, and returns each token\'s cross-attention from the row that chose it', async () => {
+    for (const numBeams of [1, 3]) {
+      const asked: (boolean | undefined)[] = [];
+      const model = tableModel(5);
+      // Each row's "cross-attention" is the length of the sequence it was fed and its last token.
+      const withCross: StepModel<number[][]> = {
+        async step(state, tokens, o) {
+          asked.push(o.crossAttention);
+          const out = await model.step(state, tokens, o);
+          return { ...out, cross: out.state.map((sequence) => [Float32Array.of(sequence.length, sequence.at(-1) as number)]) };
+        },
+        reorder: model.reorder,
+      };
+      const result = await search(withCross, [[]], options({ ...plainSettings(END_TOKENS), decoderStartTokenId: goldens.start }, { numBeams, maxNewTokens: 6, captureCross: true }));
+      assert.ok(result.tokens.length > 1);
+      assert.equal(result.steps, asked.length);
+      assert.deepEqual(asked, Array(asked.length).fill(true));
+      const fed = [goldens.start, ...result.tokens];
+      assert.deepEqual(result.cross, result.tokens.map((_, i) => [Float32Array.of(i + 1, fed[i] as number)]), `${numBeams} beams`);
+    }
+  });
+
+  it('greedy search leaves the model\'s logits as they were (the processors work on a copy)', async () => {
+    const logits = Float32Array.from([3, 1, 2, 0, 0, 0, 0, 0]);
+    const model: StepModel<null> = { step: async () => ({ logits, vocab: 8, state: null }), reorder: () => null };
+    const result = await search(model, null, options({ ...plainSettings([0]), minLength: 3 }, { maxNewTokens: 3 }));
+    assert.deepEqual(result.tokens, [2, 2, 0], 'EOS barred until the minimum length, then chosen');
+    assert.deepEqual([...logits], [3, 1, 2, 0, 0, 0, 0, 0]);
+  });
+
+  it('beam search ranks continuations right when the logits lie far apart (log-softmax from the row\'s maximum)', async () => {
+    // exp(850) overflows: the log-sum-exp must be taken from the largest logit, not any other.
+    const model: StepModel<null> = { step: async () => ({ logits: Float32Array.from([-800, 50, -800, -800, -800, -800, -800, -800]), vocab: 8, state: null }), reorder: () => null };
+    const result = await search(model, null, options(plainSettings([0]), { numBeams: 2, maxNewTokens: 1 }));
+    assert.deepEqual(result.tokens, [1]);
+  });
+
+  it('on equal scores the lower token comes first', async () => {
+    const model = scriptedModel({}, probabilities({ 1: 0.4, 3: 0.4 }));
+    const result = await search(model, [[]], options(plainSettings([0]), { numBeams: 2, maxNewTokens: 1 }));
+    assert.deepEqual(result.tokens, [1]);
+  });
+
+  it('early_stopping "never" with a negative length penalty bounds a running beam by its current length', async () => {
+    // Step 1 finishes [EOS] (score -3.6) and runs on with 1; step 2 finishes [1, EOS] (-1.75 × 2 = -3.5)
+    // and runs on with [1, 3] (-1.0): its bound -1.0 × 2 beats -3.6, so step 3 finishes [1, 3, EOS]
+    // at -1.05 × 3 = -3.15, the best. (Bounded by the maximum length, -1.0 × 4, it would stop.)
+    const table = {
+      '': probabilities({ 0: Math.exp(-3.6), 1: Math.exp(-0.05), 2: Math.exp(-4) }),
+      '1': probabilities({ 0: Math.exp(-1.7), 3: Math.exp(-0.95) }),
+      '1,3': probabilities({ 0: Math.exp(-0.05) }),
+    };
+    const result = await search(scriptedModel(table, probabilities({ 7: 0.93 })), [[]], options(plainSettings([0]), { numBeams: 2, maxNewTokens: 4, lengthPenalty: -1, earlyStopping: 'never' }));
+    assert.deepEqual([result.tokens, result.steps], [[1, 3, 0], 3]);
+  });
+
+  it('early_stopping "never" with a positive length penalty stops once a beam of the maximum length could not beat the finished ones', async () => {
+    // Step 1 finishes [0] (ln 0.6) and [1] (ln 0.333 ≈ -1.1); the best running beam has ln(0.067 / 6) ≈ -4.5,
+    // whose best score at 4 tokens, -4.5 / 4, is below -1.1: no second step.
+    const table = { '': probabilities({ 0: 0.6, 1: 0.333 }) };
+    const result = await search(scriptedModel(table, probabilities({ 7: 0.93 })), [[]], options(plainSettings([0, 1]), { numBeams: 2, maxNewTokens: 4, lengthPenalty: 1, earlyStopping: 'never' }));
+    assert.deepEqual([result.tokens, result.steps], [[0], 1]);
+  });
+
+  it('a beam whose logits are NaN does not hide the better continuations of a beam after it', async () => {
+    // Step 1 runs beams 1, 2 and 3; beam 2's logits are NaN; beam 3 continues with 5 at 0.93, better than anything of beam 1.
+    const table: Record<string, number[]> = {
+      '': [0, 0.3, 0.3, 0.3, 0.02, 0.02, 0.02, 0.04],
+      '2': Array(8).fill(Number.NaN),
+      '3': probabilities({ 5: 0.93 }),
+    };
+    const result = await search(scriptedModel(table, probabilities({})), [[]], options(plainSettings([0]), { numBeams: 3, maxNewTokens: 2 }));
+    assert.deepEqual(result.tokens, [3, 5]);
+  });
 });

@@ -50,4 +50,24 @@ describe('ModelTokenizer: recent encodings', () => {
     assert.equal(tokenizer.encodeWithSpans('const x = 1;').length, count);
     assert.notEqual(tokenizer.encodeWithSpans('const x = 1;')[0]?.text, '');
   });
+
+  it('keeps the four texts asked latest, a text asked again counting as the latest: their spans are the same objects, not tokenized again', () => {
+    const tokenizer = load(path.join(FIXTURES, 'tiny-llama'));
+    const first = (text: string) => tokenizer.encodeWithSpans(text)[0];
+    const [a, b] = [first('a'), first('b'), first('c'), first('d')];
+    assert.equal(first('a'), a, 'the fourth text back is kept');
+    first('e'); // drops b, the oldest now that a was asked again
+    assert.equal(first('a'), a, 'a text asked again is kept as the latest');
+    assert.notEqual(first('b'), b, 'the fifth text back is tokenized again');
+  });
+
+  it('keeps a text of 65,536 characters, not a longer one', () => {
+    const tokenizer = load(path.join(FIXTURES, 'tiny-llama'));
+    const kept = 'x '.repeat(32_768);
+    assert.equal(tokenizer.encodeWithSpans(kept)[1], tokenizer.encodeWithSpans(kept)[1]);
+    const longer = `${kept}x`;
+    const again = tokenizer.encodeWithSpans(longer);
+    assert.notEqual(tokenizer.encodeWithSpans(longer)[1], again[1]);
+    assert.deepEqual(tokenizer.encodeWithSpans(longer), again);
+  });
 });

@@ -4,13 +4,17 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
+import { ModelError } from '../../../src/engine/errors';
 import { ModelTokenizer, surfaceSchemeOf } from '../../../src/engine/tokenizer';
 import { modelDir } from './helpers';
 
-function tokenizerOf(name: string, config: Record<string, unknown> = {}): ModelTokenizer {
-  const dir = modelDir(name);
-  const read = (file: string) => JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as Record<string, unknown>;
-  return new ModelTokenizer(read('tokenizer.json'), { ...read('tokenizer_config.json'), ...config });
+function readJson(name: string, file: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(path.join(modelDir(name), file), 'utf8')) as Record<string, unknown>;
+}
+
+/** The fixture's tokenizer, its config overridden by `config` and its tokenizer.json by `json`. */
+function tokenizerOf(name: string, config: Record<string, unknown> = {}, json: Record<string, unknown> = {}): ModelTokenizer {
+  return new ModelTokenizer({ ...readJson(name, 'tokenizer.json'), ...json }, { ...readJson(name, 'tokenizer_config.json'), ...config });
 }
 
 describe('surfaceSchemeOf', () => {
@@ -90,5 +94,73 @@ describe('ModelTokenizer', () => {
     const held = spans.find((s) => s.start === s.end);
     assert.ok(held, 'a token holding a partial character has an empty span');
     assert.equal(held.text, tokenizer.tokenString(held.id), 'and its vocabulary string as text');
+  });
+
+  it('refuses a tokenizer.json whose pattern repeats a group that itself repeats, naming the pattern', () => {
+    const split = { type: 'Split', pattern: { Regex: '(a+)+b' }, behavior: 'Isolated', invert: false };
+    assert.throws(
+      () => tokenizerOf('tiny-gpt2', {}, { pre_tokenizer: { type: 'Sequence', pretokenizers: [split, { type: 'ByteLevel', add_prefix_space: false, use_regex: true }] } }),
+      (e: unknown) =>
+        e instanceof ModelError &&
+        e.message === 'tokenizer.json: the pattern (a+)+b repeats a group that itself repeats, which can take exponential time on some texts: refused',
+    );
+  });
+
+  it('an added token declared not special is not special', () => {
+    const added = [...(readJson('tiny-gpt2', 'tokenizer.json').added_tokens as unknown[])];
+    added.push({ id: 88, content: 'x', special: false, single_word: false, lstrip: false, rstrip: false, normalized: false });
+    const tokenizer = tokenizerOf('tiny-gpt2', {}, { added_tokens: added });
+    assert.equal(tokenizer.tokenId('x'), 88);
+    assert.equal(tokenizer.isSpecial(88), false);
+    assert.equal(tokenizer.isSpecial(0), true);
+  });
+
+  it('maps spans back to the original text through the normalizer’s Unicode form, each of NFC, NFKC, NFD and NFKD', () => {
+    const spansWith = (normalizer: Record<string, unknown>, text: string) =>
+      tokenizerOf('tiny-gpt2', {}, { normalizer }).encodeWithSpans(text, { addSpecialTokens: false }).map((s) => [s.start, s.end]);
+    // NFC composes e + U+0301 into é: its two byte-level pieces both span the two original units.
+    assert.deepEqual(spansWith({ type: 'NFC' }, 'cafe\u0301 x'), [[0, 1], [1, 2], [2, 3], [3, 5], [3, 5], [5, 6], [6, 7]]);
+    // NFKC and NFKD write ² as 2.
+    assert.deepEqual(spansWith({ type: 'Sequence', normalizers: [{ type: 'NFKC' }] }, 'x\u00b2 y'), [[0, 1], [1, 2], [2, 3], [3, 4]]);
+    assert.deepEqual(spansWith({ type: 'NFKD' }, 'x\u00b2 y'), [[0, 1], [1, 2], [2, 3], [3, 4]]);
+    // NFD splits é into e + U+0301: e and the mark's two bytes all span the one original é.
+    assert.deepEqual(spansWith({ type: 'NFD' }, 'caf\u00e9 x'), [[0, 1], [1, 2], [2, 3], [3, 4], [3, 4], [3, 4], [4, 5], [5, 6]]);
+  });
+
+  it('with add_bos_token false keeps a BOS the text itself starts with, and adds none', () => {
+    const tokenizer = tokenizerOf('tiny-gpt2', { add_bos_token: false, bos_token: '<|endoftext|>' });
+    const bos = tokenizer.tokenId('<|endoftext|>') as number;
+    const spans = tokenizer.encodeWithSpans('<|endoftext|>x = 1');
+    assert.deepEqual(spans.map((s) => [s.id, s.start, s.end]), [[bos, 0, 13], [88, 13, 14], [323, 14, 16], [221, 16, 17], [17, 17, 18]]);
+    assert.deepEqual(tokenizer.encodeWithSpans(' = 1'), tokenizer.encodeWithSpans(' = 1', { addSpecialTokens: false }));
+    assert.deepEqual(tokenizer.encodeWithSpans(' = 1').map((s) => [s.start, s.end, s.text]), [[0, 2, ' ='], [2, 3, ' '], [3, 4, '1']]);
+  });
+
+  it('drops the BOS the post-processor adds when add_bos_token is false, and adds exactly one when it is true', () => {
+    const declined = tokenizerOf('tiny-llama', { add_bos_token: false });
+    const asked = tokenizerOf('tiny-llama', { add_bos_token: true });
+    const bare = declined.encode('hello world', { addSpecialTokens: false });
+    assert.deepEqual(declined.encode('hello world'), bare);
+    assert.deepEqual(asked.encode('hello world'), [asked.tokenId('<s>'), ...bare]);
+  });
+
+  it('a BOS the config adds that is no special token gets an empty span and its vocabulary string; the tokens after it their own text', () => {
+    const tokenizer = tokenizerOf('tiny-gpt2', { add_bos_token: true, bos_token: 'x' });
+    const spans = tokenizer.encodeWithSpans('y = 1');
+    assert.deepEqual(spans.map((s) => [s.id, s.start, s.end, s.text]), [[88, 0, 0, 'x'], [89, 0, 1, 'y'], [323, 1, 3, ' ='], [221, 3, 4, ' '], [17, 4, 5, '1']]);
+  });
+
+  it('decodes without special tokens unless told otherwise, and never cleans up spaces, whatever the config says', () => {
+    const tokenizer = tokenizerOf('tiny-gpt2');
+    const ids = [tokenizer.tokenId('<|endoftext|>') as number, ...tokenizer.encode('x', { addSpecialTokens: false })];
+    assert.equal(tokenizer.decode(ids), 'x');
+    assert.equal(tokenizer.decode(ids, false), '<|endoftext|>x');
+    const cleaning = tokenizerOf('hub-gpt2', { clean_up_tokenization_spaces: true });
+    assert.equal(cleaning.decode(cleaning.encode('a , b . c ?')), 'a , b . c ?');
+  });
+
+  it('an id past the vocabulary generated gets an empty span and no text', () => {
+    const tokenizer = tokenizerOf('tiny-gpt2');
+    assert.deepEqual(tokenizer.spansOfGenerated([100_000]), { text: '', spans: [{ id: 100_000, start: 0, end: 0, text: '' }] });
   });
 });

@@ -93,6 +93,35 @@ describe('hasNestedRepetition', () => {
   });
 });
 
+describe('hasNestedRepetition: edge cases', () => {
+  it('reads possessive and lazy-possessive quantifiers (Oniguruma\'s ?+ and ??+) as an optional atom, not a repeated one', () => {
+    assert.equal(hasNestedRepetition('(a?+)+'), false);
+    assert.equal(hasNestedRepetition('(b??+)+'), false);
+  });
+
+  it('reads a count of several digits, and braces that are no quantifier as literals without looking further', () => {
+    assert.equal(hasNestedRepetition('(a+){10}'), true);
+    assert.equal(hasNestedRepetition('(a+){x}b{2}'), false);
+  });
+
+  it('reads only \\p{…}, \\P{…} and \\u{…} as braced escapes, wherever they stand', () => {
+    assert.equal(hasNestedRepetition('(\\d{2})+'), true, 'a counted \\d repeats');
+    assert.equal(hasNestedRepetition('\\p{L}(\\d+)+'), true, 'a braced escape first does not change how later escapes read');
+    assert.equal(hasNestedRepetition('(ab\\u{12})+'), false, 'a braced escape after other atoms is one atom');
+  });
+
+  it('ends at an unterminated class', () => {
+    assert.equal(hasNestedRepetition('(a+)[b'), false);
+    assert.equal(hasNestedRepetition('[a\\'), false);
+  });
+
+  it('a stray `)` closes what came before it as a group of the top level', () => {
+    assert.equal(hasNestedRepetition('a+)+'), true);
+    assert.equal(hasNestedRepetition('a))+'), false);
+    assert.equal(hasNestedRepetition('a+))+'), false);
+  });
+});
+
 describe('tokenizerPatterns', () => {
   it('finds every Regex of the normalizer, pre-tokenizer, post-processor and decoder, and none of the vocabulary', () => {
     const tokenizer = {
@@ -102,6 +131,11 @@ describe('tokenizerPatterns', () => {
       model: { vocab: { Regex: 0 }, merges: [] },
     };
     assert.deepEqual(tokenizerPatterns(tokenizer), ['n', 'p', 'd']);
+  });
+
+  it('finds the post-processor\'s patterns, and takes a Regex that is no string for no pattern (looking inside it)', () => {
+    assert.deepEqual(tokenizerPatterns({ post_processor: { type: 'Split', pattern: { Regex: 'q' } } }), ['q']);
+    assert.deepEqual(tokenizerPatterns({ pre_tokenizer: { pattern: { Regex: 5 } }, decoder: { pattern: { Regex: { Regex: 'inner' } } } }), ['inner']);
   });
 });
 
