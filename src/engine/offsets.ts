@@ -190,9 +190,10 @@ export function alignTokens(
     let length = surface.length;
     if (surface.length > 0 && matchesAt(bytes, cursor, surface)) {
       start = cursor;
-    } else if (surface[0] === 0x20 && bytes[cursor] !== 0x20 && matchesAt(bytes, cursor, surface, 1)) {
+    } else if (surface[0] === 0x20 && matchesAt(bytes, cursor, surface, 1)) {
       // A space the tokenizer prepended (Metaspace prefix space) that the text does not have; a
-      // lone `▁` piece of it gets an empty span.
+      // lone `▁` piece of it gets an empty span. The text may start with a space of its own: a
+      // legacy Llama tokenizer reads " x" as `▁▁` (prefix and text space) then `x`.
       start = cursor;
       length = surface.length - 1;
     } else if (!special && surface.length > 0) {

@@ -9,9 +9,10 @@ function quantifierMaximum(pattern: string, at: number): { max: number; next: nu
   if (c === '*' || c === '+') return { max: Infinity, next: skipLazy(pattern, at + 1) };
   if (c === '?') return { max: 1, next: skipLazy(pattern, at + 1) };
   if (c === '{') {
-    const match = /^\{(\d+)(,(\d*))?\}/.exec(pattern.slice(at));
+    // {n}, {n,}, {n,m}, and Oniguruma's {,m} (= {0,m}), which the tokenizer library runs as one.
+    const match = /^\{(?:(\d+)(,(\d*))?|,(\d+))\}/.exec(pattern.slice(at));
     if (match) {
-      const max = match[2] === undefined ? Number(match[1]) : match[3] ? Number(match[3]) : Infinity;
+      const max = match[4] !== undefined ? Number(match[4]) : match[2] === undefined ? Number(match[1]) : match[3] ? Number(match[3]) : Infinity;
       return { max, next: skipLazy(pattern, at + match[0].length) };
     }
   }
@@ -53,7 +54,8 @@ export function hasNestedRepetition(pattern: string): boolean {
       atomRepeats = repeatsInside.pop() ?? false;
       atomEnd = i + 1;
     } else if (c === '[') atomEnd = skipClass(pattern, i);
-    else if (c === '\\') atomEnd = /^\\[pPu]\{/.test(pattern.slice(i, i + 3)) ? pattern.indexOf('}', i) + 1 || pattern.length : i + 2;
+    // \p{…}, \P{…}, \u{…} and Oniguruma's \x{…} are one atom, not an escape and a quantifier.
+    else if (c === '\\') atomEnd = /^\\[pPux]\{/.test(pattern.slice(i, i + 3)) ? pattern.indexOf('}', i) + 1 || pattern.length : i + 2;
     else atomEnd = i + 1;
     const { max, next } = quantifierMaximum(pattern, atomEnd);
     if (max > 1 && atomRepeats) return true;

@@ -143,7 +143,12 @@ export async function beamSearch<S>(model: StepModel<S>, initial: S, options: Se
     running.forEach((hypothesis, b) => {
       const logProbs = logSoftmax(out.logits.subarray(b * vocab, (b + 1) * vocab));
       applyProcessors(logProbs, settings, { sequence: hypothesis.sequence, maxLength });
-      for (let t = 0; t < vocab; t++) accumulated[b * vocab + t] = f32((logProbs[t] as number) + hypothesis.score);
+      // A NaN score (a row of NaN logits: an fp16 overflow) ranks as a banned token, whatever the
+      // beam's place, as greedy decoding's argmax never picks NaN either.
+      for (let t = 0; t < vocab; t++) {
+        const score = f32((logProbs[t] as number) + hypothesis.score);
+        accumulated[b * vocab + t] = Number.isNaN(score) ? -Infinity : score;
+      }
     });
     // 2. The best `keep` continuations overall.
     const candidates: Candidate[] = topK(accumulated, Math.min(keep, accumulated.length)).map((flat) => {

@@ -143,6 +143,18 @@ describe('alignTokens: exact spans', () => {
     assert.deepEqual(alignTokens('def', ['▁def'], scheme, never), [{ start: 0, end: 3 }]);
   });
 
+  it('a text that starts with a space of its own: a legacy Llama tokenizer’s ▁▁ holds the prefix space and that one', () => {
+    const scheme = { kind: 'metaspace', replacement: '▁' } as const;
+    // Llama 2 / CodeLlama tokenize " x = 1" as ▁▁ x ▁= ▁ 1.
+    assert.deepEqual(alignTokens(' x = 1', ['▁▁', 'x', '▁=', '▁', '1'], scheme, never), [
+      { start: 0, end: 1 },
+      { start: 1, end: 2 },
+      { start: 2, end: 4 },
+      { start: 4, end: 5 },
+      { start: 5, end: 6 },
+    ]);
+  });
+
   it('skips whitespace the tokenizer dropped (WordPiece), up to 16 bytes of it', () => {
     const scheme = { kind: 'wordpiece', continuingPrefix: '##' } as const;
     const text = 'go \t\n away';

@@ -218,4 +218,15 @@ describe('search: steps, aborts, cross-attention and edge cases', () => {
     const result = await search(scriptedModel(table, probabilities({})), [[]], options(plainSettings([0]), { numBeams: 3, maxNewTokens: 2 }));
     assert.deepEqual(result.tokens, [3, 5]);
   });
+
+  it('a beam whose logits are NaN loses whatever its rank: its continuations count as banned tokens', async () => {
+    // Beam 2 now ranks first after step 1; its NaN continuations must not fill the candidates.
+    const table: Record<string, number[]> = {
+      '': [0, 0.3, 0.35, 0.25, 0.02, 0.02, 0.02, 0.04],
+      '2': Array(8).fill(Number.NaN),
+      '3': probabilities({ 5: 0.93 }),
+    };
+    const result = await search(scriptedModel(table, probabilities({})), [[]], options(plainSettings([0]), { numBeams: 3, maxNewTokens: 2 }));
+    assert.deepEqual(result.tokens, [3, 5]);
+  });
 });

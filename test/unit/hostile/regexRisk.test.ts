@@ -38,7 +38,12 @@ describe('hasNestedRepetition', () => {
       ['(a+){1,}', true],
       ['(a+){0,1}', false],
       ['(a+){1,1}', false],
-      ['(a+){,3}', false], // `{,3}` is not a quantifier: literal braces
+      // Oniguruma's `{,n}` is `{0,n}`: the tokenizer library runs `(a+){,30}b` as a nested repeat
+      // (encoding 25 `a` took 432 ms, doubling per character), so it is refused; `{,1}` repeats at most once.
+      ['(a+){,3}', true],
+      ['(a+){,30}b', true],
+      ['(a+){,1}', false],
+      ['(a+){,}', false], // no count: literal braces
       ['(a+?)+?', true],
       ['(a{2})+', true],
       ['(a{1})+', false],
@@ -58,6 +63,8 @@ describe('hasNestedRepetition', () => {
       ['(\\+)+', false],
       ['(\\p{L})+', false],
       ['(\\u{1F600})+', false],
+      ['(\\x{41})+', false], // Oniguruma's braced hex escape is one character, not `\x` repeated 41 times
+      ['(\\x{41}+)+', true],
       ['\\p{L', false], // an escape that never closes ends the pattern
       ['([\\]+]x)+', false], // `\]` inside a class does not end it: `+]x` is class content
       ['([a]+x)+', true],
