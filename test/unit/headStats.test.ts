@@ -192,6 +192,53 @@ test('attentionResult: encoder statistics are non-causal, decoder self-attention
   assert.equal(self.stats[0]!.label, 'local');
 });
 
+/** A two-layer, one-head pass over 'abc' whose every layer is LOOKS_AHEAD; `fetched` records what each run asked for. */
+function lookAheadPass(hidden?: { layers: number[]; why: string }) {
+  const tensor = { dims: [1, 1, 3, 3], data: Float32Array.from(LOOKS_AHEAD.flat()) } as unknown as OrtTensor;
+  const fitted = { text: 'abc', offset: 0, tokens: [...'abc'].map((text, i) => ({ id: i, text, start: i, end: i + 1 })), droppedTokens: 0 };
+  const fetched: number[][] = [];
+  const run = async (layers: readonly number[], onChunk: (chunk: AttentionChunk) => void) => {
+    fetched.push([...layers]);
+    onChunk(wholeChunk(new Map(layers.map((l) => [l, tensor]))));
+  };
+  return { fetched, pass: { kind: 'self' as const, fitted, run, totalLayers: 2, totalHeads: 1, ...(hidden ? { hidden } : {}) } };
+}
+
+test('attentionResult: an index out of range is refused naming whether it is a layer, a head or a row', async () => {
+  const { pass } = lookAheadPass();
+  await assert.rejects(attentionResult(pass, { text: 'abc', layers: [2] }), (e: unknown) => e instanceof RangeError && e.message === 'layer 2 is outside 0..1');
+  await assert.rejects(attentionResult(pass, { text: 'abc', heads: [1] }), (e: unknown) => e instanceof RangeError && e.message === 'head 1 is outside 0..0');
+  await assert.rejects(attentionResult(pass, { text: 'abc', rows: [3] }), (e: unknown) => e instanceof RangeError && e.message === 'row 3 is outside 0..2');
+});
+
+test('attentionResult: a hidden layer asked for is refused with the reason it is hidden', async () => {
+  const { pass, fetched } = lookAheadPass({ layers: [1], why: 'its attention is fused' });
+  await assert.rejects(attentionResult(pass, { text: 'abc', layers: [1] }), (e: unknown) => e instanceof Error && e.message === "layer 1's attention cannot be shown: its attention is fused");
+  assert.deepEqual(fetched, []);
+});
+
+test('attentionResult: without statistics, fetches only the selected layers, once each and in order', async () => {
+  const { pass, fetched } = lookAheadPass();
+  const result = await attentionResult(pass, { text: 'abc', layers: [1, 0, 1], withStats: false });
+  assert.deepEqual(fetched, [[0, 1]]);
+  assert.deepEqual(result.attention.layers, [1, 0, 1]);
+  assert.equal('quantized' in result, false, 'values are not quantized unless asked');
+});
+
+test('attentionResult: values false returns the selection without values; with nothing asked, no pass runs', async () => {
+  const { pass, fetched } = lookAheadPass();
+  const stats = await attentionResult(pass, { text: 'abc', layers: [0], values: false });
+  assert.deepEqual(stats.attention, { layers: [0], heads: [0], rows: [0, 1, 2], keys: 3, layerData: [] });
+  assert.equal(stats.stats.length, 2);
+  assert.deepEqual(fetched, [[0, 1]], 'statistics read every layer');
+  const before = performance.now();
+  const nothing = await attentionResult(pass, { text: 'abc', layers: [0], values: false, withStats: false });
+  const elapsed = performance.now() - before;
+  assert.deepEqual(fetched, [[0, 1]], 'no second pass');
+  assert.deepEqual(nothing.stats, []);
+  assert.ok(nothing.forwardMs >= 0 && nothing.forwardMs <= elapsed, `forwardMs ${nothing.forwardMs} within the ${elapsed} ms the call took`);
+});
+
 test('rows past the keys (cross-attention: more target than source positions) count only where their keys exist', () => {
   // one head, rows q = 3 and q = 5 over 3 keys, non-causal
   const s = computeHeadStats(block([[0.2, 0.3, 0.5], [1, 0, 0]], [3, 5]), { causal: false })[0]!;

@@ -8,6 +8,7 @@ import * as ort from 'onnxruntime-web';
 import {
   type AttentionTap,
   inlineIfBranch,
+  openTappedSession,
   planAttentionSurgery,
   requireEveryLayer,
   resolveTaps,
@@ -19,7 +20,8 @@ import {
 import { ModelError } from '../../../src/engine/errors';
 import type { OrtSession } from '../../../src/engine/onnx';
 import { DataType, float32Tensor, type NodeSpec } from '../../../src/engine/onnxBuild';
-import { fields, GRAPH_NODE, GRAPH_OUTPUT, graphNode, MODEL_GRAPH, summarizeOnnx } from '../../../src/engine/onnxProto';
+import { fields, GRAPH_NODE, GRAPH_OUTPUT, graphNode, MODEL_GRAPH, NODE_NAME, nameOf, summarizeOnnx } from '../../../src/engine/onnxProto';
+import { concat, lengthField, varintField } from '../../../src/engine/protoWrite';
 import { declaredValue, graphModel, graphOf, ifNode, modelOf, namedOutput } from './graphModels';
 
 const softmax = (input: string, output: string, axis?: number): NodeSpec => ({ op: 'Softmax', inputs: [input], outputs: [output], ...(axis === undefined ? {} : { attributes: { axis: { int: axis } } }) });
@@ -79,6 +81,25 @@ describe('planAttentionSurgery on an unfused graph', () => {
     assert.deepEqual(summarizeOnnx(bytes).outputNames, ['p0', 'p1']);
   });
 
+  it('a tap’s upstream lists exactly the attentions it depends on, by index', () => {
+    // p0 and p1 independent; p2 reads p1 only; p3 reads p0 and p2
+    const nodes = [
+      op('MatMul', ['q', 'k'], 's0'), softmax('s0', 'p0'),
+      op('MatMul', ['q', 'k'], 's1'), softmax('s1', 'p1'),
+      op('MatMul', ['p1', 'k'], 's2'), softmax('s2', 'p2'),
+      op('Add', ['p0', 'p2'], 'r'), op('MatMul', ['r', 'k'], 's3'), softmax('s3', 'p3'),
+    ];
+    const plan = planAttentionSurgery(graphModel(nodes, [], 17, [declaredValue('q', DataType.FLOAT, 4), declaredValue('k', DataType.FLOAT, 4)])) as SurgeryPlan;
+    assert.deepEqual(plan.taps.map((t) => t.upstream), [[], [], [1], [0, 1, 2]]);
+  });
+
+  it('a graph without attention is refused with the reason', () => {
+    assert.deepEqual(planAttentionSurgery(graphModel([op('Relu', ['q'], 'r')], [], 17, [declaredValue('q', DataType.FLOAT, 4)])), {
+      source: 'none',
+      why: 'the graph has no Softmax over keys fed by a query·key product and no fused attention operator, so there is no attention to show',
+    });
+  });
+
   it('an initializer that is also a graph input is an activation (a product over it is attention)', () => {
     const model = graphModel([op('MatMul', ['q', 'k'], 's'), softmax('s', 'p')], [float32Tensor('k', [1], [1, 1])], 17, [declaredValue('q', DataType.FLOAT, 4), declaredValue('k', DataType.FLOAT, 4)]);
     assert.equal(planAttentionSurgery(model).source, 'surgery');
@@ -107,9 +128,44 @@ describe('planAttentionSurgery on an unfused graph', () => {
     const none = planAttentionSurgery(graphModel([gqa('a', 'q', refused), gqa('b', 'a', { k_quant_type: { string: 'INT8' } })]));
     assert.equal(none.source, 'none');
     assert.match((none as { why: string }).why, /^2 of 2 fused attention layers cannot be reproduced: .*smooth_softmax = 1.*; .*k_quant_type = INT8/);
+    // graph order a (shown, depth 0), b (hidden, depth 2), c (hidden, depth 1): hidden layers in layer order
+    const unsorted = planAttentionSurgery(graphModel([gqa('a', 'q', {}), gqa('c0', 'a', {}), gqa('b', 'c0', refused), gqa('c', 'a', refused)])) as SurgeryPlan;
+    assert.deepEqual(unsorted.hidden?.layers, [1, 2]);
     const shown = planAttentionSurgery(graphModel([gqa('a', 'q', {}), gqa('b', 'a', {})])) as SurgeryPlan;
     assert.equal(shown.hidden, undefined);
     assert.deepEqual(shown.taps.map((t) => [t.layer, t.upstream]), [[0, []], [1, [0]]]);
+  });
+});
+
+describe('planAttentionSurgery on a merged decoder', () => {
+  // If(use_cache_branch): then (with past) has no attention to tap, else (no past) has one
+  const attention = graphOf([op('MatMul', ['x', 'x'], 's'), softmax('s', 'p')], [], [namedOutput('p')]);
+  const plain = graphOf([op('Identity', ['x'], 'p')], [], [namedOutput('p')]);
+  const merged = modelOf(
+    graphOf([ifNode('use_cache_branch', ['probs'], { then_branch: plain, else_branch: attention })], [], [declaredValue('x', DataType.FLOAT, 4), declaredValue('use_cache_branch', DataType.BOOL, 0), declaredValue('probs', DataType.FLOAT, 4, GRAPH_OUTPUT)]),
+  );
+
+  it('with useCacheBranch, taps the no-past branch', () => {
+    const plan = planAttentionSurgery(merged, { useCacheBranch: true });
+    assert.equal(plan.source, 'surgery');
+    assert.deepEqual((plan as SurgeryPlan).taps, [{ output: 'p', upstream: [] }]);
+    assert.equal(planAttentionSurgery(merged).source, 'none', 'without it, the If hides the branch');
+  });
+
+  it('openTappedSession inlines the no-past branch of a graph fed use_cache_branch, and probes its taps', async () => {
+    const probe = {
+      feeds: async () => ({ x: new ort.Tensor('float32', new Float32Array(3 * 3), [1, 1, 3, 3]), use_cache_branch: new ort.Tensor('bool', Uint8Array.from([0]), []) }),
+      queries: 3,
+      heads: 1,
+      kinds: { self: 3 },
+      layers: { self: 1 },
+    };
+    const tapped = await openTappedSession({ ort, backend: 'wasm' }, { path: 'decoder_model_merged.onnx', bytes: merged, externalData: [], summary: summarizeOnnx(merged) }, probe);
+    try {
+      assert.deepEqual([tapped.source, tapped.names], ['surgery', { self: ['p'] }]);
+    } finally {
+      await tapped.session.release();
+    }
   });
 });
 
@@ -138,6 +194,28 @@ describe('inlineIfBranch', () => {
     } finally {
       await session.release();
     }
+  });
+
+  it('names each renaming Identity after the If output it gives its name', () => {
+    const inlined = inlineIfBranch(model(), 'use_cache_branch', false);
+    const graph = [...fields(inlined)].find((f) => f.number === MODEL_GRAPH)?.bytes ?? new Uint8Array(0);
+    const named = [...fields(graph)].filter((f) => f.number === GRAPH_NODE).map((f) => [graphNode(f).opType, nameOf(f.bytes as Uint8Array, NODE_NAME)]);
+    assert.deepEqual(named, [['Neg', ''], ['Identity', 'tealeaf/inline/out'], ['Relu', '']]);
+  });
+
+  it('inlines only If nodes on the condition, not other nodes reading it', () => {
+    const cast = op('Cast', ['use_cache_branch'], 'flag');
+    const withCast = modelOf(graphOf([cast, ifNode('use_cache_branch', ['out'], { then_branch: branch('Identity', 2), else_branch: branch('Neg', 3) }), op('Relu', ['out'], 'z')], [], [declaredValue('x', DataType.FLOAT, 1), declaredValue('use_cache_branch', DataType.BOOL, 0)]));
+    const summary = summarizeOnnx(inlineIfBranch(withCast, 'use_cache_branch', false));
+    assert.deepEqual([summary.opTypes.get('Cast'), summary.opTypes.get('If'), summary.opTypes.get('Neg')], [1, undefined, 1]);
+  });
+
+  it('finds a branch by its attribute name wherever the name sits in the attribute', () => {
+    // AttributeProto with its type (field 20) before its name (1) and graph (6)
+    const attribute = (name: string, graph: Uint8Array) => lengthField(5, concat([varintField(20, 5), lengthField(1, name), lengthField(6, graph)]));
+    const reordered = concat([lengthField(1, 'use_cache_branch'), lengthField(2, 'out'), lengthField(4, 'If'), attribute('then_branch', branch('Identity', 2)), attribute('else_branch', branch('Neg', 3))]);
+    const flat = modelOf(graphOf([reordered, op('Relu', ['out'], 'z')], [], [declaredValue('x', DataType.FLOAT, 1), declaredValue('use_cache_branch', DataType.BOOL, 0)]));
+    assert.deepEqual(summarizeOnnx(inlineIfBranch(flat, 'use_cache_branch', false)).weightSizes, [3]);
   });
 
   it('leaves an If on another condition alone; says what is missing', () => {
@@ -170,6 +248,26 @@ describe('resolveTaps', () => {
   it('a tap’s own layer wins over counting upstream; hidden layers need none', () => {
     assert.deepEqual(resolveTaps(plan([tap('b', [], 1)], [0]), [[1, 4, 3, 3]], probe), { self: [undefined, 'b'] });
     assert.throws(() => resolveTaps(plan([tap('b', [], 1)]), [[1, 4, 3, 3]], probe), /^ModelError: found 1 self-attention probabilities of shape \[1, 4, queries, keys\] for 2 layers$/);
+  });
+
+  it('refuses a tap of another head count or another key length', () => {
+    assert.throws(() => resolveTaps(plan([tap('a', []), tap('b', [0])]), [[1, 4, 3, 3], [1, 5, 3, 3]], probe), /^ModelError: found 1 self-attention probabilities of shape \[1, 4, queries, keys\] for 2 layers$/);
+    assert.throws(() => resolveTaps(plan([tap('a', []), tap('b', [0])]), [[1, 4, 3, 3], [1, 4, 3, 7]], probe), /^ModelError: found 1 self-attention probabilities of shape \[1, 4, queries, keys\] for 2 layers$/);
+  });
+
+  it('a tap’s layer counts only the upstream taps of its own kind', () => {
+    const two = { queries: 3, heads: 4, kinds: { self: 3, cross: 5 }, layers: { self: 2, cross: 2 } };
+    // self0, cross0 (after self0), self1 (after both), cross1 (after all three)
+    const taps = plan([tap('s0', []), tap('c0', [0]), tap('s1', [0, 1]), tap('c1', [0, 1, 2])]);
+    assert.deepEqual(resolveTaps(taps, [[1, 4, 3, 3], [1, 4, 3, 5], [1, 4, 3, 3], [1, 4, 3, 5]], two), { self: ['s0', 's1'], cross: ['c0', 'c1'] });
+  });
+
+  it('two taps at the same depth are refused; missing layers are counted without the hidden ones', () => {
+    assert.throws(
+      () => resolveTaps(plan([tap('a', []), tap('b', [])]), [[1, 4, 3, 3], [1, 4, 3, 3]], probe),
+      (e: unknown) => e instanceof ModelError && e.message === 'two self-attention probabilities sit at the same depth of the graph (layer 0), so their layers cannot be told apart',
+    );
+    assert.throws(() => resolveTaps(plan([], [1]), [], probe), /^ModelError: found 0 self-attention probabilities of shape \[1, 4, queries, keys\] for 1 layers$/);
   });
 
   it('a layer past the model’s is refused', () => {

@@ -9,7 +9,7 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import { addToGraph, DataType, float32Tensor, int64Tensor, type NodeSpec, type TensorSpec, tensorProto } from '../../../src/engine/onnxBuild';
 import { exposeFusedAttention } from '../../../src/engine/onnxFusedAttention';
-import { GRAPH_INITIALIZER, GRAPH_VALUE_INFO, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME } from '../../../src/engine/onnxProto';
+import { GRAPH_INITIALIZER, GRAPH_OUTPUT, GRAPH_VALUE_INFO, TENSOR_DATA_TYPE, TENSOR_DIMS, TENSOR_NAME } from '../../../src/engine/onnxProto';
 import { concat, lengthField, varintField } from '../../../src/engine/protoWrite';
 import { declaredValue, graphModel } from './graphModels';
 
@@ -335,6 +335,11 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
     ['a quantized KV cache', () => why(gqa(gqaInputs, { k_quant_type: { string: 'PER_TENSOR' } })), /GroupQueryAttention with attribute k_quant_type = PER_TENSOR cannot/],
     ['an attribute without a value it can read', () => why(gqa(gqaInputs, { smooth_softmax: { floats: [1] } })), /GroupQueryAttention with attribute smooth_softmax cannot/],
     ['a head sink', () => why(gqa([...gqaInputs, '', '', '', '', 'sink'])), /GroupQueryAttention with input head_sink cannot/],
+    ['a k_scale', () => why(gqa([...gqaInputs, '', '', '', '', '', 'ks'])), /GroupQueryAttention with input k_scale cannot/],
+    ['a v_scale', () => why(gqa([...gqaInputs, '', '', '', '', '', '', 'vs'])), /GroupQueryAttention with input v_scale cannot/],
+    ['a q_norm_weight', () => why(gqa([...gqaInputs, '', '', '', '', '', '', '', 'qn'])), /GroupQueryAttention with input q_norm_weight cannot/],
+    ['a k_norm_weight', () => why(gqa([...gqaInputs, '', '', '', '', '', '', '', '', 'kn'])), /GroupQueryAttention with input k_norm_weight cannot/],
+    ['a MultiHeadAttention past sequence length', () => why(mha(['q', 'k', 'v', '', '', '', '', '', 'length'])), /MultiHeadAttention with input past_sequence_length cannot/],
     ['a cache indirection', () => why(mha(['q', 'k', 'v', '', '', '', '', '', '', 'beams'])), /MultiHeadAttention with input cache_indirection cannot/],
     ['a past sequence length', () => why(contrib(['x', 'w', '', '', '', '', 'length'])), /com\.microsoft Attention with input past_sequence_length cannot/],
     ['non-padded KV lengths', () => why(standard(['q', 'k', 'v', '', '', '', 'lengths']), 24), /ONNX Attention with input nonpad_kv_seqlen cannot/],
@@ -348,6 +353,8 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
     ['a 4-D key and no present', () => why(mha(['q', 'k', 'v'], ['out']), 17, [declaredValue('k', DataType.FLOAT, 4)]), /key of rank other than 3/],
     ['a key padding mask of unknown rank', () => why(mha(['q', 'k', 'v', '', 'lengths'])), /MultiHeadAttention with a mask of unknown rank as key_padding_mask cannot/],
     ['a 1-D key padding mask (lengths)', () => why(mha(['q', 'k', 'v', '', 'lengths']), 17, [declaredValue('lengths', DataType.INT32, 1)]), /with a 1-D mask as key_padding_mask cannot/],
+    ['a mask made by another op than Cast from a 1-D input (its rank unknown)', () =>
+      why(mha(['q', 'k', 'v', '', 'mask2']), 17, [declaredValue('lengths', DataType.INT32, 1)], [{ op: 'Unsqueeze', inputs: ['lengths', 'axes'], outputs: ['mask2'] }]), /MultiHeadAttention with a mask of unknown rank as key_padding_mask cannot/],
     ['a 3-D mask_index', () => why(contrib(['x', 'w', '', 'mask']), 17, [declaredValue('mask', DataType.INT32, 3)]), /com\.microsoft Attention with a 3-D mask as mask_index cannot/],
     ['a 1-D mask_index constant', () => why(contrib(['x', 'w', '', 'mask']), 17, [lengthField(GRAPH_INITIALIZER, tensorProto(int32Tensor('mask', [4])))]), /with a 1-D mask as mask_index/],
     ['a past and no present', () => why(contrib(['x', 'w', '', '', 'past'], ['out'])), /com\.microsoft Attention with past but no present output cannot/],
@@ -361,11 +368,22 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
   const accepted: readonly [string, () => string | undefined][] = [
     ['smooth_softmax 0 and -1, quant types NONE', () => why(gqa(gqaInputs, { smooth_softmax: { int: 0 }, k_quant_type: { string: 'NONE' }, v_quant_type: { string: 'NONE' } }))],
     ['smooth_softmax -1', () => why(gqa(gqaInputs, { smooth_softmax: { int: -1 } }))],
+    ['do_rotary 0 and past_present_share_buffer 0 on com.microsoft Attention', () => why(contrib(['x', 'w'], ['out'], { do_rotary: { int: 0 }, past_present_share_buffer: { int: 0 } }))],
+    ['a graph of opset 11', () => why(gqa(gqaInputs), 11)],
+    ['packed QKV without a bias', () => why(mha(['qkv']))],
     ['a mask that a Cast made from a 2-D input (rank from the input)', () =>
       why(mha(['q', 'k', 'v', '', 'mask32']), 17, [declaredValue('mask', DataType.INT64, 2)], [{ op: 'Cast', inputs: ['mask'], outputs: ['mask32'], attributes: { to: { int: DataType.INT32 } } }])],
     ['an attn_mask whose type a Cast gives', () =>
       why(standard(['q', 'k', 'v', 'allowed']), 23, [], [{ op: 'Cast', inputs: ['raw'], outputs: ['allowed'], attributes: { to: { int: DataType.BOOL } } }])],
     ['a 2-D mask_index declared as a graph value', () => why(contrib(['x', 'w', '', 'mask']), 17, [declaredValue('mask', DataType.INT32, 2, GRAPH_VALUE_INFO)])],
+    ['a 2-D mask_index declared as a graph output', () => why(contrib(['x', 'w', '', 'mask']), 17, [declaredValue('mask', DataType.INT32, 2, GRAPH_OUTPUT)])],
+    ['an attn_mask whose type a graph input declares', () => why(standard(['q', 'k', 'v', 'allowed']), 23, [declaredValue('allowed', DataType.BOOL, 4)])],
+    ['a mask Cast onto a value declared 2-D, from an input of unknown rank', () =>
+      why(mha(['q', 'k', 'v', '', 'mask32']), 17, [declaredValue('mask32', DataType.INT32, 2, GRAPH_VALUE_INFO)], [{ op: 'Cast', inputs: ['raw'], outputs: ['mask32'], attributes: { to: { int: DataType.INT32 } } }])],
+    ['a 2-D mask_index constant whose packed dims take more than one byte', () => {
+      const packed = concat([lengthField(TENSOR_DIMS, Uint8Array.from([1, 0xc8, 0x01])), varintField(TENSOR_DATA_TYPE, DataType.INT32), lengthField(TENSOR_NAME, 'mask')]); // [1, 200]
+      return why(contrib(['x', 'w', '', 'mask']), 17, [lengthField(GRAPH_INITIALIZER, packed)]);
+    }],
     ['a 2-D mask_index constant whose dims are packed', () => {
       // TensorProto.dims written packed (one length-delimited field), as some writers do: rank 2.
       const packed = concat([lengthField(TENSOR_DIMS, Uint8Array.from([1, 4])), varintField(TENSOR_DATA_TYPE, DataType.INT32), lengthField(TENSOR_NAME, 'mask')]);
@@ -375,6 +393,37 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
   for (const [what, reason] of accepted) {
     it(`exposes ${what}`, () => assert.equal(reason(), undefined));
   }
+
+  /** The ops the recomputation of the one layer adds. */
+  const emitted = (node: NodeSpec, opset = 17, inputs: readonly Uint8Array[] = []): string[] => {
+    const exposure = exposeFusedAttention(graphModel([node], [], opset, inputs));
+    assert.equal(exposure.layers[0]?.why, undefined);
+    return (exposure.addition.nodes ?? []).map((n) => n.op);
+  };
+
+  it('softcap 0 caps nothing; scale 0 is the default 1/sqrt(head_size)', () => {
+    const ops = emitted(gqa(gqaInputs, { softcap: { float: 0 }, scale: { float: 0 } }));
+    assert.equal(ops.includes('Tanh'), false, 'no softcap');
+    assert.equal(ops.includes('Sqrt'), true, 'the scale computed from the head size');
+  });
+
+  it('a GroupQueryAttention with causal 0 and a local window masks by the window only', () => {
+    const ops = emitted(gqa(gqaInputs, { causal: { int: 0 }, local_window_size: { int: 2 } }));
+    assert.equal(ops.includes('Greater'), false, 'no causal mask');
+    assert.equal(ops.includes('Less'), true, 'the window');
+  });
+
+  it('a com.microsoft Attention without unidirectional is not causal; its scale attribute replaces the default', () => {
+    assert.equal(emitted(contrib(['x', 'w'], ['out'])).includes('Greater'), false);
+    assert.equal(emitted(contrib(['x', 'w'], ['out'])).includes('Sqrt'), true, 'the default 1/sqrt(head_size)');
+    assert.equal(emitted(contrib(['x', 'w'], ['out'], { scale: { float: 0.5 } })).includes('Sqrt'), false, 'the attribute');
+  });
+
+  it('an ONNX Attention boolean mask selects scores, never adds to them', () => {
+    const ops = emitted(standard(['q', 'k', 'v', 'allowed']), 23, [declaredValue('allowed', DataType.BOOL, 4)]);
+    assert.equal(ops.includes('Add'), false);
+    assert.equal(ops.includes('Where'), true);
+  });
 
   it('passes over attention nodes of other domains and other ops', () => {
     const other: NodeSpec = { op: 'Attention', domain: 'ai.custom', inputs: ['q'], outputs: ['a'] };

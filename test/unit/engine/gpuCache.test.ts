@@ -109,6 +109,7 @@ describe('KV cache on the GPU: ownership', () => {
     const kept = [outputs['present.0.key'] as OrtTensor];
     assert.equal(disposeUnkept(outputs, kept), 1);
     assert.equal(gpu.live.size, 1);
+    assert.equal([...gpu.live][0], kept[0], 'the one alive is the kept one');
   });
 });
 
@@ -176,9 +177,12 @@ describe('generation over a GPU cache: nothing leaks', () => {
 class BytesDevice {
   created = 0;
   destroyed = 0;
+  /** The size of each buffer created, in order. */
+  readonly sizes: number[] = [];
   readonly queue = { submit: (commands: unknown[]) => commands.forEach((run) => (run as () => void)()) };
   createBuffer(descriptor: { size: number; usage: number }): { bytes: Uint8Array; mapAsync(): Promise<void>; getMappedRange(): ArrayBuffer; destroy(): void } {
     this.created++;
+    this.sizes.push(descriptor.size);
     const bytes = new Uint8Array(descriptor.size);
     return { bytes, mapAsync: async () => undefined, getMappedRange: () => bytes.buffer, destroy: () => void this.destroyed++ };
   }
@@ -187,6 +191,7 @@ class BytesDevice {
     return {
       copyBufferToBuffer: (from: { bytes: Uint8Array }, fromOffset: number, to: { bytes: Uint8Array }, toOffset: number, size: number) => {
         assert.equal(size % 4, 0, 'WebGPU copies whole words');
+        assert.ok(fromOffset + size <= from.bytes.length && toOffset + size <= to.bytes.length, 'WebGPU copies within both buffers');
         copies.push(() => to.bytes.set(from.bytes.subarray(fromOffset, fromOffset + size), toOffset));
       },
       finish: () => () => copies.forEach((copy) => copy()),
@@ -212,5 +217,40 @@ describe('cutting a GPU cache on the GPU', () => {
     assert.equal(device.destroyed, before + 1, 'its buffer destroyed');
     const odd = ort.Tensor.fromGpuBuffer(source as never, { dataType: 'float16', dims: [1, 1, 4, 1] }) as OrtTensor;
     assert.equal(await cut(odd, 2), undefined, 'an fp16 row of one element is not a whole word: cut on the CPU instead');
+  });
+
+  it('sizes the copy to its bytes rounded up to 16, reads back only those bytes, and destroys the staging buffer', async () => {
+    const device = new BytesDevice();
+    const values = Float32Array.from({ length: 24 }, (_, i) => i);
+    const source = device.createBuffer({ size: values.byteLength, usage: 0 });
+    source.bytes.set(new Uint8Array(values.buffer));
+    const tensor = ort.Tensor.fromGpuBuffer(source as never, { dataType: 'float32', dims: [1, 2, 4, 3] }) as OrtTensor;
+    const kept = (await gpuCacheCut(ort, async () => device as unknown as GpuDeviceLike)(tensor, 1)) as OrtTensor;
+    assert.deepEqual([...((await kept.getData()) as Float32Array)], [0, 1, 2, 12, 13, 14]);
+    assert.deepEqual(device.sizes, [96, 32, 32], 'source, copy (24 bytes → 32), staging');
+    assert.equal(device.destroyed, 1, 'the staging buffer, once read');
+  });
+
+  it('cuts an fp16 cache and downloads it as fp16 bits', async () => {
+    const device = new BytesDevice();
+    // [1, kvHeads=2, length=3, headDim=2] of fp16 bit patterns 0…11
+    const values = Uint16Array.from({ length: 12 }, (_, i) => i);
+    const source = device.createBuffer({ size: values.byteLength, usage: 0 });
+    source.bytes.set(new Uint8Array(values.buffer));
+    const tensor = ort.Tensor.fromGpuBuffer(source as never, { dataType: 'float16', dims: [1, 2, 3, 2] }) as OrtTensor;
+    const kept = (await gpuCacheCut(ort, async () => device as unknown as GpuDeviceLike)(tensor, 2)) as OrtTensor;
+    assert.deepEqual(kept.dims, [1, 2, 2, 2]);
+    const data = await kept.getData();
+    assert.ok(data instanceof Uint16Array, `fp16 bits, not ${data.constructor.name}`);
+    assert.deepEqual([...data], [0, 1, 2, 3, 6, 7, 8, 9]);
+  });
+
+  it('leaves to the CPU a tensor that is not fp16 or fp32, or not on the GPU', async () => {
+    const device = new BytesDevice();
+    const cut = gpuCacheCut(ort, async () => device as unknown as GpuDeviceLike);
+    const source = device.createBuffer({ size: 96, usage: 0 });
+    assert.equal(await cut(ort.Tensor.fromGpuBuffer(source as never, { dataType: 'int32', dims: [1, 2, 4, 3] }) as OrtTensor, 2), undefined, 'int32');
+    assert.equal(await cut(new ort.Tensor('float32', new Float32Array(24), [1, 2, 4, 3]) as OrtTensor, 2), undefined, 'a CPU tensor');
+    assert.equal(device.created, 1, 'no buffer made for either');
   });
 });

@@ -110,6 +110,11 @@ describe('encoder-decoder I/O discovery', () => {
     assert.deepEqual(discoverEncoderIo(fakeSession(['input_ids'], ['last_hidden_state']), ENCODER), { hasAttentionMask: false, attentionNames: [] });
   });
 
+  it('takes as encoder attentions only outputs named exactly encoder_attentions.{i}', () => {
+    const io = discoverEncoderIo(fakeSession(['input_ids'], ['last_hidden_state', 'encoder_attentions.1', 'layer.encoder_attentions.0', 'encoder_attentions.0/Softmax', 'encoder_attentions.0']), ENCODER);
+    assert.deepEqual(io.attentionNames, ['encoder_attentions.0', 'encoder_attentions.1']);
+  });
+
   it('refuses a decoder without input_ids, encoder_hidden_states or logits', () => {
     refuses(() => discoverSeq2seqDecoderIo(fakeSession(['encoder_hidden_states'], ['logits']), marian, DECODER), `${DECODER} has no input_ids input`);
     refuses(() => discoverSeq2seqDecoderIo(fakeSession(['input_ids'], ['logits']), marian, DECODER), `${DECODER} has no encoder_hidden_states input`);
@@ -156,6 +161,40 @@ describe('encoder-decoder I/O discovery', () => {
       () => discoverSeq2seqDecoderIo(fakeSession([...decoderInputs, ...self], ['logits', ...present(self)], ['batch', 'heads', 'past', 'head_dim']), odd, DECODER),
       `${DECODER}: cannot tell the attention head size`,
     );
+  });
+
+  it('refuses a graph whose cache has a head size of 0, and runs one of head size 1', () => {
+    const self = cache('decoder');
+    refuses(
+      () => discoverSeq2seqDecoderIo(fakeSession([...decoderInputs, ...self], ['logits', ...present(self)], ['batch', 4, 'past', 0]), marian, DECODER),
+      `${DECODER}: cannot tell the attention head size`,
+    );
+    assert.equal(discoverSeq2seqDecoderIo(fakeSession([...decoderInputs, ...self], ['logits', ...present(self)], ['batch', 4, 'past', 1]), marian, DECODER).headDim, 1);
+  });
+
+  it('takes as attention outputs only names exactly cross_attentions.{i} and decoder_attentions.{i}', () => {
+    const outputs = ['logits', 'cross_attentions.0', 'cross_attentions.1', 'decoder_attentions.0', 'decoder_attentions.1'];
+    const io = discoverSeq2seqDecoderIo(fakeSession(decoderInputs, [...outputs, 'layer.cross_attentions.1', 'layer.decoder_attentions.1']), marian, DECODER);
+    assert.deepEqual([io.crossAttentionNames, io.selfAttentionNames], [
+      ['cross_attentions.0', 'cross_attentions.1'],
+      ['decoder_attentions.0', 'decoder_attentions.1'],
+    ]);
+    const suffixed = discoverSeq2seqDecoderIo(fakeSession(decoderInputs, [...outputs, 'cross_attentions.1/Softmax', 'decoder_attentions.1/Softmax']), marian, DECODER);
+    assert.deepEqual([suffixed.crossAttentionNames, suffixed.selfAttentionNames], [
+      ['cross_attentions.0', 'cross_attentions.1'],
+      ['decoder_attentions.0', 'decoder_attentions.1'],
+    ]);
+  });
+
+  it('reads the attention outputs of a decoder deeper than ten layers', () => {
+    const deep = parseModelConfig(
+      { model_type: 'marian', d_model: 64, encoder_layers: 12, decoder_layers: 12, encoder_attention_heads: 4, decoder_attention_heads: 4, vocab_size: 400, decoder_start_token_id: 2, eos_token_id: 0 },
+      undefined,
+    );
+    const twelve = Array.from({ length: 12 }, (_, i) => i);
+    const io = discoverSeq2seqDecoderIo(fakeSession(decoderInputs, ['logits', ...twelve.map((i) => `cross_attentions.${i}`), ...twelve.map((i) => `decoder_attentions.${i}`)]), deep, DECODER);
+    assert.deepEqual(io.crossAttentionNames, twelve.map((i) => `cross_attentions.${i}`));
+    assert.deepEqual(io.selfAttentionNames, twelve.map((i) => `decoder_attentions.${i}`));
   });
 
   it('reads both caches, the graph’s head shape, fp16 and the attention outputs of every layer', () => {

@@ -54,6 +54,30 @@ describe('pruneToOutputs', () => {
     assert.throws(() => pruneToOutputs(model, ['nope']), (e: unknown) => e instanceof ModelError && /nope/.test(e.message));
   });
 
+  it('names every output the model does not have, and refuses a model without a graph', () => {
+    assert.throws(() => pruneToOutputs(model, ['y1', 'nope', 'nada']), (e: unknown) => e instanceof ModelError && e.message === 'the ONNX model has no outputs nope, nada');
+    assert.throws(() => pruneToOutputs(message(bytesField(2, 'producer')), ['y1']), (e: unknown) => e instanceof ModelError && e.message === 'the ONNX model has no graph');
+  });
+
+  it('keeps an initializer that is also a graph input, and the value_info of every output of a kept node', () => {
+    // Split(x) → (left, right); only left is kept. w_in is a graph input with a default (an initializer) nothing kept reads.
+    const split = bytesField(1, message(bytesField(1, 'x'), bytesField(2, 'left'), bytesField(2, 'right'), bytesField(4, 'Split')));
+    const g = message(
+      split,
+      node('OpD', ['w_in'], 'd'),
+      bytesField(5, tensor('w_in')),
+      bytesField(11, named('x')),
+      bytesField(11, named('w_in')),
+      bytesField(12, named('left')),
+      bytesField(12, named('d')),
+      bytesField(13, named('right')),
+    );
+    const pruned = Buffer.from(pruneToOutputs(message(bytesField(7, g)), ['left']).bytes);
+    assert.equal(pruned.includes(Buffer.from(bytesField(5, tensor('w_in')))), true, 'the input’s initializer');
+    assert.equal(pruned.includes(Buffer.from(bytesField(13, named('right')))), true, 'the value_info of the kept Split’s other output');
+    assert.equal(pruned.includes(Buffer.from('OpD')), false);
+  });
+
   it('on a real export: the attention-only graph gives the same attention, without the LM head', async () => {
     const file = path.join(modelDir('tiny-llama'), 'onnx', 'model.onnx');
     const bytes = new Uint8Array(readFileSync(file));

@@ -9,8 +9,9 @@ import { withDeviceRecovery } from '../../../src/engine/deviceRecovery';
 import { type DtypeFile, dtypeFileName, selectDtypeFile } from '../../../src/engine/dtype';
 import { DeviceLostError, GpuFeatureError, SessionError } from '../../../src/engine/errors';
 import { cpuPrecisionNodes } from '../../../src/engine/onnxGpuPrecision';
-import { type GpuAdapterLike, type GpuDeviceLike, isDeviceLostMessage, navigatorWebGpu, SHADER_F16, type WebGpu } from '../../../src/engine/webgpuDevice';
+import { adapterName, type GpuAdapterLike, type GpuDeviceLike, isDeviceLostMessage, navigatorWebGpu, SHADER_F16, type WebGpu } from '../../../src/engine/webgpuDevice';
 import { FIXTURES } from './helpers';
+import { bytesField, message } from './protobufWriter';
 
 const file = (dtype: DtypeFile['dtype']): DtypeFile => ({ dtype, path: dtypeFileName('model', dtype), bytes: 1 });
 const withF16 = { name: 'test gpu', features: new Set([SHADER_F16]) };
@@ -119,6 +120,48 @@ describe('the engine’s GPU device', () => {
     assert.equal(webgpu.lost, false, 'a dropped device is not a lost one');
   });
 
+  it('asks only for the optional features the adapter has, and raises every limit onnxruntime raises', async () => {
+    const limits = {
+      maxBufferSize: 1,
+      maxStorageBufferBindingSize: 2,
+      maxComputeWorkgroupStorageSize: 3,
+      maxComputeInvocationsPerWorkgroup: 4,
+      maxComputeWorkgroupSizeX: 5,
+      maxComputeWorkgroupSizeY: 6,
+      maxComputeWorkgroupSizeZ: 7,
+      maxComputeWorkgroupsPerDimension: 8,
+      maxTextureDimension2D: 9,
+    };
+    const options: unknown[] = [];
+    const devices: FakeDevice[] = [];
+    const webgpu = navigatorWebGpu({
+      requestAdapter: async (o) => {
+        options.push(o);
+        return { features: new Set<string>(), limits, requestDevice: async (d) => (devices.push(new FakeDevice(d)), devices[devices.length - 1] as FakeDevice) };
+      },
+    });
+    assert.equal(webgpu.lost, false, 'no device handed out yet, none lost');
+    await webgpu.device();
+    assert.deepEqual(options, [{ powerPreference: 'high-performance' }]);
+    const { maxTextureDimension2D: _, ...raised } = limits;
+    assert.deepEqual(devices[0]?.descriptor, { requiredFeatures: [], requiredLimits: raised });
+  });
+
+  it('names the adapter by its vendor and architecture, skipping missing or empty parts', () => {
+    assert.equal(adapterName({ info: { vendor: 'acme', architecture: 'rdna' } }), 'acme rdna');
+    assert.equal(adapterName({ info: { vendor: 'acme' } }), 'acme');
+    assert.equal(adapterName({ info: { vendor: 'acme', architecture: '' } }), 'acme');
+    assert.equal(adapterName({ info: { architecture: 'rdna' } }), 'rdna');
+    assert.equal(adapterName({}), 'the GPU adapter');
+  });
+
+  it('without an adapter, the device is refused in one sentence', async () => {
+    await assert.rejects(
+      navigatorWebGpu({ requestAdapter: async () => null }).device(),
+      (e: unknown) => e instanceof Error && e.message === 'WebGPU has no adapter here (a VM or a software-only GPU, or WebGPU disabled)',
+    );
+  });
+
   it('without navigator.gpu, the adapter is refused in one sentence', async () => {
     await assert.rejects(navigatorWebGpu(undefined).adapter(), /WebGPU is not available here/);
   });
@@ -126,6 +169,8 @@ describe('the engine’s GPU device', () => {
   it('reads onnxruntime’s device-lost failures', () => {
     assert.equal(isDeviceLostMessage("Failed to execute 'mapAsync' on 'GPUBuffer': The Device was lost before mapping was resolved."), true);
     assert.equal(isDeviceLostMessage('Device was destroyed.'), true);
+    assert.equal(isDeviceLostMessage('Dawn: device lost (reason: unknown)'), true);
+    assert.equal(isDeviceLostMessage('The GPUDevice used by this session was lost.'), true);
     assert.equal(isDeviceLostMessage('Got invalid dimensions for input: past_key_values.0.key'), false);
   });
 });
@@ -184,6 +229,24 @@ describe('replay after a device loss', () => {
     assert.equal(reopened, 2);
   });
 
+  it('a replay that fails for another reason passes that failure through, not a DeviceLostError', async () => {
+    const gpu = flagGpu();
+    let reopened = 0;
+    const failure = new RangeError('bad request');
+    await assert.rejects(
+      withDeviceRecovery(
+        gpu,
+        async () => void (reopened++, gpu.drop()),
+        async (attempt) => {
+          if (attempt === 0) throw new Error('Device was destroyed.');
+          throw failure;
+        },
+      ),
+      (e: unknown) => e === failure,
+    );
+    assert.equal(reopened, 1);
+  });
+
   it('a device lost between requests is replaced before the request, without a replay', async () => {
     const gpu = flagGpu();
     gpu.lostNow = true;
@@ -213,5 +276,14 @@ describe('nodes kept on the CPU for precision', () => {
     assert.ok(llama.includes('node_matmul'), 'the angles’ position × frequency product');
     assert.ok(llama.length <= 12, `a short chain, not the model: ${llama.join()}`);
     assert.deepEqual(cpuPrecisionNodes(new Uint8Array(readFileSync(path.join(FIXTURES, 'hub-gpt2', 'onnx', 'model.onnx')))), [], 'gpt2 has learned positions');
+  });
+
+  it('unnamed nodes in the chain are left out (they cannot be forced); named ones are listed once', () => {
+    // NodeProto: input 1, output 2, name 3, op_type 4
+    const node = (name: string, opType: string, inputs: string[], output: string) =>
+      bytesField(1, message(...inputs.map((i) => bytesField(1, i)), bytesField(2, output), ...(name ? [bytesField(3, name)] : []), bytesField(4, opType)));
+    // positions → (unnamed Mul) → angles → Sin, Cos
+    const model = message(bytesField(7, message(node('', 'Mul', ['positions', 'inv_freq'], 'angles'), node('sin', 'Sin', ['angles'], 's'), node('', 'Cos', ['angles'], 'c'))));
+    assert.deepEqual(cpuPrecisionNodes(model), ['sin']);
   });
 });
