@@ -31,7 +31,8 @@ interface Pass {
 /** The model: `next(sequence)` is the token after it (greedy's choice); each pass costs 10 ms of `clock`. */
 export class FakeModel {
   readonly passes: Pass[] = [];
-  clock = 0;
+  /** Milliseconds; not 0 at the start, so that a time and a difference of times differ. */
+  clock = 1000;
   /** Called at the start of every pass (to abort from inside one, or to fail it by throwing). */
   onPass?: (pass: Pass) => void;
 
