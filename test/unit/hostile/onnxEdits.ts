@@ -1,9 +1,6 @@
 // Byte-level edits that turn a valid ONNX file into a hostile one: external-data locations, renamed
 // values, impossible dimensions, nested subgraphs. Fields that are not edited are copied verbatim.
 import {
-  ATTRIBUTE_GRAPH,
-  ATTRIBUTE_NAME,
-  ATTRIBUTE_TYPE,
   DIM_VALUE,
   ENTRY_KEY,
   ENTRY_VALUE,
@@ -12,12 +9,8 @@ import {
   GRAPH_INITIALIZER,
   GRAPH_INPUT,
   GRAPH_NODE,
-  GRAPH_OUTPUT,
   MODEL_GRAPH,
-  NODE_ATTRIBUTE,
   NODE_INPUT,
-  NODE_OP_TYPE,
-  NODE_OUTPUT,
   SHAPE_DIM,
   TENSOR_DIMS,
   TENSOR_EXTERNAL_DATA,
@@ -29,10 +22,7 @@ import {
   VALUE_INFO_TYPE,
 } from '../../../src/engine/onnxProto';
 import { concat, lengthField, varintField } from '../../../src/engine/protoWrite';
-
-/** AttributeProto.AttributeType GRAPH, GraphProto.name */
-const ATTRIBUTE_TYPE_GRAPH = 5;
-const GRAPH_NAME = 2;
+import { graphOf, ifNode, modelOf, namedOutput } from '../engine/graphModels';
 
 /** A message with each field replaced by what `edit` returns (undefined keeps it as it is). */
 function rebuild(message: Uint8Array, edit: (field: Field) => Uint8Array | undefined): Uint8Array {
@@ -97,13 +87,8 @@ export function withInputShape(model: Uint8Array, name: string, dims: readonly n
  * level, and a reader that recurses without a bound runs out of stack long before the end.
  */
 export function nestedSubgraphs(depth: number): Uint8Array {
-  const output = lengthField(GRAPH_OUTPUT, lengthField(VALUE_INFO_NAME, 'y'));
-  let graph = concat([lengthField(GRAPH_NAME, 'g'), output]);
-  for (let i = 0; i < depth; i++) {
-    const branch = concat([lengthField(ATTRIBUTE_NAME, 'then_branch'), lengthField(ATTRIBUTE_GRAPH, graph), varintField(ATTRIBUTE_TYPE, ATTRIBUTE_TYPE_GRAPH)]);
-    const node = concat([lengthField(NODE_INPUT, 'c'), lengthField(NODE_OUTPUT, 'y'), lengthField(NODE_OP_TYPE, 'If'), lengthField(NODE_ATTRIBUTE, branch)]);
-    graph = concat([lengthField(GRAPH_NODE, node), lengthField(GRAPH_NAME, 'g'), output]);
-  }
-  // ir_version (field 1) 8, the graph, and opset_import (field 8) of the default domain, version 17.
-  return concat([varintField(1, 8), lengthField(MODEL_GRAPH, graph), lengthField(8, concat([lengthField(1, ''), varintField(2, 17)]))]);
+  const output = namedOutput('y');
+  let graph = graphOf([], [], [output]);
+  for (let i = 0; i < depth; i++) graph = graphOf([ifNode('c', ['y'], { then_branch: graph })], [], [output]);
+  return modelOf(graph);
 }
