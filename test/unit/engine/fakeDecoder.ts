@@ -40,7 +40,14 @@ export class FakeModel {
   readonly config = { vocabSize: ALPHABET.length };
   disposed = 0;
 
-  constructor(private readonly next: (sequence: readonly number[]) => number = (s) => CYCLE[s[s.length - 1] as number] as number) {}
+  /**
+   * `next(sequence)` gets logit 1 in each row, `runnerUp(sequence)` (if given) 0.8, every other
+   * token 0: a repetition penalty of 1.5 on the first makes greedy choose the second.
+   */
+  constructor(
+    private readonly next: (sequence: readonly number[]) => number = (s) => CYCLE[s[s.length - 1] as number] as number,
+    private readonly runnerUp?: (sequence: readonly number[]) => number,
+  ) {}
 
   async dispose(): Promise<void> {
     this.disposed++;
@@ -61,8 +68,9 @@ export class FakeModel {
     const sequence = [...cache.ids, ...fed];
     const rows = new Float32Array(pass.lastRows * ALPHABET.length); // [lastRows, vocab]
     for (let r = 0; r < pass.lastRows; r++) {
-      const end = sequence.length - pass.lastRows + r + 1;
-      rows[r * ALPHABET.length + this.next(sequence.slice(0, end))] = 1;
+      const before = sequence.slice(0, sequence.length - pass.lastRows + r + 1);
+      if (this.runnerUp) rows[r * ALPHABET.length + this.runnerUp(before)] = 0.8;
+      rows[r * ALPHABET.length + this.next(before)] = 1;
     }
     const present = new ort.Tensor('float32', Float32Array.from(sequence), [1, 1, sequence.length, 1]);
     const result: ForwardResult = {

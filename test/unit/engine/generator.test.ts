@@ -150,6 +150,38 @@ describe('DecoderGenerator', () => {
     const none = await generator(new FakeModel()).generate(input(ids('ab')));
     assert.equal(none.captured, undefined);
   });
+
+  it('a repetition penalty is applied over the prompt and the tokens chosen so far, cached or recomputed', async () => {
+    // Every token's runner-up is 'e': once the model's first choice has been seen, 'e' wins.
+    const e = ALPHABET.indexOf('e');
+    for (const useKvCache of [true, false]) {
+      const model = new FakeModel(undefined, () => e);
+      const out = await generator(model).generate(input(ids('ab'), { useKvCache, maxNewTokens: 6, sampling: { repetitionPenalty: 1.5 } }));
+      // a and b are in the prompt, c and d chosen: after d comes a (seen) → e, then f g \n unseen.
+      assert.equal(out.text, 'cdefg\n', `useKvCache ${useKvCache}`);
+    }
+  });
+
+  it('an abort that arrives between passes (as a message would) stops before the next pass', async () => {
+    for (const useKvCache of [true, false]) {
+      const model = new FakeModel();
+      const controller = new AbortController();
+      setImmediate(() => controller.abort()); // runs only when generate() yields to the event loop
+      const out = await generator(model).generate(input(ids('e'), { useKvCache, maxNewTokens: 50 }), { signal: controller.signal });
+      assert.deepEqual([out.text, out.finishReason, model.passes.length], ['f', 'aborted', 1], `useKvCache ${useKvCache}`);
+    }
+  });
+
+  it('reset() drops the cache: the next request reuses nothing', async () => {
+    const model = new FakeModel();
+    const g = generator(model);
+    await g.generate(input(ids('abe'), { maxNewTokens: 2 }));
+    g.reset();
+    assert.equal(g.cachedState.length, 0);
+    const after = await g.generate(input(ids('abef'), { maxNewTokens: 1 }));
+    assert.equal(after.reusedTokens, 0);
+    assert.deepEqual(model.passes.at(-1), { past: 0, fed: ids('abef'), lastRows: 1 });
+  });
 });
 
 /** A DraftLength that feeds `feed` drafts and records what it is told. */
@@ -268,6 +300,67 @@ describe('DecoderGenerator with drafts', () => {
     assert.equal(first.asked.length, 0, 'no room for a draft when one token is asked');
     await generator(new FakeModel()).generate(input(ids('abab'), { maxNewTokens: 2, speculation: { drafter: promptLookupDrafter, length: first } }));
     assert.deepEqual(first.asked.map(([kind]) => kind), ['ngram-2@first']);
+  });
+
+  it('captures the same attention rows with drafts as without, the rejected drafts’ rows not among them', async () => {
+    const plain = await generator(new FakeModel()).generate(input(ids('ab'), { captureAttention: true, maxNewTokens: 7 }));
+    const guess = (c: readonly number[]) => [...rightGuess(c, 2), ALPHABET.indexOf('g')]; // the third is wrong
+    const drafted = await generator(new FakeModel()).generate(input(ids('ab'), { captureAttention: true, maxNewTokens: 7, speculation: { drafter: modelDrafter(guess), length: new RecordingLength(3) } }));
+    assert.ok(drafted.accepted > 0 && drafted.accepted < drafted.drafted);
+    assert.deepEqual(drafted.tokens, plain.tokens);
+    assert.deepEqual(drafted.captured, plain.captured);
+  });
+
+  it('times each decoding pass by the rows it verified, never the first (the prompt’s) pass', async () => {
+    const length = new RecordingLength(3);
+    await generator(new FakeModel()).generate(input(ids('e'), { maxNewTokens: 6, speculation: { drafter: modelDrafter((c) => rightGuess(c)), length } }));
+    // Pass 1 verifies 3 drafts (4 tokens); pass 2 has room for 1 draft (2 rows).
+    assert.deepEqual(length.timings, [[2, 10]]);
+  });
+
+  it('an end token among the drafts ends generation there, the drafts after it unused', async () => {
+    const ending = (s: readonly number[]) => (s[s.length - 1] === ids('c')[0] ? END : (CYCLE[s[s.length - 1] as number] as number));
+    const guess = (c: readonly number[]) => {
+      const out: number[] = [];
+      const sequence = [...c];
+      for (let i = 0; i < 5; i++) sequence.push(ending(sequence)), out.push(sequence[sequence.length - 1] as number);
+      return out; // b c <end> <end> <end>
+    };
+    const out = await generator(new FakeModel(ending)).generate(input(ids('a'), { maxNewTokens: 8, speculation: { drafter: modelDrafter(guess), length: new RecordingLength(5) } }));
+    assert.deepEqual([out.text, out.tokens, out.finishReason], ['bc', ids('bc'), 'eos']);
+    assert.equal(out.accepted, 2);
+  });
+
+  it('a free drafter is asked for at most the room left; its fed drafts are not also checked as a shadow', async () => {
+    const asked: number[] = [];
+    const free: Drafter = { draft: async (context, max) => (asked.push(max), { tokens: rightGuess(context, max), kind: 'ngram-1' }), free: true };
+    const length = new RecordingLength(2);
+    const out = await generator(new FakeModel()).generate(input(ids('e'), { maxNewTokens: 5, speculation: { drafter: free, length } }));
+    assert.deepEqual(out.tokens, ids('fg\n a'));
+    assert.deepEqual(asked, [4, 1], 'room for 4 drafts, then 1: less than the longest draft (8)');
+    assert.deepEqual(length.updates, [['ngram-1@first', 2, 2], ['ngram-1', 1, 1]], 'one update a pass, of the drafts fed');
+  });
+
+  it('feeds no more drafts than it asked a drafter that costs a pass for', async () => {
+    const model = new FakeModel();
+    const greedy: Drafter = { draft: async (context) => ({ tokens: rightGuess(context), kind: 'draft-model' }) }; // ignores max
+    await generator(model).generate(input(ids('e'), { maxNewTokens: 8, speculation: { drafter: greedy, length: new RecordingLength(2) } }));
+    assert.deepEqual(model.passes[0]?.fed, ids('efg'));
+  });
+
+  it('cuts the drafts at a stop string that the first draft completes', async () => {
+    const model = new FakeModel();
+    const out = await generator(model).generate(input(ids('e'), { maxNewTokens: 8, stop: ['f'], speculation: { drafter: modelDrafter((c) => rightGuess(c)), length: new RecordingLength(4) } }));
+    assert.deepEqual([out.text, out.finishReason], ['', 'stop']);
+    assert.deepEqual(model.passes[0]?.fed, ids('ef'));
+  });
+
+  it('a line start is the prompt’s end after a line break and indentation, not a line break earlier', async () => {
+    for (const [prompt, where] of [['ab\n', 'line-start'], ['b\n  ', 'line-start'], ['b\nab', 'first'], ['\nabab', 'first']] as const) {
+      const length = new RecordingLength(0);
+      await generator(new FakeModel()).generate(input(ids(prompt), { maxNewTokens: 2, speculation: { drafter: promptLookupDrafter, length } }));
+      assert.equal(length.asked[0]?.[0].split('@')[1], where, JSON.stringify(prompt));
+    }
   });
 
   it('is off for sampling, and a drafter asked for none is not asked at all', async () => {
