@@ -449,13 +449,15 @@ function groupQueryAttention(node: FusedNode, e: Emitter): string {
   const k = e.toFloat(present(node, 1, 'present_key')); // [batch, kv_heads, total, head_size]
   const rotated = intAttribute(node, 'do_rotary', 0) === 1 ? rotaryQuery(node, e, q, k) : q;
   const window = intAttribute(node, 'local_window_size', -1);
+  // -1 is no window; onnxruntime refuses 0 and other negatives (older kernels ran them some other way).
+  if (window === 0 || window < -1) throw new Unsupported(`${describe(node)} with attribute local_window_size = ${window} cannot be reproduced exactly`);
   return probabilities(e, {
     q: rotated,
     k,
     scale: node.attributes.get('scale')?.float,
     softcap: node.attributes.get('softcap')?.float,
     causal: intAttribute(node, 'causal', 1) === 1,
-    ...(window >= 0 ? { window } : {}),
+    ...(window > 0 ? { window } : {}),
     ...(node.inputs[10] ? { bias: node.inputs[10] } : {}),
   });
 }

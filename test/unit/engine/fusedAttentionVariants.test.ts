@@ -183,7 +183,8 @@ const VARIANTS: readonly Variant[] = [
     heads: HEADS, group: 1, v: (outputs) => headsFirst(tensorData(outputs, 'present_v'), HEADS, TOTAL, HEAD_DIM), layout: '3d',
     hidden: [[0, PAST + 1], [1, TOTAL - 1]],
   },
-  ...[12, 17].map((opset): Variant => {
+  // Opset 13 is the first whose Unsqueeze takes its axes as an input rather than an attribute.
+  ...[12, 13, 17].map((opset): Variant => {
     // V half as wide as Q and K: the split must follow qkv_hidden_sizes, not thirds of the weights.
     const vHidden = HIDDEN / 2;
     const width = 2 * HIDDEN + vHidden;
@@ -303,6 +304,117 @@ describe('attention surgery on fused variants, checked against onnxruntime’s k
   }
 });
 
+/**
+ * The exposed probabilities of a graph's one fused node: [batch, heads, queries, keys] float32.
+ * `withoutNode`: the node itself is left out of the graph run (a layout onnxruntime's CPU kernel lacks).
+ */
+async function probabilitiesOf(node: NodeSpec, initializers: readonly TensorSpec[], inputs: readonly Uint8Array[] = [], feeds: Readonly<Record<string, ort.Tensor>> = {}, withoutNode = false): Promise<ort.Tensor> {
+  const bytes = graphModel([node], initializers, 17, inputs);
+  const exposure = exposeFusedAttention(bytes);
+  const probabilities = exposure.layers[0]?.probabilities ?? '';
+  assert.equal(exposure.layers[0]?.why, undefined);
+  const base = withoutNode ? graphModel([], initializers, 17, inputs) : bytes;
+  const edited = addToGraph(base, { ...exposure.addition, outputs: [{ name: probabilities, elemType: DataType.FLOAT }] });
+  const session = await ort.InferenceSession.create(edited, { graphOptimizationLevel: 'disabled' });
+  try {
+    const result = await session.run({ ...feeds });
+    const tensor = result[probabilities];
+    assert.ok(tensor);
+    return tensor;
+  } finally {
+    await session.release();
+  }
+}
+
+describe('a batch of two rows (beam search) gets each row’s own probabilities', () => {
+  /** Row b of a batch's exposed probabilities must be what a batch of that row alone gets. */
+  async function assertRowsAlone(batched: ort.Tensor, alone: readonly ort.Tensor[]): Promise<void> {
+    assert.equal(batched.dims[0], alone.length);
+    const rowSize = (batched.data as Float32Array).length / alone.length;
+    alone.forEach((row, b) => {
+      assert.deepEqual(batched.dims.slice(1), row.dims.slice(1));
+      const got = (batched.data as Float32Array).subarray(b * rowSize, (b + 1) * rowSize);
+      const worst = (row.data as Float32Array).reduce((most, x, i) => Math.max(most, Math.abs(x - (got[i] ?? Number.NaN))), 0);
+      assert.ok(worst < 1e-6, `row ${b}: max difference ${worst}`);
+    });
+  }
+
+  it('GroupQueryAttention decoding one token per row at its own position', async () => {
+    // (Its kernel takes a batch over a past only one token at a time, as beam search feeds it.)
+    const node: NodeSpec = {
+      op: 'GroupQueryAttention', domain: 'com.microsoft',
+      inputs: ['q', 'k', 'v', 'past_k', 'past_v', 'seqlens', 'total', 'cos', 'sin', 'positions'],
+      outputs: ['out', 'present_k', 'present_v'],
+      attributes: { num_heads: { int: HEADS }, kv_num_heads: { int: KV_HEADS }, do_rotary: { int: 1 } },
+    };
+    const rows = [
+      { seed: 100, position: 9 },
+      { seed: 200, position: 4 },
+    ];
+    const constants = (chosen: typeof rows): TensorSpec[] => {
+      const B = chosen.length;
+      const of = (offset: number, size: number) => chosen.flatMap((row) => values(row.seed + offset, size));
+      return [
+        float32Tensor('q', of(1, HIDDEN), [B, 1, HIDDEN]),
+        float32Tensor('k', of(2, KV_HIDDEN), [B, 1, KV_HIDDEN]),
+        float32Tensor('v', of(3, KV_HIDDEN), [B, 1, KV_HIDDEN]),
+        float32Tensor('past_k', of(4, KV_HEADS * (TOTAL - 1) * HEAD_DIM), [B, KV_HEADS, TOTAL - 1, HEAD_DIM]),
+        float32Tensor('past_v', of(5, KV_HEADS * (TOTAL - 1) * HEAD_DIM), [B, KV_HEADS, TOTAL - 1, HEAD_DIM]),
+        int32Tensor('seqlens', chosen.map(() => TOTAL - 1)),
+        int32Tensor('total', [TOTAL], []),
+        ...caches(),
+        int64Tensor('positions', chosen.map((row) => row.position), [B, 1]),
+      ];
+    };
+    const batched = await probabilitiesOf(node, constants(rows));
+    assert.deepEqual(batched.dims, [2, HEADS, 1, TOTAL]);
+    await assertRowsAlone(batched, await Promise.all(rows.map((row) => probabilitiesOf(node, constants([row])))));
+  });
+
+  it('MultiHeadAttention with a key padding mask per row, fed at run time', async () => {
+    const node: NodeSpec = { op: 'MultiHeadAttention', domain: 'com.microsoft', inputs: ['q', 'key', 'value', '', 'padding'], outputs: ['out'], attributes: { num_heads: { int: HEADS } } };
+    // Three queries over four keys: a mask broadcast over the wrong axis fails or mixes the rows.
+    const QUERIES = 3;
+    const rows = [
+      { seed: 300, padding: [1, 1, 0, 1] },
+      { seed: 400, padding: [0, 1, 1, 1] },
+    ];
+    const run = (chosen: typeof rows) => {
+      const B = chosen.length;
+      const of = (offset: number, size: number) => chosen.flatMap((row) => values(row.seed + offset, size));
+      const constants = [
+        float32Tensor('q', of(1, QUERIES * HIDDEN), [B, QUERIES, HIDDEN]),
+        float32Tensor('key', of(2, S * HIDDEN), [B, S, HIDDEN]),
+        float32Tensor('value', of(3, S * HIDDEN), [B, S, HIDDEN]),
+      ];
+      const padding = new ort.Tensor('int32', Int32Array.from(chosen.flatMap((row) => row.padding)), [B, S]);
+      return probabilitiesOf(node, constants, [declaredValue('padding', DataType.INT32, 2)], { padding });
+    };
+    const batched = await run(rows);
+    assert.deepEqual(batched.dims, [2, HEADS, QUERIES, S]);
+    const p = batched.data as Float32Array;
+    for (let q = 0; q < QUERIES; q++) {
+      assert.equal(p[(0 * HEADS * QUERIES + q) * S + 2], 0, `row 0 query ${q} sees its padded key 2`);
+      assert.equal(p[(1 * HEADS * QUERIES + q) * S + 0], 0, `row 1 query ${q} sees its padded key 0`);
+    }
+    await assertRowsAlone(batched, await Promise.all(rows.map((row) => run([row]))));
+  });
+});
+
+describe('MultiHeadAttention with packed QKV (onnxruntime has no CPU kernel for it)', () => {
+  it('gets the probabilities of the same query, key and value given apart', async () => {
+    // [1, S, heads, 3, head_size]: each head's query, key and value side by side.
+    const packed = values(26, S * HEADS * 3 * HEAD_DIM);
+    const slot = (which: number) => Array.from({ length: S * HIDDEN }, (_, i) => packed[(Math.floor(i / HEAD_DIM) * 3 + which) * HEAD_DIM + (i % HEAD_DIM)] ?? Number.NaN);
+    const mha = (inputs: string[]): NodeSpec => ({ op: 'MultiHeadAttention', domain: 'com.microsoft', inputs, outputs: ['out'], attributes: { num_heads: { int: HEADS } } });
+    const fromPacked = await probabilitiesOf(mha(['qkv']), [float32Tensor('qkv', packed, [1, S, HEADS, 3, HEAD_DIM])], [], {}, true);
+    const apart = await probabilitiesOf(mha(['q', 'k', 'v']), [0, 1, 2].map((i) => float32Tensor('qkv'[i] ?? '', slot(i), [1, S, HIDDEN])));
+    assert.deepEqual(fromPacked.dims, [1, HEADS, S, S]);
+    const worst = (apart.data as Float32Array).reduce((most, x, i) => Math.max(most, Math.abs(x - ((fromPacked.data as Float32Array)[i] ?? Number.NaN))), 0);
+    assert.ok(worst < 1e-6, `max difference ${worst}`);
+  });
+});
+
 describe('fused layouts the recomputation cannot follow are named, never guessed', () => {
   const gqa = (inputs: readonly string[], attributes: NodeSpec['attributes'] = {}, outputs = ['out', 'pk', 'pv']): NodeSpec => ({
     op: 'GroupQueryAttention', domain: 'com.microsoft', inputs, outputs, attributes: { num_heads: { int: HEADS }, kv_num_heads: { int: KV_HEADS }, ...attributes },
@@ -333,6 +445,8 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
     ['an attribute it does not know', () => why(mha(['q', 'k', 'v'], ['out', 'pk'], { rotary: { int: 1 } })), /^com\.microsoft MultiHeadAttention with attribute rotary = 1 cannot be reproduced exactly$/],
     ['a known attribute at a value that changes the result', () => why(contrib(['x', 'w'], ['out'], { do_rotary: { int: 1 } })), /^com\.microsoft Attention with attribute do_rotary = 1 cannot/],
     ['a quantized KV cache', () => why(gqa(gqaInputs, { k_quant_type: { string: 'PER_TENSOR' } })), /GroupQueryAttention with attribute k_quant_type = PER_TENSOR cannot/],
+    ['a local window of 0', () => why(gqa(gqaInputs, { local_window_size: { int: 0 } })), /^com\.microsoft GroupQueryAttention with attribute local_window_size = 0 cannot be reproduced exactly$/],
+    ['a local window of -2', () => why(gqa(gqaInputs, { local_window_size: { int: -2 } })), /GroupQueryAttention with attribute local_window_size = -2 cannot/],
     ['an attribute without a value it can read', () => why(gqa(gqaInputs, { smooth_softmax: { floats: [1] } })), /GroupQueryAttention with attribute smooth_softmax cannot/],
     ['a head sink', () => why(gqa([...gqaInputs, '', '', '', '', 'sink'])), /GroupQueryAttention with input head_sink cannot/],
     ['a k_scale', () => why(gqa([...gqaInputs, '', '', '', '', '', 'ks'])), /GroupQueryAttention with input k_scale cannot/],
@@ -368,6 +482,7 @@ describe('fused layouts the recomputation cannot follow are named, never guessed
   const accepted: readonly [string, () => string | undefined][] = [
     ['smooth_softmax 0 and -1, quant types NONE', () => why(gqa(gqaInputs, { smooth_softmax: { int: 0 }, k_quant_type: { string: 'NONE' }, v_quant_type: { string: 'NONE' } }))],
     ['smooth_softmax -1', () => why(gqa(gqaInputs, { smooth_softmax: { int: -1 } }))],
+    ['local_window_size -1 (no window) and 1', () => why(gqa(gqaInputs, { local_window_size: { int: -1 } })) ?? why(gqa(gqaInputs, { local_window_size: { int: 1 } }))],
     ['do_rotary 0 and past_present_share_buffer 0 on com.microsoft Attention', () => why(contrib(['x', 'w'], ['out'], { do_rotary: { int: 0 }, past_present_share_buffer: { int: 0 } }))],
     ['a graph of opset 11', () => why(gqa(gqaInputs), 11)],
     ['packed QKV without a bias', () => why(mha(['qkv']))],
