@@ -359,26 +359,3 @@ describe('seq2seq logits processors', () => {
     assert.deepEqual(forced.tokens, [0]);
   });
 });
-
-describe('seq2seq languages', () => {
-  const unigram = (tokens: string[]) => ({ model: { type: 'Unigram', vocab: tokens.map((t) => [t, 0]) }, added_tokens: [] });
-
-  it('multi-target models: >>xx<< tokens, three-letter codes reported as two-letter ones', () => {
-    const detected = detectLanguages({ tokenizerJson: unigram(['</s>', '>>deu<<', '>>eng<<', '▁a']), tokenizerConfig: {}, config: {}, location: '/m/x' });
-    assert.deepEqual(detected.languages, ['de', 'en']);
-    assert.deepEqual(detected.pairs, [{ from: 'de', to: 'en' }, { from: 'en', to: 'de' }]);
-    assert.equal(detected.targetTokens.get('de'), '>>deu<<');
-  });
-
-  it('single-pair models: tokenizer_config source/target_lang, else the opus-mt name', () => {
-    const declared = detectLanguages({ tokenizerJson: unigram(['▁a']), tokenizerConfig: { source_lang: 'en', target_lang: 'de' }, config: {}, location: '/m/x' });
-    assert.deepEqual(declared.pairs, [{ from: 'en', to: 'de' }]);
-    assert.equal(declared.targetTokens.size, 0);
-    const named = detectLanguages({ tokenizerJson: unigram(['▁a']), tokenizerConfig: {}, config: { _name_or_path: 'Helsinki-NLP/opus-mt-de-en' }, location: '/m/x' });
-    assert.deepEqual(named.pairs, [{ from: 'de', to: 'en' }]);
-    const folder = detectLanguages({ tokenizerJson: unigram(['▁a']), tokenizerConfig: {}, config: {}, location: '/models/opus-mt-en-de/' });
-    assert.deepEqual(folder.pairs, [{ from: 'en', to: 'de' }]);
-    const nothing = detectLanguages({ tokenizerJson: unigram(['▁a']), tokenizerConfig: {}, config: {}, location: '/models/mystery' });
-    assert.deepEqual(nothing.pairs, []);
-  });
-});
