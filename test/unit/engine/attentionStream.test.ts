@@ -1,10 +1,12 @@
 // The sinks of a streamed pass: fed a causal pass chunk by chunk (each chunk's keys end at its last
-// row, as over a KV cache), they give what the whole-block functions give on the whole pass.
+// row, as over a KV cache), they give what the whole-block functions give on the whole pass; an
+// encoder pass in one chunk or in chunks of rows over every key; when a layer is kept as it came
+// and when it is copied; which cells a causal pool reads; and the errors of a missing tensor.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { reduceHeads } from '../../../src/engine/aggregate';
 import { selectBlock } from '../../../src/engine/attention';
-import { type AttentionChunk, BlockSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink, QuantizedBlockSink } from '../../../src/engine/attentionStream';
+import { type AttentionChunk, BlockSink, HeadReductionSink, HeadStatsSink, type PassShape, PoolSink, QuantizedBlockSink, wholeChunk } from '../../../src/engine/attentionStream';
 import { computeHeadStats } from '../../../src/engine/headStats';
 import type { OrtTensor } from '../../../src/engine/onnx';
 import { poolBlock } from '../../../src/engine/pool';
@@ -130,6 +132,40 @@ describe('attention sinks over a chunked causal pass', () => {
     const block: AttentionBlock = selectBlock(tensors(pass), selection);
     closeArrays(sink.pooled().data, poolBlock(block, 4, false).data);
   });
+
+  it('puts each row in its place whatever order the chunks come in', () => {
+    // the chunks last to first: each must write only its own rows, or it would overwrite the row
+    // after its last (rows 5, 10), which the chunk after it has already written
+    const selection = { layers: [2, 0], heads: [3, 1], rows: [22, 0, 9, 10, 5] };
+    const sink = new BlockSink(SHAPE, selection.layers, selection.heads, selection.rows);
+    chunksOf(pass, 5).reverse().forEach((c) => sink.add(c));
+    const expected = selectBlock(tensors(pass), selection);
+    sink.block().layerData.forEach((data, i) => assert.deepEqual(data, expected.layerData[i]));
+  });
+
+  it('gives a layer no chunk has reached as zeros of its full size [heads, rows, keys]', () => {
+    // rows 20 and 21 are not in the first chunk of 5: the layers have no data yet
+    const sink = new BlockSink(SHAPE, [0, 2], [1, 3, 0], [20, 21]);
+    sink.add(chunksOf(pass, 5)[0]!);
+    const block = sink.block();
+    assert.equal(block.layerData.length, 2);
+    block.layerData.forEach((data) => assert.deepEqual(data, new Float32Array(3 * 2 * T)));
+  });
+
+  it('with causal, pools without reading the cells after each row’s position', () => {
+    // each chunk's cells after its row's position hold 1 instead of 0: a pool that read them would differ
+    const marked = chunksOf(pass, 5).map((c) => {
+      const layers = new Map([...c.layers].map(([layer, data]) => {
+        const copy = data.slice(); // [heads, rows, keys]
+        for (let h = 0; h < HEADS; h++) for (let r = 0; r < c.rows; r++) copy.fill(1, (h * c.rows + r) * c.keys + c.firstRow + r + 1, (h * c.rows + r + 1) * c.keys);
+        return [layer, copy];
+      }));
+      return { ...c, layers };
+    });
+    const sink = new PoolSink(SHAPE, ALL_LAYERS, ALL_HEADS, ALL_ROWS, 8, true);
+    marked.forEach((c) => sink.add(c));
+    closeArrays(sink.pooled().data, poolBlock(whole, 8, false).data);
+  });
 });
 
 describe('attention sinks over an encoder pass (one chunk, every key)', () => {
@@ -151,5 +187,52 @@ describe('attention sinks over an encoder pass (one chunk, every key)', () => {
     const sink = new BlockSink(SHAPE, [1], ALL_HEADS, ALL_ROWS);
     sink.add(chunk);
     assert.equal(sink.block().layerData[0], pass[1]);
+  });
+
+  it('copies the selection unless it is every head and every row in order', () => {
+    const selections = [
+      { heads: [0, 1], rows: ALL_ROWS }, // the first heads: in order, but not all
+      { heads: [0, 2, 1, 3], rows: ALL_ROWS }, // every head, reordered
+      { heads: ALL_HEADS, rows: ALL_ROWS.slice(0, T - 1) }, // every head, not every row
+      { heads: ALL_HEADS, rows: [0, 2, 1, ...ALL_ROWS.slice(3)] }, // every row, reordered
+    ];
+    for (const { heads, rows } of selections) {
+      const sink = new BlockSink(SHAPE, [1], heads, rows);
+      sink.add(chunk);
+      const expected = selectBlock(tensors(pass), { layers: [1], heads, rows }).layerData[0]; // [heads, rows, T]
+      assert.deepEqual(sink.block().layerData[0], expected, `heads ${heads.join(',')}, ${rows.length} rows`);
+    }
+  });
+
+  it('copies every row of a pass in chunks of rows over every key', () => {
+    // chunks of 5 rows, each over all T keys (an encoder): the first starts at row 0 with every key
+    // but is not the whole layer
+    const sink = new BlockSink(SHAPE, ALL_LAYERS, ALL_HEADS, ALL_ROWS);
+    for (let start = 0; start < T; start += 5) {
+      const rows = Math.min(5, T - start);
+      const layers = new Map(pass.map((data, layer) => {
+        const out = new Float32Array(HEADS * rows * T); // [heads, rows, T]
+        for (let h = 0; h < HEADS; h++) out.set(data.subarray((h * T + start) * T, (h * T + start + rows) * T), h * rows * T);
+        return [layer, out];
+      }));
+      sink.add({ firstRow: start, rows, keys: T, layers });
+    }
+    sink.block().layerData.forEach((data, layer) => assert.deepEqual(data, pass[layer]));
+  });
+
+  it('pads with zeros a chunk of every row that has fewer keys than the pass', () => {
+    // pass of 2 rows over 3 keys, one head; the chunk holds keys 0 and 1: [1 head, 2 rows, 2 keys]
+    const shape: PassShape = { rows: 2, keys: 3, heads: 1 };
+    const sink = new BlockSink(shape, [0], [0], [0, 1]);
+    sink.add({ firstRow: 0, rows: 2, keys: 2, layers: new Map([[0, Float32Array.from([1, 2, 3, 4])]]) });
+    assert.deepEqual(sink.block().layerData[0], Float32Array.from([1, 2, 0, 3, 4, 0])); // [1, 2, 3]
+  });
+});
+
+describe('attention sinks: missing tensors', () => {
+  it('refuses a pass without tensors and a chunk without a selected layer, naming it', () => {
+    assert.throws(() => wholeChunk(new Map()), { message: 'no attention tensors' });
+    const sink = new BlockSink({ rows: 1, keys: 1, heads: 1 }, [0, 2], [0], [0]);
+    assert.throws(() => sink.add({ firstRow: 0, rows: 1, keys: 1, layers: new Map([[0, Float32Array.of(1)]]) }), { message: 'the pass did not fetch layer 2' });
   });
 });
