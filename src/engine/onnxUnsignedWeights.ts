@@ -88,8 +88,10 @@ function collectNode(node: Uint8Array, facts: GraphFacts): void {
     if (name !== '') facts.uses.set(name, [...(facts.uses.get(name) ?? []), `${op}:${position}`]);
   });
   for (const name of outputs) facts.producers.set(name, op);
-  const [activation, weight, , zeroPoint] = inputs;
-  if (op === 'MatMulInteger' && activation && weight && zeroPoint) facts.products.push({ activation, weight, zeroPoint });
+  // Every product is recorded, also one without a weight zero point ('' then): a weight it shares
+  // with another product must stay int8 for it.
+  const [activation = '', weight = '', , zeroPoint = ''] = inputs;
+  if (op === 'MatMulInteger' && weight) facts.products.push({ activation, weight, zeroPoint });
 }
 
 /** TensorProto.int32_data, where small integer types keep their values when not as raw bytes. */
@@ -108,11 +110,12 @@ function inPlaceUnsigned(tensor: Uint8Array): (() => void) | undefined {
     if (field.number === TENSOR_DATA_TYPE) dataType = field;
     else if (field.number === TENSOR_RAW_DATA || field.number === TENSOR_INT32_DATA) values = field;
   }
-  if (dataType?.value !== INT8 || !values?.bytes) return undefined;
+  // The type is rewritten in its one value byte: a data_type written in more bytes is left alone.
+  if (dataType?.value !== INT8 || dataType.end - dataType.start !== 2 || !values?.bytes) return undefined;
   const { bytes, number, start } = values;
   const packedSmall = number === TENSOR_INT32_DATA && tensor[start] === TENSOR_INT32_DATA * 8 + WIRE_LENGTH_DELIMITED && bytes.every((b) => b < 0x80);
   if (number !== TENSOR_RAW_DATA && !packedSmall) return undefined;
-  const typeAt = dataType.end - 1; // key and value are one byte each (field 2, value 3)
+  const typeAt = dataType.end - 1; // after the key, the value's one byte
   return () => {
     tensor[typeAt] = UINT8;
     if (packedSmall) tensor[start] = TENSOR_RAW_DATA * 8 + WIRE_LENGTH_DELIMITED;

@@ -108,6 +108,73 @@ describe('unsignedIntegerWeights', () => {
   });
 });
 
+describe('unsignedIntegerWeights: what is read and what is written', () => {
+  const product = node('MatMulInteger', ['xq', 'W', 'xz', 'Wz'], ['y']);
+  const output = bytesField(12, message(bytesField(1, 'y')));
+
+  it('sees a weight read inside a subgraph of a `graphs` attribute, and leaves it alone', () => {
+    // AttributeProto.graphs (field 11, type GRAPHS 10): a Gather in one of them reads W too.
+    const bodies = bytesField(5, message(bytesField(1, 'bodies'), bytesField(11, message(node('Gather', ['W', 'i'], ['g']), bytesField(2, 'body'))), varintField(20, 10)));
+    const bytes = model(floatInput('x'), QUANTIZE, product, bytesField(1, message(bytesField(1, 'c'), bytesField(2, 'r'), bytesField(4, 'Custom'), bodies)), int8Tensor('W', [4, 3], W, 'raw'), int8Tensor('Wz', [], [0], 'int32'), output);
+    const copy = bytes.slice();
+    assert.deepEqual(unsignedIntegerWeights(copy), []);
+    assert.deepEqual(copy, bytes);
+  });
+
+  it('leaves alone a weight and zero point that a product of another activation also reads', () => {
+    // The first product alone would convert them; the second reads them with an activation that is not DynamicQuantizeLinear's.
+    const bytes = model(floatInput('x'), QUANTIZE, node('Identity', ['xq'], ['xi']), product, node('MatMulInteger', ['xi', 'W', 'xz', 'Wz'], ['z']), int8Tensor('W', [4, 3], W, 'raw'), int8Tensor('Wz', [], [0], 'int32'), output);
+    const copy = bytes.slice();
+    assert.deepEqual(unsignedIntegerWeights(copy), []);
+    assert.deepEqual(copy, bytes);
+  });
+
+  it('leaves alone a weight that a product without a weight zero point also reads: it computes with int8', async () => {
+    // z = MatMulInteger(xq, W, xz) reads W as int8 with zero point 0; W + 128 would change z.
+    const original = model(floatInput('x'), QUANTIZE, product, node('MatMulInteger', ['xq', 'W', 'xz'], ['z']), int8Tensor('W', [4, 3], W, 'raw'), int8Tensor('Wz', [], [0], 'int32'), output, bytesField(12, message(bytesField(1, 'z'))));
+    const rewritten = original.slice();
+    assert.deepEqual(unsignedIntegerWeights(rewritten), []);
+    assert.deepEqual(rewritten, original);
+    const x = [0.5, -1.25, 2, 0.1];
+    assert.equal((await run(original, x)).length, 6, 'y and z');
+  });
+
+  it('leaves alone a tensor whose data_type is written in more bytes than it needs', () => {
+    // data_type 3 as the varint 0x83 0x00: rewriting its last byte would make it 259.
+    const longType = bytesField(5, message(varintField(1, 4), varintField(1, 3), [0x10, 0x83, 0x00], bytesField(8, 'W'), bytesField(9, Uint8Array.from(W, (v) => v & 0xff))));
+    const bytes = model(floatInput('x'), QUANTIZE, product, longType, int8Tensor('Wz', [], [0], 'int32'), output);
+    const copy = bytes.slice();
+    assert.deepEqual(unsignedIntegerWeights(copy), []);
+    assert.deepEqual(copy, bytes);
+  });
+
+  /** An int8 tensor whose values field (key, then length and payload) is written by hand. */
+  function handWritten(name: string, dims: number[], key: number[], payload: number[]): number[] {
+    return bytesField(5, message(...dims.map((d) => varintField(1, d)), varintField(2, INT8), bytesField(8, name), [...key, ...varint(payload.length), ...payload]));
+  }
+
+  it('leaves alone a zero point whose int32_data key takes two bytes: as raw_data it would take one', () => {
+    // 0xaa 0x00 is field 5, wire 2 as a longer varint than needed, which protobuf readers accept.
+    const bytes = model(floatInput('x'), QUANTIZE, product, int8Tensor('W', [4, 3], W, 'raw'), handWritten('Wz', [], [0xaa, 0x00], [0]), output);
+    const copy = bytes.slice();
+    assert.deepEqual(unsignedIntegerWeights(copy), []);
+    assert.deepEqual(copy, bytes);
+  });
+
+  it('flips raw bytes behind a two-byte raw_data key and leaves the key as it is: the products are the same', async () => {
+    // 0xca 0x00 is field 9, wire 2 in two bytes.
+    const original = model(floatInput('x'), QUANTIZE, product, handWritten('W', [4, 3], [0xca, 0x00], W.map((w) => w & 0xff)), int8Tensor('Wz', [], [0], 'int32'), output);
+    const rewritten = original.slice();
+    assert.deepEqual(unsignedIntegerWeights(rewritten).sort(), ['W', 'Wz']);
+    const at = original.findIndex((b, i) => b === 0xca && original[i + 1] === 0x00 && original[i + 2] === W.length);
+    assert.ok(at > 0);
+    assert.deepEqual([...rewritten.slice(at, at + 3)], [0xca, 0x00, W.length], 'the key and length');
+    assert.deepEqual([...rewritten.slice(at + 3, at + 3 + W.length)], W.map((w) => w + 128), 'the values as uint8');
+    const x = [0.5, -1.25, 2, 0.1];
+    assert.deepEqual(await run(rewritten, x), await run(original, x));
+  });
+});
+
 describe('unsignedIntegerWeights on a merged gpt2 export (int8, weights read inside If branches)', () => {
   const original = new Uint8Array(readFileSync(GPT2_INT8));
 
