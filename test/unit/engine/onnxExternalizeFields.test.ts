@@ -143,6 +143,72 @@ describe('externalizeInitializers, field by field', () => {
     });
   }
 
+  it('copies whole a field whose header straddles the end of a read window', async () => {
+    // A doc_string fills the first 1 MiB window but its last byte, where the next field's key
+    // sits: its length byte opens the next window, so the field starts before that window.
+    const docString = lengthField(6, new Uint8Array((1 << 20) - 7).fill(0x61));
+    const producer = lengthField(2, 'tealeaf');
+    const head = concat([varintField(1, 8), docString, producer]);
+    assert.equal(head.length - producer.length, (1 << 20) - 1);
+    const model = concat([head, lengthField(MODEL_GRAPH, lengthField(GRAPH_INITIALIZER, tensorProto(raw('large', 64, 7))))]);
+    const result = await externalizeInitializers(reader(model).read, model.length, 'm.onnx', 16);
+    assert.equal(result?.externalized, 1);
+    assert.deepEqual(result?.bytes.slice(head.length - producer.length, head.length), producer, 'the straddling field, byte for byte');
+    assert.deepEqual(result?.bytes.slice(0, head.length), head);
+  });
+
+  it('refuses a file cut inside a field key, as truncated (the byte past the end is not read as 0)', async () => {
+    // 0x80: a key whose varint goes on past the last byte of the file.
+    const file = concat([modelWith([tensorProto(raw('a', 64, 1))]), Uint8Array.from([0x80])]);
+    await assert.rejects(externalizeInitializers(reader(file).read, file.length, 'm.onnx', 16), (e: unknown) => e instanceof ModelError && /^truncated ONNX protobuf$/.test(e.message));
+  });
+
+  it('copies untouched a field numbered as the graph, an initializer or raw_data that is not length-delimited', async () => {
+    // Field 7 as a fixed32 whose four bytes would parse as two varint fields; field 5 of the graph
+    // as a fixed64 whose zeros would not parse at all; raw_data (9) as a fixed64 of minBytes bytes.
+    const oddGraph = Uint8Array.from([...varint(MODEL_GRAPH * 8 + 5), 0x08, 0x01, 0x08, 0x02]);
+    const oddInitializer = Uint8Array.from([...varint(GRAPH_INITIALIZER * 8 + 1), 0, 0, 0, 0, 0, 0, 0, 0]);
+    const oddTensor = concat([varintField(2, 2), lengthField(TENSOR_NAME, 'odd'), Uint8Array.from([...varint(TENSOR_RAW_DATA * 8 + 1), 1, 2, 3, 4, 5, 6, 7, 8])]);
+    const graph = concat([lengthField(GRAPH_INITIALIZER, tensorProto(raw('large', 64, 7))), oddInitializer, lengthField(GRAPH_INITIALIZER, oddTensor), lengthField(2, 'g')]);
+    const model = concat([varintField(1, 8), lengthField(MODEL_GRAPH, graph), oddGraph]);
+    const result = await externalizeInitializers(reader(model).read, model.length, 'm.onnx', 8);
+    assert.ok(result);
+    assert.equal(result.externalized, 1, 'only the tensor with length-delimited raw_data');
+    assert.deepEqual(result.bytes.slice(-oddGraph.length), oddGraph, 'the fixed32 field 7 after the graph');
+    const tensors = initializers(result.bytes);
+    assert.equal(tensors.get('large')?.external.length, '64');
+    assert.deepEqual(tensors.get('odd')?.bytes, oddTensor);
+    const newGraph = [...fields(result.bytes)].find((f) => f.number === MODEL_GRAPH && f.bytes)?.bytes ?? new Uint8Array(0);
+    const kept = [...fields(newGraph)].filter((f) => f.wire === 1);
+    assert.deepEqual(kept.map((f) => newGraph.slice(f.start, f.end)), [oddInitializer]);
+  });
+
+  it('opens only initializers: a node as large, with a metadata entry in field 9 as raw_data is, is copied as it is', async () => {
+    // NodeProto.metadata_props is field 9, like TensorProto.raw_data: read as a tensor, this node
+    // would lose its entry to external data.
+    const node = concat([lengthField(1, 'a'), lengthField(2, 'b'), lengthField(4, 'Relu'), lengthField(9, concat([lengthField(1, 'note'), lengthField(2, 'x'.repeat(40))]))]);
+    const model = modelWith([tensorProto(raw('large', 64, 7))], [lengthField(1, node)]);
+    const result = await externalizeInitializers(reader(model).read, model.length, 'm.onnx', 16);
+    assert.equal(result?.externalized, 1);
+    const graph = [...fields(result?.bytes ?? new Uint8Array(0))].find((f) => f.number === MODEL_GRAPH)?.bytes ?? new Uint8Array(0);
+    const nodes = [...fields(graph)].filter((f) => f.number === 1).map((f) => f.bytes);
+    assert.equal(nodes.length, 2);
+    assert.deepEqual(nodes[1], node);
+  });
+
+  it('reads inside initializers of minBytes and more only: damage in one under it is copied, in one at it refused', async () => {
+    // Zeros do not parse as a TensorProto (field number 0). Under minBytes the initializer is
+    // copied unread (its raw_data could not reach minBytes); at minBytes it is opened.
+    const under = modelWith([tensorProto(raw('large', 64, 7)), new Uint8Array(15)]);
+    const result = await externalizeInitializers(reader(under).read, under.length, 'm.onnx', 16);
+    assert.equal(result?.externalized, 1);
+    const graph = [...fields(result?.bytes ?? new Uint8Array(0))].find((f) => f.number === MODEL_GRAPH)?.bytes ?? new Uint8Array(0);
+    const copied = [...fields(graph)].filter((f) => f.number === GRAPH_INITIALIZER).map((f) => f.bytes);
+    assert.deepEqual(copied[1], new Uint8Array(15));
+    const at = modelWith([tensorProto(raw('large', 64, 7)), new Uint8Array(16)]);
+    await assert.rejects(externalizeInitializers(reader(at).read, at.length, 'm.onnx', 16), (e: unknown) => e instanceof ModelError && /^invalid field number 0 in ONNX protobuf$/.test(e.message));
+  });
+
   it('a tensor field inside the graph cut short is refused, not copied', async () => {
     // The graph claims an initializer of 200 bytes where the graph holds 20.
     const graph = concat([Uint8Array.from([...varint(GRAPH_INITIALIZER * 8 + 2), ...varint(200)]), new Uint8Array(20)]);

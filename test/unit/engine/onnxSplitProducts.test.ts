@@ -179,3 +179,62 @@ describe('splitWideProducts: what stays whole', () => {
     assert.deepEqual(await opened('native'), [N]);
   });
 });
+
+/** A MatMulNBits node with K and N, and what else a case needs (a name, a domain, more attributes). */
+function productNode(inputs: string[], outputs: string[], { name, domain = 'com.microsoft', attributes = [] }: { name?: string; domain?: string; attributes?: number[][] } = {}): number[] {
+  return bytesField(
+    1,
+    message(...inputs.map((i) => bytesField(1, i)), ...outputs.map((o) => bytesField(2, o)), ...(name ? [bytesField(3, name)] : []), bytesField(4, 'MatMulNBits'), intAttribute('K', K), intAttribute('N', N), ...attributes, ...(domain ? [bytesField(7, domain)] : [])),
+  );
+}
+
+/** The names of the main graph's nodes, in order. */
+function nodeNames(model: Uint8Array): string[] {
+  const graph = [...readFields(model)].find((f) => f.number === 7)?.bytes as Uint8Array;
+  return [...readFields(graph)].filter((f) => f.number === 1).map((node) => new TextDecoder().decode([...readFields(node.bytes as Uint8Array)].find((p) => p.number === 3)?.bytes));
+}
+
+describe('splitWideProducts: what it takes for a cuttable product', () => {
+  const scales = weights[1] as number[];
+
+  it('names each block after the node, or after its output when the node has no name', () => {
+    const named = splitWideProducts(graph(...weights, productNode(['x', 'B', 'scales'], ['y'], { name: 'lm_head/MatMul' })));
+    assert.ok(named);
+    assert.deepEqual(nodeNames(named.bytes), ['lm_head/MatMul/tealeaf_columns_0', 'lm_head/MatMul/tealeaf_columns_1', 'lm_head/MatMul/tealeaf_concat']);
+    const unnamed = splitWideProducts(graph(...weights, productNode(['x', 'B', 'scales'], ['y'])));
+    assert.ok(unnamed);
+    assert.deepEqual(nodeNames(unnamed.bytes), ['y/tealeaf_columns_0', 'y/tealeaf_columns_1', 'y/tealeaf_concat']);
+  });
+
+  it('leaves whole a weight whose external offset is not a whole number', () => {
+    // tensorFields reads '12.5' as 12.5: no byte range of the file starts there.
+    const B = externalTensor('B', [N, BLOCKS, 16], 2, 12.5, N * BLOCKS * 16);
+    assert.equal(splitWideProducts(graph(B, scales, productNode(['x', 'B', 'scales'], ['y']))), undefined);
+  });
+
+  it('leaves whole a tensor not laid out N outermost, or whose bytes are not N equal rows', () => {
+    // Scales stored [blocks, N]: their bytes divide by N, but a block of columns is no byte range.
+    const transposed = externalTensor('scales', [BLOCKS, N], 1, N * BLOCKS * 16, N * BLOCKS * 4);
+    assert.equal(splitWideProducts(graph(weights[0] as number[], transposed, productNode(['x', 'B', 'scales'], ['y']))), undefined, 'N inner');
+    // B [N, blocks, 16] whose external length is 8 bytes short of N rows.
+    const short = externalTensor('B', [N, BLOCKS, 16], 2, 0, N * BLOCKS * 16 - 8);
+    assert.equal(splitWideProducts(graph(short, scales, productNode(['x', 'B', 'scales'], ['y']))), undefined, 'length not N rows');
+  });
+
+  it('cuts only com.microsoft MatMulNBits whose attributes are all ints, with inputs and an output', () => {
+    assert.equal(splitWideProducts(graph(...weights, productNode(['x', 'B', 'scales'], ['y'], { domain: '' }))), undefined, 'the standard domain');
+    assert.equal(splitWideProducts(graph(...weights, productNode(['x', 'B', 'scales'], ['y'], { domain: 'com.example' }))), undefined, 'another domain');
+    // A float attribute (field 2, fixed32; type FLOAT 1): a form the blocks would not copy.
+    const alpha = bytesField(5, message(bytesField(1, 'alpha'), [0x15, 0, 0, 0x80, 0x3f], varintField(20, 1)));
+    assert.equal(splitWideProducts(graph(...weights, productNode(['x', 'B', 'scales'], ['y'], { attributes: [alpha] }))), undefined, 'a float attribute');
+    assert.equal(splitWideProducts(graph(...weights, productNode(['x', 'B', 'scales'], []))), undefined, 'no output');
+    assert.equal(splitWideProducts(graph(...weights, productNode([], ['y']))), undefined, 'no inputs');
+    assert.ok(splitWideProducts(graph(...weights, productNode(['x', 'B', 'scales'], ['y']))), 'the same product, well formed, is cut');
+  });
+
+  it('gives back a graph without MatMulNBits before reading any initializer', () => {
+    // An initializer of zeros does not parse (field number 0): a graph with no product is not read that far.
+    const damaged = bytesField(5, new Uint8Array(4));
+    assert.equal(splitWideProducts(graph(damaged, bytesField(1, message(bytesField(1, 'x'), bytesField(2, 'y'), bytesField(4, 'Identity'))))), undefined);
+  });
+});
