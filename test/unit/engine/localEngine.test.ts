@@ -2,8 +2,13 @@
 // attention extraction (full, rows-only, selected heads, truncation) and captured generation attention.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { isAbortError } from '../../../src/engine/errors';
+import * as ort from 'onnxruntime-web';
+import { DeviceLostError, isAbortError, ModelError, UnsupportedError } from '../../../src/engine/errors';
+import { LocalEngine } from '../../../src/engine/localEngine';
+import type { OrtSession, Runtime } from '../../../src/engine/onnx';
+import type { GpuDeviceLike, WebGpu } from '../../../src/engine/webgpuDevice';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
+import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
 import type { Engine, EngineHost } from '../../../src/engine/types';
 import { decoderGoldens, modelDir } from './helpers';
 import { flatData } from '../../blocks';
@@ -214,5 +219,349 @@ describe('LocalEngine translating with an export without attention outputs', () 
     const inspected = await engine.attention({ text: 'The file could not be opened.' });
     assert.equal(inspected.kind, 'encoder');
     assert.equal(inspected.attention.layerData.length, engine.info.layers);
+  });
+
+  it('refuses to complete text with a clear error', async () => {
+    await assert.rejects(engine.generate({ prompt: 'The file' }), (e: unknown) => e instanceof UnsupportedError && /hub-opus-mt-en-de is an encoder-decoder model: it translates/.test(e.message));
+  });
+});
+
+/**
+ * What the scripted runtime does and saw: sessions opened and released, runs of any session, and
+ * generation passes (those that fetch present.*) to fail, after `failAfter` more passes succeed.
+ */
+interface Script {
+  opens: number;
+  releases: number;
+  runs: number;
+  failAfter: number | undefined;
+  failures: number;
+  failWith: string;
+  refuseOpen: boolean;
+  lost: boolean;
+  /** Called as each generation pass starts. */
+  onGenerationRun?: () => void;
+}
+
+function newScript(): Script {
+  return { opens: 0, releases: 0, runs: 0, failAfter: undefined, failures: 0, failWith: 'boom', refuseOpen: false, lost: false };
+}
+
+const LOST = "failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: Failed to execute 'mapAsync' on 'GPUBuffer': The Device was lost before mapping was resolved.";
+
+/** WASM sessions behind openSession; on 'webgpu' a fake device whose loss the script decides. */
+function scriptedRuntime(script: Script, backend: 'wasm' | 'webgpu'): Runtime {
+  const device: GpuDeviceLike = { lost: new Promise(() => undefined), features: new Set(), destroy: () => undefined };
+  const gpu: WebGpu = {
+    get lost() {
+      return script.lost;
+    },
+    adapter: async () => ({ name: 'fake gpu', features: new Set() }),
+    device: async () => device,
+    drop: () => void (script.lost = false),
+  };
+  const openSession = async (bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<OrtSession> => {
+    if (script.refuseOpen) throw new Error('no adapter');
+    script.opens++;
+    const { preferredOutputLocation: _gpuOnly, ...cpu } = options;
+    const session = await ort.InferenceSession.create(bytes, { ...cpu, executionProviders: ['wasm'] });
+    return new Proxy(session, {
+      get(target, property) {
+        if (property === 'run') {
+          return async (...args: Parameters<OrtSession['run']>) => {
+            script.runs++;
+            const fetches = args[1];
+            const generating = Array.isArray(fetches) && fetches.some((name) => String(name).startsWith('present.') || name === 'logits');
+            if (generating) script.onGenerationRun?.();
+            if (generating && script.failAfter !== undefined && script.failures > 0) {
+              if (script.failAfter === 0) {
+                script.failures--;
+                throw new Error(script.failWith);
+              }
+              script.failAfter--;
+            }
+            return target.run(...args);
+          };
+        }
+        if (property === 'release') {
+          return async () => {
+            script.releases++;
+            return target.release();
+          };
+        }
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+  };
+  return backend === 'webgpu' ? { ort, backend, gpu, openSession } : { ort, backend, openSession };
+}
+
+async function loadScripted(model: string, script: Script, backend: 'wasm' | 'webgpu'): Promise<LocalEngine> {
+  return LocalEngine.load(await NodeModelFiles.open(modelDir(model)), scriptedRuntime(script, backend), model, { dtype: 'fp32' });
+}
+
+describe('LocalEngine requests: defaults, budgets and ids', () => {
+  let engine: LocalEngine;
+  before(async () => {
+    engine = await loadScripted(MODEL, newScript(), 'wasm');
+  });
+  after(async () => engine.dispose());
+
+  it('reuses the cached prompt prefix by default (useKvCache and reusePrefix default to on)', async () => {
+    const prompt = 'def mean(values):\n    total =';
+    await engine.generate({ prompt, maxNewTokens: 2 });
+    const again = await engine.generate({ prompt, maxNewTokens: 2 });
+    // All of the prompt but its last token comes from the cache of the first request.
+    assert.equal(again.reusedTokens, again.promptTokens - 1);
+  });
+
+  it('an already-aborted request keeps the cache for the next one', async () => {
+    const prompt = 'while queue:\n    item = queue.pop()';
+    await engine.generate({ prompt, maxNewTokens: 2 });
+    await assert.rejects(engine.generate({ prompt, maxNewTokens: 2 }, { signal: AbortSignal.abort() }), (e: unknown) => isAbortError(e));
+    const afterAbort = await engine.generate({ prompt, maxNewTokens: 2 });
+    assert.equal(afterAbort.reusedTokens, afterAbort.promptTokens - 1, 'an abort leaves the cache valid');
+  });
+
+  it('cuts the prompt from the left to leave room for maxNewTokens within maxPositions', async () => {
+    const max = engine.info.maxPositions;
+    const prompt = Array.from({ length: 200 }, (_, i) => `x${i} = ${i}`).join('\n');
+    assert.ok((await engine.tokenize(prompt)).length > max, 'the prompt alone is longer than the context');
+    const result = await engine.generate({ prompt, maxNewTokens: 6, reusePrefix: false });
+    assert.equal(result.promptTokens, max - 6);
+    assert.equal(result.tokens.length, 6);
+  });
+
+  it('gives no attention id unless captureAttention asks for one', async () => {
+    const plain = await engine.generate({ prompt: 'x = 1', maxNewTokens: 2 });
+    assert.equal('attentionId' in plain, false);
+    const first = await engine.generate({ prompt: 'x = 1', maxNewTokens: 2, captureAttention: true });
+    const second = await engine.generate({ prompt: 'x = 2', maxNewTokens: 2, captureAttention: true });
+    assert.ok(first.attentionId !== undefined && second.attentionId !== undefined);
+    assert.notEqual(first.attentionId, second.attentionId);
+    // Only the latest generation is kept: the earlier id is no longer served.
+    assert.equal(await engine.generationAttention(first.attentionId), undefined);
+    assert.equal((await engine.generationAttention(second.attentionId))?.id, second.attentionId);
+  });
+
+  it('describes the fixture: its ONNX file, no attention excuse, no FIM tokens', () => {
+    assert.deepEqual(engine.info.onnxFiles, ['onnx/model.onnx']);
+    assert.equal('attentionWhy' in engine.info, false, 'the export has attention outputs');
+    assert.equal(engine.info.fim, undefined);
+  });
+});
+
+describe('LocalEngine on a model without BOS (tiny-gpt2)', () => {
+  let engine: LocalEngine;
+  before(async () => {
+    engine = await loadScripted('tiny-gpt2', newScript(), 'wasm');
+  });
+  after(async () => engine.dispose());
+
+  it('a maxNewTokens past the context is cut to maxPositions − 1, leaving one prompt token', async () => {
+    const max = engine.info.maxPositions;
+    const result = await engine.generate({ prompt: 'import sys\nprint(sys.argv)', maxNewTokens: 10 * max, reusePrefix: false });
+    assert.equal(result.promptTokens, 1);
+    assert.equal(result.finishReason, 'length', 'the fixture writes no EOS from this prompt');
+    assert.equal(result.tokens.length, max - 1);
+  });
+
+  it('an empty prompt or text is refused by name: no BOS makes it no tokens', async () => {
+    await assert.rejects(engine.generate({ prompt: '' }), (e: unknown) => e instanceof ModelError && e.message === 'the prompt encodes to no tokens');
+    await assert.rejects(engine.attention({ text: '' }), (e: unknown) => e instanceof ModelError && e.message === 'the text encodes to no tokens');
+  });
+});
+
+describe('LocalEngine on scripted sessions (tiny-llama)', () => {
+  const prompt = 'def add(a, b):\n    return';
+
+  it('a request that fails drops the cache, so the next one prefills its prompt again', async () => {
+    const script = newScript();
+    const engine = await loadScripted(MODEL, script, 'wasm');
+    try {
+      await engine.generate({ prompt, maxNewTokens: 3 });
+      script.failAfter = 1; // the first pass succeeds, the second fails
+      script.failures = 1;
+      await assert.rejects(engine.generate({ prompt, maxNewTokens: 3 }), /boom/);
+      // The failed run may have left the cache half-written: it is not trusted.
+      assert.equal((await engine.generate({ prompt, maxNewTokens: 3 })).reusedTokens, 0);
+      // Nor after a failure of a request that ran without the cache: after any failure the
+      // session's state is unknown, so the next request starts from an empty cache.
+      script.failAfter = 1;
+      script.failures = 1;
+      await assert.rejects(engine.generate({ prompt, maxNewTokens: 3, useKvCache: false }), /boom/);
+      assert.equal((await engine.generate({ prompt, maxNewTokens: 3 })).reusedTokens, 0);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('captured attention is explained from the rows kept while generating: no second pass', async () => {
+    const script = newScript();
+    const engine = await loadScripted(MODEL, script, 'wasm');
+    try {
+      const result = await engine.generate({ prompt, maxNewTokens: 3, captureAttention: true, reusePrefix: false });
+      const runs = script.runs;
+      const explained = await engine.generationAttention(result.attentionId as number);
+      assert.equal(explained?.generatedTokens.length, 3);
+      assert.equal(script.runs, runs, 'no session ran for the explanation');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('a generation aborted during its prefill has no tokens and so no attention id', async () => {
+    const script = newScript();
+    const engine = await loadScripted(MODEL, script, 'wasm');
+    try {
+      // Over one prefill chunk (128 tokens): the abort is seen between the first chunk and the rest.
+      const long = Array.from({ length: 25 }, (_, i) => `y${i} = ${i}`).join('\n');
+      const tokens = (await engine.tokenize(long)).length;
+      assert.ok(tokens > 128 && tokens < engine.info.maxPositions - 3, `${tokens} tokens`);
+      const controller = new AbortController();
+      script.onGenerationRun = () => controller.abort();
+      const result = await engine.generate({ prompt: long, maxNewTokens: 3, captureAttention: true }, { signal: controller.signal });
+      assert.equal(result.finishReason, 'aborted');
+      assert.deepEqual(result.tokens, []);
+      assert.equal('attentionId' in result, false, 'nothing was generated to explain');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('an attention request stops at its signal', async () => {
+    const engine = await loadScripted(MODEL, newScript(), 'wasm');
+    try {
+      await assert.rejects(engine.attention({ text: prompt }, { signal: AbortSignal.abort() }), (e: unknown) => isAbortError(e));
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('dispose releases every session it opened', async () => {
+    const script = newScript();
+    const engine = await loadScripted(MODEL, script, 'wasm');
+    await engine.generate({ prompt, maxNewTokens: 2 });
+    assert.ok(script.opens > 0);
+    assert.equal(script.releases, 0);
+    await engine.dispose();
+    assert.equal(script.releases, script.opens);
+  });
+
+  it('a device lost while streaming replays without streaming the tokens already sent again', async () => {
+    const script = newScript();
+    const engine = await loadScripted(MODEL, script, 'webgpu');
+    try {
+      const request = { prompt, maxNewTokens: 8, reusePrefix: false };
+      const reference = (await engine.generate(request)).tokens;
+      script.failWith = LOST;
+      script.failAfter = 4; // prefill and three decoding steps: three tokens streamed, then the loss
+      script.failures = 1;
+      const streamed: number[] = [];
+      const result = await engine.generate(request, { onToken: (t) => streamed.push(t.id) });
+      assert.equal(script.failures, 0, 'the device was lost once');
+      assert.deepEqual(result.tokens, reference);
+      assert.deepEqual(streamed, reference, 'each token streamed once, in order');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('a device that cannot be reopened makes every later request a DeviceLostError', async () => {
+    const script = newScript();
+    const engine = await loadScripted(MODEL, script, 'webgpu');
+    script.lost = true;
+    script.refuseOpen = true;
+    const lost = (e: unknown) => e instanceof DeviceLostError && /could not be opened on a new one: .*no adapter/.test(e.message);
+    await assert.rejects(engine.generate({ prompt }), lost);
+    script.refuseOpen = false; // even a GPU that would open now is not tried again: the host moves on
+    await assert.rejects(engine.generate({ prompt }), lost);
+    await engine.dispose();
+  });
+});
+
+describe('LocalEngine on a model with FIM tokens (fused-qwen2-gqa-variants)', () => {
+  let engine: LocalEngine;
+  before(async () => {
+    engine = await loadScripted('fused-qwen2-gqa-variants', newScript(), 'wasm');
+  });
+  after(async () => engine.dispose());
+
+  it('describes the model from its config: architecture, sliding window, FIM tokens', () => {
+    assert.equal(engine.info.architecture, 'Qwen2ForCausalLM');
+    assert.equal(engine.info.slidingWindow, 8);
+    assert.deepEqual(engine.info.fim, { prefix: '<|fim_prefix|>', suffix: '<|fim_suffix|>', middle: '<|fim_middle|>' });
+  });
+
+  it('a suffix makes a prefix-suffix-middle prompt; without one the prompt is the text alone', async () => {
+    const prefix = 'def area(r):\n    return ';
+    const suffix = '\n\nprint(area(2))';
+    const fim = await engine.generate({ prompt: prefix, suffix, maxNewTokens: 1, reusePrefix: false });
+    const psm = await engine.tokenize(`<|fim_prefix|>${prefix}<|fim_suffix|>${suffix}<|fim_middle|>`);
+    assert.equal(fim.promptTokens, psm.length);
+    const plain = await engine.generate({ prompt: prefix, maxNewTokens: 1, reusePrefix: false });
+    assert.equal(plain.promptTokens, (await engine.tokenize(prefix)).length);
+  });
+});
+
+describe('LocalEngine loading options', () => {
+  it('names the draft model by its folder', async () => {
+    const files = await NodeModelFiles.open(modelDir(MODEL));
+    // A folder given with a trailing separator (a webview's folder URI may end in one).
+    const draftFiles = await NodeModelFiles.open(modelDir(MODEL));
+    const trailing = new Proxy(draftFiles, {
+      get(target, property) {
+        if (property === 'location') return `${target.location}/`;
+        const value: unknown = Reflect.get(target, property);
+        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    const draft = { files: trailing };
+    const engine = await LocalEngine.load(files, { ort, backend: 'wasm' }, MODEL, { dtype: 'fp32', draft });
+    try {
+      assert.equal(engine.info.draftModel, MODEL);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('an inspector load opens the attention session alone: the weights are held once', async () => {
+    const script = newScript();
+    const engine = await LocalEngine.load(await NodeModelFiles.open(modelDir('hub-smollm2')), scriptedRuntime(script, 'wasm'), 'hub-smollm2', { purpose: 'inspector' });
+    try {
+      const shown = await engine.attention({ text: 'x = 1', withStats: false });
+      assert.equal(shown.attention.layers.length, engine.info.layers);
+      assert.equal(script.opens, 1, 'no generation session was opened');
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('a file that quantizes activations per pass says why it decodes without speculation', async () => {
+    const model = 'hub-qwen2.5-coder';
+    const engine = await LocalEngine.load(await NodeModelFiles.open(modelDir(model)), { ort, backend: 'wasm' }, model);
+    try {
+      assert.equal(engine.info.dtype, 'q8');
+      assert.match(engine.info.speculationUnavailable ?? '', /^hub-qwen2\.5-coder \(onnx\/model_quantized\.onnx\) quantizes activations with one scale per pass/);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
+  it('a webgpu runtime without a device of its own takes navigator.gpu, which Node lacks', async () => {
+    const runtime: Runtime = { ...scriptedRuntime(newScript(), 'wasm'), backend: 'webgpu' };
+    await assert.rejects(LocalEngine.load(await NodeModelFiles.open(modelDir(MODEL)), runtime, MODEL, { dtype: 'fp32' }), /no navigator\.gpu/);
+  });
+
+  it('loads the dtype asked for rather than the backend default', async () => {
+    const model = 'hub-qwen2.5-coder';
+    const engine = await LocalEngine.load(await NodeModelFiles.open(modelDir(model)), { ort, backend: 'wasm' }, model, { dtype: 'fp32' });
+    try {
+      assert.equal(engine.info.dtype, 'fp32');
+      assert.deepEqual(engine.info.onnxFiles, ['onnx/model.onnx']);
+    } finally {
+      await engine.dispose();
+    }
   });
 });
