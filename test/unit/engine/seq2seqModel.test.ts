@@ -2,6 +2,7 @@
 // PyTorch's): refusals, rows stepped together as each alone, beam reordering, the encoder's
 // attention from the export or from graph surgery, and what it says of its files.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
@@ -10,7 +11,7 @@ import { readModelFolder, readOnnxFile } from '../../../src/engine/modelFolder';
 import type { Ort } from '../../../src/engine/onnx';
 import { loadSeq2Seq, type MarianRunner } from '../../../src/engine/seq2seq/runner';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
-import { FIXTURES, maxAbsDiff } from './helpers';
+import { FIXTURES, GOLDENS, maxAbsDiff } from './helpers';
 
 async function open(name: string, dtype: 'fp32' | 'auto' = 'fp32'): Promise<MarianRunner> {
   const folder = await readModelFolder(await NodeModelFiles.open(path.join(FIXTURES, name)));
@@ -64,6 +65,8 @@ describe('Seq2SeqModel', () => {
     assert.equal(model.reorder(both.state, [0, 1]), both.state, 'the identity is the state itself');
     const firstRow = model.reorder(both.state, [0]);
     assert.deepEqual([firstRow.batch, firstRow.inputs], [1, [[start, 5]]], 'a prefix of the rows is no identity');
+    // Rows that keep their place only in part are no identity either: row 1 becomes a copy of row 0.
+    assert.deepEqual(model.reorder(both.state, [0, 0]).inputs, [[start, 5], [start, 5]]);
   });
 
   it('gives the last query’s cross-attention per row and layer only when asked', async () => {
@@ -113,5 +116,43 @@ describe('Seq2SeqModel', () => {
     assert.deepEqual(source.dtypes, ['fp32', 'fp16', 'q8']);
     assert.match(source.reason, /\S/);
     assert.ok(source.bytes > 0);
+  });
+
+  it('reads the encoder’s attention from the export’s own outputs when it has them, and says why none can be shown', () => {
+    assert.equal(tiny.model.attentionSource, 'outputs');
+    assert.equal(tiny.model.attentionUnavailableReason, undefined);
+    // A failed graph surgery leaves the source `none`, with or without the failure's words.
+    const none = (why: string | undefined) =>
+      Object.create(tiny.model, { attentionSourceValue: { value: 'none' }, attentionWhy: { value: why } }) as typeof tiny.model;
+    assert.equal(none('the surgery failed').attentionUnavailableReason, 'the surgery failed');
+    assert.equal(none(undefined).attentionUnavailableReason, 'the encoder exports no attention outputs');
+  });
+
+  it('releases its sessions when disposed, the inspector’s copy included', async () => {
+    const own = await open('hub-opus-mt-en-de');
+    // The encoder's attention of this export comes from the inspector's copy, opened here.
+    assert.equal((await own.model.encode(SOURCE, { attention: true })).attentions?.length, 2);
+    await own.dispose();
+    await assert.rejects(own.model.encode(SOURCE));
+    await assert.rejects(own.model.encode(SOURCE, { attention: true }));
+  });
+
+  it('reads the cross keys and values on the first step of a decoder with a cache branch, and reuses them after', async () => {
+    // The hub export switches on use_cache_branch: the first step must take the no-cache branch
+    // and return the cross cache, later ones the cached branch. Its greedy search is PyTorch's.
+    const golden = JSON.parse(readFileSync(path.join(GOLDENS, 'hub-opus-mt-en-de.json'), 'utf8')) as { source_ids: number[]; greedy: { output_ids: number[] } };
+    const result = await hub.generateIds(golden.source_ids, { maxNewTokens: 20, numBeams: 1 });
+    assert.deepEqual(result.tokens, golden.greedy.output_ids);
+  });
+
+  it('reads the decoder’s attention from its own outputs only when it exports both kinds for every layer, else from the inspector’s copy', async () => {
+    // An export with only one kind of attention output: the inspector's copy gives both kinds.
+    for (const missing of ['selfAttentionNames', 'crossAttentionNames'] as const) {
+      const own = await open('tiny-marian');
+      const partial = Object.create(own.model, { decoderIo: { value: { ...own.model.decoderIo, [missing]: [] } } }) as typeof own.model;
+      const attention = await partial.decoderAttention(await own.model.encode(SOURCE), [own.settings.decoderStartTokenId, 5, 8]);
+      assert.deepEqual([attention.self.length, attention.cross.length], [2, 2], `without ${missing}`);
+      await partial.dispose(); // the model's sessions and the copy opened for the partial export
+    }
   });
 });
