@@ -8,8 +8,8 @@ import * as ort from 'onnxruntime-web';
 import { DeviceLostError } from '../../../src/engine/errors';
 import { LocalEngine } from '../../../src/engine/localEngine';
 import type { OrtSession, Runtime } from '../../../src/engine/onnx';
-import type { GpuDeviceLike, WebGpu } from '../../../src/engine/webgpuDevice';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
+import { fakeWebGpu, wasmSessionFor } from './fakeGpu';
 import { modelDir } from './helpers';
 
 /** What the fake GPU does next: runs to fail as lost, whether opening a session fails. */
@@ -21,20 +21,11 @@ interface Script {
 }
 
 function fakeRuntime(script: Script): Runtime {
-  const device: GpuDeviceLike = { lost: new Promise(() => undefined), features: new Set(), destroy: () => undefined };
-  const gpu: WebGpu = {
-    get lost() {
-      return script.lost;
-    },
-    adapter: async () => ({ name: 'fake gpu', features: new Set() }),
-    device: async () => device,
-    drop: () => void (script.lost = false),
-  };
+  const gpu = fakeWebGpu(script);
   const openSession = async (bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<OrtSession> => {
     if (script.refuseOpen) throw new Error('no adapter');
     script.opens++;
-    const { preferredOutputLocation: _gpuOnly, ...cpu } = options;
-    const session = await ort.InferenceSession.create(bytes, { ...cpu, executionProviders: ['wasm'] });
+    const session = await wasmSessionFor(bytes, options);
     return new Proxy(session, {
       get(target, property) {
         if (property === 'run') {

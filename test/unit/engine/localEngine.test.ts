@@ -6,9 +6,9 @@ import * as ort from 'onnxruntime-web';
 import { DeviceLostError, isAbortError, ModelError, UnsupportedError } from '../../../src/engine/errors';
 import { LocalEngine } from '../../../src/engine/localEngine';
 import type { OrtSession, Runtime } from '../../../src/engine/onnx';
-import type { GpuDeviceLike, WebGpu } from '../../../src/engine/webgpuDevice';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
+import { fakeWebGpu, wasmSessionFor } from './fakeGpu';
 import type { Engine, EngineHost } from '../../../src/engine/types';
 import { decoderGoldens, modelDir } from './helpers';
 import { flatData } from '../../blocks';
@@ -251,20 +251,11 @@ const LOST = "failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: Failed to e
 
 /** WASM sessions behind openSession; on 'webgpu' a fake device whose loss the script decides. */
 function scriptedRuntime(script: Script, backend: 'wasm' | 'webgpu'): Runtime {
-  const device: GpuDeviceLike = { lost: new Promise(() => undefined), features: new Set(), destroy: () => undefined };
-  const gpu: WebGpu = {
-    get lost() {
-      return script.lost;
-    },
-    adapter: async () => ({ name: 'fake gpu', features: new Set() }),
-    device: async () => device,
-    drop: () => void (script.lost = false),
-  };
+  const gpu = fakeWebGpu(script);
   const openSession = async (bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<OrtSession> => {
     if (script.refuseOpen) throw new Error('no adapter');
     script.opens++;
-    const { preferredOutputLocation: _gpuOnly, ...cpu } = options;
-    const session = await ort.InferenceSession.create(bytes, { ...cpu, executionProviders: ['wasm'] });
+    const session = await wasmSessionFor(bytes, options);
     return new Proxy(session, {
       get(target, property) {
         if (property === 'run') {
