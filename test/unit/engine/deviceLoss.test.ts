@@ -7,9 +7,9 @@ import { describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import { DeviceLostError } from '../../../src/engine/errors';
 import { LocalEngine } from '../../../src/engine/localEngine';
-import type { OrtSession, Runtime } from '../../../src/engine/onnx';
+import type { Runtime } from '../../../src/engine/onnx';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
-import { fakeWebGpu, wasmSessionFor } from './fakeGpu';
+import { DEVICE_LOST_MESSAGE, fakeWebGpu, scriptedOpenSession } from './fakeGpu';
 import { modelDir } from './helpers';
 
 /** What the fake GPU does next: runs to fail as lost, whether opening a session fails. */
@@ -22,28 +22,19 @@ interface Script {
 
 function fakeRuntime(script: Script): Runtime {
   const gpu = fakeWebGpu(script);
-  const openSession = async (bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<OrtSession> => {
-    if (script.refuseOpen) throw new Error('no adapter');
-    script.opens++;
-    const session = await wasmSessionFor(bytes, options);
-    return new Proxy(session, {
-      get(target, property) {
-        if (property === 'run') {
-          return async (...args: Parameters<OrtSession['run']>) => {
-            // Generation passes only (they fetch present.*): the probe a reopening runs is left alone.
-            const fetches = args[1];
-            if (script.failRuns > 0 && Array.isArray(fetches) && fetches.some((name) => String(name).startsWith('present.'))) {
-              script.failRuns--;
-              throw new Error("failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: Failed to execute 'mapAsync' on 'GPUBuffer': The Device was lost before mapping was resolved.");
-            }
-            return target.run(...args);
-          };
-        }
-        const value: unknown = Reflect.get(target, property);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-  };
+  const openSession = scriptedOpenSession({
+    beforeOpen: () => {
+      if (script.refuseOpen) throw new Error('no adapter');
+      script.opens++;
+    },
+    // Generation passes only (they fetch present.*): the probe a reopening runs is left alone.
+    beforeRun: (fetches) => {
+      if (script.failRuns > 0 && Array.isArray(fetches) && fetches.some((name) => String(name).startsWith('present.'))) {
+        script.failRuns--;
+        throw new Error(DEVICE_LOST_MESSAGE);
+      }
+    },
+  });
   return { ort, backend: 'webgpu', gpu, openSession };
 }
 

@@ -5,10 +5,10 @@ import { after, before, describe, it } from 'node:test';
 import * as ort from 'onnxruntime-web';
 import { DeviceLostError, isAbortError, ModelError, UnsupportedError } from '../../../src/engine/errors';
 import { LocalEngine } from '../../../src/engine/localEngine';
-import type { OrtSession, Runtime } from '../../../src/engine/onnx';
+import type { Runtime } from '../../../src/engine/onnx';
 import { createInProcessHost } from '../../../src/host/inProcessHost';
 import { NodeModelFiles } from '../../../src/host/nodeModelFiles';
-import { fakeWebGpu, wasmSessionFor } from './fakeGpu';
+import { DEVICE_LOST_MESSAGE, fakeWebGpu, scriptedOpenSession } from './fakeGpu';
 import type { Engine, EngineHost } from '../../../src/engine/types';
 import { decoderGoldens, modelDir } from './helpers';
 import { flatData } from '../../blocks';
@@ -247,44 +247,28 @@ function newScript(): Script {
   return { opens: 0, releases: 0, runs: 0, failAfter: undefined, failures: 0, failWith: 'boom', refuseOpen: false, lost: false };
 }
 
-const LOST = "failed to call OrtRun(). ERROR_CODE: 1, ERROR_MESSAGE: Failed to execute 'mapAsync' on 'GPUBuffer': The Device was lost before mapping was resolved.";
-
 /** WASM sessions behind openSession; on 'webgpu' a fake device whose loss the script decides. */
 function scriptedRuntime(script: Script, backend: 'wasm' | 'webgpu'): Runtime {
   const gpu = fakeWebGpu(script);
-  const openSession = async (bytes: Uint8Array, options: ort.InferenceSession.SessionOptions): Promise<OrtSession> => {
-    if (script.refuseOpen) throw new Error('no adapter');
-    script.opens++;
-    const session = await wasmSessionFor(bytes, options);
-    return new Proxy(session, {
-      get(target, property) {
-        if (property === 'run') {
-          return async (...args: Parameters<OrtSession['run']>) => {
-            script.runs++;
-            const fetches = args[1];
-            const generating = Array.isArray(fetches) && fetches.some((name) => String(name).startsWith('present.') || name === 'logits');
-            if (generating) script.onGenerationRun?.();
-            if (generating && script.failAfter !== undefined && script.failures > 0) {
-              if (script.failAfter === 0) {
-                script.failures--;
-                throw new Error(script.failWith);
-              }
-              script.failAfter--;
-            }
-            return target.run(...args);
-          };
+  const openSession = scriptedOpenSession({
+    beforeOpen: () => {
+      if (script.refuseOpen) throw new Error('no adapter');
+      script.opens++;
+    },
+    beforeRun: (fetches) => {
+      script.runs++;
+      const generating = Array.isArray(fetches) && fetches.some((name) => String(name).startsWith('present.') || name === 'logits');
+      if (generating) script.onGenerationRun?.();
+      if (generating && script.failAfter !== undefined && script.failures > 0) {
+        if (script.failAfter === 0) {
+          script.failures--;
+          throw new Error(script.failWith);
         }
-        if (property === 'release') {
-          return async () => {
-            script.releases++;
-            return target.release();
-          };
-        }
-        const value: unknown = Reflect.get(target, property);
-        return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(target) : value;
-      },
-    });
-  };
+        script.failAfter--;
+      }
+    },
+    onRelease: () => void script.releases++,
+  });
   return backend === 'webgpu' ? { ort, backend, gpu, openSession } : { ort, backend, openSession };
 }
 
@@ -446,7 +430,7 @@ describe('LocalEngine on scripted sessions (tiny-llama)', () => {
     try {
       const request = { prompt, maxNewTokens: 8, reusePrefix: false };
       const reference = (await engine.generate(request)).tokens;
-      script.failWith = LOST;
+      script.failWith = DEVICE_LOST_MESSAGE;
       script.failAfter = 4; // prefill and three decoding steps: three tokens streamed, then the loss
       script.failures = 1;
       const streamed: number[] = [];
